@@ -1,0 +1,173 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+import { configSchema, type Config } from './schema.js';
+
+/** Settings given on the command line; they win over the environment and the file. */
+export interface ConfigOverrides {
+  readonly schemas?: readonly string[];
+  readonly port?: number;
+  readonly host?: string;
+  readonly memory?: boolean;
+  readonly dataDir?: string;
+  readonly databaseUrl?: string;
+  readonly logLevel?: string;
+}
+
+export interface LoadConfigOptions {
+  /** `--config`; else `PGDUET_CONFIG`; else `./pgduet.yaml` when it exists */
+  readonly file?: string | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+  readonly overrides?: ConfigOverrides;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** the file it came from, if any */
+  readonly file: string | undefined;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/**
+ * Reads `pgduet.yaml` + environment + command-line overrides and validates the result.
+ * Every failure is a ConfigError whose message names the file, the key path and what was
+ * expected, in one line, so that start-up can print it and exit.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.file ?? env['PGDUET_CONFIG'];
+  const file = explicit !== undefined ? resolve(cwd, explicit) : defaultFile(cwd);
+
+  const fromFile = file === undefined ? {} : readYaml(file, explicit !== undefined, env);
+  const merged = applyOverrides(applyEnv(fromFile, env), options.overrides ?? {});
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError('PGD001', `${file ?? 'configuration'}: ${formatIssues(result.error.issues)}`);
+  }
+  return { config: result.data, file };
+}
+
+function defaultFile(cwd: string): string | undefined {
+  const candidate = resolve(cwd, 'pgduet.yaml');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+function readYaml(file: string, explicit: boolean, env: Readonly<Record<string, string | undefined>>): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = explicit ? 'cannot read config file' : 'cannot read pgduet.yaml';
+    throw new ConfigError('PGD001', `${file}: ${reason} (${errorMessage(error)})`);
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  const first = doc.errors[0];
+  if (first !== undefined) {
+    const pos = first.linePos?.[0];
+    const where = pos === undefined ? file : `${file}:${pos.line}:${pos.col}`;
+    throw new ConfigError('PGD001', `${where}: invalid YAML: ${first.message.split('\n')[0] ?? first.code}`);
+  }
+  const value = doc.toJS() as Json;
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError('PGD001', `${file}: expected a mapping of settings at the top level`);
+  }
+  return interpolate(value, env, file, []) as JsonObject;
+}
+
+/** Replaces `${NAME}` in string values with the environment variable, so secrets stay out of the file. */
+function interpolate(value: Json, env: Readonly<Record<string, string | undefined>>, file: string, path: string[]): Json {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, variable: string) => {
+      const found = env[variable];
+      if (found === undefined) {
+        throw new ConfigError('PGD001', `${file}: ${path.join('.')}: environment variable ${variable} is not set`);
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, file, [...path, String(i)]));
+  if (value !== null && typeof value === 'object') {
+    const out: JsonObject = {};
+    for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, env, file, [...path, key]);
+    return out;
+  }
+  return value;
+}
+
+function section(root: JsonObject, key: string): JsonObject {
+  const existing = root[key];
+  if (existing !== null && typeof existing === 'object' && !Array.isArray(existing)) return { ...existing };
+  return {};
+}
+
+/** Environment variables for the settings that differ between deployments. */
+function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undefined>>): JsonObject {
+  const out: JsonObject = { ...input };
+  const database = section(out, 'database');
+  const server = section(out, 'server');
+  const log = section(out, 'log');
+  if (env['DATABASE_URL']) database['url'] = env['DATABASE_URL'];
+  if (env['PGDUET_SCHEMAS']) database['schemas'] = splitList(env['PGDUET_SCHEMAS']);
+  if (env['HOST']) server['host'] = env['HOST'];
+  if (env['PORT']) server['port'] = parsePort(env['PORT'], 'PORT');
+  const level = env['PGDUET_LOG_LEVEL'] ?? env['LOG_LEVEL'];
+  if (level) log['level'] = level;
+  if (Object.keys(database).length > 0) out['database'] = database;
+  if (Object.keys(server).length > 0) out['server'] = server;
+  if (Object.keys(log).length > 0) out['log'] = log;
+  return out;
+}
+
+function applyOverrides(input: JsonObject, o: ConfigOverrides): JsonObject {
+  const out: JsonObject = { ...input };
+  const database = section(out, 'database');
+  const server = section(out, 'server');
+  const embedded = section(out, 'embedded');
+  const log = section(out, 'log');
+  if (o.databaseUrl !== undefined) database['url'] = o.databaseUrl;
+  if (o.schemas !== undefined) database['schemas'] = [...o.schemas];
+  if (o.port !== undefined) server['port'] = o.port;
+  if (o.host !== undefined) server['host'] = o.host;
+  if (o.memory !== undefined) embedded['memory'] = o.memory;
+  if (o.dataDir !== undefined) embedded['dataDir'] = o.dataDir;
+  if (o.logLevel !== undefined) log['level'] = o.logLevel;
+  for (const [key, value] of [['database', database], ['server', server], ['embedded', embedded], ['log', log]] as const) {
+    if (Object.keys(value).length > 0) out[key] = value;
+  }
+  return out;
+}
+
+export function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function parsePort(text: string, source: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) {
+    throw new ConfigError('PGD001', `${source}: expected a port number (0-65535), got "${text}"`);
+  }
+  return Number(text);
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.map(String).join('.');
+      return `${path === '' ? '(top level)' : path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `pgduet.yaml`, with every default. Unknown keys are errors (`.strict()`):
+ * a misspelt key that is silently ignored is a setting the user believes in but does not have.
+ * Later features (auth, permissions, limits, plugins) add their sections here.
+ */
+
+const name = z.string().min(1, 'expected a non-empty name');
+
+/** `table` or `schema.table` */
+const qualifiedName = z
+  .string()
+  .regex(/^[^.]+(\.[^.]+)?$/, 'expected "name" or "schema.name"');
+
+const columnOptions = z
+  .object({
+    omit: z.boolean().optional(),
+    name: name.optional(),
+  })
+  .strict();
+
+const tableOptions = z
+  .object({
+    omit: z.boolean().optional(),
+    name: name.optional(),
+    description: z.string().optional(),
+    columns: z.record(z.string(), columnOptions).optional(),
+    /** renames of derived relationships: `{ old_name: new_name }` */
+    relationships: z.record(z.string(), name).optional(),
+    /** a primary key for views (which have none in the catalog) */
+    primaryKey: z.array(name).min(1).optional(),
+  })
+  .strict();
+
+const functionOptions = z
+  .object({
+    omit: z.boolean().optional(),
+    name: name.optional(),
+  })
+  .strict();
+
+const manualRelationship = z
+  .object({
+    /** the entity that gets the relationship (`schema.table` or `table`) */
+    table: qualifiedName,
+    name,
+    type: z.enum(['object', 'array']),
+    /** the related entity */
+    target: qualifiedName,
+    /** source column → target column */
+    mapping: z.record(z.string(), z.string()).refine((m) => Object.keys(m).length > 0, 'expected at least one column pair'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    database: z
+      .object({
+        /** `postgres://…`; when absent, pgduet starts its embedded database */
+        url: z.string().url('expected a postgres:// URL').optional(),
+        poolSize: z.number().int().min(1).max(1000).default(10),
+        schemas: z.array(name).min(1).default(['public']),
+        connectTimeoutMs: z.number().int().min(100).default(5000),
+      })
+      .strict()
+      .prefault({}),
+    embedded: z
+      .object({
+        /** where the embedded database keeps its files between runs */
+        dataDir: z.string().default('.pgduet/data'),
+        /** a throwaway in-memory database */
+        memory: z.boolean().default(false),
+        /** load the sample schema into an empty embedded database */
+        sample: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    naming: z
+      .object({
+        /** `database`: names as they are in the database; `camel`: firstName, filmActors */
+        case: z.enum(['database', 'camel']).default('database'),
+      })
+      .strict()
+      .prefault({}),
+    tables: z.record(qualifiedName, tableOptions).default({}),
+    functions: z.record(qualifiedName, functionOptions).default({}),
+    relationships: z.array(manualRelationship).default([]),
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(4000),
+        graphqlPath: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with /').default('/graphql'),
+        restPath: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with /').default('/rest'),
+        /** how long SIGTERM waits for in-flight requests before closing anyway */
+        shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    schemaCache: z
+      .object({
+        dir: z.string().default('schema-cache'),
+      })
+      .strict()
+      .prefault({}),
+    reload: z
+      .object({
+        /** LISTEN on this channel; `NOTIFY pgduet, 'reload schema'` reloads */
+        channel: z.string().min(1).default('pgduet'),
+        listen: z.boolean().default(true),
+        /** coalesce bursts of DDL into one reload */
+        debounceMs: z.number().int().min(0).default(100),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** The validated configuration, every default filled in. */
+export type Config = z.infer<typeof configSchema>;
+/** What a user may write in `pgduet.yaml`. */
+export type ConfigInput = z.input<typeof configSchema>;
+export type TableOptions = z.infer<typeof tableOptions>;
+export type ManualRelationshipOptions = z.infer<typeof manualRelationship>;

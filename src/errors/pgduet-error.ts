@@ -1,0 +1,36 @@
+import { ERROR_CODES, type ErrorCode } from './codes.js';
+
+/** The one error type of pgduet: a stable code, an HTTP status, and optional details and hint. */
+export class PgduetError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra: { readonly details?: string; readonly hint?: string; readonly cause?: unknown } = {},
+  ) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'PgduetError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = extra.details;
+    this.hint = extra.hint;
+  }
+}
+
+/** Configuration and start-up problems (0xx): printed as one line, then the process exits. */
+export class ConfigError extends PgduetError {
+  override readonly name = 'ConfigError';
+}
+
+/** Problems with the type graph itself (2xx): bad manual relationships, unknown renames. */
+export class GraphError extends PgduetError {
+  override readonly name = 'GraphError';
+}
+
+export function isPgduetError(value: unknown): value is PgduetError {
+  return value instanceof PgduetError;
+}

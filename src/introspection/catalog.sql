@@ -1,0 +1,162 @@
+-- pgduet catalog query: everything the type graph needs from the exposed schemas, as one
+-- JSON document, in one round trip. $1 is the text[] of exposed schemas.
+--
+-- Rows keep pg_catalog's names (relkind, contype, provolatile …); model/ gives them meaning.
+-- Every array is ordered so the same catalog always yields the same text (the fingerprint
+-- is a hash of that text). Objects owned by extensions are left out: they are not the
+-- user's API. Partitions are left out too: clients use their partitioned parent.
+with recursive
+exposed as (
+  select n.oid, n.nspname
+  from pg_namespace n
+  where n.nspname = any ($1::text[])
+),
+extension_objects as (
+  select d.objid, d.classid
+  from pg_depend d
+  where d.deptype = 'e'
+),
+rels as (
+  select
+    c.oid,
+    n.nspname as schema,
+    c.relname as name,
+    c.relkind::text as relkind,
+    c.reltype as type_oid,
+    obj_description(c.oid, 'pg_class') as comment,
+    -- pg_relation_is_updatable: bit 8 insert, 4 update, 16 delete; counts INSTEAD OF
+    -- triggers and rules, so an updatable view reports what it really accepts.
+    case when c.relkind in ('v', 'f') then pg_relation_is_updatable(c.oid, true) else null end as updatable_mask
+  from pg_class c
+  join exposed n on n.oid = c.relnamespace
+  where c.relkind in ('r', 'p', 'v', 'm', 'f')
+    and not c.relispartition
+    and not exists (
+      select 1 from extension_objects e
+      where e.objid = c.oid and e.classid = 'pg_class'::regclass
+    )
+),
+cols as (
+  select
+    a.attrelid as relid,
+    a.attnum,
+    a.attname as name,
+    a.atttypid as type_oid,
+    a.atttypmod as typmod,
+    a.attnotnull as not_null,
+    a.atthasdef as has_default,
+    case when a.atthasdef then pg_get_expr(ad.adbin, ad.adrelid) end as default_expr,
+    a.attidentity::text as identity,
+    a.attgenerated::text as generated,
+    col_description(a.attrelid, a.attnum) as comment
+  from pg_attribute a
+  join rels r on r.oid = a.attrelid
+  left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+  where a.attnum > 0 and not a.attisdropped
+),
+cons as (
+  select
+    co.oid,
+    co.conname as name,
+    co.conrelid as relid,
+    co.contype::text as contype,
+    co.conkey as columns,
+    nullif(co.confrelid, 0) as foreign_relid,
+    co.confkey as foreign_columns,
+    case when co.contype = 'c' then pg_get_constraintdef(co.oid, true) end as definition,
+    obj_description(co.oid, 'pg_constraint') as comment
+  from pg_constraint co
+  join rels r on r.oid = co.conrelid
+  where co.contype in ('p', 'u', 'f', 'c')
+),
+funcs as (
+  select
+    p.oid,
+    n.nspname as schema,
+    p.proname as name,
+    p.prokind::text as prokind,
+    p.proargnames as arg_names,
+    coalesce(p.proallargtypes, p.proargtypes::oid[]) as arg_types,
+    p.proargmodes::text[] as arg_modes,
+    p.pronargs as num_in_args,
+    p.pronargdefaults as num_defaults,
+    p.provariadic as variadic_type_oid,
+    p.prorettype as return_type_oid,
+    p.proretset as returns_set,
+    p.provolatile::text as volatility,
+    p.proisstrict as strict,
+    p.prosecdef as security_definer,
+    l.lanname as language,
+    obj_description(p.oid, 'pg_proc') as comment
+  from pg_proc p
+  join exposed n on n.oid = p.pronamespace
+  join pg_language l on l.oid = p.prolang
+  where p.prokind in ('f', 'p')
+    and not exists (
+      select 1 from extension_objects e
+      where e.objid = p.oid and e.classid = 'pg_proc'::regclass
+    )
+),
+-- Every type a column or a function signature mentions, and, recursively, the types
+-- those are built from (array element, domain base, range subtype, composite attributes).
+used_types (oid) as (
+  select type_oid from cols
+  union
+  select unnest(arg_types) from funcs
+  union
+  select return_type_oid from funcs
+  union
+  -- Standalone enums, domains, ranges and composite types of the exposed schemas, even
+  -- when nothing uses them yet. (A table's own row type is described by its columns.)
+  select t.oid from pg_type t join exposed n on n.oid = t.typnamespace
+  where t.typtype in ('e', 'd', 'r')
+     or (t.typtype = 'c' and exists (select 1 from pg_class c where c.oid = t.typrelid and c.relkind = 'c'))
+),
+all_types (oid) as (
+  select oid from used_types
+  union
+  select dep.oid
+  from all_types at
+  join pg_type t on t.oid = at.oid
+  cross join lateral (
+    select t.typelem where t.typcategory = 'A' and t.typelem <> 0
+    union all select t.typbasetype where t.typtype = 'd'
+    union all select r.rngsubtype from pg_range r where r.rngtypid = t.oid
+    union all
+      select a.atttypid from pg_attribute a
+      where t.typtype = 'c' and a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped
+  ) as dep(oid)
+),
+types as (
+  select
+    t.oid,
+    n.nspname as schema,
+    t.typname as name,
+    t.typtype::text as typtype,
+    t.typcategory::text as category,
+    case when t.typcategory = 'A' then nullif(t.typelem, 0) end as element_oid,
+    nullif(t.typbasetype, 0) as base_oid,
+    t.typnotnull as domain_not_null,
+    nullif(t.typrelid, 0) as relid,
+    (select rngsubtype from pg_range r where r.rngtypid = t.oid) as range_subtype_oid,
+    case when t.typtype = 'e' then
+      (select array_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid)
+    end as enum_values,
+    case when t.typtype = 'c' and t.typrelid not in (select oid from rels) then
+      (select json_agg(json_build_object('name', a.attname, 'type_oid', a.atttypid, 'not_null', a.attnotnull) order by a.attnum)
+       from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped)
+    end as attributes,
+    obj_description(t.oid, 'pg_type') as comment
+  from pg_type t
+  join pg_namespace n on n.oid = t.typnamespace
+  where t.oid in (select oid from all_types)
+)
+select json_build_object(
+  'server_version_num', current_setting('server_version_num')::int,
+  'schemas', (select coalesce(json_agg(nspname order by nspname), '[]') from exposed),
+  'relations', (select coalesce(json_agg(r order by r.schema, r.name), '[]') from rels r),
+  'columns', (select coalesce(json_agg(c order by c.relid, c.attnum), '[]') from cols c),
+  'constraints', (select coalesce(json_agg(k order by k.relid, k.name), '[]') from cons k),
+  'functions', (select coalesce(json_agg(f order by f.schema, f.name, f.oid), '[]') from funcs f),
+  'types', (select coalesce(json_agg(t order by t.oid), '[]') from types t)
+)::text as catalog

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Catalog } from './catalog.js';
+
+/** What the catalog query needs of a connection: pg's Client and PoolClient both fit. */
+export interface Queryable {
+  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+const CATALOG_SQL = readFileSync(new URL('./catalog.sql', import.meta.url), 'utf8');
+
+export interface IntrospectionResult {
+  readonly catalog: Catalog;
+  /** sha256 of the catalog text: changes exactly when the catalog changes. */
+  readonly fingerprint: string;
+}
+
+/**
+ * Runs the one catalog query for the exposed schemas.
+ *
+ * JIT is turned off for it: the recursive type walk makes the planner's row estimates huge,
+ * and PostgreSQL then spends ~1 s compiling a query that runs in ~20 ms.
+ */
+export async function introspect(db: Queryable, schemas: readonly string[]): Promise<IntrospectionResult> {
+  await db.query('begin read only');
+  try {
+    await db.query("select set_config('jit', 'off', true)");
+    const { rows } = await db.query<{ catalog: string }>(CATALOG_SQL, [schemas]);
+    const text = rows[0]?.catalog;
+    if (text === undefined) throw new Error('catalog query returned no row');
+    return { catalog: JSON.parse(text) as Catalog, fingerprint: fingerprintOf(text) };
+  } finally {
+    await db.query('commit');
+  }
+}
+
+export function fingerprintOf(catalogText: string): string {
+  return createHash('sha256').update(catalogText).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import type { Catalog, CatalogColumn, CatalogConstraint, CatalogRelation } from '../introspection/catalog.js';
+import { buildFunctions } from './functions.js';
+import { defaultInflection, type Inflection, type NamingCase } from './inflect.js';
+import { deriveRelations } from './relations.js';
+import { makeTypeResolver } from './resolve-type.js';
+import { parseSmartComment } from './smart-comments.js';
+import {
+  TYPE_GRAPH_VERSION,
+  type Column,
+  type CompositeDef,
+  type Entity,
+  type EntityKind,
+  type EnumDef,
+  type TypeGraph,
+} from './type-graph.js';
+
+/** The parts of the config that shape the type graph (names, omissions, relationships). */
+export interface ModelOptions {
+  readonly naming: NamingCase;
+  readonly tables: Readonly<Record<string, TableConfig>>;
+  readonly functions: Readonly<Record<string, { readonly omit?: boolean | undefined; readonly name?: string | undefined }>>;
+  readonly relationships: readonly ManualRelationshipConfig[];
+}
+
+export interface TableConfig {
+  readonly omit?: boolean | undefined;
+  readonly name?: string | undefined;
+  readonly description?: string | undefined;
+  readonly columns?: Readonly<Record<string, { readonly omit?: boolean | undefined; readonly name?: string | undefined }>> | undefined;
+  readonly relationships?: Readonly<Record<string, string>> | undefined;
+  readonly primaryKey?: readonly string[] | undefined;
+}
+
+export interface ManualRelationshipConfig {
+  readonly table: string;
+  readonly name: string;
+  readonly type: 'object' | 'array';
+  readonly target: string;
+  readonly mapping: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = { naming: 'database', tables: {}, functions: {}, relationships: [] };
+
+export interface BuildResult {
+  readonly graph: TypeGraph;
+  /** config entries that name nothing in the database, and other things worth a log line */
+  readonly warnings: readonly string[];
+}
+
+const KINDS: Readonly<Record<CatalogRelation['relkind'], EntityKind>> = {
+  r: 'table',
+  p: 'partitioned_table',
+  v: 'view',
+  m: 'materialized_view',
+  f: 'foreign_table',
+};
+
+// pg_relation_is_updatable's bits
+const INSERTABLE = 8;
+const UPDATABLE = 4;
+const DELETABLE = 16;
+
+/**
+ * Catalog → TypeGraph. Pure: the same catalog and options always give the same graph.
+ * Omitted objects are dropped here, so nothing downstream can expose them by mistake.
+ */
+export function buildTypeGraph(
+  catalog: Catalog,
+  fingerprint: string,
+  options: ModelOptions = DEFAULT_MODEL_OPTIONS,
+  inflection: Inflection = defaultInflection(options.naming),
+): BuildResult {
+  const warnings: string[] = [];
+  const resolveType = makeTypeResolver(catalog.types);
+  const tableConfig = resolveConfigKeys(options.tables, catalog.relations, catalog.schemas, 'tables', warnings);
+
+  const columnsByRel = groupBy(catalog.columns, (c) => c.relid);
+  const constraintsByRel = groupBy(catalog.constraints, (c) => c.relid);
+  const relByOid = new Map(catalog.relations.map((r) => [r.oid, r]));
+
+  const exposed = new Map<string, CatalogRelation>();
+  for (const rel of catalog.relations) {
+    const tags = parseSmartComment(rel.comment);
+    if (tags.omit || tableConfig.get(rel.oid)?.omit === true) continue;
+    exposed.set(rel.oid, rel);
+  }
+
+  const entities: Entity[] = [];
+  for (const rel of exposed.values()) {
+    const config = tableConfig.get(rel.oid);
+    const tags = parseSmartComment(rel.comment);
+    const allColumns = columnsByRel.get(rel.oid) ?? [];
+    const attname = new Map(allColumns.map((c) => [c.attnum, c.name]));
+    const names = (attnums: readonly number[] | null): string[] => (attnums ?? []).map((n) => attname.get(n) ?? `#${n}`);
+    const constraints = constraintsByRel.get(rel.oid) ?? [];
+    const pk = constraints.find((c) => c.contype === 'p');
+
+    const columns = buildColumns(allColumns, config, inflection, resolveType, `${rel.schema}.${rel.name}`, warnings);
+    const mask = rel.updatable_mask;
+    const kind = KINDS[rel.relkind];
+    const writable = kind === 'table' || kind === 'partitioned_table';
+    entities.push({
+      schema: rel.schema,
+      dbName: rel.name,
+      name: config?.name ?? tags.name ?? inflection.convention(rel.name),
+      kind,
+      ...optional('description', config?.description ?? tags.description),
+      columns,
+      primaryKey: pk !== undefined ? names(pk.columns) : [...(config?.primaryKey ?? [])],
+      uniqueKeys: constraints
+        .filter((c) => c.contype === 'u')
+        .map((c) => ({ name: c.name, columns: names(c.columns) })),
+      foreignKeys: constraints.flatMap((c) => foreignKeyOf(c, names, relByOid, columnsByRel)),
+      checks: constraints
+        .filter((c) => c.contype === 'c')
+        .map((c) => ({ name: c.name, definition: c.definition ?? '' })),
+      relations: [],
+      operations: {
+        select: true,
+        insert: writable || (mask !== null && (mask & INSERTABLE) !== 0),
+        update: writable || (mask !== null && (mask & UPDATABLE) !== 0),
+        delete: writable || (mask !== null && (mask & DELETABLE) !== 0),
+      },
+    });
+  }
+  entities.sort((a, b) => compare(a.schema, b.schema) || compare(a.dbName, b.dbName));
+
+  const withRelations = deriveRelations(entities, options, catalog.schemas, inflection, warnings);
+  const functions = buildFunctions(catalog, exposed, withRelations, options, inflection, resolveType, warnings);
+
+  const enums: EnumDef[] = catalog.types
+    .filter((t) => t.typtype === 'e')
+    .map((t) => {
+      const tags = parseSmartComment(t.comment);
+      return {
+        schema: t.schema,
+        dbName: t.name,
+        name: tags.name ?? t.name,
+        values: [...(t.enum_values ?? [])],
+        ...optional('description', tags.description),
+      };
+    })
+    .sort((a, b) => compare(a.schema, b.schema) || compare(a.dbName, b.dbName));
+
+  const composites: CompositeDef[] = catalog.types
+    .filter((t) => t.typtype === 'c' && t.attributes !== null)
+    .map((t) => {
+      const tags = parseSmartComment(t.comment);
+      return {
+        schema: t.schema,
+        dbName: t.name,
+        name: tags.name ?? inflection.convention(t.name),
+        fields: (t.attributes ?? []).map((a) => ({
+          name: inflection.convention(a.name),
+          type: resolveType(a.type_oid),
+          nullable: !a.not_null,
+        })),
+        ...optional('description', tags.description),
+      };
+    })
+    .sort((a, b) => compare(a.schema, b.schema) || compare(a.dbName, b.dbName));
+
+  return {
+    graph: {
+      version: TYPE_GRAPH_VERSION,
+      fingerprint,
+      configDigest: configDigest(options),
+      serverVersionNum: catalog.server_version_num,
+      schemas: [...catalog.schemas],
+      entities: withRelations,
+      functions,
+      enums,
+      composites,
+    },
+    warnings,
+  };
+}
+
+function buildColumns(
+  all: readonly CatalogColumn[],
+  config: TableConfig | undefined,
+  inflection: Inflection,
+  resolveType: ReturnType<typeof makeTypeResolver>,
+  where: string,
+  warnings: string[],
+): Column[] {
+  const known = new Set(all.map((c) => c.name));
+  for (const key of Object.keys(config?.columns ?? {})) {
+    if (!known.has(key)) warnings.push(`tables.${where}.columns.${key}: no such column`);
+  }
+  const columns: Column[] = [];
+  for (const c of all) {
+    const tags = parseSmartComment(c.comment);
+    const own = config?.columns?.[c.name];
+    if (tags.omit || own?.omit === true) continue;
+    columns.push({
+      name: own?.name ?? tags.name ?? inflection.convention(c.name),
+      dbName: c.name,
+      type: resolveType(c.type_oid),
+      nullable: !c.not_null,
+      hasDefault: c.has_default || c.identity !== '' || c.generated !== '',
+      ...optional('default', c.default_expr ?? undefined),
+      ...(c.identity === '' ? {} : { identity: c.identity === 'a' ? ('always' as const) : ('by_default' as const) }),
+      generated: c.generated === 's',
+      ...optional('description', tags.description),
+    });
+  }
+  return columns;
+}
+
+function foreignKeyOf(
+  c: CatalogConstraint,
+  names: (attnums: readonly number[] | null) => string[],
+  relByOid: ReadonlyMap<string, CatalogRelation>,
+  columnsByRel: ReadonlyMap<string, readonly CatalogColumn[]>,
+): Entity['foreignKeys'] {
+  if (c.contype !== 'f' || c.foreign_relid === null) return [];
+  const target = relByOid.get(c.foreign_relid);
+  // a foreign key to a table outside the exposed schemas cannot become a relationship
+  if (target === undefined) return [];
+  const targetNames = new Map((columnsByRel.get(target.oid) ?? []).map((col) => [col.attnum, col.name]));
+  return [
+    {
+      name: c.name,
+      columns: names(c.columns),
+      target: { schema: target.schema, dbName: target.name },
+      targetColumns: (c.foreign_columns ?? []).map((n) => targetNames.get(n) ?? `#${n}`),
+    },
+  ];
+}
+
+/**
+ * Config keys name objects as `schema.name` or just `name` (looked up in the exposed
+ * schemas, in order). A key that names nothing is a warning, not an error: the database may
+ * have dropped the table, and a reload must still succeed.
+ */
+export function resolveConfigKeys<V>(
+  entries: Readonly<Record<string, V>>,
+  objects: readonly { readonly oid: string; readonly schema: string; readonly name: string }[],
+  schemas: readonly string[],
+  section: string,
+  warnings: string[],
+): Map<string, V> {
+  const out = new Map<string, V>();
+  for (const [key, value] of Object.entries(entries)) {
+    const found = findByQualifiedName(key, objects, schemas);
+    if (found.length === 0) warnings.push(`${section}.${key}: nothing of that name in schemas ${schemas.join(', ')}`);
+    for (const object of found) out.set(object.oid, value);
+  }
+  return out;
+}
+
+export function findByQualifiedName<T extends { readonly schema: string; readonly name: string }>(
+  key: string,
+  objects: readonly T[],
+  schemas: readonly string[],
+): T[] {
+  const dot = key.indexOf('.');
+  if (dot > 0) {
+    const schema = key.slice(0, dot);
+    const name = key.slice(dot + 1);
+    return objects.filter((o) => o.schema === schema && o.name === name);
+  }
+  for (const schema of schemas) {
+    const found = objects.filter((o) => o.schema === schema && o.name === key);
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+export function configDigest(options: ModelOptions): string {
+  const text = JSON.stringify([options.naming, options.tables, options.functions, options.relationships]);
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `{ key: value }` when the value is defined, else `{}` — for exactOptionalPropertyTypes. */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list === undefined) out.set(k, [item]);
+    else list.push(item);
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+export type {
+  CheckConstraint,
+  Column,
+  ColumnPair,
+  CompositeDef,
+  DbRef,
+  Entity,
+  EntityKind,
+  EnumDef,
+  ForeignKey,
+  FunctionArgument,
+  FunctionDef,
+  FunctionReturn,
+  KeyConstraint,
+  Relation,
+  TypeGraph,
+  TypeRef,
+} from './type-graph.js';
+export { TYPE_GRAPH_VERSION } from './type-graph.js';
+export { buildTypeGraph, configDigest, DEFAULT_MODEL_OPTIONS } from './build-graph.js';
+export type { BuildResult, ManualRelationshipConfig, ModelOptions, TableConfig } from './build-graph.js';
+export { defaultInflection, pluralize, camelCase } from './inflect.js';
+export type { Inflection, NamingCase } from './inflect.js';
+export { parseSmartComment } from './smart-comments.js';
+export type { SmartComment } from './smart-comments.js';
+export { cacheFileName, readSchemaCache, writeSchemaCache, SchemaCacheError } from './schema-cache.js';
+export { findEntity, findFunction } from './lookup.js';
