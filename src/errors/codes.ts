@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   PGD201: { status: 503, title: 'Type graph not loaded' },
   PGD202: { status: 500, title: 'Invalid manual relationship or rename' },
   PGD501: { status: 503, title: 'Database not ready' },
+  PGD599: { status: 500, title: 'Unexpected error' },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,61 @@
+import pg from 'pg';
+import { ConfigError } from '../errors/index.js';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export interface PoolOptions {
+  readonly url: string;
+  readonly size: number;
+  readonly connectTimeoutMs: number;
+  /** shown in pg_stat_activity.application_name */
+  readonly applicationName?: string;
+}
+
+// int8 and numeric stay strings (pg's default): no digit is lost on the way to the client.
+export function createPool(options: PoolOptions): Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.size,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: options.applicationName ?? 'pgduet',
+  });
+  // An idle client that loses its server emits 'error' on the pool; without a listener
+  // Node would crash the process. The next checkout simply gets a fresh connection.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
+ * Checks out one connection and runs `select 1`, turning a failure into one line that says
+ * which database could not be reached and why (the password is never printed).
+ */
+export async function checkDatabase(pool: Pool, url: string): Promise<void> {
+  let client: PoolClient | undefined;
+  try {
+    client = await pool.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new ConfigError('PGD002', `cannot connect to database ${redactUrl(url)}: ${describeError(error)}`, { cause: error });
+  } finally {
+    client?.release();
+  }
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db` */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable database URL)';
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0]);
+  if (error instanceof Error) return error.message || ('code' in error ? String(error.code) : error.name);
+  return String(error);
+}

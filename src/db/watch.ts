@@ -1,0 +1,41 @@
+import type { Queryable } from '../introspection/index.js';
+
+/**
+ * `pgduet watch install`: an event trigger that sends `NOTIFY <channel>, 'reload schema'`
+ * after every DDL command, so running servers reload without being told. Event triggers
+ * can only be created by a superuser; the README says so.
+ *
+ * The channel name goes through PostgreSQL's own `format('%L')`, so it is quoted by the
+ * server, not by string concatenation here.
+ */
+const FUNCTION_TEMPLATE = `
+create or replace function pgduet.notify_schema_change() returns event_trigger
+language plpgsql as $body$
+begin
+  perform pg_notify(%L, 'reload schema');
+end
+$body$`;
+
+export async function installWatch(db: Queryable, channel: string): Promise<void> {
+  await db.query('begin');
+  try {
+    await db.query('create schema if not exists pgduet');
+    await db.query("comment on schema pgduet is 'pgduet internals (schema watch); not exposed'");
+    const { rows } = await db.query<{ ddl: string }>('select format($1, $2::text) as ddl', [FUNCTION_TEMPLATE, channel]);
+    await db.query(rows[0]?.ddl ?? '');
+    await db.query('drop event trigger if exists pgduet_watch_ddl');
+    await db.query('drop event trigger if exists pgduet_watch_drop');
+    await db.query('create event trigger pgduet_watch_ddl on ddl_command_end execute function pgduet.notify_schema_change()');
+    await db.query('create event trigger pgduet_watch_drop on sql_drop execute function pgduet.notify_schema_change()');
+    await db.query('commit');
+  } catch (error) {
+    await db.query('rollback');
+    throw error;
+  }
+}
+
+export async function uninstallWatch(db: Queryable): Promise<void> {
+  await db.query('drop event trigger if exists pgduet_watch_ddl');
+  await db.query('drop event trigger if exists pgduet_watch_drop');
+  await db.query('drop function if exists pgduet.notify_schema_change()');
+}

@@ -1,0 +1,85 @@
+import type { TypeGraph } from '../model/index.js';
+
+export interface GraphSnapshot {
+  readonly graph: TypeGraph;
+  /** 1 for the first graph, +1 per successful reload */
+  readonly generation: number;
+  readonly loadedAt: Date;
+}
+
+export type ReloadOutcome =
+  | { readonly kind: 'swapped'; readonly snapshot: GraphSnapshot; readonly warnings: readonly string[] }
+  | { readonly kind: 'unchanged'; readonly snapshot: GraphSnapshot }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+export interface GraphLoad {
+  readonly graph: TypeGraph;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Holds the current type graph and swaps it atomically on reload.
+ *
+ * A request reads `current` once when it starts and keeps that snapshot to the end, so a
+ * reload never changes the graph under a request in flight: old requests finish on the old
+ * graph, new ones start on the new. The new graph is built completely before the swap; a
+ * failed reload keeps the old graph. Reloads are single-flight: a trigger that arrives
+ * while one runs schedules exactly one more, so a burst of DDL costs at most two.
+ */
+export class GraphHolder {
+  #current: GraphSnapshot;
+  #running: Promise<ReloadOutcome> | undefined;
+  #again = false;
+  readonly #load: () => Promise<GraphLoad>;
+  readonly #listeners: ((snapshot: GraphSnapshot) => void)[] = [];
+
+  constructor(initial: TypeGraph, load: () => Promise<GraphLoad>) {
+    this.#current = { graph: initial, generation: 1, loadedAt: new Date() };
+    this.#load = load;
+  }
+
+  get current(): GraphSnapshot {
+    return this.#current;
+  }
+
+  /** Called after every swap (GraphQL and REST rebuild their derived schemas here). */
+  onSwap(listener: (snapshot: GraphSnapshot) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  reload(): Promise<ReloadOutcome> {
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return this.#running;
+    }
+    const run = async (): Promise<ReloadOutcome> => {
+      let outcome: ReloadOutcome;
+      do {
+        this.#again = false;
+        outcome = await this.#reloadOnce();
+      } while (this.#again);
+      return outcome;
+    };
+    this.#running = run().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #reloadOnce(): Promise<ReloadOutcome> {
+    let loaded: GraphLoad;
+    try {
+      loaded = await this.#load();
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+    const old = this.#current;
+    if (loaded.graph.fingerprint === old.graph.fingerprint && loaded.graph.configDigest === old.graph.configDigest) {
+      return { kind: 'unchanged', snapshot: old };
+    }
+    const snapshot: GraphSnapshot = { graph: loaded.graph, generation: old.generation + 1, loadedAt: new Date() };
+    this.#current = snapshot;
+    for (const listener of this.#listeners) listener(snapshot);
+    return { kind: 'swapped', snapshot, warnings: loaded.warnings };
+  }
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { PgduetError, isPgduetError } from '../errors/index.js';
+import type { GraphHolder, GraphSnapshot } from './graph-holder.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+/** What every handler gets besides the request: its id, its logger, and its graph. */
+export interface RequestContext {
+  readonly id: string;
+  readonly log: Logger;
+  /** the type graph as it was when the request arrived; a reload does not change it */
+  readonly snapshot: GraphSnapshot;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
+
+/**
+ * A handler mounted at a path. The GraphQL issue mounts graphql-yoga at `/graphql`, the REST
+ * issue its handler at `/rest` (with `prefix: true`); the server itself only routes.
+ */
+export interface Mount {
+  /** the `route` label of the metrics: a fixed name, never the raw URL */
+  readonly name: string;
+  readonly protocol: 'graphql' | 'rest' | 'system';
+  readonly path: string;
+  /** also match everything below `path` */
+  readonly prefix?: boolean;
+  readonly methods?: readonly string[];
+  readonly handler: Handler;
+}
+
+/** Counts requests in flight, so that shutdown can wait for them. */
+export class InFlight {
+  #count = 0;
+  #waiters: (() => void)[] = [];
+  draining = false;
+
+  get count(): number {
+    return this.#count;
+  }
+  enter(): void {
+    this.#count++;
+  }
+  leave(): void {
+    this.#count--;
+    if (this.#count === 0) for (const wake of this.#waiters.splice(0)) wake();
+  }
+  /** resolves when nothing is in flight (at once if nothing is) */
+  idle(): Promise<void> {
+    return this.#count === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ListenerOptions {
+  readonly mounts: readonly Mount[];
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly holder: GraphHolder;
+  readonly inFlight: InFlight;
+}
+
+export function createRequestListener(options: ListenerOptions): RequestListener {
+  const { mounts, logger, metrics, holder, inFlight } = options;
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    if (inFlight.draining) res.setHeader('Connection', 'close');
+    const path = pathOf(req.url);
+    const mount = findMount(mounts, path);
+    const route = mount?.name ?? 'not_found';
+    const protocol = mount?.protocol ?? 'system';
+    const log = logger.child({ reqId: id });
+    inFlight.enter();
+    res.on('close', () => {
+      inFlight.leave();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.requests.inc({ protocol, route, status: String(res.statusCode) });
+      metrics.duration.observe({ protocol, route }, seconds);
+      log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+    });
+
+    const ctx: RequestContext = { id, log, snapshot: holder.current };
+    void run(mount, req, res, ctx, path).catch((error: unknown) => sendError(res, error, log));
+  };
+}
+
+async function run(mount: Mount | undefined, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, path: string): Promise<void> {
+  if (mount === undefined) throw new PgduetError('PGD101', `no route for ${path}`);
+  if (mount.methods !== undefined && !mount.methods.includes(req.method ?? 'GET')) {
+    res.setHeader('Allow', mount.methods.join(', '));
+    throw new PgduetError('PGD102', `${req.method ?? ''} is not allowed on ${path}`);
+  }
+  await mount.handler(req, res, ctx);
+}
+
+/** Renders an error as JSON; anything that is not a PgduetError is a bug and is masked. */
+export function sendError(res: ServerResponse, error: unknown, log: Logger): void {
+  const known = isPgduetError(error) ? error : undefined;
+  if (known === undefined) log.error({ err: error }, 'unexpected error');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = known
+    ? { code: known.code, message: known.message, details: known.details ?? null, hint: known.hint ?? null }
+    : { code: 'PGD599', message: 'unexpected error; it has been logged', details: null, hint: null };
+  sendJson(res, known?.status ?? 500, body);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return q === -1 ? raw : raw.slice(0, q);
+}
+
+function findMount(mounts: readonly Mount[], path: string): Mount | undefined {
+  let best: Mount | undefined;
+  for (const m of mounts) {
+    const hit = path === m.path || (m.prefix === true && path.startsWith(m.path.endsWith('/') ? m.path : `${m.path}/`));
+    if (hit && (best === undefined || m.path.length > best.path.length)) best = m;
+  }
+  return best;
+}

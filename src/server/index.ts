@@ -1,0 +1,10 @@
+export { startServer, loadGraph, modelOptions } from './start.js';
+export type { MountContext, RunningServer, StartOptions } from './start.js';
+export { GraphHolder } from './graph-holder.js';
+export type { GraphLoad, GraphSnapshot, ReloadOutcome } from './graph-holder.js';
+export { InFlight, createRequestListener, sendError, sendJson } from './http.js';
+export type { Handler, Mount, RequestContext } from './http.js';
+export { createLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { createMetrics } from './metrics.js';
+export type { Metrics } from './metrics.js';

@@ -1,0 +1,61 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Pool } from '../db/index.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'protocol' | 'route' | 'status'>;
+  readonly duration: Histogram<'protocol' | 'route'>;
+  readonly reloads: Counter<'result'>;
+  /** the pool to report on; set once it exists */
+  watchPool(pool: Pool): void;
+}
+
+/**
+ * One registry per server (not prom-client's global one), so that tests can run several
+ * servers in one process and each reports only its own numbers.
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'pgduet_' });
+  let pool: Pool | undefined;
+  const requests = new Counter({
+    name: 'pgduet_http_requests_total',
+    help: 'HTTP requests by protocol (graphql, rest, system), route and status code',
+    labelNames: ['protocol', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'pgduet_http_request_duration_seconds',
+    help: 'Time from request to the end of the response',
+    labelNames: ['protocol', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'pgduet_schema_reloads_total',
+    help: 'Schema reloads by result (swapped, unchanged, failed)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'pgduet_db_pool_connections',
+    help: 'Database pool connections by state (total, idle, waiting clients)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      if (pool === undefined) return;
+      this.set({ state: 'total' }, pool.totalCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+      this.set({ state: 'waiting' }, pool.waitingCount);
+    },
+  });
+  return {
+    registry,
+    requests,
+    duration,
+    reloads,
+    watchPool: (p) => {
+      pool = p;
+    },
+  };
+}

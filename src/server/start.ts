@@ -1,0 +1,205 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/index.js';
+import { checkDatabase, createPool, startEmbeddedDatabase, type EmbeddedDatabase, type Pool } from '../db/index.js';
+import { ConfigError } from '../errors/index.js';
+import { introspect } from '../introspection/index.js';
+import { buildTypeGraph, readSchemaCache, SchemaCacheError, configDigest, type ModelOptions, type TypeGraph } from '../model/index.js';
+import { GraphHolder, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
+import { InFlight, createRequestListener, type Mount } from './http.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { debounce, listenForReload, type ReloadListener } from './reload-triggers.js';
+import { healthRoute, metricsRoute, readyRoute } from './system-routes.js';
+
+/** What a protocol module needs to mount itself (the seam for /graphql and /rest). */
+export interface MountContext {
+  readonly config: Config;
+  readonly pool: Pool;
+  readonly holder: GraphHolder;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface StartOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** start from this schema cache file instead of running the catalog query */
+  readonly schemaCacheFile?: string | undefined;
+  /** the protocol handlers; each gets the pool, the graph holder and the config */
+  readonly mounts?: readonly ((context: MountContext) => Mount)[];
+  /** reload on SIGUSR1 (the CLI says yes; tests running several servers say no) */
+  readonly handleSignals?: boolean;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly embedded: EmbeddedDatabase | undefined;
+  readonly holder: GraphHolder;
+  readonly pool: Pool;
+  readonly metrics: Metrics;
+  readonly mounts: readonly Mount[];
+  reload(): Promise<ReloadOutcome>;
+  /** stops accepting, lets requests in flight finish (up to the shutdown timeout), closes the pool */
+  close(): Promise<void>;
+}
+
+export function modelOptions(config: Config): ModelOptions {
+  return {
+    naming: config.naming.case,
+    tables: config.tables,
+    functions: config.functions,
+    relationships: config.relationships,
+  };
+}
+
+/** Runs the catalog query on a pooled connection and builds the graph. */
+export async function loadGraph(pool: Pool, config: Config): Promise<GraphLoad> {
+  const client = await pool.connect();
+  try {
+    const { catalog, fingerprint } = await introspect(client, config.database.schemas);
+    return buildTypeGraph(catalog, fingerprint, modelOptions(config));
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The composition root: config → database → type graph → HTTP server → reload triggers.
+ * Nothing else lives here; each step is a call into its own folder.
+ */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config, logger } = options;
+  const metrics = createMetrics();
+
+  const embedded = config.database.url === undefined
+    ? await startEmbeddedDatabase({
+        dataDir: config.embedded.dataDir,
+        memory: config.embedded.memory,
+        sample: config.embedded.sample,
+        maxConnections: config.database.poolSize + 1,
+      })
+    : undefined;
+  if (embedded?.seeded === true) logger.info('embedded database is new: loaded the sample schema');
+  const databaseUrl = config.database.url ?? embedded?.url ?? '';
+
+  const pool = createPool({ url: databaseUrl, size: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs });
+  metrics.watchPool(pool);
+  const cleanup = async (): Promise<void> => {
+    await pool.end().catch(() => undefined);
+    await embedded?.close().catch(() => undefined);
+  };
+
+  let initial: GraphLoad;
+  try {
+    await checkDatabase(pool, databaseUrl);
+    initial = options.schemaCacheFile === undefined
+      ? await loadGraph(pool, config)
+      : await loadCache(options.schemaCacheFile, config, logger);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  for (const warning of initial.warnings) logger.warn(warning);
+
+  const holder = new GraphHolder(initial.graph, () => loadGraph(pool, config));
+  const inFlight = new InFlight();
+  const context: MountContext = { config, pool, holder, logger, metrics };
+  const mounts: Mount[] = [
+    healthRoute(),
+    readyRoute(pool, () => inFlight.draining),
+    metricsRoute(metrics),
+    ...(options.mounts ?? []).map((mount) => mount(context)),
+  ];
+  const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight }));
+  // Longer than common load balancers' idle timeouts, so they close first (no reset races).
+  server.keepAliveTimeout = 65_000;
+  try {
+    await listen(server, config.server.port, config.server.host);
+  } catch (error) {
+    await cleanup();
+    throw new ConfigError('PGD001', `cannot listen on ${config.server.host}:${config.server.port}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { port } = server.address() as AddressInfo;
+
+  const reload = async (): Promise<ReloadOutcome> => {
+    const outcome = await holder.reload();
+    metrics.reloads.inc({ result: outcome.kind });
+    if (outcome.kind === 'swapped') {
+      for (const warning of outcome.warnings) logger.warn(warning);
+      logger.info({ generation: outcome.snapshot.generation, fingerprint: outcome.snapshot.graph.fingerprint }, 'schema reloaded');
+    } else if (outcome.kind === 'failed') {
+      logger.error({ err: outcome.error }, 'schema reload failed; still serving the previous schema');
+    }
+    return outcome;
+  };
+  const triggerReload = debounce(() => void reload(), config.reload.debounceMs);
+  const onSignal = (): void => {
+    logger.info('SIGUSR1: reloading the schema');
+    triggerReload();
+  };
+  if (options.handleSignals === true) process.on('SIGUSR1', onSignal);
+  const listener: ReloadListener | undefined = config.reload.listen
+    ? listenForReload({ url: databaseUrl, channel: config.reload.channel, log: logger, onReload: triggerReload })
+    : undefined;
+
+  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    databaseUrl,
+    embedded,
+    holder,
+    pool,
+    metrics,
+    mounts,
+    reload,
+    close: () => {
+      closing ??= (async () => {
+        inFlight.draining = true;
+        triggerReload.cancel();
+        process.off('SIGUSR1', onSignal);
+        await listener?.stop();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await waitAtMost(inFlight.idle(), config.server.shutdownTimeoutMs);
+        server.closeAllConnections();
+        await closed;
+        await cleanup();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function loadCache(file: string, config: Config, logger: Logger): Promise<GraphLoad> {
+  let graph: TypeGraph;
+  try {
+    graph = await readSchemaCache(file);
+  } catch (error) {
+    if (error instanceof SchemaCacheError) throw new ConfigError('PGD003', `schema cache: ${error.message}`);
+    throw error;
+  }
+  if (graph.configDigest !== configDigest(modelOptions(config))) {
+    logger.warn({ file }, 'the schema cache was built with different naming/table/relationship settings; run "pgduet introspect" to refresh it');
+  }
+  return { graph, warnings: [] };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

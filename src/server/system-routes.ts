@@ -1,0 +1,78 @@
+import type { Pool } from '../db/index.js';
+import { sendJson, type Mount } from './http.js';
+import type { Metrics } from './metrics.js';
+
+/** `/health`: the process is alive and serving HTTP. Never touches the database. */
+export function healthRoute(): Mount {
+  return {
+    name: 'health',
+    protocol: 'system',
+    path: '/health',
+    methods: ['GET', 'HEAD'],
+    handler: (_req, res) => sendJson(res, 200, { status: 'ok' }),
+  };
+}
+
+/**
+ * `/ready`: the type graph is loaded and the database answers within `timeoutMs`. Load
+ * balancers and the Dockerfile's HEALTHCHECK ask this one.
+ */
+export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 2000): Mount {
+  return {
+    name: 'ready',
+    protocol: 'system',
+    path: '/ready',
+    methods: ['GET', 'HEAD'],
+    handler: async (_req, res, ctx) => {
+      if (isDraining()) {
+        sendJson(res, 503, { status: 'unavailable', reason: 'shutting down' });
+        return;
+      }
+      const reason = await databaseProblem(pool, timeoutMs);
+      if (reason !== undefined) {
+        sendJson(res, 503, { status: 'unavailable', reason });
+        return;
+      }
+      const { graph, generation } = ctx.snapshot;
+      sendJson(res, 200, {
+        status: 'ready',
+        fingerprint: graph.fingerprint,
+        generation,
+        schemas: graph.schemas,
+        entities: graph.entities.length,
+        functions: graph.functions.length,
+      });
+    },
+  };
+}
+
+async function databaseProblem(pool: Pool, timeoutMs: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`database did not answer within ${timeoutMs} ms`), timeoutMs);
+  });
+  const probe = pool.query('select 1').then(
+    () => undefined,
+    (error: unknown) => `database unreachable: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `/metrics` in Prometheus' text format. */
+export function metricsRoute(metrics: Metrics): Mount {
+  return {
+    name: 'metrics',
+    protocol: 'system',
+    path: '/metrics',
+    methods: ['GET'],
+    handler: async (_req, res) => {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+      res.end(text);
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { quoteIdentifier, quoteQualified } from './identifier.js';
