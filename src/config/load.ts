@@ -66,12 +66,13 @@ function readYaml(file: string, explicit: boolean, env: Readonly<Record<string, 
     const reason = explicit ? 'cannot read config file' : 'cannot read pgduet.yaml';
     throw new ConfigError('PGD001', `${file}: ${reason} (${errorMessage(error)})`);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   const first = doc.errors[0];
   if (first !== undefined) {
     const pos = first.linePos?.[0];
     const where = pos === undefined ? file : `${file}:${pos.line}:${pos.col}`;
-    throw new ConfigError('PGD001', `${where}: invalid YAML: ${first.message.split('\n')[0] ?? first.code}`);
+    const message = (first.message.split('\n')[0] ?? first.code).replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError('PGD001', `${where}: invalid YAML: ${message}`);
   }
   const value = doc.toJS() as Json;
   if (value === null || value === undefined) return {};

@@ -107,7 +107,7 @@ export function deriveRelations(
     ...entity,
     relations: assignNames(entity, candidates.get(keyOf(entity)) ?? [], inflection),
   }));
-  const config = resolveRelationshipConfig(named, options, schemas);
+  const config = resolveRelationshipConfig(named, options, schemas, warnings);
   return named.map((entity) => applyConfig(entity, config.get(keyOf(entity)), warnings));
 }
 
@@ -121,6 +121,7 @@ function resolveRelationshipConfig(
   entities: readonly Entity[],
   options: ModelOptions,
   schemas: readonly string[],
+  warnings: string[],
 ): Map<string, EntityRelationshipConfig> {
   const lookup = entities.map((entity) => ({ schema: entity.schema, name: entity.dbName, entity }));
   const out = new Map<string, EntityRelationshipConfig>();
@@ -139,7 +140,9 @@ function resolveRelationshipConfig(
   for (const spec of options.relationships) {
     const target = findByQualifiedName(spec.target, lookup, schemas)[0]?.entity;
     const where = `relationships[${spec.table}.${spec.name}]`;
-    for (const { entity } of findByQualifiedName(spec.table, lookup, schemas)) slot(entity).manual.push({ where, target, spec });
+    const owners = findByQualifiedName(spec.table, lookup, schemas);
+    if (owners.length === 0) warnings.push(`${where}: table ${spec.table} not found`);
+    for (const { entity } of owners) slot(entity).manual.push({ where, target, spec });
   }
   return out;
 }
