@@ -47,7 +47,8 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (flags.help === true) {
-    process.stdout.write(`${HELP[command] ?? HELP['main']}\n`);
+    // `pgduet --help` is about the program; `pgduet serve --help` about one command
+    process.stdout.write(`${(positionals.length === 0 ? undefined : HELP[command]) ?? HELP['main']}\n`);
     return;
   }
   switch (command) {
