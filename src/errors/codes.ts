@@ -11,9 +11,6 @@ export const ERROR_CODES = {
   PGD004: { status: 500, title: 'Embedded database failed to start' },
   PGD101: { status: 404, title: 'Route not found' },
   PGD102: { status: 405, title: 'Method not allowed' },
-  PGD201: { status: 503, title: 'Type graph not loaded' },
-  PGD202: { status: 500, title: 'Invalid manual relationship or rename' },
-  PGD501: { status: 503, title: 'Database not ready' },
   PGD599: { status: 500, title: 'Unexpected error' },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 

@@ -1,3 +1,3 @@
 export { ERROR_CODES } from './codes.js';
 export type { ErrorCode } from './codes.js';
-export { PgduetError, ConfigError, GraphError, isPgduetError } from './pgduet-error.js';
+export { PgduetError, ConfigError, isPgduetError } from './pgduet-error.js';

@@ -26,11 +26,6 @@ export class ConfigError extends PgduetError {
   override readonly name = 'ConfigError';
 }
 
-/** Problems with the type graph itself (2xx): bad manual relationships, unknown renames. */
-export class GraphError extends PgduetError {
-  override readonly name = 'GraphError';
-}
-
 export function isPgduetError(value: unknown): value is PgduetError {
   return value instanceof PgduetError;
 }
