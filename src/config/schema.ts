@@ -13,7 +13,8 @@ const qualifiedName = z
   .string()
   .regex(/^[^.]+(\.[^.]+)?$/, 'expected "name" or "schema.name"');
 
-const columnOptions = z
+/** What can be said of a column or a function: hide it, or show it under another name. */
+const omitOrRename = z
   .object({
     omit: z.boolean().optional(),
     name: name.optional(),
@@ -25,18 +26,11 @@ const tableOptions = z
     omit: z.boolean().optional(),
     name: name.optional(),
     description: z.string().optional(),
-    columns: z.record(z.string(), columnOptions).optional(),
+    columns: z.record(z.string(), omitOrRename).optional(),
     /** renames of derived relationships: `{ old_name: new_name }` */
     relationships: z.record(z.string(), name).optional(),
     /** a primary key for views (which have none in the catalog) */
     primaryKey: z.array(name).min(1).optional(),
-  })
-  .strict();
-
-const functionOptions = z
-  .object({
-    omit: z.boolean().optional(),
-    name: name.optional(),
   })
   .strict();
 
@@ -84,7 +78,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     tables: z.record(qualifiedName, tableOptions).default({}),
-    functions: z.record(qualifiedName, functionOptions).default({}),
+    functions: z.record(qualifiedName, omitOrRename).default({}),
     relationships: z.array(manualRelationship).default([]),
     server: z
       .object({
