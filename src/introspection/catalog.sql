@@ -11,10 +11,13 @@ exposed as (
   from pg_namespace n
   where n.nspname = any ($1::text[])
 ),
-extension_objects as (
+-- Objects owned by an extension, and functions PostgreSQL made for a type (range and
+-- multirange constructors depend on their type "internally"): neither is the user's API.
+hidden_objects as (
   select d.objid, d.classid
   from pg_depend d
   where d.deptype = 'e'
+     or (d.deptype = 'i' and d.classid = 'pg_proc'::regclass and d.refclassid = 'pg_type'::regclass)
 ),
 rels as (
   select
@@ -26,13 +29,26 @@ rels as (
     obj_description(c.oid, 'pg_class') as comment,
     -- pg_relation_is_updatable: bit 8 insert, 4 update, 16 delete; counts INSTEAD OF
     -- triggers and rules, so an updatable view reports what it really accepts.
-    case when c.relkind in ('v', 'f') then pg_relation_is_updatable(c.oid, true) else null end as updatable_mask
+    -- A foreign table whose wrapper has no handler makes pg_relation_is_updatable raise
+    -- ("foreign-data wrapper … has no handler"), which failed the whole introspection; such a
+    -- table cannot be read or written through its wrapper, so it reports 0 (read-only).
+    case
+      when c.relkind = 'v' then pg_relation_is_updatable(c.oid, true)
+      when c.relkind = 'f' then
+        case when exists (
+          select 1
+          from pg_foreign_table ft
+          join pg_foreign_server s on s.oid = ft.ftserver
+          join pg_foreign_data_wrapper w on w.oid = s.srvfdw
+          where ft.ftrelid = c.oid and w.fdwhandler <> 0
+        ) then pg_relation_is_updatable(c.oid, true) else 0 end
+    end as updatable_mask
   from pg_class c
   join exposed n on n.oid = c.relnamespace
   where c.relkind in ('r', 'p', 'v', 'm', 'f')
     and not c.relispartition
     and not exists (
-      select 1 from extension_objects e
+      select 1 from hidden_objects e
       where e.objid = c.oid and e.classid = 'pg_class'::regclass
     )
 ),
@@ -45,7 +61,8 @@ cols as (
     a.atttypmod as typmod,
     a.attnotnull as not_null,
     a.atthasdef as has_default,
-    case when a.atthasdef then pg_get_expr(ad.adbin, ad.adrelid) end as default_expr,
+    -- a generated column's "default" is its generation expression, not a default
+    case when a.atthasdef and a.attgenerated = '' then pg_get_expr(ad.adbin, ad.adrelid) end as default_expr,
     a.attidentity::text as identity,
     a.attgenerated::text as generated,
     col_description(a.attrelid, a.attnum) as comment
@@ -93,7 +110,7 @@ funcs as (
   join pg_language l on l.oid = p.prolang
   where p.prokind in ('f', 'p')
     and not exists (
-      select 1 from extension_objects e
+      select 1 from hidden_objects e
       where e.objid = p.oid and e.classid = 'pg_proc'::regclass
     )
 ),

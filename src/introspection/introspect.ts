@@ -19,12 +19,14 @@ export interface IntrospectionResult {
  * Runs the one catalog query for the exposed schemas.
  *
  * JIT is turned off for it: the recursive type walk makes the planner's row estimates huge,
- * and PostgreSQL then spends ~1 s compiling a query that runs in ~20 ms.
+ * and PostgreSQL then spends ~1 s compiling a query that runs in ~20 ms. The search_path is
+ * pinned to pg_catalog so that printed expressions (defaults, checks) name their schema:
+ * the same catalog then gives the same text, and fingerprint, on every connection.
  */
 export async function introspect(db: Queryable, schemas: readonly string[]): Promise<IntrospectionResult> {
   await db.query('begin read only');
   try {
-    await db.query("select set_config('jit', 'off', true)");
+    await db.query("select set_config('jit', 'off', true), set_config('search_path', 'pg_catalog', true)");
     const { rows } = await db.query<{ catalog: string }>(CATALOG_SQL, [schemas]);
     const text = rows[0]?.catalog;
     if (text === undefined) throw new Error('catalog query returned no row');

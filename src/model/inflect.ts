@@ -55,9 +55,12 @@ function pluralizeWord(word: string): string {
   return `${word}s`;
 }
 
-/** `first_name` → `firstName`; `film_actors_by_film_id` → `filmActorsByFilmId` */
+/**
+ * `first_name` → `firstName`; `film_actors_by_film_id` → `filmActorsByFilmId`. Leading
+ * underscores stay (`_group_concat` → `_groupConcat`): they often mark something private.
+ */
 export function camelCase(name: string): string {
-  return name.replace(/_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return name.replace(/([A-Za-z0-9])_+([a-zA-Z0-9])/g, (_m, before: string, c: string) => before + c.toUpperCase());
 }
 
 export function defaultInflection(naming: NamingCase): Inflection {

@@ -26,6 +26,8 @@ describe('camelCase', () => {
     ['already', 'already'],
     ['address2', 'address2'],
     ['a__b', 'aB'],
+    ['_group_concat', '_groupConcat'],
+    ['trailing_', 'trailing_'],
   ])('%s → %s', (name, camel) => {
     expect(camelCase(name)).toBe(camel);
   });
