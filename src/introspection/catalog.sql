@@ -19,6 +19,22 @@ hidden_objects as (
   where d.deptype = 'e'
      or (d.deptype = 'i' and d.classid = 'pg_proc'::regclass and d.refclassid = 'pg_type'::regclass)
 ),
+-- pg_relation_is_updatable raises ("foreign-data wrapper … has no handler") for a foreign
+-- table whose wrapper has no handler, and for any view built on one, at any depth; that
+-- used to fail the whole introspection. Such relations cannot be written through anyway.
+unwritable (oid) as (
+  select ft.ftrelid
+  from pg_foreign_table ft
+  join pg_foreign_server s on s.oid = ft.ftserver
+  join pg_foreign_data_wrapper w on w.oid = s.srvfdw
+  where w.fdwhandler = 0
+  union
+  select rw.ev_class
+  from unwritable u
+  join pg_depend d on d.refclassid = 'pg_class'::regclass and d.refobjid = u.oid and d.classid = 'pg_rewrite'::regclass
+  join pg_rewrite rw on rw.oid = d.objid
+  where rw.ev_class <> u.oid
+),
 rels as (
   select
     c.oid,
@@ -26,25 +42,16 @@ rels as (
     c.relname as name,
     c.relkind::text as relkind,
     c.reltype as type_oid,
-    obj_description(c.oid, 'pg_class') as comment,
+    dsc.description as comment,
     -- pg_relation_is_updatable: bit 8 insert, 4 update, 16 delete; counts INSTEAD OF
     -- triggers and rules, so an updatable view reports what it really accepts.
-    -- A foreign table whose wrapper has no handler makes pg_relation_is_updatable raise
-    -- ("foreign-data wrapper … has no handler"), which failed the whole introspection; such a
-    -- table cannot be read or written through its wrapper, so it reports 0 (read-only).
     case
-      when c.relkind = 'v' then pg_relation_is_updatable(c.oid, true)
-      when c.relkind = 'f' then
-        case when exists (
-          select 1
-          from pg_foreign_table ft
-          join pg_foreign_server s on s.oid = ft.ftserver
-          join pg_foreign_data_wrapper w on w.oid = s.srvfdw
-          where ft.ftrelid = c.oid and w.fdwhandler <> 0
-        ) then pg_relation_is_updatable(c.oid, true) else 0 end
+      when c.relkind in ('v', 'f') and c.oid in (select oid from unwritable) then 0
+      when c.relkind in ('v', 'f') then pg_relation_is_updatable(c.oid, true)
     end as updatable_mask
   from pg_class c
   join exposed n on n.oid = c.relnamespace
+  left join pg_description dsc on dsc.objoid = c.oid and dsc.classoid = 'pg_class'::regclass and dsc.objsubid = 0
   where c.relkind in ('r', 'p', 'v', 'm', 'f')
     and not c.relispartition
     and not exists (
@@ -62,13 +69,16 @@ cols as (
     a.attnotnull as not_null,
     a.atthasdef as has_default,
     -- a generated column's "default" is its generation expression, not a default
-    case when a.atthasdef and a.attgenerated = '' then pg_get_expr(ad.adbin, ad.adrelid) end as default_expr,
+    -- relid 0: a default cannot refer to a column, and deparsing without the relation's
+    -- column list is ~5x faster on large catalogs
+    case when a.atthasdef and a.attgenerated = '' then pg_get_expr(ad.adbin, 0) end as default_expr,
     a.attidentity::text as identity,
     a.attgenerated::text as generated,
-    col_description(a.attrelid, a.attnum) as comment
+    dsc.description as comment
   from pg_attribute a
   join rels r on r.oid = a.attrelid
   left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+  left join pg_description dsc on dsc.objoid = a.attrelid and dsc.classoid = 'pg_class'::regclass and dsc.objsubid = a.attnum
   where a.attnum > 0 and not a.attisdropped
 ),
 cons as (
@@ -81,9 +91,10 @@ cons as (
     nullif(co.confrelid, 0) as foreign_relid,
     co.confkey as foreign_columns,
     case when co.contype = 'c' then pg_get_constraintdef(co.oid, true) end as definition,
-    obj_description(co.oid, 'pg_constraint') as comment
+    dsc.description as comment
   from pg_constraint co
   join rels r on r.oid = co.conrelid
+  left join pg_description dsc on dsc.objoid = co.oid and dsc.classoid = 'pg_constraint'::regclass and dsc.objsubid = 0
   where co.contype in ('p', 'u', 'f', 'c')
 ),
 funcs as (
@@ -126,8 +137,9 @@ used_types (oid) as (
   -- Standalone enums, domains, ranges and composite types of the exposed schemas, even
   -- when nothing uses them yet. (A table's own row type is described by its columns.)
   select t.oid from pg_type t join exposed n on n.oid = t.typnamespace
-  where t.typtype in ('e', 'd', 'r')
-     or (t.typtype = 'c' and exists (select 1 from pg_class c where c.oid = t.typrelid and c.relkind = 'c'))
+  where (t.typtype in ('e', 'd', 'r')
+     or (t.typtype = 'c' and exists (select 1 from pg_class c where c.oid = t.typrelid and c.relkind = 'c')))
+    and not exists (select 1 from hidden_objects e where e.objid = t.oid and e.classid = 'pg_type'::regclass)
 ),
 all_types (oid) as (
   select oid from used_types
@@ -170,7 +182,12 @@ types as (
 )
 select json_build_object(
   'server_version_num', current_setting('server_version_num')::int,
-  'schemas', (select coalesce(json_agg(nspname order by nspname), '[]') from exposed),
+  -- in the order the config lists them: "the first exposed schema that has it" means that order
+  'schemas', (
+    select coalesce(json_agg(u.name order by u.ord), '[]')
+    from unnest($1::text[]) with ordinality as u(name, ord)
+    where u.name in (select nspname from exposed)
+  ),
   'relations', (select coalesce(json_agg(r order by r.schema, r.name), '[]') from rels r),
   'columns', (select coalesce(json_agg(c order by c.relid, c.attnum), '[]') from cols c),
   'constraints', (select coalesce(json_agg(k order by k.relid, k.name), '[]') from cons k),

@@ -26,7 +26,14 @@ export interface IntrospectionResult {
 export async function introspect(db: Queryable, schemas: readonly string[]): Promise<IntrospectionResult> {
   await db.query('begin read only');
   try {
-    await db.query("select set_config('jit', 'off', true), set_config('search_path', 'pg_catalog', true)");
+    // lock_timeout: the query locks every view (pg_relation_is_updatable); a migration holding
+    // one must make this reload fail fast, not hang start-up and every reload after it.
+    // work_mem: the hashes over the columns of 10,000 tables spill to disk at the default 4MB.
+    await db.query(
+      `select set_config('jit', 'off', true), set_config('search_path', 'pg_catalog', true),
+              set_config('lock_timeout', '5s', true), set_config('statement_timeout', '120s', true),
+              set_config('work_mem', '64MB', true)`,
+    );
     const { rows } = await db.query<{ catalog: string }>(CATALOG_SQL, [schemas]);
     const text = rows[0]?.catalog;
     if (text === undefined) throw new Error('catalog query returned no row');

@@ -3,7 +3,7 @@ import type { Catalog, CatalogColumn, CatalogConstraint, CatalogRelation } from 
 import { buildFunctions } from './functions.js';
 import { defaultInflection, type Inflection, type NamingCase } from './inflect.js';
 import { deriveRelations } from './relations.js';
-import { makeTypeResolver } from './resolve-type.js';
+import { makeTypeResolver, mentionsType } from './resolve-type.js';
 import { parseSmartComment } from './smart-comments.js';
 import {
   TYPE_GRAPH_VERSION,
@@ -17,6 +17,8 @@ import {
 
 /** The parts of the config that shape the type graph (names, omissions, relationships). */
 export interface ModelOptions {
+  /** the schemas asked for, in order; one that does not exist is a warning */
+  readonly schemas?: readonly string[];
   readonly naming: NamingCase;
   readonly tables: Readonly<Record<string, TableConfig>>;
   readonly functions: Readonly<Record<string, { readonly omit?: boolean | undefined; readonly name?: string | undefined }>>;
@@ -77,14 +79,19 @@ export function buildTypeGraph(
 
   const columnsByRel = groupBy(catalog.columns, (c) => c.relid);
   const constraintsByRel = groupBy(catalog.constraints, (c) => c.relid);
-  const relByOid = new Map(catalog.relations.map((r) => [r.oid, r]));
+  for (const schema of options.schemas ?? []) {
+    if (!catalog.schemas.includes(schema)) warnings.push(`schema "${schema}" does not exist (or is not visible to this user)`);
+  }
 
   const exposed = new Map<string, CatalogRelation>();
+  /** row types of omitted tables, as `schema.name`: a column or function using one is hidden too */
+  const omittedTypes = new Set<string>();
   for (const rel of catalog.relations) {
     const tags = parseSmartComment(rel.comment);
-    if (tags.omit || tableConfig.get(rel.oid)?.omit === true) continue;
-    exposed.set(rel.oid, rel);
+    if (tags.omit || tableConfig.get(rel.oid)?.omit === true) omittedTypes.add(`${rel.schema}.${rel.name}`);
+    else exposed.set(rel.oid, rel);
   }
+  const entityNames = new Set<string>();
 
   const entities: Entity[] = [];
   for (const rel of exposed.values()) {
@@ -96,22 +103,33 @@ export function buildTypeGraph(
     const constraints = constraintsByRel.get(rel.oid) ?? [];
     const pk = constraints.find((c) => c.contype === 'p');
 
-    const columns = buildColumns(allColumns, config, inflection, resolveType, `${rel.schema}.${rel.name}`, warnings);
+    const where = `${rel.schema}.${rel.name}`;
+    const name = config?.name ?? tags.name ?? inflection.convention(rel.name);
+    // two tables of one schema cannot share a name in either API; the first keeps it
+    if (entityNames.has(`${rel.schema}.${name}`)) {
+      warnings.push(`${where}: the name "${name}" is taken by another table of schema ${rel.schema}; not exposed`);
+      continue;
+    }
+    entityNames.add(`${rel.schema}.${name}`);
+    const columns = buildColumns(allColumns, config, inflection, resolveType, omittedTypes, where, warnings);
+    if (pk !== undefined && config?.primaryKey !== undefined) {
+      warnings.push(`tables.${where}.primaryKey: the table has a primary key (${names(pk.columns).join(', ')}); ignored`);
+    }
     const mask = rel.updatable_mask;
     const kind = KINDS[rel.relkind];
     const writable = kind === 'table' || kind === 'partitioned_table';
     entities.push({
       schema: rel.schema,
       dbName: rel.name,
-      name: config?.name ?? tags.name ?? inflection.convention(rel.name),
+      name,
       kind,
       ...optional('description', config?.description ?? tags.description),
       columns,
-      primaryKey: pk !== undefined ? names(pk.columns) : [...(config?.primaryKey ?? [])],
+      primaryKey: pk !== undefined ? names(pk.columns) : declaredKey(config?.primaryKey, columns, where, warnings),
       uniqueKeys: constraints
         .filter((c) => c.contype === 'u')
         .map((c) => ({ name: c.name, columns: names(c.columns) })),
-      foreignKeys: constraints.flatMap((c) => foreignKeyOf(c, names, relByOid, columnsByRel)),
+      foreignKeys: constraints.flatMap((c) => foreignKeyOf(c, names, exposed, columnsByRel)),
       checks: constraints
         .filter((c) => c.contype === 'c')
         .map((c) => ({ name: c.name, definition: c.definition ?? '' })),
@@ -127,7 +145,7 @@ export function buildTypeGraph(
   entities.sort((a, b) => compare(a.schema, b.schema) || compare(a.dbName, b.dbName));
 
   const withRelations = deriveRelations(entities, options, catalog.schemas, inflection, warnings);
-  const functions = buildFunctions(catalog, exposed, withRelations, options, inflection, resolveType, warnings);
+  const functions = buildFunctions(catalog, exposed, omittedTypes, withRelations, options, inflection, resolveType, warnings);
 
   const enums: EnumDef[] = catalog.types
     .filter((t) => t.typtype === 'e')
@@ -182,6 +200,7 @@ function buildColumns(
   config: TableConfig | undefined,
   inflection: Inflection,
   resolveType: ReturnType<typeof makeTypeResolver>,
+  omittedTypes: ReadonlySet<string>,
   where: string,
   warnings: string[],
 ): Column[] {
@@ -194,10 +213,23 @@ function buildColumns(
     const tags = parseSmartComment(c.comment);
     const own = config?.columns?.[c.name];
     if (tags.omit || own?.omit === true) continue;
+    const type = resolveType(c.type_oid);
+    if (mentionsType(type, omittedTypes)) {
+      warnings.push(`${where}.${c.name}: its type is an omitted table's row type; not exposed`);
+      continue;
+    }
+    let name = own?.name ?? tags.name ?? inflection.convention(c.name);
+    // `first_name` and `firstName` both camelCase to `firstName`: the later keeps its own name
+    if (columns.some((other) => other.name === name)) {
+      const fallback = columns.some((other) => other.name === c.name) ? undefined : c.name;
+      warnings.push(`${where}.${c.name}: the name "${name}" is taken by another column; ${fallback === undefined ? 'not exposed' : `exposed as "${fallback}"`}`);
+      if (fallback === undefined) continue;
+      name = fallback;
+    }
     columns.push({
-      name: own?.name ?? tags.name ?? inflection.convention(c.name),
+      name,
       dbName: c.name,
-      type: resolveType(c.type_oid),
+      type,
       nullable: !c.not_null,
       hasDefault: c.has_default || c.identity !== '' || c.generated !== '',
       ...optional('default', c.default_expr ?? undefined),
@@ -209,6 +241,15 @@ function buildColumns(
   return columns;
 }
 
+/** A primary key declared in the config for a view: its columns must exist. */
+function declaredKey(key: readonly string[] | undefined, columns: readonly Column[], where: string, warnings: string[]): string[] {
+  if (key === undefined) return [];
+  const missing = key.filter((k) => !columns.some((c) => c.dbName === k));
+  if (missing.length === 0) return [...key];
+  warnings.push(`tables.${where}.primaryKey: no column ${missing.join(', ')}; ignored`);
+  return [];
+}
+
 function foreignKeyOf(
   c: CatalogConstraint,
   names: (attnums: readonly number[] | null) => string[],
@@ -217,7 +258,7 @@ function foreignKeyOf(
 ): Entity['foreignKeys'] {
   if (c.contype !== 'f' || c.foreign_relid === null) return [];
   const target = relByOid.get(c.foreign_relid);
-  // a foreign key to a table outside the exposed schemas cannot become a relationship
+  // a foreign key to a table outside the exposed schemas, or omitted, is not the API's
   if (target === undefined) return [];
   const targetNames = new Map((columnsByRel.get(target.oid) ?? []).map((col) => [col.attnum, col.name]));
   return [
@@ -270,7 +311,7 @@ export function findByQualifiedName<T extends { readonly schema: string; readonl
 }
 
 export function configDigest(options: ModelOptions): string {
-  const text = JSON.stringify([options.naming, options.tables, options.functions, options.relationships]);
+  const text = JSON.stringify([options.schemas ?? [], options.naming, options.tables, options.functions, options.relationships]);
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 

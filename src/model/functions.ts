@@ -1,7 +1,7 @@
 import type { Catalog, CatalogFunction, CatalogRelation } from '../introspection/catalog.js';
 import { compare, optional, resolveConfigKeys, type ModelOptions } from './build-graph.js';
 import type { Inflection } from './inflect.js';
-import { isSupported, type makeTypeResolver } from './resolve-type.js';
+import { isSupported, mentionsType, type makeTypeResolver } from './resolve-type.js';
 import { parseSmartComment } from './smart-comments.js';
 import type { DbRef, Entity, FunctionArgument, FunctionDef, FunctionReturn, TypeRef } from './type-graph.js';
 
@@ -16,6 +16,7 @@ const VOLATILITY = { i: 'immutable', s: 'stable', v: 'volatile' } as const;
 export function buildFunctions(
   catalog: Catalog,
   exposed: ReadonlyMap<string, CatalogRelation>,
+  omittedTypes: ReadonlySet<string>,
   entities: readonly Entity[],
   options: ModelOptions,
   inflection: Inflection,
@@ -26,14 +27,16 @@ export function buildFunctions(
   // row type oid → entity, for `RETURNS SETOF film` and computed fields `f(film)`
   const entityKeys = new Set(entities.map((e) => `${e.schema}.${e.dbName}`));
   const entityByRowType = new Map<string, DbRef>();
-  const omittedRowTypes = new Set<string>();
+  const hiddenTypes = new Set(omittedTypes);
   for (const rel of catalog.relations) {
     if (exposed.has(rel.oid) && entityKeys.has(`${rel.schema}.${rel.name}`)) {
       entityByRowType.set(rel.type_oid, { schema: rel.schema, dbName: rel.name });
     } else {
-      omittedRowTypes.add(rel.type_oid);
+      // omitted, or left out for a name clash: its rows must not come back through a function
+      hiddenTypes.add(`${rel.schema}.${rel.name}`);
     }
   }
+  const usesHidden = (oid: string): boolean => mentionsType(resolveType(oid), hiddenTypes);
 
   const out: FunctionDef[] = [];
   for (const fn of catalog.functions) {
@@ -41,8 +44,8 @@ export function buildFunctions(
     const own = config.get(fn.oid);
     if (tags.omit || own?.omit === true) continue;
     const args = inArguments(fn, resolveType);
-    if (args === undefined || fn.arg_types.some((oid) => omittedRowTypes.has(oid))) continue;
-    if (omittedRowTypes.has(fn.return_type_oid)) continue;
+    // every argument (OUT and TABLE columns too) and the return type
+    if (args === undefined || fn.arg_types.some(usesHidden) || usesHidden(fn.return_type_oid)) continue;
     const returns = returnOf(fn, resolveType, entityByRowType);
     if (returns === undefined) continue;
     const firstArg = fn.arg_types[0];

@@ -50,6 +50,10 @@ function pluralizeWord(word: string): string {
   if (UNCOUNTABLE.has(lower)) return word;
   const irregular = IRREGULAR[lower];
   if (irregular !== undefined) return word === lower ? irregular : word.slice(0, 1) + irregular.slice(1);
+  // already plural (users, posts, categories): a plural of a plural helps nobody
+  // (a consonant or "e" before the final s; not alias, status, class, analysis)
+  if (/([^aeiosu]|e)s$/i.test(word)) return word;
+  if (/is$/i.test(word)) return `${word.slice(0, -2)}es`;
   if (/[^aeiou]y$/i.test(word)) return `${word.slice(0, -1)}ies`;
   if (/(s|x|z|ch|sh)$/i.test(word)) return `${word}es`;
   return `${word}s`;
@@ -60,7 +64,7 @@ function pluralizeWord(word: string): string {
  * underscores stay (`_group_concat` → `_groupConcat`): they often mark something private.
  */
 export function camelCase(name: string): string {
-  return name.replace(/([A-Za-z0-9])_+([a-zA-Z0-9])/g, (_m, before: string, c: string) => before + c.toUpperCase());
+  return name.replace(/(?<=[A-Za-z0-9])_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 export function defaultInflection(naming: NamingCase): Inflection {

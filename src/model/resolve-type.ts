@@ -60,3 +60,11 @@ export function isSupported(type: TypeRef): boolean {
   if (type.kind === 'range') return isSupported(type.subtype);
   return true;
 }
+
+/** True when the type is, or is built from (array, range, domain), one of the named types. */
+export function mentionsType(type: TypeRef, names: ReadonlySet<string>): boolean {
+  if ('domain' in type && type.domain !== undefined && names.has(`${type.domain.schema}.${type.domain.dbName}`)) return true;
+  if (type.kind === 'array') return mentionsType(type.element, names);
+  if (type.kind === 'range') return names.has(`${type.schema}.${type.name}`) || mentionsType(type.subtype, names);
+  return names.has(`${type.schema}.${type.name}`);
+}

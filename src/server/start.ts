@@ -48,6 +48,7 @@ export interface RunningServer {
 
 export function modelOptions(config: Config): ModelOptions {
   return {
+    schemas: config.database.schemas,
     naming: config.naming.case,
     tables: config.tables,
     functions: config.functions,

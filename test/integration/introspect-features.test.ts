@@ -149,6 +149,8 @@ describe('entities', () => {
       ['app.post_tag', 'table'],
       ['app.project', 'table'],
       ['app.remote_item', 'foreign_table'],
+      ['app.remote_item_view', 'view'],
+      ['app.remote_item_view_view', 'view'],
       ['app.tag', 'table'],
       ['app.tag_usage', 'materialized_view'],
       ['app.task', 'table'],
@@ -182,6 +184,9 @@ describe('entities', () => {
       primaryKey: [],
       description: 'A foreign table (its wrapper has no handler: never queried).',
     });
+    // views over it, at any depth, are read-only too (and do not break the introspection)
+    expect(entity('remote_item_view').operations).toEqual(READ_ONLY);
+    expect(entity('remote_item_view_view').operations).toEqual(READ_ONLY);
     expect(entity('remote_item').columns).toEqual([
       { name: 'id', dbName: 'id', type: int4, nullable: false, hasDefault: false, generated: false },
       { name: 'label', dbName: 'label', type: text, nullable: true, hasDefault: false, generated: false },

@@ -458,3 +458,78 @@ describe('functions', () => {
     expect(fn('film_count')?.computedFieldOf).toBeUndefined();
   });
 });
+
+describe('what must not leak or clash', () => {
+  it('hides columns and functions that use an omitted row type inside arrays too, and FKs to it', () => {
+    const catalog = new CatalogBuilder()
+      .table('secret', { id: 'int4' }, { pk: ['id'], comment: '@omit' })
+      .table('holder', { id: 'int4', secret_id: 'int4', copy: 'public.secret', copies: 'public.secret[]' }, {
+        pk: ['id'],
+        fks: [{ columns: ['secret_id'], target: 'secret', targetColumns: ['id'] }],
+      })
+      .fn({ name: 'all_secrets', returns: 'public.secret[]', volatility: 's' })
+      .fn({ name: 'count_them', args: [{ name: 'xs', type: 'public.secret[]' }], returns: 'int4', volatility: 's' })
+      .build();
+    const { graph, warnings } = buildTypeGraph(catalog, 'fp');
+    const holder = entity(graph, 'holder');
+    expect(holder.columns.map((c) => c.name)).toEqual(['id', 'secret_id']);
+    expect(holder.foreignKeys).toEqual([]);
+    expect(graph.functions).toEqual([]);
+    expect(warnings).toEqual([
+      "public.holder.copy: its type is an omitted table's row type; not exposed",
+      "public.holder.copies: its type is an omitted table's row type; not exposed",
+    ]);
+  });
+
+  it('keeps the first of two columns whose names collide after camelCasing', () => {
+    const { graph, warnings } = buildTypeGraph(
+      new CatalogBuilder().table('t', { id: 'int4', first_name: 'text', firstName: 'text' }, { pk: ['id'] }).build(),
+      'fp',
+      options({ naming: 'camel' }),
+    );
+    expect(entity(graph, 't').columns.map((c) => [c.name, c.dbName])).toEqual([
+      ['id', 'id'],
+      ['firstName', 'first_name'],
+    ]);
+    expect(warnings).toEqual(['public.t.firstName: the name "firstName" is taken by another column; not exposed']);
+  });
+
+  it('exposes a later column under its database name when its new name is taken', () => {
+    const { graph, warnings } = buildTypeGraph(
+      new CatalogBuilder().table('t', { id: 'int4', a: 'text', b: 'text' }, { pk: ['id'] }).build(),
+      'fp',
+      options({ tables: { t: { columns: { b: { name: 'a' } } } } }),
+    );
+    expect(entity(graph, 't').columns.map((c) => c.name)).toEqual(['id', 'a', 'b']);
+    expect(warnings).toEqual(['public.t.b: the name "a" is taken by another column; exposed as "b"']);
+  });
+
+  it('leaves out a table whose name is taken by another table of its schema', () => {
+    const { graph, warnings } = buildTypeGraph(
+      new CatalogBuilder().table('a', { id: 'int4' }, { pk: ['id'] }).table('b', { id: 'int4' }, { pk: ['id'], comment: '@name a' }).build(),
+      'fp',
+    );
+    expect(graph.entities.map((e) => e.dbName)).toEqual(['a']);
+    expect(warnings).toEqual(['public.b: the name "a" is taken by another table of schema public; not exposed']);
+  });
+
+  it('checks a declared primary key', () => {
+    const { graph, warnings } = buildTypeGraph(
+      new CatalogBuilder().table('v', { id: 'int4' }, { kind: 'v' }).table('t', { id: 'int4' }, { pk: ['id'] }).build(),
+      'fp',
+      options({ tables: { v: { primaryKey: ['nope'] }, t: { primaryKey: ['id'] } } }),
+    );
+    expect(entity(graph, 'v').primaryKey).toEqual([]);
+    expect(warnings).toEqual([
+      'tables.public.t.primaryKey: the table has a primary key (id); ignored',
+      'tables.public.v.primaryKey: no column nope; ignored',
+    ]);
+  });
+
+  it('warns about a schema that does not exist, and digests the schema list', () => {
+    const catalog = new CatalogBuilder(['public']).build();
+    const { graph, warnings } = buildTypeGraph(catalog, 'fp', options({ schemas: ['public', 'pubic'] }));
+    expect(warnings).toEqual(['schema "pubic" does not exist (or is not visible to this user)']);
+    expect(graph.configDigest).not.toBe(buildTypeGraph(catalog, 'fp', options({ schemas: ['public'] })).graph.configDigest);
+  });
+});

@@ -14,6 +14,14 @@ describe('pluralize', () => {
     ['film_category', 'film_categories'],
     ['x', 'xes'],
     ['a1', 'a1s'],
+    ['users', 'users'],
+    ['categories', 'categories'],
+    ['status', 'statuses'],
+    ['class', 'classes'],
+    ['analysis', 'analyses'],
+    ['bus', 'buses'],
+    ['person_alias', 'person_aliases'],
+    ['orders', 'orders'],
   ])('%s → %s', (word, plural) => {
     expect(pluralize(word)).toBe(plural);
   });
@@ -27,6 +35,8 @@ describe('camelCase', () => {
     ['address2', 'address2'],
     ['a__b', 'aB'],
     ['_group_concat', '_groupConcat'],
+    ['a_b_c', 'aBC'],
+    ['point_2_d', 'point2D'],
     ['trailing_', 'trailing_'],
   ])('%s → %s', (name, camel) => {
     expect(camelCase(name)).toBe(camel);
