@@ -138,8 +138,19 @@ async function introspectCommand(flags: Flags): Promise<void> {
 async function watchCommand(flags: Flags, sub: 'install' | 'uninstall'): Promise<void> {
   const config = configFrom(flags);
   await withDatabase(config, async (pool) => {
-    if (sub === 'install') await installWatch(pool, config.reload.channel);
-    else await uninstallWatch(pool);
+    const client = await pool.connect();
+    try {
+      if (sub === 'install') await installWatch(client, config.reload.channel);
+      else await uninstallWatch(client);
+    } catch (error) {
+      // 42501: event triggers are for superusers only
+      if (error instanceof Error && 'code' in error && error.code === '42501') {
+        throw new UsageError(`watch ${sub} needs a superuser: ${error.message}`);
+      }
+      throw error;
+    } finally {
+      client.release();
+    }
   });
   process.stdout.write(
     sub === 'install'
@@ -158,6 +169,11 @@ function version(): string {
   }
   return 'unknown';
 }
+
+// Node starts its inspector (a debugger on 127.0.0.1:9229) on SIGUSR1 when nothing handles
+// the signal. SIGUSR1 means "reload the schema" here, so it is handled from the first moment
+// and for the whole life of the process; the server adds its own listener once it is up.
+process.on('SIGUSR1', () => undefined);
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   // One line that says what is wrong and where; no stack trace for problems the user can fix.

@@ -1,3 +1,4 @@
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 
 /**
@@ -47,12 +48,26 @@ const manualRelationship = z
   })
   .strict();
 
+/** What pg accepts, including socket forms such as `postgres://u:p@/db?host=/cloudsql/x`. */
+function isPostgresUrl(url: string): boolean {
+  if (!/^postgres(ql)?:\/\//.test(url)) return false;
+  try {
+    parseConnectionString(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const configSchema = z
   .object({
     database: z
       .object({
         /** `postgres://…`; when absent, pgduet starts its embedded database */
-        url: z.string().url('expected a postgres:// URL').optional(),
+        url: z
+          .string()
+          .refine(isPostgresUrl, 'expected a postgres:// or postgresql:// connection URL')
+          .optional(),
         poolSize: z.number().int().min(1).max(1000).default(10),
         schemas: z.array(name).min(1).default(['public']),
         connectTimeoutMs: z.number().int().min(100).default(5000),

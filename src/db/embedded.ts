@@ -1,6 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError } from '../errors/index.js';
 import { runSqlScript } from './run-sql-script.js';
 
@@ -29,6 +28,11 @@ const SAMPLE_SCHEMA = new URL('./sample/schema.sql', import.meta.url);
  * pool as to a real server: there is one code path, not two.
  */
 export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  // loaded on demand: a server with DATABASE_URL never pays for the WebAssembly build
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   let db: PGlite;
   try {
     if (!options.memory) await mkdir(options.dataDir, { recursive: true });

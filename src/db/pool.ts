@@ -20,6 +20,7 @@ export function createPool(options: PoolOptions): Pool {
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'pgduet',
+    keepAlive: true,
   });
   // An idle client that loses its server emits 'error' on the pool; without a listener
   // Node would crash the process. The next checkout simply gets a fresh connection.

@@ -12,10 +12,24 @@ const FUNCTION_TEMPLATE = `
 create or replace function pgduet.notify_schema_change() returns event_trigger
 language plpgsql as $body$
 begin
+  -- Temporary objects and REFRESH MATERIALIZED VIEW do not change the API; an application
+  -- doing them all the time must not keep the servers reloading.
+  if tg_event = 'sql_drop' then
+    if not exists (select 1 from pg_event_trigger_dropped_objects() where not is_temporary) then
+      return;
+    end if;
+  elsif not exists (
+    select 1 from pg_event_trigger_ddl_commands()
+    where command_tag <> 'REFRESH MATERIALIZED VIEW'
+      and coalesce(schema_name, '') not like 'pg\\_temp%%'
+  ) then
+    return;
+  end if;
   perform pg_notify(%L, 'reload schema');
 end
 $body$`;
 
+/** `begin`…`commit` need one connection: pass a client, not a pool. */
 export async function installWatch(db: Queryable, channel: string): Promise<void> {
   await db.query('begin');
   try {

@@ -8,6 +8,7 @@ export interface GraphSnapshot {
 }
 
 export type ReloadOutcome =
+  /** `warnings`: the model's, and any error a swap listener threw (the swap stands) */
   | { readonly kind: 'swapped'; readonly snapshot: GraphSnapshot; readonly warnings: readonly string[] }
   | { readonly kind: 'unchanged'; readonly snapshot: GraphSnapshot }
   | { readonly kind: 'failed'; readonly error: unknown };
@@ -79,7 +80,15 @@ export class GraphHolder {
     }
     const snapshot: GraphSnapshot = { graph: loaded.graph, generation: old.generation + 1, loadedAt: new Date() };
     this.#current = snapshot;
-    for (const listener of this.#listeners) listener(snapshot);
-    return { kind: 'swapped', snapshot, warnings: loaded.warnings };
+    const warnings = [...loaded.warnings];
+    for (const listener of this.#listeners) {
+      // one listener's failure must neither skip the others nor reject the reload
+      try {
+        listener(snapshot);
+      } catch (error) {
+        warnings.push(`after the swap: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { kind: 'swapped', snapshot, warnings };
   }
 }

@@ -6,14 +6,27 @@ export interface ReloadListener {
   stop(): Promise<void>;
 }
 
-/** Coalesces a burst of calls into one, `ms` after the last. */
-export function debounce(fn: () => void, ms: number): { (): void; cancel(): void } {
+/**
+ * Coalesces a burst of calls into one, `ms` after the last — but never later than `maxWait`
+ * after the first, so that a steady trickle of notifications cannot put a reload off forever.
+ */
+export function debounce(fn: () => void, ms: number, maxWait = Math.max(1000, ms * 10)): { (): void; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
-  const call = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(fn, ms);
+  let first: number | undefined;
+  const fire = (): void => {
+    first = undefined;
+    fn();
   };
-  call.cancel = (): void => clearTimeout(timer);
+  const call = (): void => {
+    const now = Date.now();
+    first ??= now;
+    clearTimeout(timer);
+    timer = setTimeout(fire, Math.max(0, Math.min(ms, first + maxWait - now)));
+  };
+  call.cancel = (): void => {
+    clearTimeout(timer);
+    first = undefined;
+  };
   return call;
 }
 
@@ -36,7 +49,15 @@ export function listenForReload(options: {
   let delay = 500;
 
   const connect = async (reconnecting: boolean): Promise<void> => {
-    const next = new pg.Client({ connectionString: url, application_name: 'pgduet-listen' });
+    // keepAlive: NATs and load balancers drop idle connections silently; TCP keepalive makes
+    // the loss visible ('end'), so that we reconnect instead of missing every NOTIFY after it.
+    const next = new pg.Client({
+      connectionString: url,
+      application_name: 'pgduet-listen',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+      connectionTimeoutMillis: 10_000,
+    });
     next.on('error', (error) => log.warn({ err: error }, 'reload listener connection error'));
     next.on('end', () => {
       if (!stopped) schedule();

@@ -89,7 +89,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const pool = createPool({ url: databaseUrl, size: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs });
   metrics.watchPool(pool);
   const cleanup = async (): Promise<void> => {
-    await pool.end().catch(() => undefined);
+    // a statement still running after the drain timeout must not hold the exit forever
+    await waitAtMost(pool.end().catch(() => undefined), config.server.shutdownTimeoutMs);
     await embedded?.close().catch(() => undefined);
   };
 
@@ -136,7 +137,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
     return outcome;
   };
-  const triggerReload = debounce(() => void reload(), config.reload.debounceMs);
+  // reload() resolves to an outcome and does not reject; the catch is a last line of defence
+  // against an unhandled rejection, which would end the process.
+  const triggerReload = debounce(() => {
+    reload().catch((error: unknown) => logger.error({ err: error }, 'schema reload crashed'));
+  }, config.reload.debounceMs);
   const onSignal = (): void => {
     logger.info('SIGUSR1: reloading the schema');
     triggerReload();

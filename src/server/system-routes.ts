@@ -28,9 +28,11 @@ export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 20
         sendJson(res, 503, { status: 'unavailable', reason: 'shutting down' });
         return;
       }
-      const reason = await databaseProblem(pool, timeoutMs);
-      if (reason !== undefined) {
-        sendJson(res, 503, { status: 'unavailable', reason });
+      const problem = await databaseProblem(pool, timeoutMs);
+      if (problem !== undefined) {
+        // the detail (host names, driver messages) goes to the log, not to whoever asks
+        ctx.log.warn({ problem }, 'not ready');
+        sendJson(res, 503, { status: 'unavailable', reason: 'database unavailable' });
         return;
       }
       const { graph, generation } = ctx.snapshot;
@@ -38,7 +40,6 @@ export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 20
         status: 'ready',
         fingerprint: graph.fingerprint,
         generation,
-        schemas: graph.schemas,
         entities: graph.entities.length,
         functions: graph.functions.length,
       });

@@ -161,9 +161,14 @@ describe('serving', () => {
   });
 
   it('serves DATABASE_URL with the chosen schemas', async () => {
-    const { child, url, output } = await serve(['--schemas', 'public'], { DATABASE_URL: db.url });
-    const ready = (await (await fetch(`${url}/ready`)).json()) as { schemas: string[]; status: string };
-    expect(ready).toMatchObject({ status: 'ready', schemas: ['public'] });
+    const { Client } = (await import('pg')).default;
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('create schema extra; create table extra.only_here (id int primary key)');
+    await client.end();
+    const { child, url, output } = await serve(['--schemas', 'extra'], { DATABASE_URL: db.url });
+    const ready = (await (await fetch(`${url}/ready`)).json()) as { entities: number; status: string };
+    expect(ready).toMatchObject({ status: 'ready', entities: 1 });
     child.kill('SIGTERM');
     expect((await output).code).toBe(0);
   });

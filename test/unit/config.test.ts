@@ -102,6 +102,15 @@ relationships:
   });
 
   it('refuses a database URL that is not a URL', () => {
-    expect(errorOf(() => loadConfig({ env: { DATABASE_URL: 'not a url' }, cwd: tmpdir() }))).toContain('database.url: expected a postgres:// URL');
+    expect(errorOf(() => loadConfig({ env: { DATABASE_URL: 'not a url' }, cwd: tmpdir() }))).toBe(
+      'configuration: database.url: expected a postgres:// or postgresql:// connection URL',
+    );
+    expect(errorOf(() => loadConfig({ env: { DATABASE_URL: 'http://example.com/db' }, cwd: tmpdir() }))).toContain('database.url');
+  });
+
+  it('accepts the connection URL forms pg accepts, sockets included', () => {
+    for (const url of ['postgres://u:p@h:5432/db', 'postgresql://h/db?sslmode=require', 'postgres://u:p@/db?host=/cloudsql/project:region:instance']) {
+      expect(loadConfig({ env: { DATABASE_URL: url }, cwd: tmpdir() }).config.database.url).toBe(url);
+    }
   });
 });

@@ -49,6 +49,18 @@ describe('GraphHolder', () => {
     expect(holder.current.generation).toBe(1);
   });
 
+  it('survives a swap listener that throws, and still calls the others', async () => {
+    const holder = new GraphHolder(graph('a'), () => Promise.resolve({ graph: graph('b'), warnings: ['w'] }));
+    const seen: string[] = [];
+    holder.onSwap(() => {
+      throw new Error('schema build failed');
+    });
+    holder.onSwap((s) => seen.push(s.graph.fingerprint));
+    const outcome = await holder.reload();
+    expect(outcome).toMatchObject({ kind: 'swapped', warnings: ['w', 'after the swap: schema build failed'] });
+    expect(seen).toEqual(['b']);
+  });
+
   it('runs one reload at a time and one more for everything asked meanwhile', async () => {
     let loads = 0;
     const gates = [deferred<void>(), deferred<void>()];
