@@ -7,7 +7,7 @@
 //   npm run bench:introspect                       (builds, then runs this file)
 //   node bench/introspect.mjs --runs 5 --only 1k,10k --keep
 //
-// Plain ESM, node built-ins plus `pg`. The server is dist/src/cli/main.js: build it first.
+// Plain ESM, node built-ins plus `pg`. The server is dist/src/cli/bin.js: build it first.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = join(ROOT, 'dist/src/cli/bin.js');
 const PAGILA_DIR = process.env.PGDUET_BENCH_DATA ?? resolve(ROOT, '../shared/data');
 const ADMIN_URL = process.env.PGDUET_BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Bump when the generated schemas change, so old databases are rebuilt. */

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, parsePort, splitList, type Config, type ConfigOverrides } from '../config/index.js';
@@ -169,11 +168,6 @@ function version(): string {
   }
   return 'unknown';
 }
-
-// Node starts its inspector (a debugger on 127.0.0.1:9229) on SIGUSR1 when nothing handles
-// the signal. SIGUSR1 means "reload the schema" here, so it is handled from the first moment
-// and for the whole life of the process; the server adds its own listener once it is up.
-process.on('SIGUSR1', () => undefined);
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   // One line that says what is wrong and where; no stack trace for problems the user can fix.

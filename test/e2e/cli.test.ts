@@ -12,7 +12,7 @@ import { eventually } from '../support/server.js';
  * embedded database, introspect → schema cache → serve, and SIGTERM.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'src/cli/main.ts');
+const MAIN = join(ROOT, 'src/cli/bin.ts');
 const SAMPLE = join(ROOT, 'src/db/sample/schema.sql');
 
 interface Run {
@@ -169,8 +169,14 @@ describe('serving', () => {
     const { child, url, output } = await serve(['--schemas', 'extra'], { DATABASE_URL: db.url });
     const ready = (await (await fetch(`${url}/ready`)).json()) as { entities: number; status: string };
     expect(ready).toMatchObject({ status: 'ready', entities: 1 });
+    // SIGUSR1 reloads; it must never start Node's inspector (a debugger on a local port)
+    child.kill('SIGUSR1');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await fetch(`${url}/health`)).status).toBe(200);
     child.kill('SIGTERM');
-    expect((await output).code).toBe(0);
+    const result = await output;
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('Debugger listening');
   });
 
   it('introspect writes schema-cache/<fingerprint>.json and serve --schema-cache starts from it', async () => {
