@@ -28,11 +28,11 @@ export async function introspect(db: Queryable, schemas: readonly string[]): Pro
   try {
     // lock_timeout: the query locks every view (pg_relation_is_updatable); a migration holding
     // one must make this reload fail fast, not hang start-up and every reload after it.
-    // work_mem: the hashes over the columns of 10,000 tables spill to disk at the default 4MB.
+    // (work_mem is left alone: raising it to 64MB made small catalogs 4x slower to plan and
+    // run, ~110 ms instead of ~25 ms on Pagila, for a small gain at 10,000 tables.)
     await db.query(
       `select set_config('jit', 'off', true), set_config('search_path', 'pg_catalog', true),
-              set_config('lock_timeout', '5s', true), set_config('statement_timeout', '120s', true),
-              set_config('work_mem', '64MB', true)`,
+              set_config('lock_timeout', '5s', true), set_config('statement_timeout', '120s', true)`,
     );
     const { rows } = await db.query<{ catalog: string }>(CATALOG_SQL, [schemas]);
     const text = rows[0]?.catalog;
