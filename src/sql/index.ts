@@ -1,1 +1,5 @@
 export { quoteIdentifier, quoteQualified } from './identifier.js';
+export { Params, qualified, sqlType } from './fragments.js';
+export type { CompiledQuery } from './fragments.js';
+export { compileAggregate, compileRead, DEFAULT_COMPILE_OPTIONS, aggregateResultType } from './compile-read.js';
+export type { CompileOptions } from './compile-read.js';

@@ -1,0 +1,167 @@
+import type { ColumnPair, DbRef, TypeRef } from '../model/index.js';
+
+/**
+ * The Plan: what a request asks of the database, in neither protocol's words. GraphQL
+ * (`graphql/`) and REST (`rest/`) both produce these; the chain (`chain/`) authorizes and
+ * may rewrite them; only `sql/` turns them into SQL. Names here are database names (`dbName`),
+ * because the Plan is resolved against the type graph already. Values are plain JSON values
+ * that `sql/` always sends as parameters.
+ */
+
+/** How to get from one entity to a related one: the join of a Relation, without its name. */
+export interface JoinPath {
+  readonly target: DbRef;
+  /** source column → target column; for many-to-many, source column → junction column */
+  readonly mapping: readonly ColumnPair[];
+  /** many-to-many: the junction and its columns → the target's */
+  readonly through?: { readonly junction: DbRef; readonly targetMapping: readonly ColumnPair[] };
+}
+
+/** A column of the row being filtered or ordered, with the type needed to cast values to it. */
+export interface ColumnRef {
+  readonly column: string;
+  readonly type: TypeRef;
+}
+
+/** The comparisons a condition can make; each protocol maps its own operator names onto these. */
+export type CompareOperator =
+  | 'eq'
+  | 'neq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
+  | 'in'
+  | 'nin'
+  /** value true: IS NULL; false: IS NOT NULL */
+  | 'is_null'
+  | 'like'
+  | 'nlike'
+  | 'ilike'
+  | 'nilike'
+  | 'similar'
+  | 'nsimilar'
+  | 'regex'
+  | 'nregex'
+  | 'iregex'
+  | 'niregex'
+  /** jsonb and arrays: @> */
+  | 'contains'
+  /** jsonb and arrays: <@ */
+  | 'contained_in'
+  /** jsonb: ? */
+  | 'has_key'
+  /** jsonb: ?| */
+  | 'has_keys_any'
+  /** jsonb: ?& */
+  | 'has_keys_all';
+
+/** A boolean expression over the current row (and, through joins, related rows). */
+export type Condition =
+  | { readonly kind: 'and'; readonly conditions: readonly Condition[] }
+  | { readonly kind: 'or'; readonly conditions: readonly Condition[] }
+  | { readonly kind: 'not'; readonly condition: Condition }
+  | { readonly kind: 'compare'; readonly column: ColumnRef; readonly operator: CompareOperator; readonly value: unknown }
+  /** some related row satisfies `condition` (EXISTS); for an object relationship: the related row does */
+  | { readonly kind: 'related'; readonly join: JoinPath; readonly condition: Condition };
+
+export type SortDirection = 'asc' | 'desc';
+
+export type AggregateFunction = 'count' | 'sum' | 'avg' | 'max' | 'min' | 'stddev' | 'stddev_pop' | 'stddev_samp' | 'variance' | 'var_pop' | 'var_samp';
+
+/** What a row is ordered by. */
+export type OrderTarget =
+  | { readonly kind: 'column'; readonly column: string }
+  /** a column of the row an object relationship points at */
+  | { readonly kind: 'related_column'; readonly join: JoinPath; readonly column: string }
+  /** an aggregate over the rows an array relationship points at (count: column absent) */
+  | { readonly kind: 'related_aggregate'; readonly join: JoinPath; readonly fn: AggregateFunction; readonly column?: string };
+
+export interface OrderItem {
+  readonly target: OrderTarget;
+  readonly direction: SortDirection;
+  /** PostgreSQL's default when absent: NULLS LAST for asc, NULLS FIRST for desc */
+  readonly nulls?: 'first' | 'last';
+}
+
+/** One key of an output object. */
+export type Selection =
+  | { readonly kind: 'column'; readonly key: string; readonly column: string; readonly type: TypeRef }
+  /** a computed field: `fn(row)` for a function whose first argument is the row type */
+  | { readonly kind: 'computed'; readonly key: string; readonly fn: DbRef; readonly type: TypeRef }
+  /** a related row (object) or rows (array), each shaped by its own ReadPlan, nested in this one */
+  | {
+      readonly kind: 'relation';
+      readonly key: string;
+      readonly join: JoinPath;
+      readonly cardinality: 'one' | 'many';
+      readonly plan: ReadPlan;
+    }
+  /** aggregates over related rows, nested in this one */
+  | { readonly kind: 'relation_aggregate'; readonly key: string; readonly join: JoinPath; readonly plan: AggregatePlan };
+
+/** Where the rows come from. */
+export type Source =
+  | { readonly kind: 'entity'; readonly entity: DbRef }
+  /** a set-returning function; arguments by name (or position, name null), typed for overloads */
+  | { readonly kind: 'function'; readonly fn: DbRef; readonly args: readonly FunctionArgumentValue[] };
+
+export interface FunctionArgumentValue {
+  readonly name: string | null;
+  readonly type: TypeRef;
+  readonly value: unknown;
+}
+
+/**
+ * A batch: the rows for many parents at once, grouped by the parent's key. This is how a
+ * relationship is loaded for a whole level of a response in one statement (GraphQL's
+ * DataLoader), with `limit`/`offset` applied per parent, not to the whole batch.
+ */
+export interface Batch {
+  readonly join: JoinPath;
+  /** `one`: each parent gets an object or null (object relationship); `many`: a list */
+  readonly cardinality: 'one' | 'many';
+  /** one entry per parent: the values of the join's source columns, in `join.mapping` order */
+  readonly keys: readonly (readonly unknown[])[];
+  /** the source-side column types, in `join.mapping` order, to cast the keys */
+  readonly keyTypes: readonly TypeRef[];
+}
+
+/** Rows of one entity (or function), filtered, ordered, paginated, shaped. */
+export interface ReadPlan {
+  readonly kind: 'read';
+  readonly source: Source;
+  readonly selection: readonly Selection[];
+  readonly where?: Condition;
+  readonly orderBy: readonly OrderItem[];
+  readonly limit?: number;
+  readonly offset?: number;
+  /** DISTINCT ON these columns (they lead the ORDER BY, as PostgreSQL requires) */
+  readonly distinctOn?: readonly string[];
+  readonly batch?: Batch;
+}
+
+/** One aggregate output: `count`, or a function over columns (`sum: { amount }`). */
+export type AggregateSelection =
+  | { readonly kind: 'count'; readonly key: string; readonly columns?: readonly string[]; readonly distinct: boolean }
+  | {
+      readonly kind: 'function';
+      readonly key: string;
+      readonly fn: Exclude<AggregateFunction, 'count'>;
+      readonly columns: readonly { readonly key: string; readonly column: string; readonly type: TypeRef }[];
+    };
+
+/** Aggregates over the rows a ReadPlan would return, and optionally the rows themselves. */
+export interface AggregatePlan {
+  readonly kind: 'aggregate';
+  /** the rows: its selection becomes `nodes`, its where/order/limit bound what is aggregated */
+  readonly rows: ReadPlan;
+  readonly aggregates: readonly AggregateSelection[];
+  /** output key of the aggregates object (GraphQL: the alias of `aggregate`), absent if not asked */
+  readonly aggregateKey?: string;
+  /** output key of the rows (GraphQL: the alias of `nodes`), absent if not asked */
+  readonly nodesKey?: string;
+}
+
+/** The Plans a request can make. */
+export type Plan = ReadPlan | AggregatePlan;

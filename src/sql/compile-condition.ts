@@ -1,0 +1,116 @@
+import type { TypeRef } from '../model/index.js';
+import type { CompareOperator, Condition, JoinPath } from '../plan/index.js';
+import { qualified, quoteIdentifier, type Aliases, type Params } from './fragments.js';
+
+export interface Scope {
+  readonly params: Params;
+  readonly aliases: Aliases;
+}
+
+const TEXT: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'text' };
+
+/** Binary operators whose right side has the column's own type. */
+const SAME_TYPE: Partial<Record<CompareOperator, string>> = {
+  eq: '=',
+  neq: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  contains: '@>',
+  contained_in: '<@',
+};
+
+/** Pattern operators: the pattern is text. */
+const PATTERN: Partial<Record<CompareOperator, string>> = {
+  like: 'like',
+  nlike: 'not like',
+  ilike: 'ilike',
+  nilike: 'not ilike',
+  similar: 'similar to',
+  nsimilar: 'not similar to',
+  regex: '~',
+  nregex: '!~',
+  iregex: '~*',
+  niregex: '!~*',
+};
+
+/** A Condition over the row called `row` (an already quoted alias), as a SQL boolean expression. */
+export function compileCondition(condition: Condition, row: string, scope: Scope): string {
+  switch (condition.kind) {
+    case 'and':
+      return condition.conditions.length === 0
+        ? 'true'
+        : `(${condition.conditions.map((c) => compileCondition(c, row, scope)).join(' and ')})`;
+    case 'or':
+      return condition.conditions.length === 0
+        ? 'false'
+        : `(${condition.conditions.map((c) => compileCondition(c, row, scope)).join(' or ')})`;
+    case 'not':
+      return `not ${compileCondition(condition.condition, row, scope)}`;
+    case 'related': {
+      const { from, where } = joinFrom(condition.join, row, scope);
+      return `exists (select 1 from ${from} where ${[...where, compileCondition(condition.condition, from.alias, scope)].join(' and ')})`;
+    }
+    case 'compare':
+      return compileCompare(condition, row, scope);
+  }
+}
+
+function compileCompare(condition: Extract<Condition, { kind: 'compare' }>, row: string, scope: Scope): string {
+  const { column, operator, value } = condition;
+  const left = `${row}.${quoteIdentifier(column.column)}`;
+  const same = SAME_TYPE[operator];
+  if (same !== undefined) return `${left} ${same} ${scope.params.add(value, column.type)}`;
+  const pattern = PATTERN[operator];
+  if (pattern !== undefined) return `${left}::text ${pattern} ${scope.params.add(value, TEXT)}`;
+  switch (operator) {
+    case 'in':
+      return `${left} = any (${scope.params.addArray(asList(value), column.type)})`;
+    case 'nin':
+      return `${left} <> all (${scope.params.addArray(asList(value), column.type)})`;
+    case 'is_null':
+      return value === true ? `${left} is null` : `${left} is not null`;
+    case 'has_key':
+      return `${left} ? ${scope.params.add(value, TEXT)}`;
+    case 'has_keys_any':
+      return `${left} ?| ${scope.params.addArray(asList(value), TEXT)}`;
+    case 'has_keys_all':
+      return `${left} ?& ${scope.params.addArray(asList(value), TEXT)}`;
+    default:
+      throw new Error(`operator ${operator} has no SQL form`);
+  }
+}
+
+function asList(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A FROM item with an alias, printable as `"schema"."table" as "t3"`. */
+export interface AliasedFrom {
+  readonly alias: string;
+  toString(): string;
+}
+
+/**
+ * The target of a join as a FROM item, and the conditions that tie it to `row`. For
+ * many-to-many the junction joins in: `target join junction on …`, tied through the junction.
+ */
+export function joinFrom(join: JoinPath, row: string, scope: Scope): { from: AliasedFrom; where: string[] } {
+  const target = scope.aliases.next();
+  if (join.through === undefined) {
+    const where = join.mapping.map((p) => `${target}.${quoteIdentifier(p.to)} = ${row}.${quoteIdentifier(p.from)}`);
+    return { from: aliased(`${qualified(join.target)} as ${target}`, target), where };
+  }
+  const junction = scope.aliases.next('j');
+  const on = join.through.targetMapping.map((p) => `${junction}.${quoteIdentifier(p.from)} = ${target}.${quoteIdentifier(p.to)}`).join(' and ');
+  const where = join.mapping.map((p) => `${junction}.${quoteIdentifier(p.to)} = ${row}.${quoteIdentifier(p.from)}`);
+  return {
+    from: aliased(`${qualified(join.target)} as ${target} join ${qualified(join.through.junction)} as ${junction} on ${on}`, target),
+    where,
+  };
+}
+
+function aliased(text: string, alias: string): AliasedFrom {
+  return { alias, toString: () => text };
+}

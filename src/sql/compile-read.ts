@@ -1,0 +1,258 @@
+import type { AuthorizedPlan } from '../chain/index.js';
+import type { TypeRef } from '../model/index.js';
+import type {
+  AggregateFunction,
+  AggregatePlan,
+  AggregateSelection,
+  Batch,
+  OrderItem,
+  ReadPlan,
+  Selection,
+} from '../plan/index.js';
+import { compileCondition, joinFrom, type Scope } from './compile-condition.js';
+import { Aliases, Params, qualified, quoteIdentifier, sqlType, type CompiledQuery } from './fragments.js';
+
+/**
+ * ReadPlan / AggregatePlan → one statement that returns one row with one column, `result`:
+ * the whole answer as JSON, built by PostgreSQL (json_build_object, json_agg), so PostgreSQL
+ * renders every value (timestamps in ISO 8601 with offset) and Node only parses one text.
+ *
+ * - a plain ReadPlan gives a JSON array of row objects;
+ * - an AggregatePlan gives one object `{ <aggregateKey>: {...}, <nodesKey>: [...] }`;
+ * - with a `batch`, either gives a JSON array with one entry per batch key, in key order:
+ *   the parents' related rows, each computed in a LATERAL subquery so that `limit` and
+ *   `offset` apply per parent.
+ */
+
+export interface CompileOptions {
+  /** int8 and numeric as JSON strings (the default: no digit is lost) or as JSON numbers */
+  readonly exactNumbersAsStrings: boolean;
+}
+
+export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { exactNumbersAsStrings: true };
+
+interface Context extends Scope {
+  readonly options: CompileOptions;
+}
+
+export function compileRead(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): CompiledQuery {
+  const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
+  const batch = plan.batch;
+  const text = batch === undefined ? `select ${rowsArray(plan, ctx, [])} as result` : batched(batch, ctx, (row) => {
+    const { from, where } = joinFrom(batch.join, row, ctx);
+    return batch.cardinality === 'one'
+      ? rowObjectQuery(plan, ctx, from.toString(), from.alias, where)
+      : rowsArrayFrom(plan, ctx, from.toString(), from.alias, where);
+  });
+  return { text, values: ctx.params.values };
+}
+
+export function compileAggregate(plan: AuthorizedPlan<AggregatePlan>, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): CompiledQuery {
+  const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
+  const batch = plan.rows.batch;
+  const text = batch === undefined ? aggregateQuery(plan, ctx, undefined, [], 'result') : batched(batch, ctx, (row) => {
+    const { from, where } = joinFrom(batch.join, row, ctx);
+    return `(${aggregateQuery(plan, ctx, from, where, 'v')})`;
+  });
+  return { text, values: ctx.params.values };
+}
+
+/** `select json_agg(v order by ord) from unnest(keys) with ordinality as k(...) cross join lateral (...)` */
+function batched(batch: Batch, ctx: Context, perParent: (row: string) => string): string {
+  const k = ctx.aliases.next('k');
+  const ord = quoteIdentifier('pgduet ordinality');
+  const columns = batch.join.mapping.map((p) => quoteIdentifier(p.from));
+  const arrays = batch.join.mapping.map((_p, i) => ctx.params.addArray(batch.keys.map((key) => key[i] ?? null), batch.keyTypes[i] as TypeRef));
+  const l = ctx.aliases.next('l');
+  return (
+    `select coalesce(json_agg(${l}.v order by ${k}.${ord}), '[]'::json) as result ` +
+    `from unnest(${arrays.join(', ')}) with ordinality as ${k}(${columns.join(', ')}, ${ord}) ` +
+    `cross join lateral (select ${perParent(k)} as v) as ${l}`
+  );
+}
+
+/** The rows of a plan as a JSON array expression (a scalar subquery). */
+function rowsArray(plan: ReadPlan, ctx: Context, tie: readonly string[]): string {
+  const alias = ctx.aliases.next();
+  return rowsArrayFrom(plan, ctx, `${sourceFrom(plan, ctx)} as ${alias}`, alias, tie);
+}
+
+function rowsArrayFrom(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
+  const x = ctx.aliases.next('x');
+  return `(select coalesce(json_agg(${x}.r), '[]'::json) from (${rowsQuery(plan, ctx, from, alias, tie)}) as ${x})`;
+}
+
+/** The first row of a plan as a JSON object expression, or null. */
+function rowObjectQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
+  return `(${rowsQuery({ ...plan, limit: 1 }, ctx, from, alias, tie)})`;
+}
+
+/** `select <row object> as r from … where … order by … limit … offset …` */
+function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], extra: readonly string[] = []): string {
+  const where = [...tie];
+  if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
+  const distinct = plan.distinctOn !== undefined && plan.distinctOn.length > 0
+    ? `distinct on (${plan.distinctOn.map((c) => `${alias}.${quoteIdentifier(c)}`).join(', ')}) `
+    : '';
+  const columns = [`${rowObject(plan.selection, alias, ctx)} as r`, ...extra];
+  return (
+    `select ${distinct}${columns.join(', ')} from ${from}` +
+    (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
+    orderBy(plan.orderBy, alias, ctx) +
+    (plan.limit !== undefined ? ` limit ${ctx.params.add(plan.limit, INT8)}` : '') +
+    (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '')
+  );
+}
+
+function sourceFrom(plan: ReadPlan, ctx: Context): string {
+  const source = plan.source;
+  if (source.kind === 'entity') return qualified(source.entity);
+  const args = source.args.map((a) =>
+    a.name === null ? ctx.params.add(a.value, a.type) : `${quoteIdentifier(a.name)} => ${ctx.params.add(a.value, a.type)}`,
+  );
+  return `${qualified(source.fn)}(${args.join(', ')})`;
+}
+
+function orderBy(items: readonly OrderItem[], alias: string, ctx: Context): string {
+  if (items.length === 0) return '';
+  return ` order by ${items.map((item) => `${orderExpression(item, alias, ctx)} ${item.direction}${item.nulls === undefined ? '' : ` nulls ${item.nulls}`}`).join(', ')}`;
+}
+
+function orderExpression(item: OrderItem, alias: string, ctx: Context): string {
+  const target = item.target;
+  switch (target.kind) {
+    case 'column':
+      return `${alias}.${quoteIdentifier(target.column)}`;
+    case 'related_column': {
+      const { from, where } = joinFrom(target.join, alias, ctx);
+      return `(select ${from.alias}.${quoteIdentifier(target.column)} from ${from} where ${where.join(' and ')} limit 1)`;
+    }
+    case 'related_aggregate': {
+      const { from, where } = joinFrom(target.join, alias, ctx);
+      const value = target.fn === 'count' ? 'count(*)' : `${target.fn}(${from.alias}.${quoteIdentifier(target.column ?? '')})`;
+      return `(select ${value} from ${from} where ${where.join(' and ')})`;
+    }
+  }
+}
+
+/** The JSON object of one row: `json_build_object(key, value, …)`. */
+function rowObject(selection: readonly Selection[], alias: string, ctx: Context): string {
+  return buildObject(
+    selection.map((s) => [s.key, selectionValue(s, alias, ctx)] as const),
+    ctx,
+  );
+}
+
+function selectionValue(selection: Selection, alias: string, ctx: Context): string {
+  switch (selection.kind) {
+    case 'column':
+      return renderValue(`${alias}.${quoteIdentifier(selection.column)}`, selection.type, ctx.options);
+    case 'computed':
+      return renderValue(`${qualified(selection.fn)}(${alias})`, selection.type, ctx.options);
+    case 'relation': {
+      const { from, where } = joinFrom(selection.join, alias, ctx);
+      return selection.cardinality === 'one'
+        ? rowObjectQuery(selection.plan, ctx, from.toString(), from.alias, where)
+        : rowsArrayFrom(selection.plan, ctx, from.toString(), from.alias, where);
+    }
+    case 'relation_aggregate': {
+      const { from, where } = joinFrom(selection.join, alias, ctx);
+      return `(${aggregateQuery(selection.plan, ctx, from, where, 'v')})`;
+    }
+  }
+}
+
+/**
+ * `select <aggregate object> as <column> from (<the rows>)`: the aggregates are computed over
+ * an inner query of the rows with where/order/limit applied (as Hasura does: `limit` bounds
+ * what is counted).
+ */
+function aggregateQuery(
+  plan: AggregatePlan,
+  ctx: Context,
+  join: { toString(): string; alias: string } | undefined,
+  tie: readonly string[],
+  column: string,
+): string {
+  const alias = join?.alias ?? ctx.aliases.next();
+  const from = join === undefined ? `${sourceFrom(plan.rows, ctx)} as ${alias}` : join.toString();
+  const x = ctx.aliases.next('x');
+  // every column an aggregate reads is carried out of the inner query under a short name
+  const carried = new Map<string, string>();
+  const carry = (column: string): string => {
+    let name = carried.get(column);
+    if (name === undefined) {
+      name = quoteIdentifier(`a${carried.size}`);
+      carried.set(column, name);
+    }
+    return `${x}.${name}`;
+  };
+  const parts: (readonly [string, string])[] = [];
+  if (plan.aggregateKey !== undefined) {
+    parts.push([plan.aggregateKey, buildObject(plan.aggregates.map((a) => [a.key, aggregateValue(a, carry, ctx)] as const), ctx)]);
+  }
+  if (plan.nodesKey !== undefined) parts.push([plan.nodesKey, `coalesce(json_agg(${x}.r), '[]'::json)`]);
+  const outer = buildObject(parts, ctx);
+  const extra = [...carried.entries()].map(([column, name]) => `${alias}.${quoteIdentifier(column)} as ${name}`);
+  return `select ${outer} as ${column} from (${rowsQuery(plan.rows, ctx, from, alias, tie, extra)}) as ${x}`;
+}
+
+function aggregateValue(a: AggregateSelection, carry: (column: string) => string, ctx: Context): string {
+  if (a.kind === 'count') {
+    const columns = a.columns ?? [];
+    const distinct = a.distinct ? 'distinct ' : '';
+    if (columns.length === 0) return 'count(*)';
+    const value = columns.length === 1 ? carry(columns[0] as string) : `row(${columns.map(carry).join(', ')})`;
+    return `count(${distinct}${value})`;
+  }
+  return buildObject(
+    a.columns.map((c) => [c.key, renderValue(`${a.fn}(${carry(c.column)})`, aggregateResultType(a.fn, c.type), ctx.options)] as const),
+    ctx,
+  );
+}
+
+/** The type PostgreSQL gives an aggregate's result, for rendering exact numbers. */
+export function aggregateResultType(fn: Exclude<AggregateFunction, 'count'>, column: TypeRef): TypeRef {
+  const name = column.kind === 'scalar' ? column.name : '';
+  const isFloat = name === 'float4' || name === 'float8';
+  switch (fn) {
+    case 'max':
+    case 'min':
+      return column;
+    case 'sum':
+      if (name === 'int2' || name === 'int4') return INT8;
+      return isFloat ? FLOAT8 : NUMERIC;
+    default:
+      return isFloat ? FLOAT8 : NUMERIC;
+  }
+}
+
+const INT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int8' };
+const NUMERIC: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'numeric' };
+const FLOAT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'float8' };
+const EXACT = new Set(['int8', 'numeric']);
+
+/** int8 and numeric (and arrays of them) as text, so JSON keeps every digit. */
+function renderValue(expression: string, type: TypeRef, options: CompileOptions): string {
+  if (!options.exactNumbersAsStrings) return expression;
+  if (type.kind === 'scalar' && type.schema === 'pg_catalog' && EXACT.has(type.name)) return `${expression}::text`;
+  if (type.kind === 'array' && type.element.kind === 'scalar' && type.element.schema === 'pg_catalog' && EXACT.has(type.element.name)) {
+    return `${expression}::text[]`;
+  }
+  return expression;
+}
+
+/**
+ * `json_build_object(k1, v1, …)` with the keys as parameters. json_build_object takes at most
+ * 100 arguments, so wider objects are built in chunks and merged as jsonb.
+ */
+function buildObject(pairs: readonly (readonly [string, string])[], ctx: Context): string {
+  const TEXT: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'text' };
+  const chunk = (list: readonly (readonly [string, string])[]): string =>
+    `json_build_object(${list.map(([key, value]) => `${ctx.params.add(key, TEXT)}, ${value}`).join(', ')})`;
+  if (pairs.length <= 50) return chunk(pairs);
+  const chunks: string[] = [];
+  for (let i = 0; i < pairs.length; i += 50) chunks.push(`${chunk(pairs.slice(i, i + 50))}::jsonb`);
+  return `(${chunks.join(' || ')})::json`;
+}
+
