@@ -163,5 +163,102 @@ export interface AggregatePlan {
   readonly nodesKey?: string;
 }
 
+/** A value for one column of a write. */
+export interface ColumnValue {
+  readonly column: string;
+  readonly type: TypeRef;
+  readonly value: unknown;
+}
+
+/**
+ * What a write gives back: `affectedRowsKey` (the number of rows written) and/or
+ * `returningKey` (the written rows, shaped by `selection`, which may nest relationships).
+ * With `single`, the answer is the one written row object (or null) instead.
+ */
+export interface Returning {
+  readonly selection: readonly Selection[];
+  readonly affectedRowsKey?: string;
+  readonly returningKey?: string;
+  readonly single?: boolean;
+}
+
+/**
+ * One row to insert. `values` are its own columns (absent columns get their DEFAULT).
+ * `parents` are object relationships inserted first, whose keys then fill this row's
+ * foreign-key columns; `children` are array relationships inserted after, with this row's
+ * key filled into their foreign-key columns.
+ */
+export interface InsertRow {
+  readonly values: readonly ColumnValue[];
+  readonly parents?: readonly { readonly join: JoinPath; readonly entity: DbRef; readonly row: InsertRow }[];
+  readonly children?: readonly { readonly join: JoinPath; readonly entity: DbRef; readonly rows: readonly InsertRow[] }[];
+}
+
+/** ON CONFLICT: do nothing, or update some columns (optionally only where a condition holds). */
+export type OnConflict =
+  | { readonly action: 'ignore'; readonly constraint?: string; readonly columns?: readonly string[] }
+  | {
+      readonly action: 'update';
+      /** the constraint name, or the conflict target columns */
+      readonly constraint?: string;
+      readonly columns?: readonly string[];
+      readonly updateColumns: readonly string[];
+      readonly where?: Condition;
+    };
+
+export interface InsertPlan {
+  readonly kind: 'insert';
+  readonly entity: DbRef;
+  readonly rows: readonly InsertRow[];
+  readonly onConflict?: OnConflict;
+  readonly returning: Returning;
+}
+
+/** One assignment of an UPDATE. */
+export type Assignment =
+  | { readonly op: 'set'; readonly column: string; readonly type: TypeRef; readonly value: unknown }
+  /** column = column + value */
+  | { readonly op: 'inc'; readonly column: string; readonly type: TypeRef; readonly value: unknown }
+  /** jsonb: column || value */
+  | { readonly op: 'append'; readonly column: string; readonly type: TypeRef; readonly value: unknown }
+  /** jsonb: value || column */
+  | { readonly op: 'prepend'; readonly column: string; readonly type: TypeRef; readonly value: unknown }
+  /** jsonb: column - key */
+  | { readonly op: 'delete_key'; readonly column: string; readonly type: TypeRef; readonly value: string }
+  /** jsonb: column - index */
+  | { readonly op: 'delete_elem'; readonly column: string; readonly type: TypeRef; readonly value: number }
+  /** jsonb: column #- path */
+  | { readonly op: 'delete_at_path'; readonly column: string; readonly type: TypeRef; readonly value: readonly string[] };
+
+export interface UpdatePlan {
+  readonly kind: 'update';
+  readonly entity: DbRef;
+  readonly assignments: readonly Assignment[];
+  /** absent: every row (protocols refuse that unless configured to allow it) */
+  readonly where?: Condition;
+  /** bounded updates (REST `order` + `limit`): only the first rows in this order */
+  readonly orderBy?: readonly OrderItem[];
+  readonly limit?: number;
+  readonly returning: Returning;
+}
+
+export interface DeletePlan {
+  readonly kind: 'delete';
+  readonly entity: DbRef;
+  readonly where?: Condition;
+  readonly orderBy?: readonly OrderItem[];
+  readonly limit?: number;
+  readonly returning: Returning;
+}
+
+/** A call of a function that is not read as rows: scalar, void, or a volatile one. */
+export interface CallPlan {
+  readonly kind: 'call';
+  readonly fn: DbRef;
+  readonly args: readonly FunctionArgumentValue[];
+  /** `value`: the function's result as JSON; `rows`: shape the returned rows like a ReadPlan does */
+  readonly returns: { readonly kind: 'value'; readonly type: TypeRef; readonly set: boolean } | { readonly kind: 'rows'; readonly plan: ReadPlan; readonly single: boolean } | { readonly kind: 'void' };
+}
+
 /** The Plans a request can make. */
-export type Plan = ReadPlan | AggregatePlan;
+export type Plan = ReadPlan | AggregatePlan | InsertPlan | UpdatePlan | DeletePlan | CallPlan;
