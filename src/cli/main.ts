@@ -4,6 +4,7 @@ import { loadConfig, parsePort, splitList, type Config, type ConfigOverrides } f
 import { checkDatabase, createPool, installWatch, startEmbeddedDatabase, uninstallWatch, type Pool } from '../db/index.js';
 import { isPgduetError } from '../errors/index.js';
 import { writeSchemaCache } from '../model/index.js';
+import { graphqlMount } from '../graphql/index.js';
 import { createLogger, loadGraph, startServer } from '../server/index.js';
 import { HELP } from './help.js';
 
@@ -78,7 +79,7 @@ function configFrom(flags: Flags): Config {
 async function serve(flags: Flags): Promise<void> {
   const config = configFrom(flags);
   const logger = createLogger(config.log.level);
-  const server = await startServer({ config, logger, schemaCacheFile: flags['schema-cache'], handleSignals: true });
+  const server = await startServer({ config, logger, schemaCacheFile: flags['schema-cache'], handleSignals: true, mounts: [graphqlMount] });
   const { graph } = server.holder.current;
   const lines = [
     `pgduet ${version()} ready on ${server.url}`,

@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   PGD004: { status: 500, title: 'Embedded database failed to start' },
   PGD101: { status: 404, title: 'Route not found' },
   PGD102: { status: 405, title: 'Method not allowed' },
+  PGD103: { status: 400, title: 'Invalid request' },
+  PGD104: { status: 400, title: 'Not supported' },
   PGD599: { status: 500, title: 'Unexpected error' },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 

@@ -1,3 +1,7 @@
 export { ERROR_CODES } from './codes.js';
 export type { ErrorCode } from './codes.js';
 export { PgduetError, ConfigError, isPgduetError } from './pgduet-error.js';
+export { RequestError, invalidRequest, notSupported } from './request-error.js';
+export { describePostgresError, isPostgresError } from './from-postgres.js';
+export type { PostgresErrorInfo } from './from-postgres.js';
+export { toGraphqlError } from './to-graphql.js';

@@ -3,3 +3,4 @@ export { Params, qualified, sqlType } from './fragments.js';
 export type { CompiledQuery } from './fragments.js';
 export { compileAggregate, compileRead, DEFAULT_COMPILE_OPTIONS, aggregateResultType } from './compile-read.js';
 export type { CompileOptions } from './compile-read.js';
+export { compilePlan } from './compile-plan.js';

@@ -1,0 +1,32 @@
+import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
+import type { Plan } from '../plan/index.js';
+import { compilePlan, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+
+/** What can run a statement: the pool (autocommit) or the request's transaction client. */
+export interface StatementRunner {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/** Runs a compiled statement and returns its one `result` column (the answer as JSON). */
+export async function executeCompiled(db: StatementRunner, query: CompiledQuery): Promise<unknown> {
+  const { rows } = await db.query(query.text, query.values as unknown[]);
+  return rows[0]?.['result'] ?? null;
+}
+
+export interface RunPlanContext {
+  readonly chain: Chain;
+  readonly request: RequestInfo;
+  readonly identity: Identity;
+  readonly options: CompileOptions;
+  /** where statements go: the pool, or the transaction of the request */
+  readonly db: () => StatementRunner;
+}
+
+/**
+ * The pipeline of DESIGN.md for one Plan, the same for GraphQL and REST:
+ * chain (authorize, may rewrite or deny) → sql (compile) → db (execute).
+ */
+export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown> {
+  const authorized: AuthorizedPlan = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
+  return executeCompiled(ctx.db(), compilePlan(authorized, ctx.options));
+}

@@ -1,0 +1,41 @@
+/**
+ * Errors raised by PostgreSQL (pg's DatabaseError), described once for both protocols: each
+ * surface renders them in its own dialect (GraphQL: Hasura's codes; REST: PostgREST's
+ * statuses), from this one reading.
+ */
+export interface PostgresErrorInfo {
+  readonly sqlstate: string;
+  readonly message: string;
+  readonly detail?: string;
+  readonly hint?: string;
+  readonly constraint?: string;
+  /** what kind of problem the SQLSTATE class says it is */
+  readonly category: 'constraint' | 'data' | 'permission' | 'raised' | 'undefined_object' | 'timeout' | 'other';
+}
+
+export function isPostgresError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) && 'severity' in error;
+}
+
+export function describePostgresError(error: Error & { code: string }): PostgresErrorInfo {
+  const fields = error as Error & { code: string; detail?: unknown; hint?: unknown; constraint?: unknown };
+  const sqlstate = fields.code;
+  return {
+    sqlstate,
+    message: error.message,
+    ...(typeof fields.detail === 'string' ? { detail: fields.detail } : {}),
+    ...(typeof fields.hint === 'string' ? { hint: fields.hint } : {}),
+    ...(typeof fields.constraint === 'string' ? { constraint: fields.constraint } : {}),
+    category: categoryOf(sqlstate),
+  };
+}
+
+function categoryOf(sqlstate: string): PostgresErrorInfo['category'] {
+  if (sqlstate.startsWith('23')) return 'constraint';
+  if (sqlstate.startsWith('22')) return 'data';
+  if (sqlstate === '42501' || sqlstate.startsWith('28')) return 'permission';
+  if (sqlstate === 'P0001') return 'raised';
+  if (sqlstate === '57014' || sqlstate === '55P03') return 'timeout';
+  if (sqlstate === '42P01' || sqlstate === '42703' || sqlstate === '42883') return 'undefined_object';
+  return 'other';
+}

@@ -1,0 +1,52 @@
+import { GraphQLError } from 'graphql';
+import { describePostgresError, isPostgresError } from './from-postgres.js';
+import { isPgduetError } from './pgduet-error.js';
+
+/**
+ * Any error a resolver meets, as a GraphQLError with Hasura's `extensions.code`:
+ * validation-failed, not-supported, constraint-violation, data-exception, permission-error,
+ * unexpected. What is not ours and not PostgreSQL's is a bug: its message is not shown.
+ */
+export function toGraphqlError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  if (isPgduetError(error)) {
+    const code = error.code === 'PGD104' ? 'not-supported' : error.status === 401 || error.status === 403 ? 'permission-error' : 'validation-failed';
+    return new GraphQLError(error.message, { extensions: { code, ...(error.hint === undefined ? {} : { hint: error.hint }) } });
+  }
+  if (isPostgresError(error)) {
+    const info = describePostgresError(error);
+    switch (info.category) {
+      case 'constraint':
+        return new GraphQLError(`${constraintTitle(info.sqlstate)}. ${info.message}`, {
+          extensions: { code: 'constraint-violation', ...(info.constraint === undefined ? {} : { constraint: info.constraint }) },
+        });
+      case 'data':
+        return new GraphQLError(info.message, { extensions: { code: 'data-exception' } });
+      case 'permission':
+        return new GraphQLError(info.message, { extensions: { code: 'permission-error' } });
+      case 'raised':
+        // RAISE EXCEPTION in a function: its message is meant for the caller
+        return new GraphQLError(info.message, { extensions: { code: 'unexpected', ...(info.hint === undefined ? {} : { hint: info.hint }) } });
+      default:
+        return new GraphQLError('database query error', { extensions: { code: 'unexpected' }, originalError: error });
+    }
+  }
+  return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' }, ...(error instanceof Error ? { originalError: error } : {}) });
+}
+
+function constraintTitle(sqlstate: string): string {
+  switch (sqlstate) {
+    case '23505':
+      return 'Uniqueness violation';
+    case '23503':
+      return 'Foreign key violation';
+    case '23502':
+      return 'Not-NULL violation';
+    case '23514':
+      return 'Check constraint violation';
+    case '23P01':
+      return 'Exclusion violation';
+    default:
+      return 'Integrity constraint violation';
+  }
+}

@@ -1,0 +1,137 @@
+import {
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLSchema,
+  type GraphQLFieldConfigArgumentMap,
+  type GraphQLFieldConfigMap,
+  type GraphQLInputFieldConfigMap,
+} from 'graphql';
+import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../model/index.js';
+import type { GraphqlContext } from './context.js';
+import { isValidName } from './names.js';
+import {
+  byResponseKey,
+  functionAggregateResolver,
+  functionRowsResolver,
+  functionValueResolver,
+  relationResolver,
+  selectAggregateResolver,
+  selectByPkResolver,
+  selectResolver,
+} from './resolve-read.js';
+import { listOf, SchemaBuilder } from './schema-builder.js';
+import { mutationFields } from './mutation-fields.js';
+
+export interface BuiltSchema {
+  readonly schema: GraphQLSchema;
+  readonly builder: SchemaBuilder;
+  /** objects left out of the GraphQL schema, and why */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * TypeGraph → GraphQL schema in Hasura's dialect. Pure: the same graph gives the same
+ * schema; the server builds it once per graph (and again after a reload).
+ */
+export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
+  const builder = new SchemaBuilder(graph, { byResponseKey, relation: relationResolver });
+  const query: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
+  for (const entity of builder.entities) {
+    const name = builder.typeName(entity);
+    query[name] = {
+      type: listOf(builder.objectType(entity)),
+      args: builder.selectArgs(entity),
+      resolve: selectResolver(entity),
+      description: `fetch data from the table: "${entity.schema}.${entity.dbName}"`,
+    };
+    query[`${name}_aggregate`] = {
+      type: new GraphQLNonNull(builder.aggregateType(entity)),
+      args: builder.selectArgs(entity),
+      resolve: selectAggregateResolver(entity),
+      description: `fetch aggregated fields from the table: "${entity.schema}.${entity.dbName}"`,
+    };
+    const pk = pkArgs(builder, entity);
+    if (pk !== undefined) {
+      query[`${name}_by_pk`] = {
+        type: builder.objectType(entity),
+        args: pk,
+        resolve: selectByPkResolver(entity),
+        description: `fetch data from the table: "${entity.schema}.${entity.dbName}" using primary key columns`,
+      };
+    }
+  }
+  const mutation: GraphQLFieldConfigMap<unknown, GraphqlContext> = mutationFields(builder);
+  for (const fn of graph.functions) addFunction(builder, fn, fn.volatility === 'volatile' ? mutation : query);
+
+  const schema = new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'query_root', fields: sorted(query) }),
+    ...(Object.keys(mutation).length > 0 ? { mutation: new GraphQLObjectType({ name: 'mutation_root', fields: sorted(mutation) }) } : {}),
+  });
+  return { schema, builder, warnings: builder.warnings };
+}
+
+/** The primary key columns as non-null arguments, or undefined when there is no usable key. */
+export function pkArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConfigArgumentMap | undefined {
+  if (entity.primaryKey.length === 0) return undefined;
+  const columns = builder.columns(entity);
+  const args: GraphQLFieldConfigArgumentMap = {};
+  for (const dbName of entity.primaryKey) {
+    const column = columns.find((c) => c.dbName === dbName);
+    if (column === undefined) return undefined;
+    args[column.name] = { type: new GraphQLNonNull(builder.inputType(column.type)) };
+  }
+  return args;
+}
+
+/**
+ * Functions: a stable function returning rows of a table is a query field (with the table's
+ * where/order_by/limit and an `_aggregate` twin); a stable scalar function is a query field;
+ * a volatile one is a mutation field. Arguments come in one `args` object, as in Hasura.
+ */
+function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: GraphQLFieldConfigMap<unknown, GraphqlContext>): void {
+  const name = builder.names.function(fn);
+  if (name === undefined || fn.kind === 'procedure') return;
+  if (fn.computedFieldOf !== undefined && fn.args.length === 1 && fn.volatility !== 'volatile') return;
+  const argsType = functionArgsType(builder, fn, name);
+  const args: GraphQLFieldConfigArgumentMap = argsType === undefined ? {} : { args: { type: fn.args.some((a) => !a.hasDefault) ? new GraphQLNonNull(argsType) : argsType } };
+  const description = fn.description ?? `${fn.volatility} function "${fn.schema}.${fn.dbName}"`;
+  if (fn.returns.kind === 'entity') {
+    const entity = findEntity(builder.graph, fn.returns.entity);
+    if (entity === undefined || builder.names.entity(entity) === undefined) return;
+    if (!fn.returns.set) {
+      fields[name] = { type: builder.objectType(entity), args, resolve: functionRowsResolver(fn, entity), description };
+      return;
+    }
+    fields[name] = { type: listOf(builder.objectType(entity)), args: { ...args, ...builder.selectArgs(entity) }, resolve: functionRowsResolver(fn, entity), description };
+    if (fn.volatility !== 'volatile') {
+      fields[`${name}_aggregate`] = {
+        type: new GraphQLNonNull(builder.aggregateType(entity)),
+        args: { ...args, ...builder.selectArgs(entity) },
+        resolve: functionAggregateResolver(fn, entity),
+        description,
+      };
+    }
+    return;
+  }
+  if (fn.returns.kind === 'value') {
+    const type = builder.outputType(fn.returns.type);
+    fields[name] = { type: fn.returns.set ? new GraphQLList(type) : type, args, resolve: functionValueResolver(fn), description };
+  }
+}
+
+function functionArgsType(builder: SchemaBuilder, fn: FunctionDef, name: string) {
+  if (fn.args.length === 0) return undefined;
+  const fields: GraphQLInputFieldConfigMap = {};
+  fn.args.forEach((arg, i) => {
+    const argName = arg.name ?? `arg_${i + 1}`;
+    if (!isValidName(argName)) return;
+    const type = builder.inputType(arg.type);
+    fields[argName] = { type: arg.hasDefault ? type : new GraphQLNonNull(type) };
+  });
+  return builder.input(`${name}_args`, () => ({ fields }));
+}
+
+function sorted<T>(fields: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,24 @@
+import type DataLoader from 'dataloader';
+import type { FieldNode } from 'graphql';
+import type { Chain, Identity, RequestInfo } from '../chain/index.js';
+import type { TypeGraph } from '../model/index.js';
+import type { Plan } from '../plan/index.js';
+import type { CompileOptions } from '../sql/index.js';
+import type { SchemaBuilder } from './schema-builder.js';
+
+/** Runs one authorized, compiled Plan and gives back its JSON `result`. */
+export type RunPlan = (plan: Plan) => Promise<unknown>;
+
+/** Everything a resolver needs for one request; made fresh per request. */
+export interface GraphqlContext {
+  readonly graph: TypeGraph;
+  readonly builder: SchemaBuilder;
+  readonly request: RequestInfo;
+  readonly identity: Identity;
+  readonly chain: Chain;
+  readonly options: CompileOptions;
+  /** authorize → compile → execute, inside the request's transaction when there is one */
+  readonly run: RunPlan;
+  /** one DataLoader per relationship field of the query (keyed by its AST node) */
+  readonly loaders: Map<FieldNode, DataLoader<readonly unknown[], unknown, string>>;
+}

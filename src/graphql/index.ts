@@ -1,0 +1,3 @@
+export { buildGraphqlSchema } from './build-schema.js';
+export type { BuiltSchema } from './build-schema.js';
+export { graphqlMount } from './mount.js';

@@ -1,0 +1,35 @@
+import type { GraphQLField } from 'graphql';
+import type { Column, Entity, FunctionDef, Relation } from '../model/index.js';
+import type { AggregateFunction } from '../plan/index.js';
+
+/**
+ * What a field of the generated schema stands for in the type graph. The schema builder
+ * attaches it to each field (`extensions.pgduet`); the selection → Plan step reads it, so
+ * the two never disagree about what a field means.
+ */
+export type FieldMeta =
+  | { readonly kind: 'column'; readonly column: Column }
+  | { readonly kind: 'relation'; readonly source: Entity; readonly relation: Relation; readonly target: Entity }
+  | { readonly kind: 'relation_aggregate'; readonly source: Entity; readonly relation: Relation; readonly target: Entity }
+  | { readonly kind: 'computed'; readonly fn: FunctionDef }
+  /** `aggregate` and `nodes` of an `<x>_aggregate` object */
+  | { readonly kind: 'aggregate_fields' }
+  | { readonly kind: 'nodes' }
+  /** inside `aggregate { … }` */
+  | { readonly kind: 'count' }
+  | { readonly kind: 'aggregate_function'; readonly fn: Exclude<AggregateFunction, 'count'> }
+  /** inside `sum { … }`, `max { … }`… */
+  | { readonly kind: 'aggregate_column'; readonly column: Column }
+  /** `affected_rows` and `returning` of a mutation response */
+  | { readonly kind: 'affected_rows' }
+  | { readonly kind: 'returning' };
+
+declare module 'graphql' {
+  interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {
+    pgduet?: FieldMeta;
+  }
+}
+
+export function metaOf(field: GraphQLField<unknown, unknown>): FieldMeta | undefined {
+  return field.extensions.pgduet;
+}

@@ -1,0 +1,134 @@
+import { GraphQLError, OperationTypeNode, getOperationAST } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { Chain } from '../chain/index.js';
+import { runPlan, type PoolClient, type StatementRunner } from '../db/index.js';
+import type { TypeGraph } from '../model/index.js';
+import type { Mount, MountContext, RequestContext } from '../server/index.js';
+import { DEFAULT_COMPILE_OPTIONS } from '../sql/index.js';
+import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
+import type { GraphqlContext } from './context.js';
+
+/** What the HTTP server hands to yoga for each request. */
+interface ServerContext {
+  readonly pgduet: RequestContext;
+}
+
+/** The per-request part of the GraphQL context that the transaction plugin fills in. */
+interface TransactionSlot {
+  client?: PoolClient;
+}
+
+type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
+
+/**
+ * GraphQL over HTTP at `server.graphqlPath`: graphql-yoga (GraphiQL for browsers), with the
+ * schema of the request's type graph (built once per graph, again after a reload).
+ */
+export function graphqlMount(mount: MountContext): Mount {
+  const { config, pool, holder, logger } = mount;
+  const chain = new Chain();
+  const schemas = new WeakMap<TypeGraph, BuiltSchema>();
+  const schemaFor = (graph: TypeGraph): BuiltSchema => {
+    let built = schemas.get(graph);
+    if (built === undefined) {
+      built = buildGraphqlSchema(graph);
+      for (const warning of built.warnings) logger.warn(warning);
+      schemas.set(graph, built);
+    }
+    return built;
+  };
+  // build now (start-up fails on a schema bug rather than the first request) and after reloads
+  schemaFor(holder.current.graph);
+  holder.onSwap((snapshot) => {
+    schemaFor(snapshot.graph);
+  });
+
+  const yoga = createYoga<ServerContext, YogaContext>({
+    graphqlEndpoint: config.server.graphqlPath,
+    landingPage: false,
+    graphiql: { title: 'pgduet GraphiQL' },
+    logging: {
+      debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
+      info: (...args: unknown[]) => logger.info({ args }, 'yoga'),
+      warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
+      error: (...args: unknown[]) => logger.error({ args }, 'yoga'),
+    },
+    schema: ({ pgduet }) => schemaFor(pgduet.snapshot.graph).schema,
+    context: ({ pgduet, request }): YogaContext => {
+      const graph = pgduet.snapshot.graph;
+      const transaction: TransactionSlot = {};
+      const requestInfo = { id: pgduet.id, protocol: 'graphql' as const, graph, headers: Object.fromEntries(request.headers) };
+      const identity = { role: 'anonymous', session: {} };
+      const db = (): StatementRunner => transaction.client ?? pool;
+      return {
+        graph,
+        builder: schemaFor(graph).builder,
+        request: requestInfo,
+        identity,
+        chain,
+        options: DEFAULT_COMPILE_OPTIONS,
+        loaders: new Map(),
+        transaction,
+        run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options: DEFAULT_COMPILE_OPTIONS, db }),
+      };
+    },
+    plugins: [useHasuraErrorCodes(), useMutationTransaction(pool)],
+  });
+
+  return {
+    name: 'graphql',
+    protocol: 'graphql',
+    path: config.server.graphqlPath,
+    handler: async (req, res, ctx) => {
+      await yoga.handle(req, res, { pgduet: ctx });
+    },
+  };
+}
+
+/**
+ * All mutation fields of one request run in one transaction: the first failure rolls all
+ * of them back, and then no partial `data` is returned (it would describe writes that were
+ * undone).
+ */
+function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext> {
+  return {
+    onExecute: async ({ args }) => {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation?.operation !== OperationTypeNode.MUTATION) return undefined;
+      const context = args.contextValue as YogaContext;
+      const client = await pool.connect();
+      await client.query('begin');
+      context.transaction.client = client;
+      return {
+        onExecuteDone: async ({ result, setResult }) => {
+          delete context.transaction.client;
+          try {
+            if ('errors' in result && result.errors !== undefined && result.errors.length > 0) {
+              await client.query('rollback');
+              setResult({ ...result, data: null });
+            } else {
+              await client.query('commit');
+            }
+            client.release();
+          } catch (error) {
+            client.release(error instanceof Error ? error : true);
+            setResult({ errors: [new GraphQLError('the transaction could not be completed', { extensions: { code: 'unexpected' } })], data: null });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Hasura's `validation-failed` code on errors of parsing and validation. */
+function useHasuraErrorCodes(): Plugin<YogaContext> {
+  const withCode = (error: Error): Error =>
+    error instanceof GraphQLError && error.extensions['code'] === undefined
+      ? new GraphQLError(error.message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, path: error.path ?? null, originalError: error.originalError ?? null, extensions: { ...error.extensions, code: 'validation-failed' } })
+      : error;
+  return {
+    onValidate: () => ({ result, setResult }) => {
+      if (result.length > 0) setResult(result.map(withCode));
+    },
+  };
+}

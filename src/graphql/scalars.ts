@@ -1,0 +1,171 @@
+import {
+  GraphQLBoolean,
+  GraphQLError,
+  GraphQLFloat,
+  GraphQLInt,
+  GraphQLScalarType,
+  GraphQLString,
+  Kind,
+  type ValueNode,
+} from 'graphql';
+import type { TypeRef } from '../model/index.js';
+
+/**
+ * PostgreSQL types as GraphQL scalars, with Hasura's names (`bigint`, `numeric`,
+ * `timestamptz`, `jsonb`, `uuid`…). Output values arrive already rendered by PostgreSQL's
+ * JSON functions (timestamps in ISO 8601 with offset; int8 and numeric as strings unless
+ * configured otherwise), so serialization passes them through. Input values are checked
+ * only as far as GraphQL can; PostgreSQL checks the rest (and its errors become
+ * `data-exception`).
+ */
+
+const BUILT_IN: Readonly<Record<string, GraphQLScalarType>> = {
+  int2: GraphQLInt,
+  int4: GraphQLInt,
+  float4: GraphQLFloat,
+  float8: GraphQLFloat,
+  bool: GraphQLBoolean,
+  text: GraphQLString,
+  varchar: GraphQLString,
+  bpchar: GraphQLString,
+  char: GraphQLString,
+  name: GraphQLString,
+};
+
+/** Hasura calls some types by other names. */
+const RENAMED: Readonly<Record<string, string>> = { int8: 'bigint', bpchar: 'bpchar' };
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function exactNumber(name: string): GraphQLScalarType {
+  const parse = (value: unknown): string => {
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'string' && NUMBER_TEXT.test(value.trim())) return value.trim();
+    if (typeof value === 'string' && name === 'numeric' && /^(NaN|[+-]?Infinity)$/.test(value)) return value;
+    throw new GraphQLError(`${name}: expected a number or a string of digits, got ${JSON.stringify(value)}`);
+  };
+  return new GraphQLScalarType({
+    name,
+    description: `PostgreSQL ${name}: sent and received as a string so that no digit is lost (a JSON number is accepted as input).`,
+    serialize: (value) => value,
+    parseValue: parse,
+    parseLiteral: (ast) => {
+      if (ast.kind === Kind.INT || ast.kind === Kind.FLOAT || ast.kind === Kind.STRING) return parse(ast.value);
+      throw new GraphQLError(`${name}: expected a number or a string of digits`);
+    },
+  });
+}
+
+function stringLike(name: string, description: string): GraphQLScalarType {
+  return new GraphQLScalarType({
+    name,
+    description,
+    serialize: (value) => value,
+    parseValue: (value) => {
+      if (typeof value !== 'string') throw new GraphQLError(`${name}: expected a string, got ${JSON.stringify(value)}`);
+      return value;
+    },
+    parseLiteral: (ast) => {
+      if (ast.kind !== Kind.STRING) throw new GraphQLError(`${name}: expected a string`);
+      return ast.value;
+    },
+  });
+}
+
+function jsonLike(name: string): GraphQLScalarType {
+  return new GraphQLScalarType({
+    name,
+    description: `PostgreSQL ${name}: any JSON value.`,
+    serialize: (value) => value,
+    parseValue: (value) => value,
+    parseLiteral: (ast, variables) => literalToJson(ast, variables ?? undefined),
+  });
+}
+
+/** A GraphQL literal as the JSON value it spells (objects and lists too). */
+function literalToJson(ast: ValueNode, variables: Readonly<Record<string, unknown>> | undefined): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.ENUM:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map((v) => literalToJson(v, variables));
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literalToJson(f.value, variables)]));
+    case Kind.VARIABLE:
+      return variables?.[ast.name.value];
+  }
+}
+
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  uuid: 'A UUID, as text.',
+  date: 'A date, ISO 8601 (2024-05-01).',
+  time: 'A time of day without time zone (10:00:00).',
+  timetz: 'A time of day with time zone (10:00:00+00).',
+  timestamp: 'A timestamp without time zone, ISO 8601 (2024-05-01T10:00:00).',
+  timestamptz: 'A timestamp with time zone, ISO 8601 with offset (2024-05-01T10:00:00+00:00).',
+  interval: 'A PostgreSQL interval (1 day 02:00:00).',
+  bytea: 'Binary data, in PostgreSQL\'s hex format (\\x…).',
+  inet: 'An IPv4 or IPv6 host address.',
+  cidr: 'An IPv4 or IPv6 network.',
+  citext: 'Case-insensitive text.',
+};
+
+/** One instance per scalar name, so a schema never holds two types of one name. */
+export class ScalarRegistry {
+  readonly #byName = new Map<string, GraphQLScalarType>();
+
+  /** The GraphQL scalar of a scalar TypeRef (base types; domains are already resolved). */
+  scalarFor(type: Extract<TypeRef, { kind: 'scalar' | 'range' }>): GraphQLScalarType {
+    const builtIn = type.schema === 'pg_catalog' ? BUILT_IN[type.name] : undefined;
+    if (builtIn !== undefined) return builtIn;
+    const name = graphqlScalarName(type);
+    let scalar = this.#byName.get(name);
+    if (scalar === undefined) {
+      scalar = this.#make(name, type.name);
+      this.#byName.set(name, scalar);
+    }
+    return scalar;
+  }
+
+  #make(name: string, pgName: string): GraphQLScalarType {
+    if (pgName === 'int8' || pgName === 'numeric') return exactNumber(name);
+    if (pgName === 'json' || pgName === 'jsonb' || pgName === 'geometry' || pgName === 'geography') return jsonLike(name);
+    return stringLike(name, DESCRIPTIONS[pgName] ?? `PostgreSQL ${pgName}, as text.`);
+  }
+}
+
+function graphqlScalarName(type: { readonly schema: string; readonly name: string }): string {
+  const base = RENAMED[type.name] ?? type.name;
+  const name = type.schema === 'pg_catalog' || type.schema === 'public' ? base : `${type.schema}_${base}`;
+  return name.replace(/[^_0-9A-Za-z]/g, '_').replace(/^(?=\d)/, '_');
+}
+
+/** Scalar types whose values compare as text (they get the _like family of operators). */
+export function isTextual(type: TypeRef): boolean {
+  return type.kind === 'scalar' && type.schema === 'pg_catalog' && ['text', 'varchar', 'bpchar', 'char', 'name'].includes(type.name)
+    || (type.kind === 'scalar' && type.name === 'citext');
+}
+
+export function isJson(type: TypeRef): boolean {
+  return type.kind === 'scalar' && type.schema === 'pg_catalog' && (type.name === 'json' || type.name === 'jsonb');
+}
+
+/** Types sum/avg/stddev/variance apply to. */
+export function isNumeric(type: TypeRef): boolean {
+  return type.kind === 'scalar' && type.schema === 'pg_catalog' && ['int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'money'].includes(type.name);
+}
+
+/** Types max/min apply to: ordered scalars (not json, bool, arrays…). */
+export function isOrdered(type: TypeRef): boolean {
+  if (type.kind === 'enum') return true;
+  if (type.kind !== 'scalar') return false;
+  return !['json', 'jsonb', 'bool', 'bytea', 'xml', 'point', 'tsvector', 'tsquery'].includes(type.name);
+}

@@ -1,0 +1,457 @@
+import {
+  GraphQLBoolean,
+  GraphQLEnumType,
+  GraphQLFloat,
+  GraphQLInputObjectType,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  type GraphQLEnumValueConfigMap,
+  type GraphQLFieldConfig,
+  type GraphQLFieldConfigArgumentMap,
+  type GraphQLFieldConfigMap,
+  type GraphQLFieldResolver,
+  type GraphQLInputFieldConfigMap,
+  type GraphQLInputType,
+  type GraphQLObjectTypeConfig,
+  type GraphQLOutputType,
+  type GraphQLScalarType,
+} from 'graphql';
+import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type TypeGraph, type TypeRef } from '../model/index.js';
+import type { AggregateFunction } from '../plan/index.js';
+import type { GraphqlContext } from './context.js';
+import type { FieldMeta } from './meta.js';
+import type { SelectArgs } from './to-plan.js';
+import { GraphqlNames, entityKey, isValidName, toGraphqlName } from './names.js';
+import { ScalarRegistry, isJson, isNumeric, isOrdered, isTextual } from './scalars.js';
+
+/** Resolvers the builder attaches; they live in resolve-*.ts, the builder only makes types. */
+export interface FieldResolvers {
+  /** reads `source[responseKey]`: PostgreSQL built the objects with response keys */
+  readonly byResponseKey: GraphQLFieldResolver<unknown, GraphqlContext>;
+  readonly relation: GraphQLFieldResolver<unknown, GraphqlContext, SelectArgs>;
+}
+
+const NUMERIC_FUNCTIONS = ['sum', 'avg', 'stddev', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'variance'] as const;
+const ORDERED_FUNCTIONS = ['max', 'min'] as const;
+
+/** The GraphQL types of one type graph, made once and cached by name. */
+export class SchemaBuilder {
+  readonly graph: TypeGraph;
+  readonly names: GraphqlNames;
+  readonly scalars = new ScalarRegistry();
+  readonly warnings: string[];
+  readonly #resolvers: FieldResolvers;
+  readonly #objects = new Map<string, GraphQLObjectType>();
+  readonly #inputs = new Map<string, GraphQLInputObjectType>();
+  readonly #enums = new Map<string, GraphQLEnumType>();
+
+  constructor(graph: TypeGraph, resolvers: FieldResolvers) {
+    this.graph = graph;
+    this.names = new GraphqlNames(graph);
+    this.warnings = this.names.warnings;
+    this.#resolvers = resolvers;
+  }
+
+  /** Entities that got a GraphQL name. */
+  get entities(): Entity[] {
+    return this.graph.entities.filter((e) => this.names.entity(e) !== undefined);
+  }
+
+  typeName(entity: Entity): string {
+    const name = this.names.entity(entity);
+    if (name === undefined) throw new Error(`${entity.schema}.${entity.dbName} has no GraphQL name`);
+    return name;
+  }
+
+  target(relation: Relation): Entity | undefined {
+    const target = findEntity(this.graph, relation.target);
+    return target !== undefined && this.names.entity(target) !== undefined ? target : undefined;
+  }
+
+  /** Columns with a name GraphQL can spell (others are reported once). */
+  columns(entity: Entity): Column[] {
+    return entity.columns.filter((c) => isValidName(c.name) && this.#supported(c.type));
+  }
+
+  relations(entity: Entity): { relation: Relation; target: Entity }[] {
+    const columns = new Set(this.columns(entity).map((c) => c.name));
+    const exposed = new Set(entity.columns.map((c) => c.dbName));
+    return entity.relations.flatMap((relation) => {
+      const target = this.target(relation);
+      if (target === undefined || !isValidName(relation.name) || columns.has(relation.name)) return [];
+      // the join reads the parent's key columns: an omitted key column leaves the relationship out
+      if (!relation.mapping.every((p) => exposed.has(p.from))) return [];
+      return [{ relation, target }];
+    });
+  }
+
+  computedFields(entity: Entity): FunctionDef[] {
+    const taken = new Set([...this.columns(entity).map((c) => c.name), ...this.relations(entity).map((r) => r.relation.name)]);
+    return this.graph.functions.filter(
+      (fn) =>
+        fn.computedFieldOf !== undefined &&
+        fn.computedFieldOf.schema === entity.schema &&
+        fn.computedFieldOf.dbName === entity.dbName &&
+        fn.args.length === 1 &&
+        fn.volatility !== 'volatile' &&
+        fn.returns.kind === 'value' &&
+        !fn.returns.set &&
+        isValidName(fn.name) &&
+        !taken.has(fn.name) &&
+        this.#supported(fn.returns.type),
+    );
+  }
+
+  #supported(type: TypeRef): boolean {
+    if (type.kind === 'unsupported') return false;
+    if (type.kind === 'array') return this.#supported(type.element);
+    if (type.kind === 'enum') return this.graph.enums.some((e) => e.schema === type.schema && e.dbName === type.name);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- output types
+
+  /** The GraphQL output type of a PostgreSQL type (without the non-null wrapper). */
+  outputType(type: TypeRef): GraphQLOutputType {
+    switch (type.kind) {
+      case 'array':
+        return new GraphQLList(this.outputType(type.element));
+      case 'enum':
+        return this.enumType(type);
+      case 'composite':
+        return this.compositeType(type);
+      case 'scalar':
+      case 'range':
+        return this.scalars.scalarFor(type);
+      case 'unsupported':
+        throw new Error(`unsupported type ${type.schema}.${type.name}`);
+    }
+  }
+
+  inputType(type: TypeRef): GraphQLInputType {
+    switch (type.kind) {
+      case 'array':
+        return new GraphQLList(this.inputType(type.element));
+      case 'enum':
+        return this.enumType(type);
+      case 'composite':
+        // composite values are written as JSON objects
+        return this.scalars.scalarFor({ kind: 'scalar', schema: 'pg_catalog', name: 'jsonb' });
+      case 'scalar':
+      case 'range':
+        return this.scalars.scalarFor(type);
+      case 'unsupported':
+        throw new Error(`unsupported type ${type.schema}.${type.name}`);
+    }
+  }
+
+  enumType(type: { readonly schema: string; readonly name: string }): GraphQLEnumType {
+    const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
+    const name = toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
+    return this.namedEnum(name, () => {
+      const values: GraphQLEnumValueConfigMap = {};
+      // PostgreSQL labels may not be GraphQL names (`PG-13`): the GraphQL value is spelled
+      // `PG_13` and stands for the label 'PG-13'
+      for (const label of def?.values ?? []) {
+        const key = toGraphqlName(label);
+        if (!(key in values)) values[key] = { value: label };
+      }
+      return { values, ...(def?.description === undefined ? {} : { description: def.description }) };
+    });
+  }
+
+  compositeType(type: { readonly schema: string; readonly name: string }): GraphQLObjectType {
+    const def = this.graph.composites.find((c) => c.schema === type.schema && c.dbName === type.name);
+    const name = toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
+    return this.object(name, () => ({
+      ...(def?.description === undefined ? {} : { description: def.description }),
+      fields: () =>
+        Object.fromEntries(
+          (def?.fields ?? []).filter((f) => isValidName(f.name) && this.#supported(f.type)).map((f) => [
+            f.name,
+            { type: this.outputType(f.type) },
+          ]),
+        ),
+    }));
+  }
+
+  /** The object type of an entity: columns, relationships, aggregates of relationships, computed fields. */
+  objectType(entity: Entity): GraphQLObjectType {
+    const name = this.typeName(entity);
+    return this.object(name, () => ({
+      ...(entity.description === undefined ? {} : { description: entity.description }),
+      fields: () => {
+        const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
+        for (const column of this.columns(entity)) {
+          fields[column.name] = this.#field(nonNullIf(this.outputType(column.type), !column.nullable), { kind: 'column', column }, column.description);
+        }
+        for (const { relation, target } of this.relations(entity)) {
+          const meta: FieldMeta = { kind: 'relation', source: entity, relation, target };
+          if (relation.type === 'object') {
+            fields[relation.name] = { ...this.#field(this.objectType(target), meta), resolve: this.#resolvers.relation };
+            continue;
+          }
+          fields[relation.name] = {
+            ...this.#field(listOf(this.objectType(target)), meta),
+            args: this.selectArgs(target),
+            resolve: this.#resolvers.relation,
+          };
+          const aggregateName = `${relation.name}_aggregate`;
+          if (!(aggregateName in fields)) {
+            fields[aggregateName] = {
+              ...this.#field(new GraphQLNonNull(this.aggregateType(target)), { kind: 'relation_aggregate', source: entity, relation, target }),
+              args: this.selectArgs(target),
+              resolve: this.#resolvers.relation,
+            };
+          }
+        }
+        for (const fn of this.computedFields(entity)) {
+          if (fn.returns.kind !== 'value') continue;
+          fields[fn.name] = this.#field(this.outputType(fn.returns.type), { kind: 'computed', fn }, fn.description);
+        }
+        return fields;
+      },
+    }));
+  }
+
+  /** where, order_by, limit, offset, distinct_on */
+  selectArgs(entity: Entity): GraphQLFieldConfigArgumentMap {
+    return {
+      distinct_on: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))), description: 'distinct select on columns' },
+      limit: { type: GraphQLInt, description: 'limit the number of rows returned' },
+      offset: { type: GraphQLInt, description: 'skip the first n rows. Use only with order_by' },
+      order_by: { type: new GraphQLList(new GraphQLNonNull(this.orderByType(entity))), description: 'sort the rows by one or more columns' },
+      where: { type: this.boolExpType(entity), description: 'filter the rows returned' },
+    };
+  }
+
+  aggregateType(entity: Entity): GraphQLObjectType {
+    const name = `${this.typeName(entity)}_aggregate`;
+    return this.object(name, () => ({
+      description: `aggregated selection of "${this.typeName(entity)}"`,
+      fields: () => ({
+        aggregate: this.#field(this.aggregateFieldsType(entity), { kind: 'aggregate_fields' }),
+        nodes: this.#field(listOf(this.objectType(entity)), { kind: 'nodes' }),
+      }),
+    }));
+  }
+
+  aggregateFieldsType(entity: Entity): GraphQLObjectType {
+    const name = `${this.typeName(entity)}_aggregate_fields`;
+    return this.object(name, () => ({
+      description: `aggregate fields of "${this.typeName(entity)}"`,
+      fields: () => {
+        const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {
+          count: {
+            ...this.#field(new GraphQLNonNull(GraphQLInt), { kind: 'count' }),
+            args: {
+              columns: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))) },
+              distinct: { type: GraphQLBoolean },
+            },
+          },
+        };
+        const numeric = this.columns(entity).filter((c) => isNumeric(c.type));
+        const ordered = this.columns(entity).filter((c) => isOrdered(c.type));
+        for (const fn of NUMERIC_FUNCTIONS) {
+          if (numeric.length > 0) fields[fn] = this.#field(this.#aggregateColumnsType(entity, fn, numeric), { kind: 'aggregate_function', fn });
+        }
+        for (const fn of ORDERED_FUNCTIONS) {
+          if (ordered.length > 0) fields[fn] = this.#field(this.#aggregateColumnsType(entity, fn, ordered), { kind: 'aggregate_function', fn });
+        }
+        return fields;
+      },
+    }));
+  }
+
+  #aggregateColumnsType(entity: Entity, fn: Exclude<AggregateFunction, 'count'>, columns: readonly Column[]): GraphQLObjectType {
+    const name = `${this.typeName(entity)}_${fn}_fields`;
+    return this.object(name, () => ({
+      description: `aggregate ${fn} on columns`,
+      fields: () =>
+        Object.fromEntries(
+          columns.map((column) => [column.name, this.#field(this.#aggregateOutput(fn, column.type), { kind: 'aggregate_column', column })]),
+        ),
+    }));
+  }
+
+  /** Hasura's result types: sum of a bigint is a bigint, avg and stddev are Float… */
+  #aggregateOutput(fn: Exclude<AggregateFunction, 'count'>, type: TypeRef): GraphQLOutputType {
+    if (fn === 'max' || fn === 'min' || fn === 'sum') return this.outputType(type);
+    return GraphQLFloat;
+  }
+
+  // ---------------------------------------------------------------- filter and order inputs
+
+  boolExpType(entity: Entity): GraphQLInputObjectType {
+    const name = `${this.typeName(entity)}_bool_exp`;
+    return this.input(name, () => ({
+      description: `Boolean expression to filter rows from the table "${this.typeName(entity)}". All fields are combined with a logical 'AND'.`,
+      fields: () => {
+        const self = this.boolExpType(entity);
+        const fields: GraphQLInputFieldConfigMap = {
+          _and: { type: new GraphQLList(new GraphQLNonNull(self)) },
+          _not: { type: self },
+          _or: { type: new GraphQLList(new GraphQLNonNull(self)) },
+        };
+        for (const column of this.columns(entity)) fields[column.name] = { type: this.comparisonType(column.type) };
+        for (const { relation, target } of this.relations(entity)) {
+          fields[relation.name] = { type: this.boolExpType(target) };
+        }
+        return fields;
+      },
+    }));
+  }
+
+  /** `Int_comparison_exp`, `String_comparison_exp`, `jsonb_comparison_exp`, `String_array_comparison_exp`… */
+  comparisonType(type: TypeRef): GraphQLInputObjectType {
+    const input = this.inputType(type);
+    const base = input instanceof GraphQLList ? `${(input.ofType as GraphQLScalarType | GraphQLEnumType).name}_array` : (input as GraphQLScalarType | GraphQLEnumType).name;
+    const name = `${base}_comparison_exp`;
+    return this.input(name, () => ({
+      description: `Boolean expression to compare columns of type "${base}". All fields are combined with logical 'AND'.`,
+      fields: () => {
+        const list = new GraphQLList(new GraphQLNonNull(input));
+        const fields: GraphQLInputFieldConfigMap = {
+          _eq: { type: input },
+          _gt: { type: input },
+          _gte: { type: input },
+          _in: { type: list },
+          _is_null: { type: GraphQLBoolean },
+          _lt: { type: input },
+          _lte: { type: input },
+          _neq: { type: input },
+          _nin: { type: list },
+        };
+        if (isTextual(type)) {
+          for (const op of ['_like', '_nlike', '_ilike', '_nilike', '_similar', '_nsimilar', '_regex', '_nregex', '_iregex', '_niregex']) {
+            fields[op] = { type: input };
+          }
+        }
+        if (isJson(type)) {
+          const text = this.scalars.scalarFor({ kind: 'scalar', schema: 'pg_catalog', name: 'text' });
+          fields['_contains'] = { type: input, description: 'does the column contain the given json value at the top level' };
+          fields['_contained_in'] = { type: input, description: 'is the column contained in the given json value' };
+          fields['_has_key'] = { type: text, description: 'does the string exist as a top-level key in the column' };
+          fields['_has_keys_any'] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do any of these strings exist as top-level keys in the column' };
+          fields['_has_keys_all'] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do all of these strings exist as top-level keys in the column' };
+        }
+        if (type.kind === 'array') {
+          fields['_contains'] = { type: input, description: 'does the array contain all the given values' };
+          fields['_contained_in'] = { type: input, description: 'is the array contained in the given array' };
+        }
+        return fields;
+      },
+    }));
+  }
+
+  orderByEnum(): GraphQLEnumType {
+    return this.namedEnum('order_by', () => ({
+      description: 'column ordering options',
+      values: {
+        asc: { value: 'asc', description: 'in ascending order, nulls last' },
+        asc_nulls_first: { value: 'asc_nulls_first', description: 'in ascending order, nulls first' },
+        asc_nulls_last: { value: 'asc_nulls_last', description: 'in ascending order, nulls last' },
+        desc: { value: 'desc', description: 'in descending order, nulls first' },
+        desc_nulls_first: { value: 'desc_nulls_first', description: 'in descending order, nulls first' },
+        desc_nulls_last: { value: 'desc_nulls_last', description: 'in descending order, nulls last' },
+      },
+    }));
+  }
+
+  orderByType(entity: Entity): GraphQLInputObjectType {
+    const name = `${this.typeName(entity)}_order_by`;
+    return this.input(name, () => ({
+      description: `Ordering options when selecting data from "${this.typeName(entity)}".`,
+      fields: () => {
+        const fields: GraphQLInputFieldConfigMap = {};
+        for (const column of this.columns(entity)) fields[column.name] = { type: this.orderByEnum() };
+        for (const { relation, target } of this.relations(entity)) {
+          if (relation.type === 'object') fields[relation.name] = { type: this.orderByType(target) };
+          else fields[`${relation.name}_aggregate`] = { type: this.aggregateOrderByType(target) };
+        }
+        return fields;
+      },
+    }));
+  }
+
+  aggregateOrderByType(entity: Entity): GraphQLInputObjectType {
+    const name = `${this.typeName(entity)}_aggregate_order_by`;
+    return this.input(name, () => ({
+      description: `order by aggregate values of table "${this.typeName(entity)}"`,
+      fields: () => {
+        const fields: GraphQLInputFieldConfigMap = { count: { type: this.orderByEnum() } };
+        const numeric = this.columns(entity).filter((c) => isNumeric(c.type));
+        const ordered = this.columns(entity).filter((c) => isOrdered(c.type));
+        for (const fn of [...NUMERIC_FUNCTIONS, ...ORDERED_FUNCTIONS]) {
+          const columns = (ORDERED_FUNCTIONS as readonly string[]).includes(fn) ? ordered : numeric;
+          if (columns.length === 0) continue;
+          fields[fn] = {
+            type: this.input(`${this.typeName(entity)}_${fn}_order_by`, () => ({
+              fields: () => Object.fromEntries(columns.map((c) => [c.name, { type: this.orderByEnum() }])),
+            })),
+          };
+        }
+        return fields;
+      },
+    }));
+  }
+
+  selectColumnEnum(entity: Entity): GraphQLEnumType {
+    const name = `${this.typeName(entity)}_select_column`;
+    return this.namedEnum(name, () => ({
+      description: `select columns of table "${this.typeName(entity)}"`,
+      values: Object.fromEntries(this.columns(entity).map((c) => [c.name, { value: c.name, description: 'column name' }])),
+    }));
+  }
+
+  // ---------------------------------------------------------------- cache plumbing: one type per name
+
+  #field(type: GraphQLOutputType, meta: FieldMeta, description?: string): GraphQLFieldConfig<unknown, GraphqlContext> {
+    return {
+      type,
+      resolve: this.#resolvers.byResponseKey,
+      extensions: { pgduet: meta },
+      ...(description === undefined ? {} : { description }),
+    };
+  }
+
+  /** the cached type of that name, made on first use */
+  object(name: string, make: () => Omit<GraphQLObjectTypeConfig<unknown, GraphqlContext>, 'name'>): GraphQLObjectType {
+    let type = this.#objects.get(name);
+    if (type === undefined) {
+      type = new GraphQLObjectType<unknown, GraphqlContext>({ name, ...make() });
+      this.#objects.set(name, type);
+    }
+    return type;
+  }
+
+  input(name: string, make: () => Omit<ConstructorParameters<typeof GraphQLInputObjectType>[0], 'name'>): GraphQLInputObjectType {
+    let type = this.#inputs.get(name);
+    if (type === undefined) {
+      type = new GraphQLInputObjectType({ name, ...make() });
+      this.#inputs.set(name, type);
+    }
+    return type;
+  }
+
+  namedEnum(name: string, make: () => Omit<ConstructorParameters<typeof GraphQLEnumType>[0], 'name'>): GraphQLEnumType {
+    let type = this.#enums.get(name);
+    if (type === undefined) {
+      type = new GraphQLEnumType({ name, ...make() });
+      this.#enums.set(name, type);
+    }
+    return type;
+  }
+}
+
+export function listOf(type: GraphQLObjectType): GraphQLNonNull<GraphQLList<GraphQLNonNull<GraphQLObjectType>>> {
+  return new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(type)));
+}
+
+export function nonNullIf<T extends GraphQLOutputType | GraphQLInputType>(type: T, nonNull: boolean): T | GraphQLNonNull<T> {
+  return nonNull ? new GraphQLNonNull(type) : type;
+}
+
+export { entityKey };

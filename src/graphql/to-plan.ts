@@ -1,0 +1,309 @@
+import { getArgumentValues, type FieldNode, type GraphQLObjectType } from 'graphql';
+import { invalidRequest, notSupported } from '../errors/index.js';
+import type { Column, Entity } from '../model/index.js';
+import {
+  joinOf,
+  type AggregateFunction,
+  type AggregatePlan,
+  type AggregateSelection,
+  type CompareOperator,
+  type Condition,
+  type OrderItem,
+  type ReadPlan,
+  type Selection,
+  type Source,
+} from '../plan/index.js';
+import { collectFields, subSelections, type CollectContext } from './collect-fields.js';
+import { metaOf } from './meta.js';
+import type { SchemaBuilder } from './schema-builder.js';
+
+/**
+ * GraphQL arguments and selection sets → Plans. This is where Hasura's dialect (bool_exp,
+ * order_by, distinct_on, aggregate fields) is read; what comes out speaks no GraphQL.
+ */
+
+/** The key under which a row carries a column that a relationship field needs to join. */
+export const joinKey = (column: string): string => `__k:${column}`;
+
+/** Arguments shared by list fields: where, order_by, limit, offset, distinct_on. */
+export interface SelectArgs {
+  readonly where?: Record<string, unknown> | null;
+  readonly order_by?: readonly Record<string, unknown>[] | Record<string, unknown> | null;
+  readonly limit?: number | null;
+  readonly offset?: number | null;
+  readonly distinct_on?: readonly string[] | null;
+}
+
+export interface PlanContext extends CollectContext {
+  readonly builder: SchemaBuilder;
+}
+
+/** A ReadPlan for the rows of `entity` that `nodes` (one response key's field nodes) ask for. */
+export function readPlan(entity: Entity, nodes: readonly FieldNode[], args: SelectArgs, ctx: PlanContext, source?: Source): ReadPlan {
+  const type = ctx.builder.objectType(entity);
+  return {
+    kind: 'read',
+    source: source ?? { kind: 'entity', entity: { schema: entity.schema, dbName: entity.dbName } },
+    selection: selectionOf(entity, type, subSelections(nodes), ctx),
+    ...listArgs(entity, args, ctx.builder),
+  };
+}
+
+/** where/order_by/limit/offset/distinct_on as the optional parts of a ReadPlan. */
+export function listArgs(entity: Entity, args: SelectArgs, builder: SchemaBuilder): Omit<ReadPlan, 'kind' | 'source' | 'selection'> {
+  const where = args.where == null ? undefined : conditionOf(entity, args.where, builder);
+  const orderBy = orderOf(entity, args.order_by ?? [], builder);
+  const distinctOn = args.distinct_on ?? undefined;
+  const limit = args.limit ?? undefined;
+  const offset = args.offset ?? undefined;
+  if (limit !== undefined && limit < 0) throw invalidRequest('"limit" must not be negative');
+  if (offset !== undefined && offset < 0) throw invalidRequest('"offset" must not be negative');
+  let order = orderBy;
+  if (distinctOn !== undefined && distinctOn.length > 0) {
+    const columns = distinctOn.map((name) => columnNamed(entity, name, builder).dbName);
+    const leading = order.slice(0, columns.length).map((o) => (o.target.kind === 'column' ? o.target.column : undefined));
+    if (order.length === 0) order = columns.map((column) => ({ target: { kind: 'column', column }, direction: 'asc' }));
+    else if (leading.length !== columns.length || !columns.every((c) => leading.includes(c))) {
+      throw invalidRequest('"distinct_on" columns must match initial "order_by" columns');
+    }
+    return { orderBy: order, distinctOn: columns, ...opt('where', where), ...opt('limit', limit), ...opt('offset', offset) };
+  }
+  return { orderBy: order, ...opt('where', where), ...opt('limit', limit), ...opt('offset', offset) };
+}
+
+function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** The Selection of each response key; relationship fields only leave their join keys. */
+export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSets: Parameters<typeof collectFields>[2], ctx: PlanContext): Selection[] {
+  const out: Selection[] = [];
+  const keys = new Set<string>();
+  const needKey = (column: string): void => {
+    if (keys.has(column)) return;
+    keys.add(column);
+    const found = entity.columns.find((c) => c.dbName === column);
+    if (found === undefined) throw notSupported(`the join column ${entity.dbName}.${column} is not exposed`);
+    out.push({ kind: 'column', key: joinKey(column), column, type: found.type });
+  };
+  for (const [key, nodes] of collectFields(ctx, type, selectionSets)) {
+    const name = nodes[0]?.name.value ?? '';
+    if (name === '__typename') continue;
+    const field = type.getFields()[name];
+    const meta = field === undefined ? undefined : metaOf(field);
+    switch (meta?.kind) {
+      case 'column':
+        out.push({ kind: 'column', key, column: meta.column.dbName, type: meta.column.type });
+        break;
+      case 'computed':
+        if (meta.fn.returns.kind === 'value') out.push({ kind: 'computed', key, fn: meta.fn, type: meta.fn.returns.type });
+        break;
+      case 'relation':
+      case 'relation_aggregate':
+        for (const pair of meta.relation.mapping) needKey(pair.from);
+        break;
+      default:
+        throw notSupported(`field "${name}" of "${type.name}"`);
+    }
+  }
+  return out;
+}
+
+/** An AggregatePlan for an `<x>_aggregate` field: its `aggregate { … }` and `nodes { … }`. */
+export function aggregatePlan(entity: Entity, nodes: readonly FieldNode[], args: SelectArgs, ctx: PlanContext, source?: Source): AggregatePlan {
+  const aggregateType = ctx.builder.aggregateType(entity);
+  const fieldsType = ctx.builder.aggregateFieldsType(entity);
+  const parts = collectFields(ctx, aggregateType, subSelections(nodes));
+  let aggregateKey: string | undefined;
+  let nodesKey: string | undefined;
+  let aggregates: AggregateSelection[] = [];
+  let rowsSelection: Selection[] = [];
+  for (const [key, fieldNodes] of parts) {
+    const name = fieldNodes[0]?.name.value;
+    if (name === '__typename') continue;
+    if (name === 'aggregate') {
+      if (aggregateKey !== undefined) throw notSupported('more than one "aggregate" field under one alias of an aggregate query');
+      aggregateKey = key;
+      aggregates = aggregateSelections(entity, fieldsType, fieldNodes, ctx);
+    } else if (name === 'nodes') {
+      if (nodesKey !== undefined) throw notSupported('more than one "nodes" field under one alias of an aggregate query');
+      nodesKey = key;
+      rowsSelection = selectionOf(entity, ctx.builder.objectType(entity), subSelections(fieldNodes), ctx);
+    }
+  }
+  return {
+    kind: 'aggregate',
+    rows: {
+      kind: 'read',
+      source: source ?? { kind: 'entity', entity: { schema: entity.schema, dbName: entity.dbName } },
+      selection: rowsSelection,
+      ...listArgs(entity, args, ctx.builder),
+    },
+    aggregates,
+    ...opt('aggregateKey', aggregateKey),
+    ...opt('nodesKey', nodesKey),
+  };
+}
+
+function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: readonly FieldNode[], ctx: PlanContext): AggregateSelection[] {
+  const out: AggregateSelection[] = [];
+  for (const [key, fieldNodes] of collectFields(ctx, type, subSelections(nodes))) {
+    const first = fieldNodes[0];
+    if (first === undefined || first.name.value === '__typename') continue;
+    const field = type.getFields()[first.name.value];
+    const meta = field === undefined ? undefined : metaOf(field);
+    if (field === undefined || meta === undefined) continue;
+    if (meta.kind === 'count') {
+      const args = getArgumentValues(field, first, ctx.variableValues as Record<string, unknown>) as { columns?: string[] | null; distinct?: boolean | null };
+      const columns = (args.columns ?? []).map((name) => columnNamed(entity, name, ctx.builder).dbName);
+      out.push({ kind: 'count', key, distinct: args.distinct === true, ...(columns.length > 0 ? { columns } : {}) });
+    } else if (meta.kind === 'aggregate_function') {
+      const columnsType = field.type as GraphQLObjectType;
+      const columns = [...collectFields(ctx, columnsType, subSelections(fieldNodes))].flatMap(([columnKey, columnNodes]) => {
+        const columnField = columnsType.getFields()[columnNodes[0]?.name.value ?? ''];
+        const columnMeta = columnField === undefined ? undefined : metaOf(columnField);
+        return columnMeta?.kind === 'aggregate_column' ? [{ key: columnKey, column: columnMeta.column.dbName, type: columnMeta.column.type }] : [];
+      });
+      out.push({ kind: 'function', key, fn: meta.fn, columns });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- where
+
+const OPERATORS: Readonly<Record<string, CompareOperator>> = {
+  _eq: 'eq',
+  _neq: 'neq',
+  _gt: 'gt',
+  _gte: 'gte',
+  _lt: 'lt',
+  _lte: 'lte',
+  _in: 'in',
+  _nin: 'nin',
+  _is_null: 'is_null',
+  _like: 'like',
+  _nlike: 'nlike',
+  _ilike: 'ilike',
+  _nilike: 'nilike',
+  _similar: 'similar',
+  _nsimilar: 'nsimilar',
+  _regex: 'regex',
+  _nregex: 'nregex',
+  _iregex: 'iregex',
+  _niregex: 'niregex',
+  _contains: 'contains',
+  _contained_in: 'contained_in',
+  _has_key: 'has_key',
+  _has_keys_any: 'has_keys_any',
+  _has_keys_all: 'has_keys_all',
+};
+
+/** A `<t>_bool_exp` value as a Condition; several keys in one object are ANDed (Hasura). */
+export function conditionOf(entity: Entity, where: Record<string, unknown>, builder: SchemaBuilder): Condition {
+  const parts: Condition[] = [];
+  for (const [key, value] of Object.entries(where)) {
+    if (value === undefined) continue;
+    if (key === '_and' || key === '_or') {
+      if (value === null) throw invalidRequest(`"${key}" cannot be null`);
+      const list = (Array.isArray(value) ? value : [value]) as Record<string, unknown>[];
+      parts.push({ kind: key === '_and' ? 'and' : 'or', conditions: list.map((item) => conditionOf(entity, item, builder)) });
+      continue;
+    }
+    if (key === '_not') {
+      if (value === null) throw invalidRequest('"_not" cannot be null');
+      parts.push({ kind: 'not', condition: conditionOf(entity, value as Record<string, unknown>, builder) });
+      continue;
+    }
+    if (value === null) throw invalidRequest(`"${key}" cannot be null in a boolean expression`);
+    const relation = builder.relations(entity).find((r) => r.relation.name === key);
+    if (relation !== undefined) {
+      parts.push({ kind: 'related', join: joinOf(relation.relation), condition: conditionOf(relation.target, value as Record<string, unknown>, builder) });
+      continue;
+    }
+    const column = columnNamed(entity, key, builder);
+    for (const [op, operand] of Object.entries(value as Record<string, unknown>)) {
+      if (operand === undefined) continue;
+      const operator = OPERATORS[op];
+      if (operator === undefined) throw invalidRequest(`unknown operator "${op}"`);
+      // Hasura v1 let {_eq: null} match everything, a classic way to leak rows: refuse it
+      if (operand === null) throw invalidRequest(`"${op}" on "${key}" cannot be null; use "_is_null"`);
+      parts.push({ kind: 'compare', column: { column: column.dbName, type: column.type }, operator, value: operand });
+    }
+  }
+  return parts.length === 1 ? (parts[0] as Condition) : { kind: 'and', conditions: parts };
+}
+
+function columnNamed(entity: Entity, name: string, builder: SchemaBuilder): Column {
+  const column = builder.columns(entity).find((c) => c.name === name);
+  if (column === undefined) throw invalidRequest(`no column "${name}" in "${entity.name}"`);
+  return column;
+}
+
+// ---------------------------------------------------------------- order_by
+
+const DIRECTIONS: Readonly<Record<string, Pick<OrderItem, 'direction' | 'nulls'>>> = {
+  asc: { direction: 'asc' },
+  desc: { direction: 'desc' },
+  asc_nulls_first: { direction: 'asc', nulls: 'first' },
+  asc_nulls_last: { direction: 'asc', nulls: 'last' },
+  desc_nulls_first: { direction: 'desc', nulls: 'first' },
+  desc_nulls_last: { direction: 'desc', nulls: 'last' },
+};
+
+/** A list of `<t>_order_by` objects; keys of one object count in their written order. */
+export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown>[] | Record<string, unknown>, builder: SchemaBuilder): OrderItem[] {
+  const list = Array.isArray(orderBy) ? orderBy : [orderBy];
+  const out: OrderItem[] = [];
+  for (const item of list) {
+    for (const [key, value] of Object.entries(item as Record<string, unknown>)) {
+      if (value === undefined || value === null) continue;
+      if (typeof value === 'string') {
+        out.push({ target: { kind: 'column', column: columnNamed(entity, key, builder).dbName }, ...direction(value) });
+        continue;
+      }
+      const relations = builder.relations(entity);
+      const objectRelation = relations.find((r) => r.relation.name === key && r.relation.type === 'object');
+      if (objectRelation !== undefined) {
+        for (const [column, dir] of Object.entries(value as Record<string, unknown>)) {
+          if (dir === undefined || dir === null) continue;
+          if (typeof dir !== 'string') throw notSupported(`ordering through more than one relationship ("${key}.${column}")`);
+          out.push({
+            target: { kind: 'related_column', join: joinOf(objectRelation.relation), column: columnNamed(objectRelation.target, column, builder).dbName },
+            ...direction(dir),
+          });
+        }
+        continue;
+      }
+      const arrayRelation = relations.find((r) => `${r.relation.name}_aggregate` === key && r.relation.type === 'array');
+      if (arrayRelation === undefined) throw invalidRequest(`cannot order "${entity.name}" by "${key}"`);
+      for (const [fn, spec] of Object.entries(value as Record<string, unknown>)) {
+        if (spec === undefined || spec === null) continue;
+        const join = joinOf(arrayRelation.relation);
+        if (fn === 'count') {
+          out.push({ target: { kind: 'related_aggregate', join, fn: 'count' }, ...direction(spec as string) });
+          continue;
+        }
+        for (const [column, dir] of Object.entries(spec as Record<string, unknown>)) {
+          if (typeof dir !== 'string') continue;
+          out.push({
+            target: {
+              kind: 'related_aggregate',
+              join,
+              fn: fn as AggregateFunction,
+              column: columnNamed(arrayRelation.target, column, builder).dbName,
+            },
+            ...direction(dir),
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function direction(value: string): Pick<OrderItem, 'direction' | 'nulls'> {
+  const found = DIRECTIONS[value];
+  if (found === undefined) throw invalidRequest(`unknown ordering "${value}"`);
+  return found;
+}
