@@ -4,4 +4,4 @@ export { PgduetError, ConfigError, isPgduetError } from './pgduet-error.js';
 export { RequestError, invalidRequest, notSupported } from './request-error.js';
 export { describePostgresError, isPostgresError } from './from-postgres.js';
 export type { PostgresErrorInfo } from './from-postgres.js';
-export { toGraphqlError } from './to-graphql.js';
+export { isUnexpected, toGraphqlError } from './to-graphql.js';

@@ -5,7 +5,8 @@ import { isPgduetError } from './pgduet-error.js';
 /**
  * Any error a resolver meets, as a GraphQLError with Hasura's `extensions.code`:
  * validation-failed, not-supported, constraint-violation, data-exception, permission-error,
- * unexpected. What is not ours and not PostgreSQL's is a bug: its message is not shown.
+ * unexpected. What is not ours and not PostgreSQL's is a bug: its message is not shown (the
+ * caller logs it; see `isUnexpected`).
  */
 export function toGraphqlError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return error;
@@ -28,10 +29,10 @@ export function toGraphqlError(error: unknown): GraphQLError {
         // RAISE EXCEPTION in a function: its message is meant for the caller
         return new GraphQLError(info.message, { extensions: { code: 'unexpected', ...(info.hint === undefined ? {} : { hint: info.hint }) } });
       default:
-        return new GraphQLError('database query error', { extensions: { code: 'unexpected' }, originalError: error });
+        return new GraphQLError('database query error', { extensions: { code: 'unexpected' } });
     }
   }
-  return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' }, ...(error instanceof Error ? { originalError: error } : {}) });
+  return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' } });
 }
 
 function constraintTitle(sqlstate: string): string {
@@ -49,4 +50,11 @@ function constraintTitle(sqlstate: string): string {
     default:
       return 'Integrity constraint violation';
   }
+}
+
+/** True for errors that are bugs (neither a PgduetError nor a client-caused database error). */
+export function isUnexpected(error: unknown): boolean {
+  if (error instanceof GraphQLError || isPgduetError(error)) return false;
+  if (isPostgresError(error)) return describePostgresError(error).category === 'other';
+  return true;
 }

@@ -4,6 +4,7 @@ import type { Chain, Identity, RequestInfo } from '../chain/index.js';
 import type { TypeGraph } from '../model/index.js';
 import type { Plan } from '../plan/index.js';
 import type { CompileOptions } from '../sql/index.js';
+import type { Logger } from '../server/logger.js';
 import type { SchemaBuilder } from './schema-builder.js';
 
 /** Runs one authorized, compiled Plan and gives back its JSON `result`. */
@@ -16,6 +17,8 @@ export interface GraphqlContext {
   readonly request: RequestInfo;
   readonly identity: Identity;
   readonly chain: Chain;
+  /** the request's logger (its lines carry the request id) */
+  readonly log: Logger;
   readonly options: CompileOptions;
   /** authorize → compile → execute, inside the request's transaction when there is one */
   readonly run: RunPlan;

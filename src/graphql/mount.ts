@@ -47,11 +47,12 @@ export function graphqlMount(mount: MountContext): Mount {
     graphqlEndpoint: config.server.graphqlPath,
     landingPage: false,
     graphiql: { title: 'pgduet GraphiQL' },
+    // yoga's log calls carry Error objects; pino prints an error (and its stack) under `err`
     logging: {
       debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
       info: (...args: unknown[]) => logger.info({ args }, 'yoga'),
-      warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
-      error: (...args: unknown[]) => logger.error({ args }, 'yoga'),
+      warn: (...args: unknown[]) => logger.warn({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'yoga'),
+      error: (...args: unknown[]) => logger.error({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'yoga'),
     },
     schema: ({ pgduet }) => schemaFor(pgduet.snapshot.graph).schema,
     context: ({ pgduet, request }): YogaContext => {
@@ -66,6 +67,7 @@ export function graphqlMount(mount: MountContext): Mount {
         request: requestInfo,
         identity,
         chain,
+        log: pgduet.log,
         options: DEFAULT_COMPILE_OPTIONS,
         loaders: new Map(),
         transaction,

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
-import { toGraphqlError } from '../errors/index.js';
+import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { Entity, FunctionDef } from '../model/index.js';
 import { joinOf, type FunctionArgumentValue, type Source } from '../plan/index.js';
 import type { GraphqlContext } from './context.js';
@@ -29,6 +29,7 @@ export function guarded<A>(resolve: (source: unknown, args: A, ctx: GraphqlConte
     try {
       return await resolve(source, args, ctx, info);
     } catch (error) {
+      if (isUnexpected(error)) ctx.log.error({ err: error, path: info.path }, 'unexpected error in a resolver');
       throw toGraphqlError(error);
     }
   };

@@ -25,7 +25,7 @@ export function startTestServer(
 ): Promise<RunningServer> {
   return startServer({
     config: testConfig(databaseUrl, options.config),
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }),
     mounts: options.mounts ?? [],
     handleSignals: options.handleSignals ?? false,
     schemaCacheFile: options.schemaCacheFile,
