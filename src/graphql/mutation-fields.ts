@@ -1,8 +1,234 @@
-import type { GraphQLFieldConfigMap } from 'graphql';
+import {
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLString,
+  type GraphQLFieldConfigArgumentMap,
+  type GraphQLFieldConfigMap,
+  type GraphQLInputFieldConfigMap,
+  type GraphQLInputObjectType,
+  type GraphQLObjectType,
+} from 'graphql';
+import type { Column, Entity } from '../model/index.js';
 import type { GraphqlContext } from './context.js';
-import type { SchemaBuilder } from './schema-builder.js';
+import type { FieldMeta } from './meta.js';
+import { toGraphqlName } from './names.js';
+import { byResponseKey } from './resolve-read.js';
+import { deleteResolver, insertResolver, updateManyResolver, updateResolver } from './resolve-write.js';
+import { isJson, isNumeric } from './scalars.js';
+import { listOf, type SchemaBuilder } from './schema-builder.js';
 
-/** The mutation root fields of every writable table (insert_, update_, delete_…). */
-export function mutationFields(_builder: SchemaBuilder): GraphQLFieldConfigMap<unknown, GraphqlContext> {
-  return {};
+/**
+ * The mutation root fields of every table (and updatable view) that accepts them, in
+ * Hasura's shape: insert_<t>, insert_<t>_one, update_<t>, update_<t>_by_pk, update_<t>_many,
+ * delete_<t>, delete_<t>_by_pk.
+ */
+export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<unknown, GraphqlContext> {
+  const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
+  for (const entity of builder.entities) {
+    const name = builder.typeName(entity);
+    const pk = pkColumns(builder, entity);
+    if (entity.operations.insert && insertableColumns(builder, entity).length > 0) {
+      const onConflict = onConflictType(builder, entity);
+      fields[`insert_${name}`] = {
+        type: mutationResponseType(builder, entity),
+        args: {
+          objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, entity)))), description: 'the rows to be inserted' },
+          ...(onConflict === undefined ? {} : { on_conflict: { type: onConflict, description: 'upsert condition' } }),
+        },
+        resolve: insertResolver(entity, false),
+        description: `insert data into the table: "${entity.schema}.${entity.dbName}"`,
+      };
+      fields[`insert_${name}_one`] = {
+        type: builder.objectType(entity),
+        args: {
+          object: { type: new GraphQLNonNull(insertInputType(builder, entity)), description: 'the row to be inserted' },
+          ...(onConflict === undefined ? {} : { on_conflict: { type: onConflict, description: 'upsert condition' } }),
+        },
+        resolve: insertResolver(entity, true),
+        description: `insert a single row into the table: "${entity.schema}.${entity.dbName}"`,
+      };
+    }
+    if (entity.operations.update && updatableColumns(builder, entity).length > 0) {
+      const operators = updateOperatorArgs(builder, entity);
+      fields[`update_${name}`] = {
+        type: mutationResponseType(builder, entity),
+        args: { ...operators, where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be updated' } },
+        resolve: updateResolver(entity, false),
+        description: `update data of the table: "${entity.schema}.${entity.dbName}"`,
+      };
+      if (pk !== undefined) {
+        fields[`update_${name}_by_pk`] = {
+          type: builder.objectType(entity),
+          args: { ...operators, pk_columns: { type: new GraphQLNonNull(pkColumnsInput(builder, entity, pk)) } },
+          resolve: updateResolver(entity, true),
+          description: `update single row of the table: "${entity.schema}.${entity.dbName}"`,
+        };
+      }
+      fields[`update_${name}_many`] = {
+        type: new GraphQLList(mutationResponseType(builder, entity)),
+        args: {
+          updates: {
+            type: new GraphQLNonNull(
+              new GraphQLList(
+                new GraphQLNonNull(
+                  builder.input(`${name}_updates`, () => ({
+                    fields: () => ({ ...operators, where: { type: new GraphQLNonNull(builder.boolExpType(entity)) } }) as GraphQLInputFieldConfigMap,
+                  })),
+                ),
+              ),
+            ),
+            description: 'updates to execute, in order',
+          },
+        },
+        resolve: updateManyResolver(entity),
+        description: `update multiples rows of table: "${entity.schema}.${entity.dbName}"`,
+      };
+    }
+    if (entity.operations.delete) {
+      fields[`delete_${name}`] = {
+        type: mutationResponseType(builder, entity),
+        args: { where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be deleted' } },
+        resolve: deleteResolver(entity, false),
+        description: `delete data from the table: "${entity.schema}.${entity.dbName}"`,
+      };
+      if (pk !== undefined) {
+        fields[`delete_${name}_by_pk`] = {
+          type: builder.objectType(entity),
+          args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
+          resolve: deleteResolver(entity, true),
+          description: `delete single row from the table: "${entity.schema}.${entity.dbName}"`,
+        };
+      }
+    }
+  }
+  return fields;
 }
+
+function pkColumns(builder: SchemaBuilder, entity: Entity): Column[] | undefined {
+  if (entity.primaryKey.length === 0) return undefined;
+  const columns = builder.columns(entity);
+  const pk = entity.primaryKey.map((dbName) => columns.find((c) => c.dbName === dbName));
+  return pk.every((c) => c !== undefined) ? (pk as Column[]) : undefined;
+}
+
+/** Columns an INSERT may name: not generated, not GENERATED ALWAYS AS IDENTITY. */
+export function insertableColumns(builder: SchemaBuilder, entity: Entity): Column[] {
+  return builder.columns(entity).filter((c) => !c.generated && c.identity !== 'always');
+}
+
+export function updatableColumns(builder: SchemaBuilder, entity: Entity): Column[] {
+  return builder.columns(entity).filter((c) => !c.generated && c.identity !== 'always');
+}
+
+export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQLInputObjectType {
+  const name = builder.typeName(entity);
+  return builder.input(`${name}_insert_input`, () => ({
+    description: `input type for inserting data into table "${entity.schema}.${entity.dbName}"`,
+    fields: () => {
+      const fields: GraphQLInputFieldConfigMap = {};
+      for (const column of insertableColumns(builder, entity)) fields[column.name] = { type: builder.inputType(column.type) };
+      for (const { relation, target } of builder.relations(entity)) {
+        // nested inserts need a real foreign key to fill, and a target that accepts inserts
+        if (relation.origin !== 'foreign_key' || relation.through !== undefined || !target.operations.insert) continue;
+        if (relation.type === 'object') {
+          fields[relation.name] = {
+            type: builder.input(`${builder.typeName(target)}_obj_rel_insert_input`, () => ({
+              description: `input type for inserting object relation for remote table "${target.schema}.${target.dbName}"`,
+              fields: () => ({ data: { type: new GraphQLNonNull(insertInputType(builder, target)) } }),
+            })),
+          };
+        } else {
+          fields[relation.name] = {
+            type: builder.input(`${builder.typeName(target)}_arr_rel_insert_input`, () => ({
+              description: `input type for inserting array relation for remote table "${target.schema}.${target.dbName}"`,
+              fields: () => ({ data: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, target)))) } }),
+            })),
+          };
+        }
+      }
+      return fields;
+    },
+  }));
+}
+
+/** `on_conflict: {constraint, update_columns, where}`; undefined when the table has no unique key. */
+function onConflictType(builder: SchemaBuilder, entity: Entity): GraphQLInputObjectType | undefined {
+  const name = builder.typeName(entity);
+  const constraints = [...(entity.primaryKey.length > 0 ? [pkConstraintName(entity)] : []), ...entity.uniqueKeys.map((u) => u.name)].filter(
+    (c): c is string => c !== undefined,
+  );
+  if (constraints.length === 0) return undefined;
+  const constraintEnum = builder.namedEnum(`${name}_constraint`, () => ({
+    description: `unique or primary key constraints on table "${entity.schema}.${entity.dbName}"`,
+    values: Object.fromEntries(constraints.map((c) => [toGraphqlName(c), { value: c }])),
+  }));
+  const updateColumn = builder.namedEnum(`${name}_update_column`, () => ({
+    description: `update columns of table "${entity.schema}.${entity.dbName}"`,
+    values: Object.fromEntries(updatableColumns(builder, entity).map((c) => [c.name, { value: c.dbName }])),
+  }));
+  return builder.input(`${name}_on_conflict`, () => ({
+    description: `on_conflict condition type for table "${entity.schema}.${entity.dbName}"`,
+    fields: () => ({
+      constraint: { type: new GraphQLNonNull(constraintEnum) },
+      update_columns: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(updateColumn))), defaultValue: [] },
+      where: { type: builder.boolExpType(entity) },
+    }),
+  }));
+}
+
+/** PostgreSQL names a primary key `<table>_pkey` unless told otherwise; the catalog knows. */
+function pkConstraintName(entity: Entity): string | undefined {
+  return entity.primaryKeyConstraint;
+}
+
+function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConfigArgumentMap {
+  const name = builder.typeName(entity);
+  const columns = updatableColumns(builder, entity);
+  const args: GraphQLFieldConfigArgumentMap = {};
+  const add = (arg: string, suffix: string, list: readonly Column[], type: (c: Column) => Parameters<typeof builder.inputType>[0] | 'text' | 'int' | 'path', description: string): void => {
+    if (list.length === 0) return;
+    args[arg] = {
+      description,
+      type: builder.input(`${name}_${suffix}`, () => ({
+        fields: () =>
+          Object.fromEntries(
+            list.map((c) => {
+              const t = type(c);
+              const gqlType = t === 'text' ? GraphQLString : t === 'int' ? GraphQLInt : t === 'path' ? new GraphQLList(new GraphQLNonNull(GraphQLString)) : builder.inputType(t);
+              return [c.name, { type: gqlType }];
+            }),
+          ),
+      })),
+    };
+  };
+  add('_set', 'set_input', columns, (c) => c.type, 'sets the columns of the filtered rows to the given values');
+  add('_inc', 'inc_input', columns.filter((c) => isNumeric(c.type)), (c) => c.type, 'increments the numeric columns with given value of the filtered values');
+  const json = columns.filter((c) => isJson(c.type) && c.type.kind === 'scalar' && c.type.name === 'jsonb');
+  add('_append', 'append_input', json, (c) => c.type, 'append existing jsonb value of filtered columns with new jsonb value');
+  add('_prepend', 'prepend_input', json, (c) => c.type, 'prepend existing jsonb value of filtered columns with new jsonb value');
+  add('_delete_key', 'delete_key_input', json, () => 'text', 'delete key/value pair or string element. key/value pairs are matched based on their key value');
+  add('_delete_elem', 'delete_elem_input', json, () => 'int', 'delete the array element with specified index (negative integers count from the end). throws an error if top level container is not an array');
+  add('_delete_at_path', 'delete_at_path_input', json, () => 'path', 'delete the field or element with specified path (for JSON arrays, negative integers count from the end)');
+  return args;
+}
+
+function pkColumnsInput(builder: SchemaBuilder, entity: Entity, pk: readonly Column[]): GraphQLInputObjectType {
+  return builder.input(`${builder.typeName(entity)}_pk_columns_input`, () => ({
+    description: `primary key columns input for table: ${entity.schema}.${entity.dbName}`,
+    fields: () => Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
+  }));
+}
+
+export function mutationResponseType(builder: SchemaBuilder, entity: Entity): GraphQLObjectType {
+  const name = builder.typeName(entity);
+  const meta = (m: FieldMeta): { pgduet: FieldMeta } => ({ pgduet: m });
+  return builder.object(`${name}_mutation_response`, () => ({
+    description: `response of any mutation on the table "${entity.schema}.${entity.dbName}"`,
+    fields: () => ({
+      affected_rows: { type: new GraphQLNonNull(GraphQLInt), description: 'number of rows affected by the mutation', extensions: meta({ kind: 'affected_rows' }), resolve: byResponseKey },
+      returning: { type: listOf(builder.objectType(entity)), description: 'data from the rows affected by the mutation', extensions: meta({ kind: 'returning' }), resolve: byResponseKey },
+    }),
+  }));
+}
+

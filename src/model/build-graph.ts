@@ -126,6 +126,7 @@ export function buildTypeGraph(
       ...optional('description', config?.description ?? tags.description),
       columns,
       primaryKey: pk !== undefined ? names(pk.columns) : declaredKey(config?.primaryKey, columns, where, warnings),
+      ...optional('primaryKeyConstraint', pk?.name),
       uniqueKeys: constraints
         .filter((c) => c.contype === 'u')
         .map((c) => ({ name: c.name, columns: names(c.columns) })),

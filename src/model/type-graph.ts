@@ -107,6 +107,8 @@ export interface Entity extends DbRef {
   readonly columns: readonly Column[];
   /** empty when the entity has none (views, unless the config declares one) */
   readonly primaryKey: readonly string[];
+  /** the primary key constraint's name (ON CONFLICT needs it); absent for declared keys */
+  readonly primaryKeyConstraint?: string;
   readonly uniqueKeys: readonly KeyConstraint[];
   readonly foreignKeys: readonly ForeignKey[];
   readonly checks: readonly CheckConstraint[];
