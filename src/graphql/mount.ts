@@ -47,6 +47,9 @@ export function graphqlMount(mount: MountContext): Mount {
     graphqlEndpoint: config.server.graphqlPath,
     landingPage: false,
     graphiql: { title: 'pgduet GraphiQL' },
+    // GraphiQL bundled in the package, not from a CDN: it works offline and behind firewalls.
+    // Loaded on first use: the bundle is 9 MB that API-only servers never need in memory.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     // yoga's log calls carry Error objects; pino prints an error (and its stack) under `err`
     logging: {
       debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
