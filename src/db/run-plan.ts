@@ -1,6 +1,7 @@
 import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
-import type { Plan } from '../plan/index.js';
-import { compilePlan, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+import type { InsertPlan, Plan } from '../plan/index.js';
+import { compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+import { runNestedInsert } from './run-nested-insert.js';
 
 /** What can run a statement: the pool (autocommit) or the request's transaction client. */
 export interface StatementRunner {
@@ -28,5 +29,9 @@ export interface RunPlanContext {
  */
 export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown> {
   const authorized: AuthorizedPlan = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
+  // a nested insert is several statements (parents, rows, children) in the request's transaction
+  if (authorized.kind === 'insert' && authorized.rows.some(isNestedRow)) {
+    return runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => executeCompiled(ctx.db(), q), ctx.request.graph, ctx.options);
+  }
   return executeCompiled(ctx.db(), compilePlan(authorized, ctx.options));
 }

@@ -79,10 +79,14 @@ function insertRow(entity: Entity, object: Args, ctx: GraphqlContext): InsertRow
     const target = relation === undefined ? undefined : findEntity(ctx.graph, relation.target);
     if (relation === undefined || target === undefined) throw invalidRequest(`no column or relationship "${key}" in "${entity.name}"`);
     const data = (value as Args)['data'];
-    if (relation.type === 'object') {
+    // the side that holds the foreign key is inserted second: a parent when this row holds
+    // it (many-to-one), a child otherwise (one-to-many, and the far side of a one-to-one)
+    const holdsKey = entity.foreignKeys.some((fk) => fk.name === relation.constraint);
+    if (relation.type === 'object' && holdsKey) {
       parents.push({ join: joinOf(relation), entity: relation.target, row: insertRow(target, data as Args, ctx) });
     } else {
-      children.push({ join: joinOf(relation), entity: relation.target, rows: (data as Args[]).map((row) => insertRow(target, row, ctx)) });
+      const rows = relation.type === 'object' ? [data as Args] : (data as Args[]);
+      children.push({ join: joinOf(relation), entity: relation.target, rows: rows.map((row) => insertRow(target, row, ctx)) });
     }
   }
   return { values, ...(parents.length > 0 ? { parents } : {}), ...(children.length > 0 ? { children } : {}) };

@@ -31,7 +31,8 @@ export interface CompileOptions {
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { exactNumbersAsStrings: true };
 
-interface Context extends Scope {
+/** What one statement's compilation carries: its parameters, aliases and options (shared with compile-write). */
+export interface Context extends Scope {
   readonly options: CompileOptions;
 }
 
@@ -77,13 +78,13 @@ function rowsArray(plan: ReadPlan, ctx: Context, tie: readonly string[]): string
   return rowsArrayFrom(plan, ctx, `${sourceFrom(plan, ctx)} as ${alias}`, alias, tie);
 }
 
-function rowsArrayFrom(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
+export function rowsArrayFrom(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
   const x = ctx.aliases.next('x');
   return `(select coalesce(json_agg(${x}.r), '[]'::json) from (${rowsQuery(plan, ctx, from, alias, tie)}) as ${x})`;
 }
 
 /** The first row of a plan as a JSON object expression, or null. */
-function rowObjectQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
+export function rowObjectQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
   return `(${rowsQuery({ ...plan, limit: 1 }, ctx, from, alias, tie)})`;
 }
 
@@ -104,7 +105,7 @@ function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, ti
   );
 }
 
-function sourceFrom(plan: ReadPlan, ctx: Context): string {
+export function sourceFrom(plan: ReadPlan, ctx: Context): string {
   const source = plan.source;
   if (source.kind === 'entity') return qualified(source.entity);
   const args = source.args.map((a) =>
@@ -113,7 +114,7 @@ function sourceFrom(plan: ReadPlan, ctx: Context): string {
   return `${qualified(source.fn)}(${args.join(', ')})`;
 }
 
-function orderBy(items: readonly OrderItem[], alias: string, ctx: Context): string {
+export function orderBy(items: readonly OrderItem[], alias: string, ctx: Context): string {
   if (items.length === 0) return '';
   return ` order by ${items.map((item) => `${orderExpression(item, alias, ctx)} ${item.direction}${item.nulls === undefined ? '' : ` nulls ${item.nulls}`}`).join(', ')}`;
 }
@@ -136,7 +137,7 @@ function orderExpression(item: OrderItem, alias: string, ctx: Context): string {
 }
 
 /** The JSON object of one row: `json_build_object(key, value, …)`. */
-function rowObject(selection: readonly Selection[], alias: string, ctx: Context): string {
+export function rowObject(selection: readonly Selection[], alias: string, ctx: Context): string {
   return buildObject(
     selection.map((s) => [s.key, selectionValue(s, alias, ctx)] as const),
     ctx,
@@ -148,7 +149,7 @@ function selectionValue(selection: Selection, alias: string, ctx: Context): stri
     case 'column':
       return renderValue(`${alias}.${quoteIdentifier(selection.column)}`, selection.type, ctx.options);
     case 'computed':
-      return renderValue(`${qualified(selection.fn)}(${alias})`, selection.type, ctx.options);
+      return renderValue(`${qualified(selection.fn)}(${alias}.*)`, selection.type, ctx.options);
     case 'relation': {
       const { from, where } = joinFrom(selection.join, alias, ctx);
       return selection.cardinality === 'one'
@@ -233,7 +234,7 @@ const FLOAT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'float8' }
 const EXACT = new Set(['int8', 'numeric']);
 
 /** int8 and numeric (and arrays of them) as text, so JSON keeps every digit. */
-function renderValue(expression: string, type: TypeRef, options: CompileOptions): string {
+export function renderValue(expression: string, type: TypeRef, options: CompileOptions): string {
   if (!options.exactNumbersAsStrings) return expression;
   if (type.kind === 'scalar' && type.schema === 'pg_catalog' && EXACT.has(type.name)) return `${expression}::text`;
   if (type.kind === 'array' && type.element.kind === 'scalar' && type.element.schema === 'pg_catalog' && EXACT.has(type.element.name)) {
@@ -246,7 +247,7 @@ function renderValue(expression: string, type: TypeRef, options: CompileOptions)
  * `json_build_object(k1, v1, …)` with the keys as parameters. json_build_object takes at most
  * 100 arguments, so wider objects are built in chunks and merged as jsonb.
  */
-function buildObject(pairs: readonly (readonly [string, string])[], ctx: Context): string {
+export function buildObject(pairs: readonly (readonly [string, string])[], ctx: Context): string {
   const TEXT: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'text' };
   const chunk = (list: readonly (readonly [string, string])[]): string =>
     `json_build_object(${list.map(([key, value]) => `${ctx.params.add(key, TEXT)}, ${value}`).join(', ')})`;

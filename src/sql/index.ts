@@ -4,3 +4,4 @@ export type { CompiledQuery } from './fragments.js';
 export { compileAggregate, compileRead, DEFAULT_COMPILE_OPTIONS, aggregateResultType } from './compile-read.js';
 export type { CompileOptions } from './compile-read.js';
 export { compilePlan } from './compile-plan.js';
+export { compileCall, compileDelete, compileInsert, compileUpdate, isNestedRow } from './compile-write.js';
