@@ -21,6 +21,8 @@ export interface RunPlanContext {
   readonly options: CompileOptions;
   /** where statements go: the pool, or the transaction of the request */
   readonly db: () => StatementRunner;
+  /** told of every statement run (metrics) */
+  readonly onStatement?: () => void;
 }
 
 /**
@@ -31,7 +33,12 @@ export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown>
   const authorized: AuthorizedPlan = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
   // a nested insert is several statements (parents, rows, children) in the request's transaction
   if (authorized.kind === 'insert' && authorized.rows.some(isNestedRow)) {
-    return runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => executeCompiled(ctx.db(), q), ctx.request.graph, ctx.options);
+    return runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => execute(ctx, q), ctx.request.graph, ctx.options);
   }
-  return executeCompiled(ctx.db(), compilePlan(authorized, ctx.options));
+  return execute(ctx, compilePlan(authorized, ctx.options));
+}
+
+function execute(ctx: RunPlanContext, query: CompiledQuery): Promise<unknown> {
+  ctx.onStatement?.();
+  return executeCompiled(ctx.db(), query);
 }

@@ -25,7 +25,8 @@ type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
  * schema of the request's type graph (built once per graph, again after a reload).
  */
 export function graphqlMount(mount: MountContext): Mount {
-  const { config, pool, holder, logger } = mount;
+  const { config, pool, holder, logger, metrics } = mount;
+  const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
   const chain = new Chain();
   const schemas = new WeakMap<TypeGraph, BuiltSchema>();
   const schemaFor = (graph: TypeGraph): BuiltSchema => {
@@ -74,7 +75,7 @@ export function graphqlMount(mount: MountContext): Mount {
         options: DEFAULT_COMPILE_OPTIONS,
         loaders: new Map(),
         transaction,
-        run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options: DEFAULT_COMPILE_OPTIONS, db }),
+        run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options: DEFAULT_COMPILE_OPTIONS, db, onStatement: countStatement }),
       };
     },
     plugins: [useHasuraErrorCodes(), useMutationTransaction(pool)],

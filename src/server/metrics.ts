@@ -6,6 +6,8 @@ export interface Metrics {
   readonly requests: Counter<'protocol' | 'route' | 'status'>;
   readonly duration: Histogram<'protocol' | 'route'>;
   readonly reloads: Counter<'result'>;
+  /** SQL statements run for API requests (benchmarks read statements per request from it) */
+  readonly statements: Counter<'protocol'>;
   /** the pool to report on; set once it exists */
   watchPool(pool: Pool): void;
 }
@@ -37,6 +39,12 @@ export function createMetrics(): Metrics {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const statements = new Counter({
+    name: 'pgduet_db_statements_total',
+    help: 'SQL statements run to answer API requests, by protocol',
+    labelNames: ['protocol'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'pgduet_db_pool_connections',
     help: 'Database pool connections by state (total, idle, waiting clients)',
@@ -54,6 +62,7 @@ export function createMetrics(): Metrics {
     requests,
     duration,
     reloads,
+    statements,
     watchPool: (p) => {
       pool = p;
     },
