@@ -7,6 +7,7 @@ Usage: pgduet <command> [options]
 Commands:
   serve              start the server (the default command)
   introspect         write the type graph to the schema cache
+  sdl                print the GraphQL schema (SDL)
   watch install      reload running servers after every DDL (needs a superuser)
   watch uninstall    remove that event trigger
   help <command>     help for one command
@@ -47,6 +48,14 @@ Options:
   --schemas a,b     schemas to expose
   --out DIR         directory to write to (default: schemaCache.dir, "schema-cache")
   --stdout          print the type graph to standard output instead of writing a file`,
+  sdl: `Usage: pgduet sdl [options]
+
+Prints the GraphQL schema pgduet serves, in SDL, to standard output.
+
+Options:
+  --config FILE         pgduet.yaml to read
+  --schemas a,b         schemas to expose
+  --schema-cache FILE   read the type graph from a schema cache instead of the database`,
   watch: `Usage: pgduet watch install | watch uninstall [--config FILE]
 
 install    creates schema "pgduet", the function pgduet.notify_schema_change() and two

@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parsePort, splitList, type Config, type ConfigOverrides } from '../config/index.js';
 import { checkDatabase, createPool, installWatch, startEmbeddedDatabase, uninstallWatch, type Pool } from '../db/index.js';
 import { isPgduetError } from '../errors/index.js';
-import { writeSchemaCache } from '../model/index.js';
-import { graphqlMount } from '../graphql/index.js';
+import { readSchemaCache, writeSchemaCache, type TypeGraph } from '../model/index.js';
+import { printSchema } from 'graphql';
+import { buildGraphqlSchema, graphqlMount } from '../graphql/index.js';
 import { createLogger, loadGraph, startServer } from '../server/index.js';
 import { HELP } from './help.js';
 
@@ -56,6 +57,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return serve(flags);
     case 'introspect':
       return introspectCommand(flags);
+    case 'sdl':
+      return sdlCommand(flags);
     case 'watch':
       if (sub !== 'install' && sub !== 'uninstall') throw new UsageError('expected "pgduet watch install" or "pgduet watch uninstall"');
       return watchCommand(flags, sub);
@@ -133,6 +136,16 @@ async function introspectCommand(flags: Flags): Promise<void> {
   const file = await writeSchemaCache(flags.out ?? config.schemaCache.dir, graph);
   process.stdout.write(`${file}\n`);
   process.stderr.write(`pgduet: wrote ${graph.entities.length} tables and views, ${graph.functions.length} functions (fingerprint ${graph.fingerprint})\n`);
+}
+
+/** The GraphQL schema in SDL, from the database or from a schema cache file. */
+async function sdlCommand(flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const file = flags['schema-cache'];
+  const graph: TypeGraph = file !== undefined ? await readSchemaCache(file) : (await withDatabase(config, (pool) => loadGraph(pool, config))).graph;
+  const built = buildGraphqlSchema(graph);
+  for (const warning of built.warnings) process.stderr.write(`pgduet: warning: ${warning}\n`);
+  process.stdout.write(`${printSchema(built.schema)}\n`);
 }
 
 async function watchCommand(flags: Flags, sub: 'install' | 'uninstall'): Promise<void> {

@@ -106,6 +106,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    output: z
+      .object({
+        /** int8 and numeric in JSON: `string` keeps every digit (default); `number` emits JSON numbers */
+        exactNumbers: z.enum(['string', 'number']).default('string'),
+      })
+      .strict()
+      .prefault({}),
     schemaCache: z
       .object({
         dir: z.string().default('schema-cache'),

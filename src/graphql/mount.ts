@@ -4,7 +4,7 @@ import { Chain } from '../chain/index.js';
 import { runPlan, type PoolClient, type StatementRunner } from '../db/index.js';
 import type { TypeGraph } from '../model/index.js';
 import type { Mount, MountContext, RequestContext } from '../server/index.js';
-import { DEFAULT_COMPILE_OPTIONS } from '../sql/index.js';
+import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 
@@ -27,6 +27,7 @@ type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
 export function graphqlMount(mount: MountContext): Mount {
   const { config, pool, holder, logger, metrics } = mount;
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
+  const options: CompileOptions = { exactNumbersAsStrings: config.output.exactNumbers === 'string' };
   const chain = new Chain();
   const schemas = new WeakMap<TypeGraph, BuiltSchema>();
   const schemaFor = (graph: TypeGraph): BuiltSchema => {
@@ -72,10 +73,10 @@ export function graphqlMount(mount: MountContext): Mount {
         identity,
         chain,
         log: pgduet.log,
-        options: DEFAULT_COMPILE_OPTIONS,
+        options,
         loaders: new Map(),
         transaction,
-        run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options: DEFAULT_COMPILE_OPTIONS, db, onStatement: countStatement }),
+        run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
       };
     },
     plugins: [useHasuraErrorCodes(), useMutationTransaction(pool)],

@@ -135,6 +135,12 @@ describe('serving', () => {
     expect(file).toBe(join(out, `${graph.fingerprint}.json`));
     expect(graph.entities.map((e) => e.dbName)).toContain('books');
 
+    // sdl reads the same file
+    const sdl = await run(['sdl', '--schema-cache', file]);
+    expect(sdl.code).toBe(0);
+    expect(sdl.stdout).toContain('type books {');
+    expect(sdl.stdout).toContain('books_aggregate(');
+
     // Mark the cached graph so that /ready proves it came from the file, not from the catalog.
     writeFileSync(file, JSON.stringify({ ...graph, fingerprint: 'from-the-cache' }));
     const { child, url, output } = await serve(['--schema-cache', file], { DATABASE_URL: db.url });

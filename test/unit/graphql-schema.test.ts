@@ -1,0 +1,70 @@
+import { GraphQLEnumType, GraphQLObjectType, printSchema, validateSchema } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { buildGraphqlSchema } from '../../src/graphql/index.js';
+import { buildTypeGraph } from '../../src/model/index.js';
+import { CatalogBuilder } from '../support/catalog-builder.js';
+
+/** The GraphQL schema derived from hand-written catalogs: valid, and named as Hasura names things. */
+function schemaOf(builder: CatalogBuilder, schemas?: readonly string[]) {
+  const { graph } = buildTypeGraph(builder.build(), 'fp', { naming: 'database', tables: {}, functions: {}, relationships: [], ...(schemas ? { schemas } : {}) });
+  return buildGraphqlSchema(graph);
+}
+
+describe('buildGraphqlSchema', () => {
+  const built = schemaOf(
+    new CatalogBuilder(['public', 'sales'])
+      .enumType('public.rating', ['G', 'PG-13', 'NC-17'])
+      .table('language', { language_id: 'int4', name: 'text' }, { pk: ['language_id'] })
+      .table('film', { film_id: 'int4', title: 'text', rating: 'public.rating', 'zip code': 'text', price: 'numeric', tags: 'text[]', doc: 'jsonb', big: 'int8', language_id: 'int4' }, {
+        pk: ['film_id'],
+        fks: [{ columns: ['language_id'], target: 'language', targetColumns: ['language_id'] }],
+      })
+      .table('film', { id: 'int4' }, { schema: 'sales', pk: ['id'] })
+      .fn({ name: 'search', args: [{ name: 'q', type: 'text' }], returns: 'public.film', set: true, volatility: 's' })
+      .fn({ name: 'bump', args: [{ name: 'id', type: 'int4' }], returns: 'int4', volatility: 'v' }),
+  );
+  const type = (name: string) => built.schema.getType(name);
+
+  it('is a valid GraphQL schema', () => {
+    expect(validateSchema(built.schema)).toEqual([]);
+    expect(built.warnings).toEqual([]);
+  });
+
+  it('has the query root fields of each table, prefixed by schema outside the first one', () => {
+    const query = built.schema.getQueryType();
+    expect(Object.keys(query?.getFields() ?? {})).toEqual(
+      expect.arrayContaining(['film', 'film_by_pk', 'film_aggregate', 'language', 'sales_film', 'sales_film_by_pk', 'search', 'search_aggregate']),
+    );
+    expect(Object.keys(built.schema.getMutationType()?.getFields() ?? {})).toEqual(
+      expect.arrayContaining(['insert_film', 'insert_film_one', 'update_film', 'update_film_by_pk', 'update_film_many', 'delete_film', 'delete_film_by_pk', 'bump']),
+    );
+  });
+
+  it('maps types as Hasura does, and makes PostgreSQL names spellable', () => {
+    const film = type('film') as GraphQLObjectType;
+    const fields = film.getFields();
+    expect(String(fields['film_id']?.type)).toBe('Int!');
+    expect(String(fields['price']?.type)).toBe('numeric');
+    expect(String(fields['big']?.type)).toBe('bigint');
+    expect(String(fields['doc']?.type)).toBe('jsonb');
+    expect(String(fields['tags']?.type)).toBe('[String]');
+    expect(String(fields['rating']?.type)).toBe('rating');
+    expect(fields['zip code']).toBeUndefined();
+    expect(String(fields['language']?.type)).toBe('language');
+    const rating = type('rating') as GraphQLEnumType;
+    expect(rating.getValues().map((v) => [v.name, v.value])).toEqual([
+      ['G', 'G'],
+      ['PG_13', 'PG-13'],
+      ['NC_17', 'NC-17'],
+    ]);
+  });
+
+  it('has the input types of the dialect', () => {
+    const sdl = printSchema(built.schema);
+    for (const name of ['film_bool_exp', 'film_order_by', 'film_select_column', 'film_insert_input', 'film_on_conflict', 'film_constraint', 'film_set_input', 'film_inc_input', 'film_append_input', 'film_pk_columns_input', 'film_mutation_response', 'String_comparison_exp', 'jsonb_comparison_exp', 'String_array_comparison_exp', 'rating_comparison_exp', 'order_by', 'film_aggregate_order_by']) {
+      expect(sdl, name).toMatch(new RegExp(`(input|type|enum) ${name} `));
+    }
+    expect(sdl).toContain('_has_keys_any: [String!]');
+    expect(sdl).toContain('_ilike: String');
+  });
+});
