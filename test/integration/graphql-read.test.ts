@@ -272,6 +272,21 @@ describe('aggregates, by primary key, functions', () => {
     expect(typeof got.payment[0]?.amount).toBe('string');
   });
 
+  it('emits int8 and numeric as JSON numbers when configured to', async () => {
+    const numbers = await startGraphqlServer(db.url, { config: { output: { exactNumbers: 'number' } } });
+    try {
+      const got = await data<{ payment: { amount: unknown }[]; payment_aggregate: { aggregate: { sum: { amount: unknown } } } }>(
+        numbers,
+        '{ payment(limit: 1, order_by: {payment_id: asc}) { amount } payment_aggregate(where: {customer_id: {_eq: 1}}) { aggregate { sum { amount } } } }',
+      );
+      const [expected] = (await sql.query('select (select amount from payment order by payment_id limit 1)::float8 as amount, (select sum(amount) from payment where customer_id = 1)::float8 as sum')).rows;
+      expect(got.payment[0]?.amount).toBe(expected.amount);
+      expect(got.payment_aggregate.aggregate.sum.amount).toBe(expected.sum);
+    } finally {
+      await numbers.close();
+    }
+  });
+
   it('serves stable functions returning rows, with where/limit and an aggregate twin', async () => {
     const got = await data<{ films_longer_than: { film_id: number }[]; films_longer_than_aggregate: { aggregate: { count: number } } }>(
       server,
