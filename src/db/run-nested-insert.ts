@@ -1,3 +1,4 @@
+import { invalidRequest, notSupported } from '../errors/index.js';
 import { deriveAuthorized, type AuthorizedPlan } from '../chain/authorized.js';
 import { findEntity, type DbRef, type Entity, type TypeGraph, type TypeRef } from '../model/index.js';
 import type { ColumnValue, InsertPlan, InsertRow, JoinPath, OnConflict, ReadPlan, Selection } from '../plan/index.js';
@@ -40,7 +41,7 @@ export async function runNestedInsert(
   const readBack = returning.single === true || returning.returningKey !== undefined;
   const entity = entityOf(graph, plan.entity);
   if (readBack && entity.primaryKey.length === 0) {
-    throw new Error(`nested insert into ${describe(plan.entity)}: it has no primary key, so the inserted rows cannot be read back`);
+    throw invalidRequest(`nested insert into ${describe(plan.entity)}: it has no primary key, so the inserted rows cannot be read back`);
   }
 
   for (const row of plan.rows) check(plan.entity, row, []);
@@ -128,7 +129,7 @@ class Inserter {
     this.affected += rows.length;
     const inserted = rows[0];
     if (inserted === undefined) {
-      if (children.length > 0) throw new Error(`nested insert into ${describe(ref)}: a row with children was not inserted (on conflict), so its children have no key to point at`);
+      if (children.length > 0) throw invalidRequest(`nested insert into ${describe(ref)}: a row with children was not inserted (on conflict), so its children have no key to point at`);
       return undefined;
     }
     const insertedRow = asObject(inserted, `a row inserted into ${describe(ref)}`);
@@ -186,14 +187,14 @@ function merge(ref: DbRef, own: readonly ColumnValue[], filled: readonly ColumnV
 function assertDisjoint(ref: DbRef, own: readonly string[], filled: readonly string[]): void {
   const seen = new Set(own);
   for (const column of filled) {
-    if (seen.has(column)) throw new Error(`nested insert into ${describe(ref)}: column "${column}" is given by the row and filled in by a relationship too`);
+    if (seen.has(column)) throw invalidRequest(`nested insert into ${describe(ref)}: column "${column}" is given by the row and filled in by a relationship too`);
     seen.add(column);
   }
 }
 
 function refuseJunction(ref: DbRef, join: JoinPath): void {
   if (join.through !== undefined) {
-    throw new Error(`nested insert into ${describe(ref)}: inserting through the many-to-many relationship to ${describe(join.target)} is not supported; insert into ${describe(join.through.junction)} instead`);
+    throw notSupported(`nested insert into ${describe(ref)}: inserting through the many-to-many relationship to ${describe(join.target)} is not supported; insert into ${describe(join.through.junction)} instead`);
   }
 }
 

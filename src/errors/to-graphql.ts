@@ -25,6 +25,8 @@ export function toGraphqlError(error: unknown): GraphQLError {
         return new GraphQLError(info.message, { extensions: { code: 'data-exception' } });
       case 'permission':
         return new GraphQLError(info.message, { extensions: { code: 'permission-error' } });
+      case 'timeout':
+        return new GraphQLError(`the query was cancelled: ${info.message}`, { extensions: { code: 'unexpected' } });
       case 'raised':
         // RAISE EXCEPTION in a function: its message is meant for the caller
         return new GraphQLError(info.message, { extensions: { code: 'unexpected', ...(info.hint === undefined ? {} : { hint: info.hint }) } });
@@ -52,9 +54,12 @@ function constraintTitle(sqlstate: string): string {
   }
 }
 
-/** True for errors that are bugs (neither a PgduetError nor a client-caused database error). */
+/**
+ * True for errors worth a log line: bugs, and every database error the client is not shown
+ * in full (an undefined function or column means our SQL is wrong; a timeout is an ops fact).
+ */
 export function isUnexpected(error: unknown): boolean {
   if (error instanceof GraphQLError || isPgduetError(error)) return false;
-  if (isPostgresError(error)) return describePostgresError(error).category === 'other';
+  if (isPostgresError(error)) return !['constraint', 'data', 'permission', 'raised'].includes(describePostgresError(error).category);
   return true;
 }

@@ -1,5 +1,4 @@
 import type DataLoader from 'dataloader';
-import type { FieldNode } from 'graphql';
 import type { Chain, Identity, RequestInfo } from '../chain/index.js';
 import type { TypeGraph } from '../model/index.js';
 import type { Plan } from '../plan/index.js';
@@ -22,6 +21,6 @@ export interface GraphqlContext {
   readonly options: CompileOptions;
   /** authorize → compile → execute, inside the request's transaction when there is one */
   readonly run: RunPlan;
-  /** one DataLoader per relationship field of the query (keyed by its AST node) */
-  readonly loaders: Map<FieldNode, DataLoader<readonly unknown[], unknown, string>>;
+  /** one DataLoader per relationship field of the query (keyed by its response path) */
+  readonly loaders: Map<string, DataLoader<readonly unknown[], unknown, string>>;
 }

@@ -79,6 +79,15 @@ export function graphqlMount(mount: MountContext): Mount {
         run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
       };
     },
+    // anything that escapes as a non-GraphQL error is a bug: Hasura's `unexpected`, no details
+    maskedErrors: {
+      maskError: (error) => {
+        const ours = error instanceof GraphQLError && (error.originalError === undefined || error.originalError instanceof GraphQLError);
+        if (ours) return error;
+        logger.error({ err: error instanceof GraphQLError ? error.originalError : error }, 'unexpected error in GraphQL execution');
+        return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' } });
+      },
+    },
     plugins: [useHasuraErrorCodes(), useMutationTransaction(pool)],
   });
 
@@ -104,7 +113,12 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
       if (operation?.operation !== OperationTypeNode.MUTATION) return undefined;
       const context = args.contextValue as YogaContext;
       const client = await pool.connect();
-      await client.query('begin');
+      try {
+        await client.query('begin');
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
       context.transaction.client = client;
       return {
         onExecuteDone: async ({ result, setResult }) => {
@@ -127,15 +141,29 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
   };
 }
 
-/** Hasura's `validation-failed` code on errors of parsing and validation. */
+/**
+ * Hasura's codes on errors raised outside resolvers: a query that does not parse or
+ * validate, or variables of the wrong type, are `validation-failed`.
+ */
 function useHasuraErrorCodes(): Plugin<YogaContext> {
-  const withCode = (error: Error): Error =>
+  const withCode = <E extends Error>(error: E): E | GraphQLError =>
     error instanceof GraphQLError && error.extensions['code'] === undefined
       ? new GraphQLError(error.message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, path: error.path ?? null, originalError: error.originalError ?? null, extensions: { ...error.extensions, code: 'validation-failed' } })
       : error;
   return {
+    onParse: () => ({ result, replaceParseResult }) => {
+      if (result instanceof Error) replaceParseResult(withCode(result));
+    },
     onValidate: () => ({ result, setResult }) => {
       if (result.length > 0) setResult(result.map(withCode));
     },
+    onExecute: () => ({
+      onExecuteDone: ({ result, setResult }) => {
+        // variable coercion errors come back as a result without data
+        if ('errors' in result && result.errors !== undefined && result.errors.some((e) => e.extensions['code'] === undefined)) {
+          setResult({ ...result, errors: result.errors.map(withCode) });
+        }
+      },
+    }),
   };
 }

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
+import { responsePathAsArray, type GraphQLFieldResolver, type GraphQLResolveInfo } from 'graphql';
 import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { Entity, FunctionDef } from '../model/index.js';
-import { joinOf, type FunctionArgumentValue, type Source } from '../plan/index.js';
+import { functionArguments, joinOf, type Source } from '../plan/index.js';
 import type { GraphqlContext } from './context.js';
 import { metaOf } from './meta.js';
 import { aggregatePlan, joinKey, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
@@ -56,16 +56,9 @@ export function selectAggregateResolver(entity: Entity): GraphQLFieldResolver<un
   return guarded(async (_source, args: SelectArgs, ctx, info) => ctx.run(aggregatePlan(entity, info.fieldNodes, args, planContext(ctx, info))));
 }
 
-/** Arguments of a function from its `args` input object. */
+/** A function as the source of rows, with the arguments of its `args` input object. */
 export function functionSource(fn: FunctionDef, args: Readonly<Record<string, unknown>> | null | undefined): Source {
-  const values: FunctionArgumentValue[] = [];
-  fn.args.forEach((arg, i) => {
-    const name = arg.name ?? `arg_${i + 1}`;
-    const value = args?.[name];
-    if (value === undefined && arg.hasDefault) return;
-    values.push({ name: arg.name, type: arg.type, value: value ?? null });
-  });
-  return { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args: values };
+  return { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args: functionArguments(fn, args) };
 }
 
 export function functionRowsResolver(fn: FunctionDef, entity: Entity): GraphQLFieldResolver<unknown, GraphqlContext, SelectArgs & { args?: Record<string, unknown> }> {
@@ -107,9 +100,10 @@ export const relationResolver: GraphQLFieldResolver<unknown, GraphqlContext, Sel
   const key = meta.relation.mapping.map((p) => row[joinKey(p.from)] ?? null);
   // a null foreign key relates to nothing: no need to ask
   if (meta.kind === 'relation' && key.some((v) => v === null)) return meta.relation.type === 'object' ? null : [];
-  const node = info.fieldNodes[0];
-  if (node === undefined) throw new Error('field without a node');
-  let loader = ctx.loaders.get(node);
+  // one loader per place in the query (the response path without list indexes): the same
+  // fragment used at two depths is two places, with two selections
+  const place = responsePathAsArray(info.path).filter((k) => typeof k === 'string').join('.');
+  let loader = ctx.loaders.get(place);
   if (loader === undefined) {
     const keyTypes = meta.relation.mapping.map(
       (p) => meta.source.columns.find((c) => c.dbName === p.from)?.type ?? { kind: 'unsupported' as const, schema: '', name: p.from },
@@ -129,7 +123,7 @@ export const relationResolver: GraphQLFieldResolver<unknown, GraphqlContext, Sel
       },
       { cacheKeyFn: (k) => JSON.stringify(k) },
     );
-    ctx.loaders.set(node, loader);
+    ctx.loaders.set(place, loader);
   }
   return loader.load(key);
 });

@@ -78,11 +78,12 @@ function insertRow(entity: Entity, object: Args, ctx: GraphqlContext): InsertRow
     const relation = entity.relations.find((r) => r.name === key);
     const target = relation === undefined ? undefined : findEntity(ctx.graph, relation.target);
     if (relation === undefined || target === undefined) throw invalidRequest(`no column or relationship "${key}" in "${entity.name}"`);
+    // a null relationship inserts nothing
+    if (value === null) continue;
     const data = (value as Args)['data'];
     // the side that holds the foreign key is inserted second: a parent when this row holds
     // it (many-to-one), a child otherwise (one-to-many, and the far side of a one-to-one)
-    const holdsKey = entity.foreignKeys.some((fk) => fk.name === relation.constraint);
-    if (relation.type === 'object' && holdsKey) {
+    if (relation.type === 'object' && relation.foreignKeyOn === 'source') {
       parents.push({ join: joinOf(relation), entity: relation.target, row: insertRow(target, data as Args, ctx) });
     } else {
       const rows = relation.type === 'object' ? [data as Args] : (data as Args[]);

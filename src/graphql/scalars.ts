@@ -154,8 +154,9 @@ export function isTextual(type: TypeRef): boolean {
     || (type.kind === 'scalar' && type.name === 'citext');
 }
 
+/** jsonb (the json type has no containment or key operators). */
 export function isJson(type: TypeRef): boolean {
-  return type.kind === 'scalar' && type.schema === 'pg_catalog' && (type.name === 'json' || type.name === 'jsonb');
+  return type.kind === 'scalar' && type.schema === 'pg_catalog' && type.name === 'jsonb';
 }
 
 /** Types sum/avg/stddev/variance apply to. */
@@ -163,9 +164,20 @@ export function isNumeric(type: TypeRef): boolean {
   return type.kind === 'scalar' && type.schema === 'pg_catalog' && ['int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'money'].includes(type.name);
 }
 
-/** Types max/min apply to: ordered scalars (not json, bool, arrays…). */
+const ORDERED = new Set([
+  'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'money', 'oid',
+  'text', 'varchar', 'bpchar', 'char', 'name', 'citext',
+  'date', 'time', 'timetz', 'timestamp', 'timestamptz', 'interval', 'inet',
+]);
+
+/** Types max/min apply to: those PostgreSQL has max()/min() for (not uuid, bool, json…). */
 export function isOrdered(type: TypeRef): boolean {
   if (type.kind === 'enum') return true;
-  if (type.kind !== 'scalar') return false;
-  return !['json', 'jsonb', 'bool', 'bytea', 'xml', 'point', 'tsvector', 'tsquery'].includes(type.name);
+  return type.kind === 'scalar' && ORDERED.has(type.name);
+}
+
+/** Types with equality and order (json has neither: only _is_null applies to it). */
+export function isComparable(type: TypeRef): boolean {
+  if (type.kind === 'array') return isComparable(type.element);
+  return !(type.kind === 'scalar' && type.schema === 'pg_catalog' && (type.name === 'json' || type.name === 'xml' || type.name === 'point'));
 }

@@ -24,7 +24,8 @@ import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
 import { GraphqlNames, entityKey, isValidName, toGraphqlName } from './names.js';
-import { ScalarRegistry, isJson, isNumeric, isOrdered, isTextual } from './scalars.js';
+import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual } from './scalars.js';
+import { aggregateResultType } from '../sql/index.js';
 
 /** Resolvers the builder attaches; they live in resolve-*.ts, the builder only makes types. */
 export interface FieldResolvers {
@@ -70,12 +71,30 @@ export class SchemaBuilder {
     return target !== undefined && this.names.entity(target) !== undefined ? target : undefined;
   }
 
-  /** Columns with a name GraphQL can spell (others are reported once). */
+  readonly #columns = new Map<Entity, Column[]>();
+  readonly #relations = new Map<Entity, { relation: Relation; target: Entity }[]>();
+
+  /** Columns with a name GraphQL can spell (memoized: resolvers ask on every request). */
   columns(entity: Entity): Column[] {
-    return entity.columns.filter((c) => isValidName(c.name) && this.#supported(c.type));
+    let columns = this.#columns.get(entity);
+    if (columns === undefined) {
+      columns = entity.columns.filter((c) => isValidName(c.name) && this.#supported(c.type));
+      this.#columns.set(entity, columns);
+    }
+    return columns;
   }
 
+  /** Relationships whose target is in the schema (memoized). */
   relations(entity: Entity): { relation: Relation; target: Entity }[] {
+    let relations = this.#relations.get(entity);
+    if (relations === undefined) {
+      relations = this.#computeRelations(entity);
+      this.#relations.set(entity, relations);
+    }
+    return relations;
+  }
+
+  #computeRelations(entity: Entity): { relation: Relation; target: Entity }[] {
     const columns = new Set(this.columns(entity).map((c) => c.name));
     const exposed = new Set(entity.columns.map((c) => c.dbName));
     return entity.relations.flatMap((relation) => {
@@ -155,7 +174,9 @@ export class SchemaBuilder {
       // PostgreSQL labels may not be GraphQL names (`PG-13`): the GraphQL value is spelled
       // `PG_13` and stands for the label 'PG-13'
       for (const label of def?.values ?? []) {
-        const key = toGraphqlName(label);
+        // true, false and null cannot be enum values in GraphQL
+        const spelled = toGraphqlName(label);
+        const key = ['true', 'false', 'null'].includes(spelled) ? `_${spelled}` : spelled;
         if (!(key in values)) values[key] = { value: label };
       }
       return { values, ...(def?.description === undefined ? {} : { description: def.description }) };
@@ -278,7 +299,8 @@ export class SchemaBuilder {
 
   /** Hasura's result types: sum of a bigint is a bigint, avg and stddev are Float… */
   #aggregateOutput(fn: Exclude<AggregateFunction, 'count'>, type: TypeRef): GraphQLOutputType {
-    if (fn === 'max' || fn === 'min' || fn === 'sum') return this.outputType(type);
+    // the type PostgreSQL gives the result: sum of an int4 is an int8 (bigint), of an int8 a numeric
+    if (fn === 'max' || fn === 'min' || fn === 'sum') return this.outputType(aggregateResultType(fn, type));
     return GraphQLFloat;
   }
 
@@ -313,6 +335,7 @@ export class SchemaBuilder {
       description: `Boolean expression to compare columns of type "${base}". All fields are combined with logical 'AND'.`,
       fields: () => {
         const list = new GraphQLList(new GraphQLNonNull(input));
+        if (!isComparable(type)) return { _is_null: { type: GraphQLBoolean } };
         const fields: GraphQLInputFieldConfigMap = {
           _eq: { type: input },
           _gt: { type: input },

@@ -82,9 +82,7 @@ export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSe
   const needKey = (column: string): void => {
     if (keys.has(column)) return;
     keys.add(column);
-    const found = entity.columns.find((c) => c.dbName === column);
-    if (found === undefined) throw notSupported(`the join column ${entity.dbName}.${column} is not exposed`);
-    out.push({ kind: 'column', key: joinKey(column), column, type: found.type });
+    out.push({ kind: 'key', key: joinKey(column), column });
   };
   for (const [key, nodes] of collectFields(ctx, type, selectionSets)) {
     const name = nodes[0]?.name.value ?? '';
@@ -251,13 +249,16 @@ const DIRECTIONS: Readonly<Record<string, Pick<OrderItem, 'direction' | 'nulls'>
   desc_nulls_last: { direction: 'desc', nulls: 'last' },
 };
 
-/** A list of `<t>_order_by` objects; keys of one object count in their written order. */
+/**
+ * A list of `<t>_order_by` objects. GraphQL hands input objects over in the schema's field
+ * order, not the order they were written in, so an object may name one key only (at every
+ * level); a list says the order: `[{rating: asc}, {title: desc}]`.
+ */
 export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown>[] | Record<string, unknown>, builder: SchemaBuilder): OrderItem[] {
   const list = Array.isArray(orderBy) ? orderBy : [orderBy];
   const out: OrderItem[] = [];
   for (const item of list) {
-    for (const [key, value] of Object.entries(item as Record<string, unknown>)) {
-      if (value === undefined || value === null) continue;
+    for (const [key, value] of singleKey(item as Record<string, unknown>)) {
       if (typeof value === 'string') {
         out.push({ target: { kind: 'column', column: columnNamed(entity, key, builder).dbName }, ...direction(value) });
         continue;
@@ -265,8 +266,7 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
       const relations = builder.relations(entity);
       const objectRelation = relations.find((r) => r.relation.name === key && r.relation.type === 'object');
       if (objectRelation !== undefined) {
-        for (const [column, dir] of Object.entries(value as Record<string, unknown>)) {
-          if (dir === undefined || dir === null) continue;
+        for (const [column, dir] of singleKey(value as Record<string, unknown>)) {
           if (typeof dir !== 'string') throw notSupported(`ordering through more than one relationship ("${key}.${column}")`);
           out.push({
             target: { kind: 'related_column', join: joinOf(objectRelation.relation), column: columnNamed(objectRelation.target, column, builder).dbName },
@@ -277,14 +277,13 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
       }
       const arrayRelation = relations.find((r) => `${r.relation.name}_aggregate` === key && r.relation.type === 'array');
       if (arrayRelation === undefined) throw invalidRequest(`cannot order "${entity.name}" by "${key}"`);
-      for (const [fn, spec] of Object.entries(value as Record<string, unknown>)) {
-        if (spec === undefined || spec === null) continue;
+      for (const [fn, spec] of singleKey(value as Record<string, unknown>)) {
         const join = joinOf(arrayRelation.relation);
         if (fn === 'count') {
           out.push({ target: { kind: 'related_aggregate', join, fn: 'count' }, ...direction(spec as string) });
           continue;
         }
-        for (const [column, dir] of Object.entries(spec as Record<string, unknown>)) {
+        for (const [column, dir] of singleKey(spec as Record<string, unknown>)) {
           if (typeof dir !== 'string') continue;
           out.push({
             target: {
@@ -300,6 +299,18 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
     }
   }
   return out;
+}
+
+/** The one set key of an order_by object (none is fine: it orders by nothing). */
+function singleKey(object: Record<string, unknown>): [string, unknown][] {
+  const set = Object.entries(object).filter(([, v]) => v !== undefined && v !== null);
+  if (set.length > 1) {
+    throw invalidRequest(
+      `an order_by object takes one key, got ${set.map(([k]) => k).join(', ')}`,
+      'GraphQL does not keep the order of keys in an object: give a list, e.g. [{a: asc}, {b: desc}]',
+    );
+  }
+  return set;
 }
 
 function direction(value: string): Pick<OrderItem, 'direction' | 'nulls'> {

@@ -60,6 +60,7 @@ export function deriveRelations(
         target: fk.target,
         mapping: pairs(fk.columns, fk.targetColumns),
         constraint: fk.name,
+        foreignKeyOn: 'source',
         origin: 'foreign_key',
       },
     });
@@ -75,6 +76,7 @@ export function deriveRelations(
         target: { schema: source.schema, dbName: source.dbName },
         mapping: pairs(fk.targetColumns, fk.columns),
         constraint: fk.name,
+        foreignKeyOn: 'target',
         origin: 'foreign_key',
       },
     });

@@ -95,6 +95,12 @@ export interface Relation {
   };
   /** the foreign key it comes from (absent for manual relationships) */
   readonly constraint?: string;
+  /**
+   * Which side's columns hold that foreign key: `source` for a many-to-one (and the owning
+   * side of a one-to-one), `target` for a one-to-many (and the far side of a one-to-one).
+   * A nested insert writes the holder second. Absent for many-to-many and manual ones.
+   */
+  readonly foreignKeyOn?: 'source' | 'target';
   readonly origin: 'foreign_key' | 'manual';
 }
 

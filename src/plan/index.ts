@@ -26,3 +26,4 @@ export type {
   Source,
 } from './types.js';
 export { joinOf } from './join.js';
+export { functionArguments, defaultArgumentName } from './function-arguments.js';

@@ -87,6 +87,11 @@ export interface OrderItem {
 /** One key of an output object. */
 export type Selection =
   | { readonly kind: 'column'; readonly key: string; readonly column: string; readonly type: TypeRef }
+  /**
+   * A column carried as text, to join on later (a relationship loaded for many parents at
+   * once): text keeps every digit and every type round-trips through a cast back.
+   */
+  | { readonly kind: 'key'; readonly key: string; readonly column: string }
   /** a computed field: `fn(row)` for a function whose first argument is the row type */
   | { readonly kind: 'computed'; readonly key: string; readonly fn: DbRef; readonly type: TypeRef }
   /** a related row (object) or rows (array), each shaped by its own ReadPlan, nested in this one */

@@ -63,12 +63,23 @@ function compileCompare(condition: Extract<Condition, { kind: 'compare' }>, row:
   const same = SAME_TYPE[operator];
   if (same !== undefined) return `${left} ${same} ${scope.params.add(value, column.type)}`;
   const pattern = PATTERN[operator];
-  if (pattern !== undefined) return `${left}::text ${pattern} ${scope.params.add(value, TEXT)}`;
+  // text columns compare as they are (citext stays case-insensitive, indexes stay usable);
+  // others (enums…) as their text
+  if (pattern !== undefined) return `${isTextual(column.type) ? left : `${left}::text`} ${pattern} ${scope.params.add(value, TEXT)}`;
   switch (operator) {
     case 'in':
-      return `${left} = any (${scope.params.addArray(asList(value), column.type)})`;
-    case 'nin':
-      return `${left} <> all (${scope.params.addArray(asList(value), column.type)})`;
+    case 'nin': {
+      const list = asList(value);
+      if (column.type.kind === 'array') {
+        // an array of arrays cannot be one parameter (PostgreSQL arrays are not nested):
+        // one parameter per candidate
+        if (list.length === 0) return operator === 'in' ? 'false' : 'true';
+        return `${left} ${operator === 'in' ? 'in' : 'not in'} (${list.map((v) => scope.params.add(v, column.type)).join(', ')})`;
+      }
+      return operator === 'in'
+        ? `${left} = any (${scope.params.addArray(list, column.type)})`
+        : `${left} <> all (${scope.params.addArray(list, column.type)})`;
+    }
     case 'is_null':
       return value === true ? `${left} is null` : `${left} is not null`;
     case 'has_key':
@@ -80,6 +91,12 @@ function compileCompare(condition: Extract<Condition, { kind: 'compare' }>, row:
     default:
       throw new Error(`operator ${operator} has no SQL form`);
   }
+}
+
+const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'name', 'citext']);
+
+function isTextual(type: TypeRef): boolean {
+  return type.kind === 'scalar' && TEXT_TYPES.has(type.name);
 }
 
 function asList(value: unknown): readonly unknown[] {

@@ -148,6 +148,8 @@ function selectionValue(selection: Selection, alias: string, ctx: Context): stri
   switch (selection.kind) {
     case 'column':
       return renderValue(`${alias}.${quoteIdentifier(selection.column)}`, selection.type, ctx.options);
+    case 'key':
+      return `${alias}.${quoteIdentifier(selection.column)}::text`;
     case 'computed':
       return renderValue(`${qualified(selection.fn)}(${alias}.*)`, selection.type, ctx.options);
     case 'relation': {

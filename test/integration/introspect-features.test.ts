@@ -88,8 +88,10 @@ function fkRelation(
   target: DbRef,
   mapping: ColumnPair[],
   constraint: string,
+  // which side holds the key: the referencing side, except on the reverse of a relation
+  foreignKeyOn: 'source' | 'target' = type === 'array' ? 'target' : 'source',
 ): Relation {
-  return { name, type, cardinality, target, mapping, constraint, origin: 'foreign_key' };
+  return { name, type, cardinality, target, mapping, constraint, foreignKeyOn, origin: 'foreign_key' };
 }
 
 function manyToMany(
@@ -424,7 +426,7 @@ describe('relations', () => {
       // person_alias is renamed people_alias: the plural follows the new name
       fkRelation('people_aliases', 'array', 'one_to_many', app('person_alias'), pairs(['id', 'person_id']), 'person_alias_person_id_fkey'),
       // one-to-one reverse: the referencing table's name, singular
-      fkRelation('person_profile', 'object', 'one_to_one', app('person_profile'), pairs(['id', 'person_id']), 'person_profile_person_id_fkey'),
+      fkRelation('person_profile', 'object', 'one_to_one', app('person_profile'), pairs(['id', 'person_id']), 'person_profile_person_id_fkey', 'target'),
       fkRelation('post_likes', 'array', 'one_to_many', app('post_like'), pairs(['id', 'person_id']), 'post_like_person_id_fkey'),
       fkRelation('posts', 'array', 'one_to_many', app('post'), pairs(['id', 'author_id']), 'post_author_id_fkey'),
       // the later of two FKs from post to person gets _by_<fk columns>

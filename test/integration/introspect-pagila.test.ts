@@ -79,6 +79,7 @@ const manyToOne = (target: string, mapping: ColumnPair[], constraint: string): O
   target: pub(target),
   mapping,
   constraint,
+  foreignKeyOn: 'source',
   origin: 'foreign_key',
 });
 
@@ -88,6 +89,7 @@ const oneToMany = (target: string, mapping: ColumnPair[], constraint: string): O
   target: pub(target),
   mapping,
   constraint,
+  foreignKeyOn: 'target',
   origin: 'foreign_key',
 });
 

@@ -137,18 +137,36 @@ describe('compileRead: conditions', () => {
     ['gte', '"t0"."title" >= $1::"pg_catalog"."text"'],
     ['lt', '"t0"."title" < $1::"pg_catalog"."text"'],
     ['lte', '"t0"."title" <= $1::"pg_catalog"."text"'],
-    ['like', '"t0"."title"::text like $1::"pg_catalog"."text"'],
-    ['nlike', '"t0"."title"::text not like $1::"pg_catalog"."text"'],
-    ['ilike', '"t0"."title"::text ilike $1::"pg_catalog"."text"'],
-    ['nilike', '"t0"."title"::text not ilike $1::"pg_catalog"."text"'],
-    ['similar', '"t0"."title"::text similar to $1::"pg_catalog"."text"'],
-    ['nsimilar', '"t0"."title"::text not similar to $1::"pg_catalog"."text"'],
-    ['regex', '"t0"."title"::text ~ $1::"pg_catalog"."text"'],
-    ['nregex', '"t0"."title"::text !~ $1::"pg_catalog"."text"'],
-    ['iregex', '"t0"."title"::text ~* $1::"pg_catalog"."text"'],
-    ['niregex', '"t0"."title"::text !~* $1::"pg_catalog"."text"'],
+    ['like', '"t0"."title" like $1::"pg_catalog"."text"'],
+    ['nlike', '"t0"."title" not like $1::"pg_catalog"."text"'],
+    ['ilike', '"t0"."title" ilike $1::"pg_catalog"."text"'],
+    ['nilike', '"t0"."title" not ilike $1::"pg_catalog"."text"'],
+    ['similar', '"t0"."title" similar to $1::"pg_catalog"."text"'],
+    ['nsimilar', '"t0"."title" not similar to $1::"pg_catalog"."text"'],
+    ['regex', '"t0"."title" ~ $1::"pg_catalog"."text"'],
+    ['nregex', '"t0"."title" !~ $1::"pg_catalog"."text"'],
+    ['iregex', '"t0"."title" ~* $1::"pg_catalog"."text"'],
+    ['niregex', '"t0"."title" !~* $1::"pg_catalog"."text"'],
   ] as const)('%s', async (operator, sql) => {
     expect(await where(cmp(operator, 'x'))).toEqual({ sql, values: ['x'] });
+  });
+
+  it('patterns on a column that is not text compare its text', async () => {
+    expect(await where(cmp('ilike', 'p%', { kind: 'enum', schema: 'public', name: 'mpaa_rating' }, 'rating'))).toEqual({
+      sql: '"t0"."rating"::text ilike $1::"pg_catalog"."text"',
+      values: ['p%'],
+    });
+  });
+
+  it('in / nin on an array column take one parameter per candidate array', async () => {
+    const textArray: TypeRef = { kind: 'array', element: TEXT };
+    expect(await where(cmp('in', [['a'], ['b', 'c']], textArray, 'tags'))).toEqual({
+      sql: '"t0"."tags" in ($1::"pg_catalog"."text"[], $2::"pg_catalog"."text"[])',
+      values: [['a'], ['b', 'c']],
+    });
+    expect(await where(cmp('nin', [['a']], textArray, 'tags'))).toEqual({ sql: '"t0"."tags" not in ($1::"pg_catalog"."text"[])', values: [['a']] });
+    expect((await where(cmp('in', [], textArray, 'tags'))).sql).toBe('false');
+    expect((await where(cmp('nin', [], textArray, 'tags'))).sql).toBe('true');
   });
 
   it('in / nin take one array parameter of the column type', async () => {
