@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// The baseline of bench/graphql.mjs (shared/BENCH.md): node:http + pg Pool (max 10), each
+// workload ONE prepared statement that builds the whole response — `{"data":{…}}`, the same
+// JSON as pgduet's GraphQL answer — inside PostgreSQL (json_build_object / json_agg,
+// correlated subqueries for the nested parts), written to the client unchanged. No GraphQL
+// parsing, no validation, no auth: a ceiling, not a competitor.
+//
+//   DATABASE_URL=postgres://… PORT=4001 node bench/baseline-server.mjs
+//
+// POST /w1, /w2, /w5 take the same bodies as pgduet's POST /graphql; only the variables are
+// read from them. GET /ready answers 200 once a pooled connection has run `select 1`.
+import { createServer } from 'node:http';
+import pg from 'pg';
+
+/**
+ * W1: 50 films by id with title, release_year, the language's name and the actors' names.
+ * No order on film_actors, as in the GraphQL query (pgduet gives none either).
+ */
+const W1 = {
+  name: 'bench_w1',
+  text: `select json_build_object('data', json_build_object('film', coalesce((
+  select json_agg(t.r) from (
+    select json_build_object(
+      'film_id', f.film_id,
+      'title', f.title,
+      'release_year', f.release_year,
+      'language', (select json_build_object('name', l.name) from language l where l.language_id = f.language_id),
+      'film_actors', (
+        select coalesce(json_agg(json_build_object('actor', (
+          select json_build_object('first_name', a.first_name, 'last_name', a.last_name)
+          from actor a where a.actor_id = fa.actor_id))), '[]'::json)
+        from film_actor fa where fa.film_id = f.film_id)
+    ) as r
+    from film f order by f.film_id limit 50
+  ) t), '[]'::json)))::text as body`,
+};
+
+/** W2: one customer by key with address and city (null when there is no such customer). */
+const W2 = {
+  name: 'bench_w2',
+  text: `select json_build_object('data', json_build_object('customer_by_pk', (
+  select json_build_object(
+    'customer_id', c.customer_id,
+    'first_name', c.first_name,
+    'last_name', c.last_name,
+    'email', c.email,
+    'address', (
+      select json_build_object(
+        'address', ad.address,
+        'district', ad.district,
+        'phone', ad.phone,
+        'city', (select json_build_object('city', ci.city) from city ci where ci.city_id = ad.city_id))
+      from address ad where ad.address_id = c.address_id))
+  from customer c where c.customer_id = $1)))::text as body`,
+};
+
+/** W5: insert one row, return its id. */
+const W5 = {
+  name: 'bench_w5',
+  text: `insert into bench_scratch (note) values ($1)
+  returning json_build_object('data', json_build_object('insert_bench_scratch_one', json_build_object('id', id)))::text as body`,
+};
+
+/** path → [statement, the values from the request's variables] */
+const ROUTES = {
+  '/w1': [W1, () => []],
+  '/w2': [W2, (variables) => [variables.id]],
+  '/w5': [W5, (variables) => [variables.note ?? null]],
+};
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  process.stderr.write('baseline: DATABASE_URL is not set\n');
+  process.exit(1);
+}
+const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'pgduet-bench-baseline' });
+pool.on('error', () => undefined);
+
+function answer(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function handle(req, res, body) {
+  if (req.method === 'GET' && req.url === '/ready') {
+    await pool.query('select 1');
+    answer(res, 200, '{"status":"ready"}');
+    return;
+  }
+  const route = req.method === 'POST' ? ROUTES[req.url] : undefined;
+  if (route === undefined) {
+    answer(res, 404, '{"error":"not found"}');
+    return;
+  }
+  const [statement, valuesOf] = route;
+  const variables = body === '' ? {} : (JSON.parse(body).variables ?? {});
+  const { rows } = await pool.query({ name: statement.name, text: statement.text, values: valuesOf(variables) });
+  answer(res, 200, rows[0].body);
+}
+
+const server = createServer((req, res) => {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (chunk) => (body += chunk));
+  req.on('end', () => {
+    handle(req, res, body).catch((error) => answer(res, 500, JSON.stringify({ errors: [{ message: error.message }] })));
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(process.env.PORT ?? 4001), process.env.HOST ?? '127.0.0.1');
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    server.close();
+    server.closeAllConnections();
+    pool.end().finally(() => process.exit(0));
+  });
+}
