@@ -106,6 +106,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    graphql: z
+      .object({
+        /**
+         * Answer a query whose every field PostgreSQL can shape with one statement whose JSON
+         * goes to the client unparsed; `false` always uses the resolvers (DataLoader).
+         */
+        oneStatement: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
     output: z
       .object({
         /** int8 and numeric in JSON: `string` keeps every digit (default); `number` emits JSON numbers */

@@ -4,5 +4,5 @@ export { startEmbeddedDatabase } from './embedded.js';
 export type { EmbeddedDatabase, EmbeddedOptions } from './embedded.js';
 export { runSqlScript } from './run-sql-script.js';
 export { installWatch, uninstallWatch } from './watch.js';
-export { executeCompiled, runPlan } from './run-plan.js';
+export { executeCompiled, runDocument, runPlan } from './run-plan.js';
 export type { RunPlanContext, StatementRunner } from './run-plan.js';

@@ -1,6 +1,6 @@
 import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
-import type { InsertPlan, Plan } from '../plan/index.js';
-import { compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+import type { AggregatePlan, InsertPlan, Plan, ReadPlan } from '../plan/index.js';
+import { compileDocument, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
 import { runNestedInsert } from './run-nested-insert.js';
 
 /** What can run a statement: the pool (autocommit) or the request's transaction client. */
@@ -41,4 +41,16 @@ export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown>
 function execute(ctx: RunPlanContext, query: CompiledQuery): Promise<unknown> {
   ctx.onStatement?.();
   return executeCompiled(ctx.db(), query);
+}
+
+/** Several read Plans, each authorized, answered by one statement as JSON text. */
+export async function runDocument(
+  fields: readonly { readonly key: string; readonly plan: ReadPlan | AggregatePlan; readonly single?: boolean }[],
+  ctx: RunPlanContext,
+): Promise<string> {
+  const authorized = await Promise.all(
+    fields.map(async (field) => ({ ...field, plan: await ctx.chain.authorize(field.plan, ctx.request, ctx.identity) })),
+  );
+  const text = await execute(ctx, compileDocument(authorized, ctx.options));
+  return typeof text === 'string' ? text : JSON.stringify(text);
 }

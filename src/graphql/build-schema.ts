@@ -44,12 +44,14 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
       args: builder.selectArgs(entity),
       resolve: selectResolver(entity),
       description: `fetch data from the table: "${entity.schema}.${entity.dbName}"`,
+      extensions: { pgduetRoot: { kind: 'select', entity } },
     };
     query[`${name}_aggregate`] = {
       type: new GraphQLNonNull(builder.aggregateType(entity)),
       args: builder.selectArgs(entity),
       resolve: selectAggregateResolver(entity),
       description: `fetch aggregated fields from the table: "${entity.schema}.${entity.dbName}"`,
+      extensions: { pgduetRoot: { kind: 'select_aggregate', entity } },
     };
     const pk = pkArgs(builder, entity);
     if (pk !== undefined) {
@@ -58,6 +60,7 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
         args: pk,
         resolve: selectByPkResolver(entity),
         description: `fetch data from the table: "${entity.schema}.${entity.dbName}" using primary key columns`,
+        extensions: { pgduetRoot: { kind: 'select_by_pk', entity } },
       };
     }
   }

@@ -4,6 +4,7 @@ import type { TypeGraph } from '../model/index.js';
 import type { Plan } from '../plan/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { Logger } from '../server/logger.js';
+import type { DocumentPlan } from './one-statement.js';
 import type { SchemaBuilder } from './schema-builder.js';
 
 /** Runs one authorized, compiled Plan and gives back its JSON `result`. */
@@ -21,6 +22,8 @@ export interface GraphqlContext {
   readonly options: CompileOptions;
   /** authorize → compile → execute, inside the request's transaction when there is one */
   readonly run: RunPlan;
+  /** the same for several read Plans at once: one statement, the answer as JSON text */
+  readonly runDocument: (fields: DocumentPlan) => Promise<string>;
   /** one DataLoader per relationship field of the query (keyed by its response path) */
   readonly loaders: Map<string, DataLoader<readonly unknown[], unknown, string>>;
 }

@@ -24,9 +24,14 @@ export type FieldMeta =
   | { readonly kind: 'affected_rows' }
   | { readonly kind: 'returning' };
 
+/** What a query root field reads (for answering a whole query in one statement). */
+export type RootMeta =
+  | { readonly kind: 'select' | 'select_by_pk' | 'select_aggregate'; readonly entity: Entity };
+
 declare module 'graphql' {
   interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {
     pgduet?: FieldMeta;
+    pgduetRoot?: RootMeta;
   }
 }
 

@@ -1,12 +1,14 @@
-import { GraphQLError, OperationTypeNode, getOperationAST } from 'graphql';
+import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { Chain } from '../chain/index.js';
-import { runPlan, type PoolClient, type StatementRunner } from '../db/index.js';
+import { runDocument, runPlan, type PoolClient, type StatementRunner } from '../db/index.js';
+import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { TypeGraph } from '../model/index.js';
 import type { Mount, MountContext, RequestContext } from '../server/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
+import { planDocument } from './one-statement.js';
 
 /** What the HTTP server hands to yoga for each request. */
 interface ServerContext {
@@ -77,6 +79,7 @@ export function graphqlMount(mount: MountContext): Mount {
         loaders: new Map(),
         transaction,
         run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
+        runDocument: (fields) => runDocument(fields, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
       };
     },
     // anything that escapes as a non-GraphQL error is a bug: Hasura's `unexpected`, no details
@@ -88,7 +91,7 @@ export function graphqlMount(mount: MountContext): Mount {
         return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' } });
       },
     },
-    plugins: [useHasuraErrorCodes(), useMutationTransaction(pool)],
+    plugins: [...(config.graphql.oneStatement ? [useOneStatement()] : []), useHasuraErrorCodes(), useMutationTransaction(pool)],
   });
 
   return {
@@ -97,6 +100,28 @@ export function graphqlMount(mount: MountContext): Mount {
     path: config.server.graphqlPath,
     handler: async (req, res, ctx) => {
       await yoga.handle(req, res, { pgduet: ctx });
+    },
+  };
+}
+
+/**
+ * A query whose every field PostgreSQL can shape is answered by one statement, and its JSON
+ * text goes to the client as it is (see planDocument); other operations execute normally.
+ */
+function useOneStatement(): Plugin<YogaContext> {
+  return {
+    onExecute: async ({ args, setResultAndStopExecution }) => {
+      const context = args.contextValue as YogaContext;
+      const planned = planDocument(args.schema, args.document, args.operationName, args.variableValues, context.builder);
+      if (planned === undefined) return;
+      try {
+        const text = await context.runDocument(planned);
+        // yoga writes the result with its `stringify`: the text PostgreSQL built, unparsed
+        setResultAndStopExecution({ data: null, stringify: () => `{"data":${text}}` } as ExecutionResult);
+      } catch (error) {
+        if (isUnexpected(error)) context.log.error({ err: error }, 'unexpected error in a one-statement query');
+        setResultAndStopExecution({ data: null, errors: [toGraphqlError(error)] });
+      }
     },
   };
 }

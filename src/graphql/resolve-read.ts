@@ -5,7 +5,7 @@ import type { Entity, FunctionDef } from '../model/index.js';
 import { functionArguments, joinOf, type Source } from '../plan/index.js';
 import type { GraphqlContext } from './context.js';
 import { metaOf } from './meta.js';
-import { aggregatePlan, joinKey, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
+import { aggregatePlan, joinKey, pkWhere, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
 
 /**
  * Resolvers of reads. A root field runs one statement for its rows; each relationship field
@@ -41,13 +41,7 @@ export function selectResolver(entity: Entity): GraphQLFieldResolver<unknown, Gr
 
 export function selectByPkResolver(entity: Entity): GraphQLFieldResolver<unknown, GraphqlContext, Record<string, unknown>> {
   return guarded(async (_source, args: Record<string, unknown>, ctx, info) => {
-    const where = Object.fromEntries(
-      entity.primaryKey.map((dbName) => {
-        const column = entity.columns.find((c) => c.dbName === dbName);
-        return [column?.name ?? dbName, { _eq: args[column?.name ?? dbName] }];
-      }),
-    );
-    const rows = (await ctx.run(readPlan(entity, info.fieldNodes, { where, limit: 1 }, planContext(ctx, info)))) as Row[];
+    const rows = (await ctx.run(readPlan(entity, info.fieldNodes, { where: pkWhere(entity, args), limit: 1 }, planContext(ctx, info)))) as Row[];
     return rows[0] ?? null;
   });
 }

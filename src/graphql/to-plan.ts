@@ -1,6 +1,6 @@
 import { getArgumentValues, type FieldNode, type GraphQLObjectType } from 'graphql';
 import { invalidRequest, notSupported } from '../errors/index.js';
-import type { Column, Entity } from '../model/index.js';
+import type { Column, Entity, TypeRef } from '../model/index.js';
 import {
   joinOf,
   type AggregateFunction,
@@ -36,6 +36,27 @@ export interface SelectArgs {
 
 export interface PlanContext extends CollectContext {
   readonly builder: SchemaBuilder;
+  /**
+   * `keys` (resolvers): relationship fields leave only their join keys, to be loaded by
+   * DataLoader. `nested`: they become nested Plans, so that one statement answers the whole
+   * query; what PostgreSQL cannot shape exactly as GraphQL would throws NotInOneStatement.
+   */
+  readonly mode?: 'keys' | 'nested';
+}
+
+/** A field the one-statement path cannot shape exactly as GraphQL would: use the resolvers. */
+export class NotInOneStatement extends Error {
+  override readonly name = 'NotInOneStatement';
+}
+
+/** Values GraphQL would serialize differently from PostgreSQL's JSON (renamed enum labels, composite subselections). */
+function assertShapedByPostgres(type: TypeRef, ctx: PlanContext, what: string): void {
+  if (type.kind === 'array') return assertShapedByPostgres(type.element, ctx, what);
+  if (type.kind === 'composite') throw new NotInOneStatement(`${what}: composite value`);
+  if (type.kind === 'enum') {
+    const values = ctx.builder.enumType(type).getValues();
+    if (values.some((v) => v.name !== v.value)) throw new NotInOneStatement(`${what}: enum labels that GraphQL renames`);
+  }
 }
 
 /** A ReadPlan for the rows of `entity` that `nodes` (one response key's field nodes) ask for. */
@@ -84,20 +105,38 @@ export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSe
     keys.add(column);
     out.push({ kind: 'key', key: joinKey(column), column });
   };
+  const nested = ctx.mode === 'nested';
   for (const [key, nodes] of collectFields(ctx, type, selectionSets)) {
     const name = nodes[0]?.name.value ?? '';
-    if (name === '__typename') continue;
+    if (name === '__typename') {
+      if (nested) out.push({ kind: 'literal', key, value: type.name });
+      continue;
+    }
     const field = type.getFields()[name];
     const meta = field === undefined ? undefined : metaOf(field);
     switch (meta?.kind) {
       case 'column':
+        if (nested) assertShapedByPostgres(meta.column.type, ctx, name);
         out.push({ kind: 'column', key, column: meta.column.dbName, type: meta.column.type });
         break;
       case 'computed':
-        if (meta.fn.returns.kind === 'value') out.push({ kind: 'computed', key, fn: meta.fn, type: meta.fn.returns.type });
+        if (meta.fn.returns.kind !== 'value') break;
+        if (nested) assertShapedByPostgres(meta.fn.returns.type, ctx, name);
+        out.push({ kind: 'computed', key, fn: meta.fn, type: meta.fn.returns.type });
         break;
       case 'relation':
       case 'relation_aggregate':
+        if (nested && field !== undefined && nodes[0] !== undefined) {
+          const args = getArgumentValues(field, nodes[0], ctx.variableValues as Record<string, unknown>) as SelectArgs;
+          const join = joinOf(meta.relation);
+          if (meta.kind === 'relation_aggregate') {
+            out.push({ kind: 'relation_aggregate', key, join, plan: aggregatePlan(meta.target, nodes, args, ctx) });
+          } else {
+            const one = meta.relation.type === 'object';
+            out.push({ kind: 'relation', key, join, cardinality: one ? 'one' : 'many', plan: readPlan(meta.target, nodes, one ? {} : args, ctx) });
+          }
+          break;
+        }
         for (const pair of meta.relation.mapping) needKey(pair.from);
         break;
       default:
@@ -156,6 +195,8 @@ function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: rea
       const columns = (args.columns ?? []).map((name) => columnNamed(entity, name, ctx.builder).dbName);
       out.push({ kind: 'count', key, distinct: args.distinct === true, ...(columns.length > 0 ? { columns } : {}) });
     } else if (meta.kind === 'aggregate_function') {
+      // avg, stddev and variance are Float in GraphQL but exact numerics in PostgreSQL
+      if (ctx.mode === 'nested' && !['sum', 'max', 'min'].includes(meta.fn)) throw new NotInOneStatement(`aggregate ${meta.fn}`);
       const columnsType = field.type as GraphQLObjectType;
       const columns = [...collectFields(ctx, columnsType, subSelections(fieldNodes))].flatMap(([columnKey, columnNodes]) => {
         const columnField = columnsType.getFields()[columnNodes[0]?.name.value ?? ''];
@@ -317,4 +358,14 @@ function direction(value: string): Pick<OrderItem, 'direction' | 'nulls'> {
   const found = DIRECTIONS[value];
   if (found === undefined) throw invalidRequest(`unknown ordering "${value}"`);
   return found;
+}
+
+/** `{ <pk column>: { _eq: value }, … }` from a `_by_pk` field's arguments. */
+export function pkWhere(entity: Entity, args: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    entity.primaryKey.map((dbName) => {
+      const name = entity.columns.find((c) => c.dbName === dbName)?.name ?? dbName;
+      return [name, { _eq: args[name] }];
+    }),
+  );
 }

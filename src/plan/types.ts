@@ -92,6 +92,8 @@ export type Selection =
    * once): text keeps every digit and every type round-trips through a cast back.
    */
   | { readonly kind: 'key'; readonly key: string; readonly column: string }
+  /** a constant text (GraphQL's `__typename`) */
+  | { readonly kind: 'literal'; readonly key: string; readonly value: string }
   /** a computed field: `fn(row)` for a function whose first argument is the row type */
   | { readonly kind: 'computed'; readonly key: string; readonly fn: DbRef; readonly type: TypeRef }
   /** a related row (object) or rows (array), each shaped by its own ReadPlan, nested in this one */

@@ -58,6 +58,29 @@ export function compileAggregate(plan: AuthorizedPlan<AggregatePlan>, options: C
   return { text, values: ctx.params.values };
 }
 
+/** One entry of a document: a Plan under an output key; `single` wants its first row or null. */
+export interface DocumentField {
+  readonly key: string;
+  readonly plan: AuthorizedPlan<ReadPlan> | AuthorizedPlan<AggregatePlan>;
+  readonly single?: boolean;
+}
+
+/**
+ * Several Plans answered by one statement, as one JSON object `{ key: answer, … }` returned
+ * as text: a whole GraphQL query whose every field PostgreSQL can shape, sent to the client
+ * without being parsed in JavaScript (the way PostgREST answers).
+ */
+export function compileDocument(fields: readonly DocumentField[], options: CompileOptions = DEFAULT_COMPILE_OPTIONS): CompiledQuery {
+  const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
+  const pairs = fields.map(({ key, plan, single }) => {
+    if (plan.kind === 'aggregate') return [key, `(${aggregateQuery(plan, ctx, undefined, [], 'v')})`] as const;
+    if (single !== true) return [key, rowsArray(plan, ctx, [])] as const;
+    const alias = ctx.aliases.next();
+    return [key, rowObjectQuery(plan, ctx, `${sourceFrom(plan, ctx)} as ${alias}`, alias, [])] as const;
+  });
+  return { text: `select ${buildObject(pairs, ctx)}::text as result`, values: ctx.params.values };
+}
+
 /** `select json_agg(v order by ord) from unnest(keys) with ordinality as k(...) cross join lateral (...)` */
 function batched(batch: Batch, ctx: Context, perParent: (row: string) => string): string {
   const k = ctx.aliases.next('k');
@@ -150,6 +173,8 @@ function selectionValue(selection: Selection, alias: string, ctx: Context): stri
       return renderValue(`${alias}.${quoteIdentifier(selection.column)}`, selection.type, ctx.options);
     case 'key':
       return `${alias}.${quoteIdentifier(selection.column)}::text`;
+    case 'literal':
+      return ctx.params.add(selection.value, { kind: 'scalar', schema: 'pg_catalog', name: 'text' });
     case 'computed':
       return renderValue(`${qualified(selection.fn)}(${alias}.*)`, selection.type, ctx.options);
     case 'relation': {
