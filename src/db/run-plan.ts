@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
 import type { AggregatePlan, InsertPlan, Plan, ReadPlan } from '../plan/index.js';
 import { compileDocument, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
@@ -5,12 +6,32 @@ import { runNestedInsert } from './run-nested-insert.js';
 
 /** What can run a statement: the pool (autocommit) or the request's transaction client. */
 export interface StatementRunner {
-  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/**
+ * Statement texts are few (one per query shape: values are parameters), so each runs as a
+ * named prepared statement: PostgreSQL parses and plans it once per connection instead of
+ * on every request. The names are capped, so that a client sending ever new query shapes
+ * cannot make every connection hold ever more prepared statements; past the cap, statements
+ * run unnamed (parsed each time), as before.
+ */
+const MAX_PREPARED = 2000;
+const preparedNames = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `pgduet_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 /** Runs a compiled statement and returns its one `result` column (the answer as JSON). */
 export async function executeCompiled(db: StatementRunner, query: CompiledQuery): Promise<unknown> {
-  const { rows } = await db.query(query.text, query.values as unknown[]);
+  const name = statementName(query.text);
+  const { rows } = await db.query({ ...(name === undefined ? {} : { name }), text: query.text, values: query.values as unknown[] });
   return rows[0]?.['result'] ?? null;
 }
 

@@ -208,7 +208,7 @@ describe('relationships', () => {
     const calls: string[] = [];
     const original = target.pool.query.bind(target.pool);
     target.pool.query = ((...args: Parameters<typeof original>) => {
-      if (typeof args[0] === 'string') calls.push(args[0]);
+      calls.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown }).text));
       return original(...args);
     }) as typeof target.pool.query;
     try {
