@@ -25,8 +25,10 @@ export type FieldMeta =
   | { readonly kind: 'returning' };
 
 /** What a query root field reads (for answering a whole query in one statement). */
-export type RootMeta =
-  | { readonly kind: 'select' | 'select_by_pk' | 'select_aggregate'; readonly entity: Entity };
+export type RootMeta = {
+  readonly kind: 'select' | 'select_by_pk' | 'select_aggregate' | 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'delete' | 'delete_by_pk';
+  readonly entity: Entity;
+};
 
 declare module 'graphql' {
   interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {

@@ -115,7 +115,11 @@ function useOneStatement(): Plugin<YogaContext> {
       const planned = planDocument(args.schema, args.document, args.operationName, args.variableValues, context.builder);
       if (planned === undefined) return;
       try {
-        const text = await context.runDocument(planned);
+        if (planned.kind === 'mutation') {
+          setResultAndStopExecution({ data: { [planned.key]: await context.run(planned.plan) } });
+          return;
+        }
+        const text = await context.runDocument(planned.fields);
         // yoga writes the result with its `stringify`: the text PostgreSQL built, unparsed
         setResultAndStopExecution({ data: null, stringify: () => `{"data":${text}}` } as ExecutionResult);
       } catch (error) {

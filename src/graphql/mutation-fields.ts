@@ -14,7 +14,7 @@ import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import { toGraphqlName } from './names.js';
 import { byResponseKey } from './resolve-read.js';
-import { deleteResolver, insertResolver, updateManyResolver, updateResolver } from './resolve-write.js';
+import { updateManyResolver, writeResolver, type WriteRoot } from './resolve-write.js';
 import { isJson, isNumeric } from './scalars.js';
 import { listOf, type SchemaBuilder } from './schema-builder.js';
 
@@ -28,6 +28,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
   for (const entity of builder.entities) {
     const name = builder.typeName(entity);
     const pk = pkColumns(builder, entity);
+    const root = (kind: WriteRoot['kind']): WriteRoot => ({ kind, entity });
     if (entity.operations.insert && insertableColumns(builder, entity).length > 0) {
       const onConflict = onConflictType(builder, entity);
       fields[`insert_${name}`] = {
@@ -36,7 +37,8 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
           objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, entity)))), description: 'the rows to be inserted' },
           ...(onConflict === undefined ? {} : { on_conflict: { type: onConflict, description: 'upsert condition' } }),
         },
-        resolve: insertResolver(entity, false),
+        resolve: writeResolver(root('insert')),
+        extensions: { pgduetRoot: root('insert') },
         description: `insert data into the table: "${entity.schema}.${entity.dbName}"`,
       };
       fields[`insert_${name}_one`] = {
@@ -45,7 +47,8 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
           object: { type: new GraphQLNonNull(insertInputType(builder, entity)), description: 'the row to be inserted' },
           ...(onConflict === undefined ? {} : { on_conflict: { type: onConflict, description: 'upsert condition' } }),
         },
-        resolve: insertResolver(entity, true),
+        resolve: writeResolver(root('insert_one')),
+        extensions: { pgduetRoot: root('insert_one') },
         description: `insert a single row into the table: "${entity.schema}.${entity.dbName}"`,
       };
     }
@@ -54,14 +57,16 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
       fields[`update_${name}`] = {
         type: mutationResponseType(builder, entity),
         args: { ...operators, where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be updated' } },
-        resolve: updateResolver(entity, false),
+        resolve: writeResolver(root('update')),
+        extensions: { pgduetRoot: root('update') },
         description: `update data of the table: "${entity.schema}.${entity.dbName}"`,
       };
       if (pk !== undefined) {
         fields[`update_${name}_by_pk`] = {
           type: builder.objectType(entity),
           args: { ...operators, pk_columns: { type: new GraphQLNonNull(pkColumnsInput(builder, entity, pk)) } },
-          resolve: updateResolver(entity, true),
+          resolve: writeResolver(root('update_by_pk')),
+        extensions: { pgduetRoot: root('update_by_pk') },
           description: `update single row of the table: "${entity.schema}.${entity.dbName}"`,
         };
       }
@@ -89,14 +94,16 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
       fields[`delete_${name}`] = {
         type: mutationResponseType(builder, entity),
         args: { where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be deleted' } },
-        resolve: deleteResolver(entity, false),
+        resolve: writeResolver(root('delete')),
+        extensions: { pgduetRoot: root('delete') },
         description: `delete data from the table: "${entity.schema}.${entity.dbName}"`,
       };
       if (pk !== undefined) {
         fields[`delete_${name}_by_pk`] = {
           type: builder.objectType(entity),
           args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
-          resolve: deleteResolver(entity, true),
+          resolve: writeResolver(root('delete_by_pk')),
+        extensions: { pgduetRoot: root('delete_by_pk') },
           description: `delete single row from the table: "${entity.schema}.${entity.dbName}"`,
         };
       }

@@ -6,15 +6,24 @@ import {
   OperationTypeNode,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type FieldNode,
+  type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import type { AggregatePlan, ReadPlan } from '../plan/index.js';
+import type { AggregatePlan, DeletePlan, InsertPlan, ReadPlan, UpdatePlan } from '../plan/index.js';
+import { isNestedRow } from '../sql/index.js';
+import { writePlan } from './resolve-write.js';
 import { collectFields } from './collect-fields.js';
 import { aggregatePlan, NotInOneStatement, pkWhere, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
 import type { SchemaBuilder } from './schema-builder.js';
 
 /** A query's root fields as Plans that one statement can answer together. */
 export type DocumentPlan = { readonly key: string; readonly plan: ReadPlan | AggregatePlan; readonly single?: boolean }[];
+
+/** What one statement can answer: a whole query, or a mutation of one root field. */
+export type OneStatement =
+  | { readonly kind: 'query'; readonly fields: DocumentPlan }
+  | { readonly kind: 'mutation'; readonly key: string; readonly plan: InsertPlan | UpdatePlan | DeletePlan };
 
 /**
  * Plans a whole query for one statement, or says it cannot (undefined): then the resolvers
@@ -34,12 +43,12 @@ export function planDocument(
   operationName: string | null | undefined,
   rawVariables: Readonly<Record<string, unknown>> | null | undefined,
   builder: SchemaBuilder,
-): DocumentPlan | undefined {
+): OneStatement | undefined {
   const operation = getOperationAST(document, operationName);
-  const root = schema.getQueryType();
-  if (operation === null || operation === undefined || operation.operation !== OperationTypeNode.QUERY || root === null || root === undefined) {
-    return undefined;
-  }
+  if (operation === null || operation === undefined || operation.operation === OperationTypeNode.SUBSCRIPTION) return undefined;
+  const mutation = operation.operation === OperationTypeNode.MUTATION;
+  const root = mutation ? schema.getMutationType() : schema.getQueryType();
+  if (root === null || root === undefined) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors !== undefined) return undefined;
   const fragments: Record<string, FragmentDefinitionNode> = {};
@@ -49,7 +58,9 @@ export function planDocument(
   const ctx: PlanContext = { builder, fragments, variableValues: coerced.coerced, mode: 'nested' };
   const planned: DocumentPlan = [];
   try {
-    for (const [key, nodes] of collectFields(ctx, root, [operation.selectionSet])) {
+    const fields = collectFields(ctx, root, [operation.selectionSet]);
+    if (mutation) return oneWrite(fields, root, coerced.coerced, { ...ctx, mode: 'keys' });
+    for (const [key, nodes] of fields) {
       const node = nodes[0];
       const field = node === undefined ? undefined : root.getFields()[node.name.value];
       const meta = field?.extensions.pgduetRoot;
@@ -65,6 +76,8 @@ export function planDocument(
         case 'select_aggregate':
           planned.push({ key, plan: aggregatePlan(meta.entity, nodes, args, ctx) });
           break;
+        default:
+          return undefined;
       }
     }
   } catch (error) {
@@ -72,5 +85,24 @@ export function planDocument(
     if (error instanceof NotInOneStatement || error instanceof Error) return undefined;
     throw error;
   }
-  return planned.length > 0 ? planned : undefined;
+  return planned.length > 0 ? { kind: 'query', fields: planned } : undefined;
+}
+
+/**
+ * A mutation of exactly one root field, with nothing to load afterwards (no nested insert, no
+ * relationship in `returning`), is one statement: atomic by itself, so it needs no explicit
+ * transaction (BEGIN and COMMIT would be two more round trips).
+ */
+function oneWrite(fields: Map<string, FieldNode[]>, root: GraphQLObjectType, variables: Record<string, unknown>, ctx: PlanContext): OneStatement | undefined {
+  if (fields.size !== 1) return undefined;
+  const [[key, nodes]] = [...fields] as [[string, FieldNode[]]];
+  const node = nodes[0];
+  const field = node === undefined ? undefined : root.getFields()[node.name.value];
+  const meta = field?.extensions.pgduetRoot;
+  if (node === undefined || field === undefined || meta === undefined || meta.kind.startsWith('select')) return undefined;
+  const args = getArgumentValues(field, node, variables);
+  const plan = writePlan({ kind: meta.kind as Exclude<typeof meta.kind, `select${string}`>, entity: meta.entity }, args, nodes, field.type, ctx, ctx.builder.graph);
+  if (plan.kind === 'insert' && plan.rows.some(isNestedRow)) return undefined;
+  if (plan.returning.selection.some((s) => s.kind === 'key')) return undefined;
+  return { kind: 'mutation', key, plan };
 }

@@ -1,7 +1,7 @@
-import { getNamedType, type FieldNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { getNamedType, type FieldNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLOutputType, type GraphQLResolveInfo } from 'graphql';
 import { invalidRequest, notSupported } from '../errors/index.js';
-import { findEntity, type Entity } from '../model/index.js';
-import { joinOf, type Assignment, type Condition, type InsertRow, type OnConflict, type Returning } from '../plan/index.js';
+import { findEntity, type Entity, type TypeGraph } from '../model/index.js';
+import { joinOf, type Assignment, type Condition, type DeletePlan, type InsertPlan, type InsertRow, type OnConflict, type Returning, type UpdatePlan } from '../plan/index.js';
 import { collectFields, subSelections } from './collect-fields.js';
 import type { GraphqlContext } from './context.js';
 import { metaOf } from './meta.js';
@@ -24,23 +24,22 @@ function planContext(ctx: GraphqlContext, info: GraphQLResolveInfo): PlanContext
  * What the mutation gives back. `single`: the field returns the row itself (`_one`,
  * `_by_pk`); else a `<t>_mutation_response` with affected_rows and returning.
  */
-function returningOf(entity: Entity, info: GraphQLResolveInfo, ctx: GraphqlContext, single: boolean): Returning {
-  const plans = planContext(ctx, info);
-  const objectType = ctx.builder.objectType(entity);
-  if (single) return { selection: selectionOf(entity, objectType, subSelections(info.fieldNodes), plans), single: true };
+function returningOf(entity: Entity, nodes: readonly FieldNode[], returnType: GraphQLOutputType, plans: PlanContext, single: boolean): Returning {
+  const objectType = plans.builder.objectType(entity);
+  if (single) return { selection: selectionOf(entity, objectType, subSelections(nodes), plans), single: true };
   // `<t>_mutation_response`, also inside update_many's list
-  const responseType = getNamedType(info.returnType) as GraphQLObjectType;
+  const responseType = getNamedType(returnType) as GraphQLObjectType;
   let affectedRowsKey: string | undefined;
   let returningKey: string | undefined;
   let returningNodes: FieldNode[] = [];
-  for (const [key, nodes] of collectFields(plans, responseType, subSelections(info.fieldNodes))) {
-    const field = responseType.getFields()[nodes[0]?.name.value ?? ''];
+  for (const [key, fieldNodes] of collectFields(plans, responseType, subSelections(nodes))) {
+    const field = responseType.getFields()[fieldNodes[0]?.name.value ?? ''];
     const meta = field === undefined ? undefined : metaOf(field);
     if (meta?.kind === 'affected_rows') affectedRowsKey = key;
     if (meta?.kind === 'returning') {
       if (returningKey !== undefined) throw notSupported('more than one "returning" field in one mutation');
       returningKey = key;
-      returningNodes = nodes;
+      returningNodes = fieldNodes;
     }
   }
   return {
@@ -50,21 +49,56 @@ function returningOf(entity: Entity, info: GraphQLResolveInfo, ctx: GraphqlConte
   };
 }
 
-export function insertResolver(entity: Entity, single: boolean): GraphQLFieldResolver<unknown, GraphqlContext, Args> {
-  return guarded(async (_source, args: Args, ctx, info) => {
-    const objects = (single ? [args['object']] : (args['objects'] as unknown[])) as Args[];
-    return ctx.run({
-      kind: 'insert',
-      entity: { schema: entity.schema, dbName: entity.dbName },
-      rows: objects.map((object) => insertRow(entity, object, ctx)),
-      ...onConflictOf(entity, args['on_conflict'] as Args | null | undefined, ctx),
-      returning: returningOf(entity, info, ctx, single),
-    });
-  });
+/** A mutation root field: which write, on which table. */
+export interface WriteRoot {
+  readonly kind: 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'delete' | 'delete_by_pk';
+  readonly entity: Entity;
+}
+
+/** The Plan of one mutation root field (update_many makes one per update). */
+export function writePlan(root: WriteRoot, args: Args, nodes: readonly FieldNode[], returnType: GraphQLOutputType, plans: PlanContext, graph: TypeGraph): InsertPlan | UpdatePlan | DeletePlan {
+  const { entity, kind } = root;
+  const ref = { schema: entity.schema, dbName: entity.dbName };
+  const single = kind === 'insert_one' || kind === 'update_by_pk' || kind === 'delete_by_pk';
+  const returning = returningOf(entity, nodes, returnType, plans, single);
+  switch (kind) {
+    case 'insert':
+    case 'insert_one': {
+      const objects = (kind === 'insert_one' ? [args['object']] : (args['objects'] as unknown[])) as Args[];
+      return {
+        kind: 'insert',
+        entity: ref,
+        rows: objects.map((object) => insertRow(entity, object, graph)),
+        ...onConflictOf(entity, args['on_conflict'] as Args | null | undefined, plans.builder),
+        returning,
+      };
+    }
+    case 'update':
+    case 'update_by_pk':
+      return {
+        kind: 'update',
+        entity: ref,
+        assignments: assignmentsOf(entity, args),
+        where: kind === 'update_by_pk' ? pkCondition(entity, args['pk_columns'] as Args) : conditionOf(entity, args['where'] as Args, plans.builder),
+        returning,
+      };
+    case 'delete':
+    case 'delete_by_pk':
+      return {
+        kind: 'delete',
+        entity: ref,
+        where: kind === 'delete_by_pk' ? pkCondition(entity, args) : conditionOf(entity, args['where'] as Args, plans.builder),
+        returning,
+      };
+  }
+}
+
+export function writeResolver(root: WriteRoot): GraphQLFieldResolver<unknown, GraphqlContext, Args> {
+  return guarded(async (_source, args: Args, ctx, info) => ctx.run(writePlan(root, args, info.fieldNodes, info.returnType, planContext(ctx, info), ctx.graph)));
 }
 
 /** One `<t>_insert_input` object: its columns, and nested rows of its relationships. */
-function insertRow(entity: Entity, object: Args, ctx: GraphqlContext): InsertRow {
+function insertRow(entity: Entity, object: Args, graph: TypeGraph): InsertRow {
   const values: InsertRow['values'][number][] = [];
   const parents: NonNullable<InsertRow['parents']>[number][] = [];
   const children: NonNullable<InsertRow['children']>[number][] = [];
@@ -76,7 +110,7 @@ function insertRow(entity: Entity, object: Args, ctx: GraphqlContext): InsertRow
       continue;
     }
     const relation = entity.relations.find((r) => r.name === key);
-    const target = relation === undefined ? undefined : findEntity(ctx.graph, relation.target);
+    const target = relation === undefined ? undefined : findEntity(graph, relation.target);
     if (relation === undefined || target === undefined) throw invalidRequest(`no column or relationship "${key}" in "${entity.name}"`);
     // a null relationship inserts nothing
     if (value === null) continue;
@@ -84,16 +118,16 @@ function insertRow(entity: Entity, object: Args, ctx: GraphqlContext): InsertRow
     // the side that holds the foreign key is inserted second: a parent when this row holds
     // it (many-to-one), a child otherwise (one-to-many, and the far side of a one-to-one)
     if (relation.type === 'object' && relation.foreignKeyOn === 'source') {
-      parents.push({ join: joinOf(relation), entity: relation.target, row: insertRow(target, data as Args, ctx) });
+      parents.push({ join: joinOf(relation), entity: relation.target, row: insertRow(target, data as Args, graph) });
     } else {
       const rows = relation.type === 'object' ? [data as Args] : (data as Args[]);
-      children.push({ join: joinOf(relation), entity: relation.target, rows: rows.map((row) => insertRow(target, row, ctx)) });
+      children.push({ join: joinOf(relation), entity: relation.target, rows: rows.map((row) => insertRow(target, row, graph)) });
     }
   }
   return { values, ...(parents.length > 0 ? { parents } : {}), ...(children.length > 0 ? { children } : {}) };
 }
 
-function onConflictOf(entity: Entity, onConflict: Args | null | undefined, ctx: GraphqlContext): { onConflict?: OnConflict } {
+function onConflictOf(entity: Entity, onConflict: Args | null | undefined, builder: PlanContext['builder']): { onConflict?: OnConflict } {
   if (onConflict === null || onConflict === undefined) return {};
   const constraint = onConflict['constraint'] as string;
   const updateColumns = (onConflict['update_columns'] as string[] | undefined) ?? [];
@@ -104,7 +138,7 @@ function onConflictOf(entity: Entity, onConflict: Args | null | undefined, ctx: 
       action: 'update',
       constraint,
       updateColumns,
-      ...(where === null || where === undefined ? {} : { where: conditionOf(entity, where, ctx.builder) }),
+      ...(where === null || where === undefined ? {} : { where: conditionOf(entity, where, builder) }),
     },
   };
 }
@@ -148,44 +182,13 @@ function pkCondition(entity: Entity, values: Args): Condition {
   };
 }
 
-export function updateResolver(entity: Entity, byPk: boolean): GraphQLFieldResolver<unknown, GraphqlContext, Args> {
-  return guarded(async (_source, args: Args, ctx, info) =>
-    ctx.run({
-      kind: 'update',
-      entity: { schema: entity.schema, dbName: entity.dbName },
-      assignments: assignmentsOf(entity, args),
-      where: byPk ? pkCondition(entity, args['pk_columns'] as Args) : conditionOf(entity, args['where'] as Args, ctx.builder),
-      returning: returningOf(entity, info, ctx, byPk),
-    }),
-  );
-}
-
 export function updateManyResolver(entity: Entity): GraphQLFieldResolver<unknown, GraphqlContext, Args> {
   return guarded(async (_source, args: Args, ctx, info) => {
     const results: unknown[] = [];
     // one after the other, in the request's transaction: a later update sees the earlier ones
     for (const update of args['updates'] as Args[]) {
-      results.push(
-        await ctx.run({
-          kind: 'update',
-          entity: { schema: entity.schema, dbName: entity.dbName },
-          assignments: assignmentsOf(entity, update),
-          where: conditionOf(entity, update['where'] as Args, ctx.builder),
-          returning: returningOf(entity, info, ctx, false),
-        }),
-      );
+      results.push(await ctx.run(writePlan({ kind: 'update', entity }, update, info.fieldNodes, info.returnType, planContext(ctx, info), ctx.graph)));
     }
     return results;
   });
-}
-
-export function deleteResolver(entity: Entity, byPk: boolean): GraphQLFieldResolver<unknown, GraphqlContext, Args> {
-  return guarded(async (_source, args: Args, ctx, info) =>
-    ctx.run({
-      kind: 'delete',
-      entity: { schema: entity.schema, dbName: entity.dbName },
-      where: byPk ? pkCondition(entity, args) : conditionOf(entity, args['where'] as Args, ctx.builder),
-      returning: returningOf(entity, info, ctx, byPk),
-    }),
-  );
 }

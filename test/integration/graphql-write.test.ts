@@ -152,6 +152,30 @@ describe('delete', () => {
 });
 
 describe('one transaction per request', () => {
+  it('runs a one-field mutation with nothing to load afterwards as one statement, without BEGIN/COMMIT', async () => {
+    const queries: unknown[] = [];
+    let checkouts = 0;
+    const query = server.pool.query.bind(server.pool);
+    const connect = server.pool.connect.bind(server.pool);
+    server.pool.query = ((...args: Parameters<typeof query>) => {
+      queries.push(args[0]);
+      return query(...args);
+    }) as typeof server.pool.query;
+    server.pool.connect = (() => {
+      checkouts++;
+      return connect();
+    }) as typeof server.pool.connect;
+    try {
+      const got = await data<{ insert_actor_one: { first_name: string } }>(server, 'mutation { insert_actor_one(object: {first_name: "ONE", last_name: "STATEMENT"}) { first_name } }');
+      expect(got.insert_actor_one.first_name).toBe('ONE');
+      expect(queries).toHaveLength(1);
+      expect(checkouts).toBe(0);
+    } finally {
+      server.pool.query = query;
+      server.pool.connect = connect;
+    }
+  });
+
   it('rolls back every mutation field when a later one fails', async () => {
     const result = await gql(
       server,
