@@ -161,9 +161,10 @@ describe('one transaction per request', () => {
       queries.push(args[0]);
       return query(...args);
     }) as typeof server.pool.query;
-    server.pool.connect = (() => {
-      checkouts++;
-      return connect();
+    // pool.query checks out with a callback; a transaction is a promise-style checkout
+    server.pool.connect = ((...args: unknown[]) => {
+      if (args.length === 0) checkouts++;
+      return (connect as (...a: unknown[]) => unknown)(...args);
     }) as typeof server.pool.connect;
     try {
       const got = await data<{ insert_actor_one: { first_name: string } }>(server, 'mutation { insert_actor_one(object: {first_name: "ONE", last_name: "STATEMENT"}) { first_name } }');
