@@ -74,7 +74,9 @@ export function graphqlMount(mount: MountContext): Mount {
         request: requestInfo,
         identity,
         chain,
-        log: pgduet.log,
+        get log() {
+          return pgduet.log;
+        },
         options,
         loaders: new Map(),
         transaction,

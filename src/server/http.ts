@@ -8,6 +8,7 @@ import type { Metrics } from './metrics.js';
 /** What every handler gets besides the request: its id, its logger, and its graph. */
 export interface RequestContext {
   readonly id: string;
+  /** the request's logger (its lines carry the request id); made on first use */
   readonly log: Logger;
   /** the type graph as it was when the request arrived; a reload does not change it */
   readonly snapshot: GraphSnapshot;
@@ -74,18 +75,26 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     const mount = findMount(mounts, path);
     const route = mount?.name ?? 'not_found';
     const protocol = mount?.protocol ?? 'system';
-    const log = logger.child({ reqId: id });
+    // a child logger costs a serialization of its bindings: made only when something logs
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= logger.child({ reqId: id }));
     inFlight.enter();
     res.on('close', () => {
       inFlight.leave();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.requests.inc({ protocol, route, status: String(res.statusCode) });
       metrics.duration.observe({ protocol, route }, seconds);
-      log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      if (logger.isLevelEnabled('info')) log().info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     });
 
-    const ctx: RequestContext = { id, log, snapshot: holder.current };
-    void run(mount, req, res, ctx, path).catch((error: unknown) => sendError(res, error, log));
+    const ctx: RequestContext = {
+      id,
+      get log() {
+        return log();
+      },
+      snapshot: holder.current,
+    };
+    void run(mount, req, res, ctx, path).catch((error: unknown) => sendError(res, error, log()));
   };
 }
 
