@@ -12,7 +12,6 @@
 // Plain ESM, node built-ins plus `pg` and `autocannon` (a devDependency). The server is
 // dist/src/cli/bin.js: build it first.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -22,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { killAll, onCleanup, run, spawnTracked, stop } from './children.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/src/cli/bin.js');
@@ -84,80 +84,12 @@ PGDUET_BENCH_DATA (directory of pagila-schema.sql and pagila-data.sql, default .
 /** A mistake on the command line: printed as one line, no stack. */
 class UsageError extends Error {}
 
-// ---------------------------------------------------------------------------------------
-// children: every process we spawn is tracked and killed on any way out
-
-const live = new Set();
-
-function killAll(signal = 'SIGKILL') {
-  for (const child of live) {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 /** temporary folder (pgduet.yaml, cpu profiles), removed on any exit */
 let workDir;
-
-process.on('exit', () => {
-  killAll();
+onCleanup(() => {
   if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
 });
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, killing child processes\n`);
-    killAll();
-    process.exit(130);
-  });
-}
 
-/** Spawns and tracks a child; keeps the last 8 kB of its output for error messages. */
-function spawnTracked(command, args, options = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  live.add(child);
-  child.output = '';
-  const keep = (chunk) => {
-    child.output = (child.output + chunk.toString()).slice(-8192);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.exited = new Promise((resolveExit) => {
-    child.once('exit', (code, signal) => {
-      live.delete(child);
-      resolveExit({ code, signal });
-    });
-    child.once('error', (error) => {
-      live.delete(child);
-      child.output += `\n${error.message}`;
-      resolveExit({ code: -1, signal: null });
-    });
-  });
-  return child;
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-async function stop(child, graceMs = 10_000) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  let timer;
-  const timedOut = new Promise((r) => (timer = setTimeout(() => r('timeout'), graceMs)));
-  const outcome = await Promise.race([child.exited, timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
-}
-
-/** Runs a command to completion; rejects with its output when it fails. */
-async function run(command, args, options = {}) {
-  const child = spawnTracked(command, args, options);
-  const { code, signal } = await child.exited;
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${child.output}`);
-}
 
 // ---------------------------------------------------------------------------------------
 // HTTP
