@@ -27,7 +27,7 @@ type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
  * schema of the request's type graph (built once per graph, again after a reload).
  */
 export function graphqlMount(mount: MountContext): Mount {
-  const { config, pool, holder, logger, metrics } = mount;
+  const { config, pool, logger, metrics } = mount;
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
   const options: CompileOptions = { exactNumbersAsStrings: config.output.exactNumbers === 'string' };
   const chain = new Chain();
@@ -41,11 +41,10 @@ export function graphqlMount(mount: MountContext): Mount {
     }
     return built;
   };
-  // build now (start-up fails on a schema bug rather than the first request) and after reloads
-  schemaFor(holder.current.graph);
-  holder.onSwap((snapshot) => {
-    schemaFor(snapshot.graph);
-  });
+  // Built on first use, not at start-up: at 1,000 tables the GraphQL schema takes about a
+  // second and much memory, and /ready (the type graph loaded) must not wait for it — nor
+  // must a server that only serves REST. The first GraphQL request after a start or a reload
+  // pays for it; the WeakMap drops a schema with its graph.
 
   const yoga = createYoga<ServerContext, YogaContext>({
     graphqlEndpoint: config.server.graphqlPath,
