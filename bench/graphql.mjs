@@ -14,20 +14,16 @@
 import autocannon from 'autocannon';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { killAll, onCleanup, run, spawnTracked, stop } from './children.mjs';
+import { ADMIN_URL, PAGILA_DIR, ROOT, freePort, table, urlFor, withClient, killAll, onCleanup, run, spawnTracked, stop } from './common.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/src/cli/bin.js');
 const BASELINE = join(ROOT, 'bench/baseline-server.mjs');
-const PAGILA_DIR = process.env.PGDUET_BENCH_DATA ?? resolve(ROOT, '../shared/data');
-const ADMIN_URL = process.env.PGDUET_BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'pgduet_bench_graphql';
 /** Bump when the database this bench creates changes, so an old one kept with --keep is rebuilt. */
 const DB_VERSION = 1;
@@ -94,16 +90,6 @@ onCleanup(() => {
 // ---------------------------------------------------------------------------------------
 // HTTP
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** One request on a fresh connection: { status, body } or undefined when nothing answers. */
 function http(port, path, { method = 'GET', body } = {}) {
@@ -193,21 +179,7 @@ function memoryOf(pid) {
 // ---------------------------------------------------------------------------------------
 // the database: Pagila + BENCH.md's index and scratch table
 
-function urlFor(db) {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
 
-async function withClient(url, work) {
-  const client = new pg.Client({ connectionString: url, application_name: 'pgduet-bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const MARKER = `pgduet-bench graphql v${DB_VERSION}`;
 
@@ -553,12 +525,6 @@ const int = (n) => Math.round(n).toLocaleString('en-US');
 const msText = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
 
-function table(headers, rows, alignRight) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => (alignRight[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (alignRight[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
-  return [line(headers), rule, ...rows.map(line)].join('\n');
-}
 
 function log(message) {
   process.stderr.write(`bench: ${message}\n`);

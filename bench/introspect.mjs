@@ -12,17 +12,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { killAll, onCleanup, run, spawnTracked, stop } from './children.mjs';
+import { ADMIN_URL, PAGILA_DIR, ROOT, freePort, table, urlFor, withClient, killAll, onCleanup, run, spawnTracked, stop } from './common.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/src/cli/bin.js');
-const PAGILA_DIR = process.env.PGDUET_BENCH_DATA ?? resolve(ROOT, '../shared/data');
-const ADMIN_URL = process.env.PGDUET_BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Bump when the generated schemas change, so old databases are rebuilt. */
 const GENERATOR_VERSION = 1;
 const POLL_MS = 10;
@@ -60,16 +57,6 @@ onCleanup(() => {
 // ---------------------------------------------------------------------------------------
 // HTTP polling
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** One GET on a fresh connection: { status, body } or undefined when nothing answers. */
 function get(port, path) {
@@ -128,21 +115,7 @@ function peakRss(pid) {
 // ---------------------------------------------------------------------------------------
 // databases
 
-function urlFor(db) {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
 
-async function withClient(url, work) {
-  const client = new pg.Client({ connectionString: url, application_name: 'pgduet-bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const quoteIdent = (name) => `"${name.replaceAll('"', '""')}"`;
 const quoteLiteral = (text) => `'${text.replaceAll("'", "''")}'`;
@@ -435,12 +408,6 @@ const span = (samples) => {
   return `${(Math.min(...ms) / 1000).toFixed(3)}–${sec(Math.max(...ms))}`;
 };
 
-function table(headers, rows, alignRight) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => (alignRight[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (alignRight[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
-  return [line(headers), rule, ...rows.map(line)].join('\n');
-}
 
 function verdict(value, limit) {
   if (limit === undefined) return '';

@@ -1,6 +1,15 @@
-// Child processes of the benchmarks: every process spawned is tracked and killed on any way
-// out (normal exit, error, Ctrl-C), so that no server outlives a benchmark.
+// What the benchmarks share: child processes (every process spawned is tracked and killed on
+// any way out, so that no server outlives a benchmark), the database URL, a free port, and
+// the side-by-side table.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const PAGILA_DIR = process.env.PGDUET_BENCH_DATA ?? resolve(ROOT, '../shared/data');
+export const ADMIN_URL = process.env.PGDUET_BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const live = new Set();
 const cleanups = [];
@@ -78,4 +87,38 @@ export async function run(command, args, options = {}) {
   const { code, signal } = await child.exited;
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${child.output}`);
   return stdout;
+}
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function urlFor(db) {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+export async function withClient(url, work) {
+  const client = new pg.Client({ connectionString: url, application_name: 'pgduet-bench' });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export function table(headers, rows, alignRight) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => (alignRight[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (alignRight[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
 }
