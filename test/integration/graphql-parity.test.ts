@@ -5,7 +5,8 @@ import { gql, startGraphqlServer } from '../support/graphql.js';
 
 /**
  * The two ways of answering a query — one statement whose JSON goes out unparsed, and the
- * resolvers with DataLoader — must give byte-for-byte the same response (key order included).
+ * resolvers with DataLoader — must give the same response: the same JSON, key order
+ * included. (PostgreSQL writes spaces after colons: the bytes differ, the JSON does not.)
  */
 
 let db: TestDatabase;
