@@ -10,7 +10,7 @@ import type {
   Selection,
 } from '../plan/index.js';
 import { compileCondition, joinFrom, type Scope } from './compile-condition.js';
-import { Aliases, Params, qualified, quoteIdentifier, sqlType, type CompiledQuery } from './fragments.js';
+import { Aliases, Params, qualified, quoteIdentifier, type CompiledQuery } from './fragments.js';
 
 /**
  * ReadPlan / AggregatePlan → one statement that returns one row with one column, `result`:
