@@ -62,5 +62,5 @@ install    creates schema "pgduet", the function pgduet.notify_schema_change() a
            event triggers (ddl_command_end, sql_drop) that run
            NOTIFY <reload.channel>, 'reload schema' after every DDL statement.
            Event triggers need a superuser: run it as one.
-uninstall  drops the event triggers and the function.`,
+uninstall  drops the event triggers, the function, and schema "pgduet" if nothing else is in it.`,
 };

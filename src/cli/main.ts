@@ -34,6 +34,8 @@ async function main(argv: readonly string[]): Promise<void> {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
+    const unknown = error instanceof Error ? /Unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
+    if (unknown !== undefined) throw new UsageError(`unknown option ${unknown} (see "pgduet <command> --help")`);
     throw new UsageError(`${error instanceof Error ? error.message : String(error)} (see "pgduet --help")`);
   }
   const { values: flags, positionals } = parsed;
@@ -85,7 +87,7 @@ async function serve(flags: Flags): Promise<void> {
   const server = await startServer({ config, logger, schemaCacheFile: flags['schema-cache'], handleSignals: true, mounts: [graphqlMount] });
   const { graph } = server.holder.current;
   const lines = [
-    `pgduet ${version()} ready on ${server.url}`,
+    `pgduet ${version()} ready on ${server.url} (pid ${process.pid}${flags['schema-cache'] === undefined ? '' : `, from the schema cache ${flags['schema-cache']}`})`,
     `  database   ${server.embedded === undefined ? 'DATABASE_URL' : config.embedded.memory ? 'embedded, in memory' : `embedded, in ${config.embedded.dataDir}`} — schemas ${graph.schemas.join(', ')}: ${graph.entities.length} tables and views, ${graph.functions.length} functions`,
     ...server.mounts.map((m) => `  ${m.name.padEnd(10)} ${server.url}${m.path}`),
   ];

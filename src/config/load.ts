@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { configSchema, type Config } from './schema.js';
@@ -85,6 +85,12 @@ function readYaml(file: string, explicit: boolean, env: Readonly<Record<string, 
 /** Replaces `${NAME}` in string values with the environment variable, so secrets stay out of the file. */
 function interpolate(value: Json, env: Readonly<Record<string, string | undefined>>, file: string, path: string[]): Json {
   if (typeof value === 'string') {
+    // a value that is only `${NAME}` takes the type the variable spells (port: ${PORT} → 4000)
+    const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
+    if (whole?.[1] !== undefined && env[whole[1]] !== undefined) {
+      const parsed: unknown = parseYaml(env[whole[1]] as string);
+      return typeof parsed === 'number' || typeof parsed === 'boolean' ? parsed : (env[whole[1]] as string);
+    }
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, variable: string) => {
       const found = env[variable];
       if (found === undefined) {

@@ -52,4 +52,6 @@ export async function uninstallWatch(db: Queryable): Promise<void> {
   await db.query('drop event trigger if exists pgduet_watch_ddl');
   await db.query('drop event trigger if exists pgduet_watch_drop');
   await db.query('drop function if exists pgduet.notify_schema_change()');
+  // RESTRICT: the schema goes only if nothing else was put in it
+  await db.query('drop schema if exists pgduet restrict');
 }

@@ -261,7 +261,10 @@ export function conditionOf(entity: Entity, where: Record<string, unknown>, buil
       continue;
     }
     const column = columnNamed(entity, key, builder);
-    for (const [op, operand] of Object.entries(value as Record<string, unknown>)) {
+    const operators = Object.entries(value as Record<string, unknown>).filter(([, operand]) => operand !== undefined);
+    // `{_eq: $x}` without $x arrives as {}: matching every row would be a silent leak
+    if (operators.length === 0) throw invalidRequest(`no operator for "${key}" (a variable that was not given?)`);
+    for (const [op, operand] of operators) {
       if (operand === undefined) continue;
       const operator = OPERATORS[op];
       if (operator === undefined) throw invalidRequest(`unknown operator "${op}"`);

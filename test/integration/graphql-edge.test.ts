@@ -94,6 +94,12 @@ describe('inputs and types', () => {
     expect(result.errors?.[0]?.message).toContain('one key');
   });
 
+  it('refuses an operator object left empty by a variable that was not given', async () => {
+    const result = await gql(server, 'query($x: Int) { tagged(where: {id: {_eq: $x}}) { id } }');
+    expect(result.errors?.[0]?.extensions?.['code']).toBe('validation-failed');
+    expect(result.errors?.[0]?.message).toContain('no operator for "id"');
+  });
+
   it('filters array columns with _in and _nin', async () => {
     const got = await data<{ a: { id: number }[]; b: { id: number }[] }>(
       server,

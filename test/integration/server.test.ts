@@ -148,6 +148,11 @@ describe('reload without restart', () => {
     expect(await reloads()).toBe(reloadsBefore);
     // the internal schema of the watch is not exposed
     expect(server.holder.current.graph.schemas).toEqual(['public']);
+    // uninstall takes everything away again, its schema included
+    const { uninstallWatch } = await import('../../src/db/index.js');
+    await uninstallWatch(admin);
+    const left = await admin.query("select count(*)::int as n from pg_event_trigger where evtname like 'pgduet%' union all select count(*)::int from pg_namespace where nspname = 'pgduet'");
+    expect(left.rows.map((r: { n: number }) => r.n)).toEqual([0, 0]);
   });
 
   it('keeps serving the old graph when a reload fails', async () => {

@@ -51,6 +51,14 @@ describe('loadConfig', () => {
     expect(config.database.url).toBe('postgres://u:s3cret@h/db');
   });
 
+  it('gives a value that is only ${NAME} the type the variable spells', () => {
+    const file = withFile('server:\n  port: ${MYPORT}\n  host: ${MYHOST}\nembedded:\n  memory: ${MEM}\n');
+    const { config } = loadConfig({ file, env: { MYPORT: '4790', MYHOST: '0.0.0.0', MEM: 'true' } });
+    expect(config.server.port).toBe(4790);
+    expect(config.server.host).toBe('0.0.0.0');
+    expect(config.embedded.memory).toBe(true);
+  });
+
   it('accepts table options, manual relationships and naming', () => {
     const file = withFile(`
 naming: { case: camel }
