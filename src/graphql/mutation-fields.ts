@@ -29,7 +29,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
     const name = builder.typeName(entity);
     const pk = pkColumns(builder, entity);
     const root = (kind: WriteRoot['kind']): WriteRoot => ({ kind, entity });
-    if (entity.operations.insert && insertableColumns(builder, entity).length > 0) {
+    if (entity.operations.insert && writableColumns(builder, entity).length > 0) {
       const onConflict = onConflictType(builder, entity);
       fields[`insert_${name}`] = {
         type: mutationResponseType(builder, entity),
@@ -52,7 +52,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
         description: `insert a single row into the table: "${entity.schema}.${entity.dbName}"`,
       };
     }
-    if (entity.operations.update && updatableColumns(builder, entity).length > 0) {
+    if (entity.operations.update && writableColumns(builder, entity).length > 0) {
       const operators = updateOperatorArgs(builder, entity);
       fields[`update_${name}`] = {
         type: mutationResponseType(builder, entity),
@@ -119,12 +119,8 @@ function pkColumns(builder: SchemaBuilder, entity: Entity): Column[] | undefined
   return pk.every((c) => c !== undefined) ? (pk as Column[]) : undefined;
 }
 
-/** Columns an INSERT may name: not generated, not GENERATED ALWAYS AS IDENTITY. */
-export function insertableColumns(builder: SchemaBuilder, entity: Entity): Column[] {
-  return builder.columns(entity).filter((c) => !c.generated && c.identity !== 'always');
-}
-
-export function updatableColumns(builder: SchemaBuilder, entity: Entity): Column[] {
+/** Columns an INSERT or UPDATE may name: not generated, not GENERATED ALWAYS AS IDENTITY. */
+export function writableColumns(builder: SchemaBuilder, entity: Entity): Column[] {
   return builder.columns(entity).filter((c) => !c.generated && c.identity !== 'always');
 }
 
@@ -134,7 +130,7 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
     description: `input type for inserting data into table "${entity.schema}.${entity.dbName}"`,
     fields: () => {
       const fields: GraphQLInputFieldConfigMap = {};
-      for (const column of insertableColumns(builder, entity)) fields[column.name] = { type: builder.inputType(column.type) };
+      for (const column of writableColumns(builder, entity)) fields[column.name] = { type: builder.inputType(column.type) };
       for (const { relation, target } of builder.relations(entity)) {
         // nested inserts need a real foreign key to fill, and a target that accepts inserts
         if (relation.origin !== 'foreign_key' || relation.through !== undefined || !target.operations.insert) continue;
@@ -172,7 +168,7 @@ function onConflictType(builder: SchemaBuilder, entity: Entity): GraphQLInputObj
   }));
   const updateColumn = builder.namedEnum(`${name}_update_column`, () => ({
     description: `update columns of table "${entity.schema}.${entity.dbName}"`,
-    values: Object.fromEntries(updatableColumns(builder, entity).map((c) => [c.name, { value: c.dbName }])),
+    values: Object.fromEntries(writableColumns(builder, entity).map((c) => [c.name, { value: c.dbName }])),
   }));
   return builder.input(`${name}_on_conflict`, () => ({
     description: `on_conflict condition type for table "${entity.schema}.${entity.dbName}"`,
@@ -191,7 +187,7 @@ function pkConstraintName(entity: Entity): string | undefined {
 
 function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConfigArgumentMap {
   const name = builder.typeName(entity);
-  const columns = updatableColumns(builder, entity);
+  const columns = writableColumns(builder, entity);
   const args: GraphQLFieldConfigArgumentMap = {};
   const add = (arg: string, suffix: string, list: readonly Column[], type: (c: Column) => Parameters<typeof builder.inputType>[0] | 'text' | 'int' | 'path', description: string): void => {
     if (list.length === 0) return;

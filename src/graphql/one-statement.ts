@@ -14,7 +14,7 @@ import type { AggregatePlan, DeletePlan, InsertPlan, ReadPlan, UpdatePlan } from
 import { isNestedRow } from '../sql/index.js';
 import { writePlan } from './resolve-write.js';
 import { collectFields } from './collect-fields.js';
-import { aggregatePlan, NotInOneStatement, pkWhere, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
+import { aggregatePlan, pkWhere, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
 import type { SchemaBuilder } from './schema-builder.js';
 
 /** A query's root fields as Plans that one statement can answer together. */
@@ -80,10 +80,9 @@ export function planDocument(
           return undefined;
       }
     }
-  } catch (error) {
-    // NotInOneStatement, or an invalid argument: the resolvers answer (and report errors)
-    if (error instanceof NotInOneStatement || error instanceof Error) return undefined;
-    throw error;
+  } catch {
+    // NotInOneStatement, or an invalid argument: the resolvers answer (and report the error)
+    return undefined;
   }
   return planned.length > 0 ? { kind: 'query', fields: planned } : undefined;
 }

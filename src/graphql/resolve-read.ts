@@ -15,7 +15,8 @@ import { aggregatePlan, joinKey, pkWhere, readPlan, type PlanContext, type Selec
 
 type Row = Readonly<Record<string, unknown>>;
 
-function planContext(ctx: GraphqlContext, info: GraphQLResolveInfo): PlanContext {
+/** What planning needs of a resolver's context and info (shared with resolve-write). */
+export function planContext(ctx: GraphqlContext, info: GraphQLResolveInfo): PlanContext {
   return { builder: ctx.builder, fragments: info.fragments, variableValues: info.variableValues };
 }
 
@@ -71,12 +72,10 @@ export function functionAggregateResolver(fn: FunctionDef, entity: Entity): Grap
 /** A scalar (or void) function: its value as JSON. */
 export function functionValueResolver(fn: FunctionDef): GraphQLFieldResolver<unknown, GraphqlContext, { args?: Record<string, unknown> }> {
   return guarded(async (_source, args: { args?: Record<string, unknown> }, ctx) => {
-    const source = functionSource(fn, args.args);
-    if (source.kind !== 'function') throw new Error('unreachable');
     return ctx.run({
       kind: 'call',
-      fn: source.fn,
-      args: source.args,
+      fn: { schema: fn.schema, dbName: fn.dbName },
+      args: functionArguments(fn, args.args),
       returns: fn.returns.kind === 'value' ? { kind: 'value', type: fn.returns.type, set: fn.returns.set } : { kind: 'void' },
     });
   });

@@ -1,11 +1,11 @@
-import { getNamedType, type FieldNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLOutputType, type GraphQLResolveInfo } from 'graphql';
+import { getNamedType, type FieldNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLOutputType } from 'graphql';
 import { invalidRequest, notSupported } from '../errors/index.js';
 import { findEntity, type Entity, type TypeGraph } from '../model/index.js';
 import { joinOf, type Assignment, type Condition, type DeletePlan, type InsertPlan, type InsertRow, type OnConflict, type Returning, type UpdatePlan } from '../plan/index.js';
 import { collectFields, subSelections } from './collect-fields.js';
 import type { GraphqlContext } from './context.js';
 import { metaOf } from './meta.js';
-import { guarded } from './resolve-read.js';
+import { guarded, planContext } from './resolve-read.js';
 import { conditionOf, selectionOf, type PlanContext } from './to-plan.js';
 
 /**
@@ -16,9 +16,6 @@ import { conditionOf, selectionOf, type PlanContext } from './to-plan.js';
 
 type Args = Readonly<Record<string, unknown>>;
 
-function planContext(ctx: GraphqlContext, info: GraphQLResolveInfo): PlanContext {
-  return { builder: ctx.builder, fragments: info.fragments, variableValues: info.variableValues };
-}
 
 /**
  * What the mutation gives back. `single`: the field returns the row itself (`_one`,

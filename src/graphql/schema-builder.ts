@@ -167,9 +167,9 @@ export class SchemaBuilder {
   }
 
   enumType(type: { readonly schema: string; readonly name: string }): GraphQLEnumType {
-    const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
     const name = toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
     return this.namedEnum(name, () => {
+      const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
       const values: GraphQLEnumValueConfigMap = {};
       // PostgreSQL labels may not be GraphQL names (`PG-13`): the GraphQL value is spelled
       // `PG_13` and stands for the label 'PG-13'

@@ -1,6 +1,6 @@
 import { getArgumentValues, type FieldNode, type GraphQLObjectType } from 'graphql';
 import { invalidRequest, notSupported } from '../errors/index.js';
-import type { Column, Entity, TypeRef } from '../model/index.js';
+import { optional, type Column, type Entity, type TypeRef } from '../model/index.js';
 import {
   joinOf,
   type AggregateFunction,
@@ -87,13 +87,9 @@ export function listArgs(entity: Entity, args: SelectArgs, builder: SchemaBuilde
     else if (leading.length !== columns.length || !columns.every((c) => leading.includes(c))) {
       throw invalidRequest('"distinct_on" columns must match initial "order_by" columns');
     }
-    return { orderBy: order, distinctOn: columns, ...opt('where', where), ...opt('limit', limit), ...opt('offset', offset) };
+    return { orderBy: order, distinctOn: columns, ...optional('where', where), ...optional('limit', limit), ...optional('offset', offset) };
   }
-  return { orderBy: order, ...opt('where', where), ...opt('limit', limit), ...opt('offset', offset) };
-}
-
-function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+  return { orderBy: order, ...optional('where', where), ...optional('limit', limit), ...optional('offset', offset) };
 }
 
 /** The Selection of each response key; relationship fields only leave their join keys. */
@@ -177,8 +173,8 @@ export function aggregatePlan(entity: Entity, nodes: readonly FieldNode[], args:
       ...listArgs(entity, args, ctx.builder),
     },
     aggregates,
-    ...opt('aggregateKey', aggregateKey),
-    ...opt('nodesKey', nodesKey),
+    ...optional('aggregateKey', aggregateKey),
+    ...optional('nodesKey', nodesKey),
   };
 }
 

@@ -17,7 +17,7 @@ export type {
   TypeRef,
 } from './type-graph.js';
 export { TYPE_GRAPH_VERSION } from './type-graph.js';
-export { buildTypeGraph, configDigest, DEFAULT_MODEL_OPTIONS } from './build-graph.js';
+export { buildTypeGraph, configDigest, DEFAULT_MODEL_OPTIONS, optional } from './build-graph.js';
 export type { BuildResult, ManualRelationshipConfig, ModelOptions, TableConfig } from './build-graph.js';
 export { defaultInflection, pluralize, camelCase } from './inflect.js';
 export type { Inflection, NamingCase } from './inflect.js';
