@@ -13,7 +13,51 @@ export const ERROR_CODES = {
   PGD102: { status: 405, title: 'Method not allowed' },
   PGD103: { status: 400, title: 'Invalid request' },
   PGD104: { status: 400, title: 'Not supported' },
+  PGD105: { status: 400, title: 'Unfiltered write refused' },
   PGD599: { status: 500, title: 'Unexpected error' },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * PostgREST's codes that pgduet's REST surface emits, with the HTTP status PostgREST gives
+ * each (its `Error.hs`). A PgduetError may carry one (`postgrest`); the GraphQL surface ignores it.
+ */
+export const POSTGREST_CODES = {
+  /** a query parameter does not parse */
+  PGRST100: 400,
+  /** the function cannot be called with GET (it is volatile) */
+  PGRST101: 405,
+  /** the body is not valid JSON (or CSV) */
+  PGRST102: 400,
+  /** the requested range cannot be satisfied */
+  PGRST103: 416,
+  /** a bad PUT: filters that are not the primary key, or a body that disagrees with them */
+  PGRST105: 405,
+  /** the schema in Accept-Profile / Content-Profile is not exposed */
+  PGRST106: 406,
+  /** the Content-Type is not one the endpoint accepts */
+  PGRST107: 415,
+  /** a filter on an embedded resource that is not selected */
+  PGRST108: 400,
+  /** a singular response (vnd.pgrst.object) with other than one row */
+  PGRST116: 406,
+  /** an unsupported HTTP verb on the resource */
+  PGRST117: 405,
+  /** ordering by an embedded resource that is not to-one */
+  PGRST118: 400,
+  /** no relationship between the two resources */
+  PGRST200: 400,
+  /** more than one relationship fits the embedding: the candidates are in `details` */
+  PGRST201: 300,
+  /** no function with these argument names */
+  PGRST202: 404,
+  /** a column of the body (or `columns=`) does not exist */
+  PGRST204: 400,
+  /** the table or view does not exist */
+  PGRST205: 404,
+  /** the media type in Accept cannot be produced */
+  PGRST406: 406,
+} as const satisfies Record<string, number>;
+
+export type PostgrestCode = keyof typeof POSTGREST_CODES;

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from './codes.js';
+import { ERROR_CODES, type ErrorCode, type PostgrestCode } from './codes.js';
 
 /** The one error type of pgduet: a stable code, an HTTP status, and optional details and hint. */
 export class PgduetError extends Error {
@@ -6,11 +6,21 @@ export class PgduetError extends Error {
   readonly status: number;
   readonly details: string | undefined;
   readonly hint: string | undefined;
+  /**
+   * PostgREST's code for this condition (`PGRST100`, `PGRST200`, …), when PostgREST has one:
+   * the REST surface renders it (and its status) so that PostgREST clients see what they know.
+   */
+  readonly postgrest: PostgrestCode | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    extra: { readonly details?: string; readonly hint?: string; readonly cause?: unknown } = {},
+    extra: {
+      readonly details?: string;
+      readonly hint?: string;
+      readonly cause?: unknown;
+      readonly postgrest?: PostgrestCode;
+    } = {},
   ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'PgduetError';
@@ -18,6 +28,7 @@ export class PgduetError extends Error {
     this.status = ERROR_CODES[code].status;
     this.details = extra.details;
     this.hint = extra.hint;
+    this.postgrest = extra.postgrest;
   }
 }
 
