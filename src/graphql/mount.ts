@@ -1,6 +1,6 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { Chain } from '../chain/index.js';
+import { ANONYMOUS, Chain, type RequestInfo } from '../chain/index.js';
 import { runDocument, runPlan, type PoolClient, type StatementRunner } from '../db/index.js';
 import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { TypeGraph } from '../model/index.js';
@@ -8,6 +8,7 @@ import type { Mount, MountContext, RequestContext } from '../server/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
+import { createFastPath } from './fast-path.js';
 import { planDocument } from './one-statement.js';
 
 /** What the HTTP server hands to yoga for each request. */
@@ -46,6 +47,35 @@ export function graphqlMount(mount: MountContext): Mount {
   // must a server that only serves REST. The first GraphQL request after a start or a reload
   // pays for it; the WeakMap drops a schema with its graph.
 
+  /**
+   * The resolvers' per-request context. `transaction` is the slot the mutation plugin fills
+   * with the request's connection; until then (and on the fast path) statements use the pool.
+   */
+  const contextFor = (pgduet: RequestContext, headers: RequestInfo['headers'], transaction: TransactionSlot = {}): YogaContext => {
+    const graph = pgduet.snapshot.graph;
+    const requestInfo: RequestInfo = { id: pgduet.id, protocol: 'graphql', graph, headers };
+    const identity = ANONYMOUS;
+    const db = (): StatementRunner => transaction.client ?? pool;
+    return {
+      graph,
+      builder: schemaFor(graph).builder,
+      request: requestInfo,
+      identity,
+      chain,
+      get log() {
+        return pgduet.log;
+      },
+      options,
+      loaders: new Map(),
+      transaction,
+      run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
+      runDocument: (fields) => runDocument(fields, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
+    };
+  };
+  const fastPath = config.graphql.oneStatement
+    ? createFastPath({ schemaFor: (pgduet) => schemaFor(pgduet.snapshot.graph), contextFor, onAnswer: () => metrics.graphqlFastPath.inc() })
+    : undefined;
+
   const yoga = createYoga<ServerContext, YogaContext>({
     graphqlEndpoint: config.server.graphqlPath,
     landingPage: false,
@@ -61,28 +91,7 @@ export function graphqlMount(mount: MountContext): Mount {
       error: (...args: unknown[]) => logger.error({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'yoga'),
     },
     schema: ({ pgduet }) => schemaFor(pgduet.snapshot.graph).schema,
-    context: ({ pgduet, request }): YogaContext => {
-      const graph = pgduet.snapshot.graph;
-      const transaction: TransactionSlot = {};
-      const requestInfo = { id: pgduet.id, protocol: 'graphql' as const, graph, headers: Object.fromEntries(request.headers) };
-      const identity = { role: 'anonymous', session: {} };
-      const db = (): StatementRunner => transaction.client ?? pool;
-      return {
-        graph,
-        builder: schemaFor(graph).builder,
-        request: requestInfo,
-        identity,
-        chain,
-        get log() {
-          return pgduet.log;
-        },
-        options,
-        loaders: new Map(),
-        transaction,
-        run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
-        runDocument: (fields) => runDocument(fields, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
-      };
-    },
+    context: ({ pgduet, request }): YogaContext => contextFor(pgduet, Object.fromEntries(request.headers)),
     // anything that escapes as a non-GraphQL error is a bug: Hasura's `unexpected`, no details
     maskedErrors: {
       maskError: (error) => {
@@ -100,6 +109,7 @@ export function graphqlMount(mount: MountContext): Mount {
     protocol: 'graphql',
     path: config.server.graphqlPath,
     handler: async (req, res, ctx) => {
+      if (fastPath !== undefined && (await fastPath.handle(req, res, ctx))) return;
       await yoga.handle(req, res, { pgduet: ctx });
     },
   };
@@ -171,13 +181,17 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
   };
 }
 
+/** yoga's codes for a request it cannot run; Hasura calls all of them `validation-failed` */
+const YOGA_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE']);
+
 /**
  * Hasura's codes on errors raised outside resolvers: a query that does not parse or
  * validate, or variables of the wrong type, are `validation-failed`.
  */
 function useHasuraErrorCodes(): Plugin<YogaContext> {
+  const needsCode = (error: GraphQLError): boolean => error.extensions['code'] === undefined || YOGA_REQUEST_CODES.has(String(error.extensions['code']));
   const withCode = <E extends Error>(error: E): E | GraphQLError =>
-    error instanceof GraphQLError && error.extensions['code'] === undefined
+    error instanceof GraphQLError && needsCode(error)
       ? new GraphQLError(error.message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, path: error.path ?? null, originalError: error.originalError ?? null, extensions: { ...error.extensions, code: 'validation-failed' } })
       : error;
   return {
@@ -187,13 +201,12 @@ function useHasuraErrorCodes(): Plugin<YogaContext> {
     onValidate: () => ({ result, setResult }) => {
       if (result.length > 0) setResult(result.map(withCode));
     },
-    onExecute: () => ({
-      onExecuteDone: ({ result, setResult }) => {
-        // variable coercion errors come back as a result without data
-        if ('errors' in result && result.errors !== undefined && result.errors.some((e) => e.extensions['code'] === undefined)) {
-          setResult({ ...result, errors: result.errors.map(withCode) });
-        }
-      },
-    }),
+    // variable coercion and operation resolution errors, raised by yoga or the executor
+    onResultProcess: ({ result, setResult }) => {
+      if (Symbol.asyncIterator in result) return;
+      const fix = (one: ExecutionResult): ExecutionResult =>
+        one.errors !== undefined && one.errors.some(needsCode) ? { ...one, errors: one.errors.map(withCode) } : one;
+      setResult(Array.isArray(result) ? result.map(fix) : fix(result as ExecutionResult));
+    },
   };
 }

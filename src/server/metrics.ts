@@ -8,6 +8,8 @@ export interface Metrics {
   readonly reloads: Counter<'result'>;
   /** SQL statements run for API requests (benchmarks read statements per request from it) */
   readonly statements: Counter<'protocol'>;
+  /** GraphQL requests answered by the fast path (a known document, one statement), not by yoga */
+  readonly graphqlFastPath: Counter;
   /** the pool to report on; set once it exists */
   watchPool(pool: Pool): void;
 }
@@ -45,6 +47,11 @@ export function createMetrics(): Metrics {
     labelNames: ['protocol'] as const,
     registers: [registry],
   });
+  const graphqlFastPath = new Counter({
+    name: 'pgduet_graphql_fast_path_total',
+    help: 'GraphQL requests answered by the fast path (a document seen before, one statement) without graphql-yoga',
+    registers: [registry],
+  });
   new Gauge({
     name: 'pgduet_db_pool_connections',
     help: 'Database pool connections by state (total, idle, waiting clients)',
@@ -63,6 +70,7 @@ export function createMetrics(): Metrics {
     duration,
     reloads,
     statements,
+    graphqlFastPath,
     watchPool: (p) => {
       pool = p;
     },
