@@ -6,3 +6,5 @@ export type { RequestErrorExtra } from './request-error.js';
 export { describePostgresError, isPostgresError } from './from-postgres.js';
 export type { PostgresErrorInfo } from './from-postgres.js';
 export { isUnexpected, toGraphqlError } from './to-graphql.js';
+export { statusOfSqlstate, toRestError } from './to-rest.js';
+export type { RestError } from './to-rest.js';

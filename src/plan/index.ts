@@ -17,6 +17,8 @@ export type {
   Condition,
   FunctionArgumentValue,
   JoinPath,
+  JsonPathStep,
+  TextSearchParser,
   OrderItem,
   OrderTarget,
   Plan,

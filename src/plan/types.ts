@@ -17,10 +17,21 @@ export interface JoinPath {
   readonly through?: { readonly junction: DbRef; readonly targetMapping: readonly ColumnPair[] };
 }
 
-/** A column of the row being filtered or ordered, with the type needed to cast values to it. */
+/** One step into a json/jsonb value: `->` keeps JSON, `->>` gives text; a number indexes an array. */
+export interface JsonPathStep {
+  readonly arrow: '->' | '->>';
+  readonly key: string | number;
+}
+
+/**
+ * A column of the row being filtered or ordered, with the type needed to cast values to it.
+ * With a `path`, the value compared is the JSON found there (`data->'a'->>'b'`) and `type` is
+ * that expression's type: text after `->>`, the column's json/jsonb after `->`.
+ */
 export interface ColumnRef {
   readonly column: string;
   readonly type: TypeRef;
+  readonly path?: readonly JsonPathStep[];
 }
 
 /** The comparisons a condition can make; each protocol maps its own operator names onto these. */
@@ -54,14 +65,51 @@ export type CompareOperator =
   /** jsonb: ?| */
   | 'has_keys_any'
   /** jsonb: ?& */
-  | 'has_keys_all';
+  | 'has_keys_all'
+  /** IS DISTINCT FROM */
+  | 'is_distinct'
+  /** value 'true' | 'false' | 'unknown': IS TRUE, IS FALSE, IS UNKNOWN */
+  | 'is'
+  /** arrays and ranges: && */
+  | 'overlaps'
+  /** ranges: << */
+  | 'strictly_left'
+  /** ranges: >> */
+  | 'strictly_right'
+  /** ranges: &< */
+  | 'not_extends_right'
+  /** ranges: &> */
+  | 'not_extends_left'
+  /** ranges: -|- */
+  | 'adjacent';
+
+/** The text-search functions a `text_search` condition can turn its query into a tsquery with. */
+export type TextSearchParser = 'to_tsquery' | 'plainto_tsquery' | 'phraseto_tsquery' | 'websearch_to_tsquery';
 
 /** A boolean expression over the current row (and, through joins, related rows). */
 export type Condition =
   | { readonly kind: 'and'; readonly conditions: readonly Condition[] }
   | { readonly kind: 'or'; readonly conditions: readonly Condition[] }
   | { readonly kind: 'not'; readonly condition: Condition }
-  | { readonly kind: 'compare'; readonly column: ColumnRef; readonly operator: CompareOperator; readonly value: unknown }
+  /**
+   * `column <operator> value`. With a `quantifier`, `value` is a list and the comparison is
+   * against ANY or ALL of it (`like any ('{a%,b%}')`).
+   */
+  | {
+      readonly kind: 'compare';
+      readonly column: ColumnRef;
+      readonly operator: CompareOperator;
+      readonly value: unknown;
+      readonly quantifier?: 'any' | 'all';
+    }
+  /** full-text search: `column @@ parser(language, query)`; a non-tsvector column is converted with to_tsvector */
+  | {
+      readonly kind: 'text_search';
+      readonly column: ColumnRef;
+      readonly parser: TextSearchParser;
+      readonly language?: string;
+      readonly query: string;
+    }
   /** some related row satisfies `condition` (EXISTS); for an object relationship: the related row does */
   | { readonly kind: 'related'; readonly join: JoinPath; readonly condition: Condition };
 
@@ -71,7 +119,7 @@ export type AggregateFunction = 'count' | 'sum' | 'avg' | 'max' | 'min' | 'stdde
 
 /** What a row is ordered by. */
 export type OrderTarget =
-  | { readonly kind: 'column'; readonly column: string }
+  | { readonly kind: 'column'; readonly column: string; readonly path?: readonly JsonPathStep[] }
   /** a column of the row an object relationship points at */
   | { readonly kind: 'related_column'; readonly join: JoinPath; readonly column: string }
   /** an aggregate over the rows an array relationship points at (count: column absent) */
@@ -86,7 +134,31 @@ export interface OrderItem {
 
 /** One key of an output object. */
 export type Selection =
-  | { readonly kind: 'column'; readonly key: string; readonly column: string; readonly type: TypeRef }
+  /**
+   * A column's value. With a `path`, the JSON found there (`->` JSON, `->>` text); with a
+   * `cast`, converted to that type (`type` is then the cast's, or the path's result type).
+   */
+  | {
+      readonly kind: 'column';
+      readonly key: string;
+      readonly column: string;
+      readonly type: TypeRef;
+      readonly path?: readonly JsonPathStep[];
+      readonly cast?: TypeRef;
+    }
+  /**
+   * An aggregate over the rows (REST `amount.sum()`, `count()`): a ReadPlan with one is grouped
+   * by its `column` selections. `column` absent: `count(*)`. `cast` applies to the result.
+   */
+  | {
+      readonly kind: 'aggregate';
+      readonly key: string;
+      readonly fn: 'count' | 'sum' | 'avg' | 'max' | 'min';
+      readonly column?: { readonly column: string; readonly type: TypeRef; readonly path?: readonly JsonPathStep[]; readonly cast?: TypeRef };
+      readonly cast?: TypeRef;
+    }
+  /** the columns of a to-one related row, as keys of this object (REST's spread `...rel(cols)`) */
+  | { readonly kind: 'spread'; readonly join: JoinPath; readonly plan: ReadPlan }
   /**
    * A column carried as text, to join on later (a relationship loaded for many parents at
    * once): text keeps every digit and every type round-trips through a cast back.

@@ -1,5 +1,5 @@
 import type { TypeRef } from '../model/index.js';
-import type { CompareOperator, Condition, JoinPath } from '../plan/index.js';
+import type { ColumnRef, CompareOperator, Condition, JoinPath } from '../plan/index.js';
 import { qualified, quoteIdentifier, type Aliases, type Params } from './fragments.js';
 
 export interface Scope {
@@ -19,6 +19,13 @@ const SAME_TYPE: Partial<Record<CompareOperator, string>> = {
   lte: '<=',
   contains: '@>',
   contained_in: '<@',
+  is_distinct: 'is distinct from',
+  overlaps: '&&',
+  strictly_left: '<<',
+  strictly_right: '>>',
+  not_extends_right: '&<',
+  not_extends_left: '&>',
+  adjacent: '-|-',
 };
 
 /** Pattern operators: the pattern is text. */
@@ -54,18 +61,43 @@ export function compileCondition(condition: Condition, row: string, scope: Scope
     }
     case 'compare':
       return compileCompare(condition, row, scope);
+    case 'text_search': {
+      const column = columnExpression(row, condition.column, scope);
+      const tsvector = condition.column.type.kind === 'scalar' && condition.column.type.name === 'tsvector';
+      const language = condition.language === undefined ? '' : `${scope.params.add(condition.language, REGCONFIG)}, `;
+      const document = tsvector ? column : `to_tsvector(${language}${column}::text)`;
+      return `${document} @@ ${condition.parser}(${language}${scope.params.add(condition.query, TEXT)})`;
+    }
   }
 }
 
+const REGCONFIG: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'regconfig' };
+
+/** `row."col"`, or with a JSON path `row."col"->'a'->>'b'` (keys and indexes as parameters). */
+export function columnExpression(row: string, ref: { readonly column: string; readonly path?: ColumnRef['path'] }, scope: Scope): string {
+  const base = `${row}.${quoteIdentifier(ref.column)}`;
+  if (ref.path === undefined || ref.path.length === 0) return base;
+  return `(${base}${ref.path.map((step) => `${step.arrow}${typeof step.key === 'number' ? scope.params.add(step.key, INT4) : scope.params.add(step.key, TEXT)}`).join('')})`;
+}
+
+const INT4: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int4' };
+
 function compileCompare(condition: Extract<Condition, { kind: 'compare' }>, row: string, scope: Scope): string {
-  const { column, operator, value } = condition;
-  const left = `${row}.${quoteIdentifier(column.column)}`;
+  const { column, operator, value, quantifier } = condition;
+  const left = columnExpression(row, column, scope);
   const same = SAME_TYPE[operator];
-  if (same !== undefined) return `${left} ${same} ${scope.params.add(value, column.type)}`;
   const pattern = PATTERN[operator];
   // text columns compare as they are (citext stays case-insensitive, indexes stay usable);
   // others (enums…) as their text
-  if (pattern !== undefined) return `${isTextual(column.type) ? left : `${left}::text`} ${pattern} ${scope.params.add(value, TEXT)}`;
+  const patternLeft = isTextual(column.type) ? left : `${left}::text`;
+  if (quantifier !== undefined) {
+    // `col like any ($1::text[])`: one array parameter for the whole list
+    if (same !== undefined) return `${left} ${same} ${quantifier} (${scope.params.addArray(asList(value), column.type)})`;
+    if (pattern !== undefined) return `${patternLeft} ${pattern} ${quantifier} (${scope.params.addArray(asList(value), TEXT)})`;
+    throw new Error(`operator ${operator} takes no any/all quantifier`);
+  }
+  if (same !== undefined) return `${left} ${same} ${scope.params.add(value, column.type)}`;
+  if (pattern !== undefined) return `${patternLeft} ${pattern} ${scope.params.add(value, TEXT)}`;
   switch (operator) {
     case 'in':
     case 'nin': {
@@ -82,6 +114,9 @@ function compileCompare(condition: Extract<Condition, { kind: 'compare' }>, row:
     }
     case 'is_null':
       return value === true ? `${left} is null` : `${left} is not null`;
+    case 'is':
+      if (value !== 'true' && value !== 'false' && value !== 'unknown') throw new Error(`is: expected true, false or unknown, not ${String(value)}`);
+      return `${left} is ${value}`;
     case 'has_key':
       return `${left} ? ${scope.params.add(value, TEXT)}`;
     case 'has_keys_any':

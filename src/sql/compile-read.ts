@@ -9,8 +9,8 @@ import type {
   ReadPlan,
   Selection,
 } from '../plan/index.js';
-import { compileCondition, joinFrom, type Scope } from './compile-condition.js';
-import { Aliases, Params, qualified, quoteIdentifier, type CompiledQuery } from './fragments.js';
+import { columnExpression, compileCondition, joinFrom, type Scope } from './compile-condition.js';
+import { Aliases, Params, qualified, quoteIdentifier, sqlType, type CompiledQuery } from './fragments.js';
 
 /**
  * ReadPlan / AggregatePlan → one statement that returns one row with one column, `result`:
@@ -56,6 +56,37 @@ export function compileAggregate(plan: AuthorizedPlan<AggregatePlan>, options: C
     return `(${aggregateQuery(plan, ctx, from, where, 'v')})`;
   });
   return { text, values: ctx.params.values };
+}
+
+/**
+ * A page of rows for a client that wants the text as it is (REST): one row with `result`, the
+ * JSON array of the page as text, `page` the number of rows in it and, when `total` is asked,
+ * `total` the number of rows the filters match, ignoring limit and offset (`Content-Range`).
+ */
+export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, page: { readonly total: boolean }): CompiledQuery {
+  if (plan.batch !== undefined) throw new Error('compilePage: a page cannot be batched');
+  const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
+  const alias = ctx.aliases.next();
+  const x = ctx.aliases.next('x');
+  const from = `${sourceFrom(plan, ctx)} as ${alias}`;
+  const rows = rowsQuery(plan, ctx, from, alias, []);
+  let total = 'null::int8';
+  if (page.total) {
+    const counted = ctx.aliases.next();
+    const countFrom = `${sourceFrom(plan, ctx)} as ${counted}`;
+    if (plan.selection.some((s) => s.kind === 'aggregate')) {
+      // grouped rows are counted as groups: the rows the page is a slice of
+      const { limit: _limit, offset: _offset, ...unbounded } = plan;
+      total = `(select count(*) from (${rowsQuery({ ...unbounded, orderBy: [] }, ctx, countFrom, counted, [])}) as ${ctx.aliases.next('x')})`;
+    } else {
+      const where = plan.where === undefined ? '' : ` where ${compileCondition(plan.where, counted, ctx)}`;
+      total = `(select count(*) from ${countFrom}${where})`;
+    }
+  }
+  return {
+    text: `select coalesce(json_agg(${x}.r), '[]'::json)::text as result, count(*)::int4 as page, ${total} as total from (${rows}) as ${x}`,
+    values: ctx.params.values,
+  };
 }
 
 /** One entry of a document: a Plan under an output key; `single` wants its first row or null. */
@@ -113,6 +144,7 @@ export function rowObjectQuery(plan: ReadPlan, ctx: Context, from: string, alias
 
 /** `select <row object> as r from … where … order by … limit … offset …` */
 function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], extra: readonly string[] = []): string {
+  if (plan.selection.some((s) => s.kind === 'aggregate')) return groupedRowsQuery(plan, ctx, from, alias, tie);
   const where = [...tie];
   if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
   const distinct = plan.distinctOn !== undefined && plan.distinctOn.length > 0
@@ -126,6 +158,34 @@ function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, ti
     (plan.limit !== undefined ? ` limit ${ctx.params.add(plan.limit, INT8)}` : '') +
     (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '')
   );
+}
+
+/**
+ * Rows with aggregates, grouped by the other selected values: the values are computed in an
+ * inner query grouped by position (`group by 1, 2`: a JSON path's parameters would make the
+ * same expression look different to PostgreSQL), and the outer one builds the objects.
+ */
+function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
+  const g = ctx.aliases.next('g');
+  const values: string[] = [];
+  const grouped: number[] = [];
+  const pairs = plan.selection.map((s, i): readonly [string, string] => {
+    if (s.kind !== 'column' && s.kind !== 'aggregate') throw new Error(`compileRead: ${s.kind} next to an aggregate`);
+    const name = quoteIdentifier(`c${i}`);
+    values.push(`${selectionValue(s, alias, ctx)} as ${name}`);
+    if (s.kind === 'column') grouped.push(i + 1);
+    return [s.key, `${g}.${name}`];
+  });
+  const where = [...tie];
+  if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
+  const inner =
+    `select ${values.join(', ')} from ${from}` +
+    (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
+    (grouped.length > 0 ? ` group by ${grouped.join(', ')}` : '') +
+    orderBy(plan.orderBy, alias, ctx) +
+    (plan.limit !== undefined ? ` limit ${ctx.params.add(plan.limit, INT8)}` : '') +
+    (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '');
+  return `select ${buildObject(pairs, ctx)} as r from (${inner}) as ${g}`;
 }
 
 export function sourceFrom(plan: ReadPlan, ctx: Context): string {
@@ -146,7 +206,7 @@ function orderExpression(item: OrderItem, alias: string, ctx: Context): string {
   const target = item.target;
   switch (target.kind) {
     case 'column':
-      return `${alias}.${quoteIdentifier(target.column)}`;
+      return columnExpression(alias, target, ctx);
     case 'related_column': {
       const { from, where } = joinFrom(target.join, alias, ctx);
       return `(select ${from.alias}.${quoteIdentifier(target.column)} from ${from} where ${where.join(' and ')} limit 1)`;
@@ -161,16 +221,42 @@ function orderExpression(item: OrderItem, alias: string, ctx: Context): string {
 
 /** The JSON object of one row: `json_build_object(key, value, …)`. */
 export function rowObject(selection: readonly Selection[], alias: string, ctx: Context): string {
-  return buildObject(
-    selection.map((s) => [s.key, selectionValue(s, alias, ctx)] as const),
-    ctx,
-  );
+  return buildObject(objectPairs(selection, alias, ctx), ctx);
 }
 
-function selectionValue(selection: Selection, alias: string, ctx: Context): string {
+/** The keys and value expressions of a row object; a spread brings its related row's keys. */
+function objectPairs(selection: readonly Selection[], alias: string, ctx: Context): (readonly [string, string])[] {
+  return selection.flatMap((s): (readonly [string, string])[] => {
+    if (s.kind !== 'spread') return [[s.key, selectionValue(s, alias, ctx)]];
+    // one scalar subquery per key: the related row is at most one, and each stays a plain value
+    return s.plan.selection.map((inner) => {
+      if (inner.kind === 'spread') throw new Error('compileRead: a spread inside a spread');
+      const { from, where } = joinFrom(s.join, alias, ctx);
+      const conditions = s.plan.where === undefined ? where : [...where, compileCondition(s.plan.where, from.alias, ctx)];
+      return [inner.key, `(select ${selectionValue(inner, from.alias, ctx)} from ${from} where ${conditions.join(' and ')} limit 1)`] as const;
+    });
+  });
+}
+
+function selectionValue(selection: Exclude<Selection, { kind: 'spread' }>, alias: string, ctx: Context): string {
   switch (selection.kind) {
-    case 'column':
-      return renderValue(`${alias}.${quoteIdentifier(selection.column)}`, selection.type, ctx.options);
+    case 'column': {
+      const value = columnExpression(alias, selection, ctx);
+      return renderValue(selection.cast === undefined ? value : `${value}::${sqlType(selection.cast)}`, selection.type, ctx.options);
+    }
+    case 'aggregate': {
+      const column = selection.column;
+      let argument = '*';
+      if (column !== undefined) {
+        const value = columnExpression(alias, column, ctx);
+        argument = column.cast === undefined ? value : `${value}::${sqlType(column.cast)}`;
+      }
+      const call = `${selection.fn}(${argument})`;
+      if (selection.cast !== undefined) return renderValue(`${call}::${sqlType(selection.cast)}`, selection.cast, ctx.options);
+      const input = column === undefined ? INT8 : (column.cast ?? column.type);
+      const type = selection.fn === 'count' ? INT8 : aggregateResultType(selection.fn, input);
+      return renderValue(call, type, ctx.options);
+    }
     case 'key':
       return `${alias}.${quoteIdentifier(selection.column)}::text`;
     case 'literal':
