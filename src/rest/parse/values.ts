@@ -36,12 +36,13 @@ const isItemChar = (char: string): boolean => char !== ',' && char !== ')';
 
 /**
  * `in.(a,"b,c",d)`: the items, unquoted. A bare item runs to the next `,` or `)` verbatim
- * (blanks included, as in PostgREST); a quoted one must be followed by one of them. `()` is the
- * empty list, `("")` a list of one empty string.
+ * (blanks included, except right after `(`, as in PostgREST); a quoted one must be followed by
+ * one of them. `()` is the empty list, `("")` a list of one empty string.
  */
 export function readList(cursor: Cursor): string[] {
   cursor.skipSpaces();
   cursor.expect('(', '"(" (a list: in.(a,b))');
+  cursor.skipSpaces();
   const values: string[] = [];
   if (!cursor.eat(')')) {
     do {
