@@ -113,8 +113,9 @@ export function renderOpenApi(graph: TypeGraph, options: OpenApiOptions): OpenAP
       ...(options.license === undefined ? {} : { license: options.license }),
     },
     servers: [{ url: options.serverUrl }],
-    // every scheme is optional: `{}` lets a request without credentials run as the anonymous role
-    ...(schemeNames.length === 0 ? {} : { security: [...schemeNames.map((n) => ({ [n]: [] })), {}] }),
+    // every scheme is optional: `{}` lets a request without credentials run as the anonymous
+    // role; with no scheme at all, `[]` says so outright
+    security: schemeNames.length === 0 ? [] : [...schemeNames.map((n) => ({ [n]: [] })), {}],
     tags: tags.sort((a, b) => compare(a.name, b.name)),
     paths: sortedRecord(paths),
     components: {
