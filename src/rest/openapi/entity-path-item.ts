@@ -27,6 +27,7 @@ const NO_CONTENT = { description: 'Done; nothing returned (`Prefer: return=minim
  */
 export function entityPathItem(entity: Entity, keys: EntityKeys): PathItemObject {
   const row = ref.schema(keys.schema);
+  // the shared parameters first, then one filter per column: Swagger UI lists them in this order
   const filters = keys.filters.map((key) => ref.parameter(key));
   const common = (summary: string, method: Parameters<EntityKeys['operationId']>[0], parameters: Parameter[]): OperationObject => ({
     tags: [keys.tag],
@@ -43,8 +44,8 @@ export function entityPathItem(entity: Entity, keys: EntityKeys): PathItemObject
     const rows = { headers: { [HEADER.contentRange]: ref.header(HEADER.contentRange) }, content: rowsContent(row) };
     item.get = {
       ...common(`Read rows of ${entity.name}`, 'get', [
-        ...filters,
         ...[PARAMETER.select, PARAMETER.order, PARAMETER.limit, PARAMETER.offset, PARAMETER.range, PARAMETER.rangeUnit, PARAMETER.prefer('read')].map((k) => ref.parameter(k)),
+        ...filters,
       ]),
       responses: {
         '200': { description: 'The rows.', ...rows },
@@ -83,8 +84,8 @@ export function entityPathItem(entity: Entity, keys: EntityKeys): PathItemObject
   if (operations.update && keys.patch !== undefined) {
     item.patch = {
       ...common(`Update rows of ${entity.name}`, 'patch', [
-        ...filters,
         ...[PARAMETER.select, PARAMETER.columns, PARAMETER.order, PARAMETER.limit, PARAMETER.prefer('update')].map((k) => ref.parameter(k)),
+        ...filters,
       ]),
       requestBody: { description: 'The new values; every row the filters match gets them.', required: true, content: { [MEDIA.json]: { schema: ref.schema(keys.patch) } } },
       responses: { '200': changed, '204': NO_CONTENT, ...errorResponseRefs([400, 401, 403, 404, 406, 409]) },
@@ -104,8 +105,8 @@ export function entityPathItem(entity: Entity, keys: EntityKeys): PathItemObject
   if (operations.delete) {
     item.delete = {
       ...common(`Delete rows of ${entity.name}`, 'delete', [
-        ...filters,
         ...[PARAMETER.select, PARAMETER.order, PARAMETER.limit, PARAMETER.prefer('delete')].map((k) => ref.parameter(k)),
+        ...filters,
       ]),
       responses: {
         '200': { description: 'The rows deleted (`Prefer: return=representation`).', content: rowsContent(row) },
