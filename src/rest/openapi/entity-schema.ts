@@ -21,10 +21,15 @@ export function entitySchema(entity: Entity, ctx: TypeContext): SchemaObject {
   const required = entity.columns.filter(isRequired).map((c) => c.name).sort();
   return {
     type: 'object',
-    description: entity.description ?? `${KIND[entity.kind]} ${entity.schema}.${entity.dbName}.`,
+    description: describeEntity(entity),
     properties: sortedRecord(entity.columns.map((c) => [c.name, columnSchema(c, ctx)] as const)),
     ...(required.length === 0 ? {} : { required }),
   };
+}
+
+/** The entity's comment, else what it is: `Table public.film.` */
+export function describeEntity(entity: Entity): string {
+  return entity.description ?? `${KIND[entity.kind]} ${entity.schema}.${entity.dbName}.`;
 }
 
 /** The body of a PATCH: any subset of the columns a client may write. */

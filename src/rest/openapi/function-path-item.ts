@@ -28,17 +28,16 @@ interface NamedArgument {
  * change anything. `overloads` are the functions of one exposed name; several when the
  * name is overloaded, and then bodies and results are alternatives (`anyOf`).
  */
-export function functionPathItem(overloads: readonly FunctionDef[], keys: FunctionKeys, types: TypeContext): PathItemObject {
-  const readOnly = overloads.filter((fn) => fn.volatility !== 'volatile' && takesWholeBody(fn) === undefined);
+export function functionPathItem(overloads: readonly [FunctionDef, ...FunctionDef[]], keys: FunctionKeys, types: TypeContext): PathItemObject {
+  const [firstRead, ...moreRead] = overloads.filter((fn) => fn.volatility !== 'volatile' && takesWholeBody(fn) === undefined);
   return {
-    ...(readOnly.length === 0 ? {} : { get: callOperation(readOnly, 'get', keys, types) }),
+    ...(firstRead === undefined ? {} : { get: callOperation([firstRead, ...moreRead], 'get', keys, types) }),
     post: callOperation(overloads, 'post', keys, types),
   };
 }
 
-function callOperation(fns: readonly FunctionDef[], method: 'get' | 'post', keys: FunctionKeys, types: TypeContext): OperationObject {
-  const first = fns[0];
-  const name = first?.name ?? '';
+function callOperation(fns: readonly [FunctionDef, ...FunctionDef[]], method: 'get' | 'post', keys: FunctionKeys, types: TypeContext): OperationObject {
+  const [{ name, kind }] = fns;
   const results = fns.map((fn) => resultContent(fn, types));
   const rows = fns.some((fn) => returnsRows(fn));
   const args = method === 'get' ? queryArguments(fns, types) : [];
@@ -57,7 +56,7 @@ function callOperation(fns: readonly FunctionDef[], method: 'get' | 'post', keys
   const description = [...new Set(fns.flatMap((fn) => (fn.description === undefined ? [] : [fn.description])))].join('\n\n');
   return {
     tags: [keys.tag],
-    summary: `Call ${name}${first?.kind === 'procedure' ? ' (a procedure)' : ''}`,
+    summary: `Call ${name}${kind === 'procedure' ? ' (a procedure)' : ''}`,
     ...(description === '' ? {} : { description }),
     operationId: keys.operationId(method),
     parameters,

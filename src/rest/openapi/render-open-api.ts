@@ -3,7 +3,7 @@ import type { DbRef, Entity, FunctionDef, TypeGraph } from '../../model/index.js
 import { commonParameters, filterParameter, RESERVED_QUERY_NAMES } from './common-parameters.js';
 import { commonHeaders, errorResponses, errorSchema } from './common-responses.js';
 import { entityPathItem } from './entity-path-item.js';
-import { entitySchema, patchSchema } from './entity-schema.js';
+import { describeEntity, entitySchema, patchSchema } from './entity-schema.js';
 import { functionPathItem } from './function-path-item.js';
 import { NameAllocator, safeKey } from './name-allocator.js';
 import { sortedRecord } from './refs.js';
@@ -43,17 +43,17 @@ export function renderOpenApi(graph: TypeGraph, options: OpenApiOptions): OpenAP
   const shared = duplicates(graph.entities.map((e) => e.name));
   const candidates = graph.entities.map((e) => ({ e, wanted: safeKey(shared.has(e.name) ? `${e.schema}.${e.name}` : e.name) }));
   for (const { e, wanted } of candidates.sort((a, b) => compare(a.wanted, b.wanted))) entitySchemas.set(keyOf(e), schemaNames.allocate(wanted));
-  const schemaOf = (e: DbRef): string | undefined => entitySchemas.get(keyOf(e));
+  const schemaOf = (e: Entity): string => entitySchemas.get(keyOf(e)) ?? unreachable(e);
   const types: TypeContext = {
     enums: new Map(graph.enums.map((e) => [keyOf(e), e])),
     composites: new Map(graph.composites.map((c) => [keyOf(c), c])),
-    entitySchema: schemaOf,
+    entitySchema: (ref) => entitySchemas.get(keyOf(ref)),
     exactNumbers,
   };
-  const schemas = new Map<string, SchemaObject>(graph.entities.map((e) => [schemaOf(e) ?? '', entitySchema(e, types)]));
+  const schemas = new Map<string, SchemaObject>(graph.entities.map((e) => [schemaOf(e), entitySchema(e, types)]));
   const patchOf = new Map<Entity, string>();
   for (const e of entities.filter((x) => x.operations.update)) {
-    const key = schemaNames.allocate(`${schemaOf(e) ?? ''}.patch`);
+    const key = schemaNames.allocate(`${schemaOf(e)}.patch`);
     patchOf.set(e, key);
     schemas.set(key, patchSchema(e, types));
   }
@@ -73,17 +73,17 @@ export function renderOpenApi(graph: TypeGraph, options: OpenApiOptions): OpenAP
       .filter((c) => !RESERVED_QUERY_NAMES.has(c.name))
       .sort((a, b) => compare(a.name, b.name))
       .map((c) => {
-        const key = parameterNames.allocate(`rowFilter.${schemaOf(e) ?? ''}.${safeKey(c.name)}`);
+        const key = parameterNames.allocate(`rowFilter.${schemaOf(e)}.${safeKey(c.name)}`);
         parameters[key] = filterParameter(c.name);
         return key;
       });
     const tag = tagNames.allocate(e.name);
-    tags.push({ name: tag, description: e.description ?? `${e.kind.replace('_', ' ')} ${e.schema}.${e.dbName}` });
+    tags.push({ name: tag, description: describeEntity(e) });
     const patch = patchOf.get(e);
     paths.set(
       `/${encodeURIComponent(e.name)}`,
       entityPathItem(e, {
-        schema: schemaOf(e) ?? '',
+        schema: schemaOf(e),
         ...(patch === undefined ? {} : { patch }),
         filters,
         tag,
@@ -95,7 +95,7 @@ export function renderOpenApi(graph: TypeGraph, options: OpenApiOptions): OpenAP
     const tag = tagNames.allocate(RPC_TAG);
     tags.push({ name: tag, description: 'Functions: POST calls any, GET the stable and immutable ones (they change nothing).' });
     for (const overloads of functions) {
-      const name = overloads[0]?.name ?? '';
+      const { name } = overloads[0];
       paths.set(
         `/rpc/${encodeURIComponent(name)}`,
         functionPathItem(overloads, { tag, operationId: (method) => operationIds.allocate(`${method}-rpc-${safeKey(name)}`) }, types),
@@ -137,7 +137,7 @@ function servedEntities(graph: TypeGraph): Entity[] {
 }
 
 /** The functions of each exposed name (overloads together), sorted by name. */
-function servedFunctions(graph: TypeGraph): FunctionDef[][] {
+function servedFunctions(graph: TypeGraph): [FunctionDef, ...FunctionDef[]][] {
   return firstPerName(graph, graph.functions);
 }
 
@@ -168,6 +168,10 @@ function duplicates(names: readonly string[]): Set<string> {
   const twice = new Set<string>();
   for (const n of names) (seen.has(n) ? twice : seen).add(n);
   return twice;
+}
+
+function unreachable(e: Entity): never {
+  throw new Error(`renderOpenApi: no schema name allocated for ${keyOf(e)}`);
 }
 
 function keyOf(ref: DbRef): string {
