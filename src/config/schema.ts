@@ -32,6 +32,8 @@ const tableOptions = z
     relationships: z.record(z.string(), name).optional(),
     /** a primary key for views (which have none in the catalog) */
     primaryKey: z.array(name).min(1).optional(),
+    /** REST `PATCH` / `DELETE` without any filter (every row): refused unless this is true */
+    allowUnfilteredWrites: z.boolean().optional(),
   })
   .strict();
 

@@ -38,7 +38,7 @@ export async function runNestedInsert(
   if (!plan.rows.some(isNestedRow)) return run(compileInsert(plan, options));
 
   const returning = plan.returning;
-  const readBack = returning.single === true || returning.returningKey !== undefined;
+  const readBack = returning.single === true || returning.returningKey !== undefined || returning.rowsOnly === true;
   const entity = entityOf(graph, plan.entity);
   if (readBack && entity.primaryKey.length === 0) {
     throw invalidRequest(`nested insert into ${describe(plan.entity)}: it has no primary key, so the inserted rows cannot be read back`);
@@ -71,6 +71,7 @@ export async function runNestedInsert(
   }
 
   if (returning.single === true) return rows[0] ?? null;
+  if (returning.rowsOnly === true) return rows;
   const result: Record<string, unknown> = {};
   if (returning.affectedRowsKey !== undefined) result[returning.affectedRowsKey] = inserter.affected;
   if (returning.returningKey !== undefined) result[returning.returningKey] = rows;

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
 import type { AggregatePlan, InsertPlan, Plan, ReadPlan } from '../plan/index.js';
-import { compileDocument, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+import pg from 'pg';
+import { compileDocument, compilePage, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+
+const pgTypes = pg.types;
 import { runNestedInsert } from './run-nested-insert.js';
 
 /** What can run a statement: the pool (autocommit) or the request's transaction client. */
 export interface StatementRunner {
-  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+  query(config: { name?: string; text: string; values?: unknown[]; types?: typeof JSON_AS_TEXT }): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
 /**
@@ -29,11 +32,29 @@ function statementName(text: string): string | undefined {
 }
 
 /** Runs a compiled statement and returns its one `result` column (the answer as JSON). */
-export async function executeCompiled(db: StatementRunner, query: CompiledQuery): Promise<unknown> {
-  const name = statementName(query.text);
-  const { rows } = await db.query({ ...(name === undefined ? {} : { name }), text: query.text, values: query.values as unknown[] });
-  return rows[0]?.['result'] ?? null;
+export async function executeCompiled(db: StatementRunner, query: CompiledQuery, jsonAsText = false): Promise<unknown> {
+  const row = await executeRow(db, query, jsonAsText);
+  return row?.['result'] ?? null;
 }
+
+/** Runs a compiled statement and returns its first row (json and jsonb as text when asked). */
+export async function executeRow(db: StatementRunner, query: CompiledQuery, jsonAsText = false): Promise<Record<string, unknown> | undefined> {
+  const name = statementName(query.text);
+  const { rows } = await db.query({
+    ...(name === undefined ? {} : { name }),
+    text: query.text,
+    values: query.values as unknown[],
+    ...(jsonAsText ? { types: JSON_AS_TEXT } : {}),
+  });
+  return rows[0];
+}
+
+const JSON_OIDS = new Set([114, 3802]);
+/** pg's type parsers, except json and jsonb, which stay the text PostgreSQL sent (no precision lost, no parse). */
+const JSON_AS_TEXT = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    JSON_OIDS.has(oid) ? (value: string) => value : (pgTypes.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown)(oid, format),
+};
 
 export interface RunPlanContext {
   readonly chain: Chain;
@@ -44,6 +65,8 @@ export interface RunPlanContext {
   readonly db: () => StatementRunner;
   /** told of every statement run (metrics) */
   readonly onStatement?: () => void;
+  /** give JSON answers as the text PostgreSQL wrote (REST writes it out unparsed) */
+  readonly jsonAsText?: boolean;
 }
 
 /**
@@ -54,14 +77,36 @@ export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown>
   const authorized: AuthorizedPlan = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
   // a nested insert is several statements (parents, rows, children) in the request's transaction
   if (authorized.kind === 'insert' && authorized.rows.some(isNestedRow)) {
-    return runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => execute(ctx, q), ctx.request.graph, ctx.options);
+    // its steps need parsed answers (the keys of the rows inserted)
+    const answer = await runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => execute({ ...ctx, jsonAsText: false }, q), ctx.request.graph, ctx.options);
+    return ctx.jsonAsText === true ? JSON.stringify(answer) : answer;
   }
   return execute(ctx, compilePlan(authorized, ctx.options));
 }
 
 function execute(ctx: RunPlanContext, query: CompiledQuery): Promise<unknown> {
   ctx.onStatement?.();
-  return executeCompiled(ctx.db(), query);
+  return executeCompiled(ctx.db(), query, ctx.jsonAsText);
+}
+
+/** A page of rows as REST sends it: the JSON array as text, its length, and the total when asked. */
+export interface Page {
+  readonly body: string;
+  readonly rows: number;
+  readonly total: number | undefined;
+}
+
+/** The pipeline for a read whose answer goes out as text, with a total count if asked. */
+export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total: boolean }): Promise<Page> {
+  const authorized = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
+  ctx.onStatement?.();
+  const row = await executeRow(ctx.db(), compilePage(authorized, ctx.options, options));
+  const total = row?.['total'];
+  return {
+    body: typeof row?.['result'] === 'string' ? row['result'] : '[]',
+    rows: Number(row?.['page'] ?? 0),
+    total: total === null || total === undefined ? undefined : Number(total),
+  };
 }
 
 /** Several read Plans, each authorized, answered by one statement as JSON text. */

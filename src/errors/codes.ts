@@ -34,10 +34,14 @@ export const POSTGREST_CODES = {
   PGRST103: 416,
   /** a bad PUT: filters that are not the primary key, or a body that disagrees with them */
   PGRST105: 405,
+  /** PUT: the body's primary key values differ from the URL's */
+  PGRST115: 400,
+  /** more rows would be affected than `Prefer: max-affected` allows */
+  PGRST124: 400,
   /** the schema in Accept-Profile / Content-Profile is not exposed */
   PGRST106: 406,
-  /** the Content-Type is not one the endpoint accepts */
-  PGRST107: 415,
+  /** none of the media types in Accept (or the body's Content-Type) can be handled */
+  PGRST107: 406,
   /** a filter on an embedded resource that is not selected */
   PGRST108: 400,
   /** a singular response (vnd.pgrst.object) with other than one row */
@@ -56,8 +60,6 @@ export const POSTGREST_CODES = {
   PGRST204: 400,
   /** the table or view does not exist */
   PGRST205: 404,
-  /** the media type in Accept cannot be produced */
-  PGRST406: 406,
 } as const satisfies Record<string, number>;
 
 export type PostgrestCode = keyof typeof POSTGREST_CODES;

@@ -1,7 +1,7 @@
 import { getNamedType, type FieldNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLOutputType } from 'graphql';
 import { invalidRequest, notSupported } from '../errors/index.js';
 import { findEntity, type Entity, type TypeGraph } from '../model/index.js';
-import { joinOf, type Assignment, type Condition, type DeletePlan, type InsertPlan, type InsertRow, type OnConflict, type Returning, type UpdatePlan } from '../plan/index.js';
+import { nestInsert, type Assignment, type Condition, type DeletePlan, type InsertPlan, type InsertRow, type OnConflict, type Returning, type UpdatePlan } from '../plan/index.js';
 import { collectFields, subSelections } from './collect-fields.js';
 import type { GraphqlContext } from './context.js';
 import { metaOf } from './meta.js';
@@ -112,14 +112,8 @@ function insertRow(entity: Entity, object: Args, graph: TypeGraph): InsertRow {
     // a null relationship inserts nothing
     if (value === null) continue;
     const data = (value as Args)['data'];
-    // the side that holds the foreign key is inserted second: a parent when this row holds
-    // it (many-to-one), a child otherwise (one-to-many, and the far side of a one-to-one)
-    if (relation.type === 'object' && relation.foreignKeyOn === 'source') {
-      parents.push({ join: joinOf(relation), entity: relation.target, row: insertRow(target, data as Args, graph) });
-    } else {
-      const rows = relation.type === 'object' ? [data as Args] : (data as Args[]);
-      children.push({ join: joinOf(relation), entity: relation.target, rows: rows.map((row) => insertRow(target, row, graph)) });
-    }
+    const rows = relation.type === 'object' ? [data as Args] : (data as Args[]);
+    nestInsert(relation, rows.map((row) => insertRow(target, row, graph)), { parents, children });
   }
   return { values, ...(parents.length > 0 ? { parents } : {}), ...(children.length > 0 ? { children } : {}) };
 }

@@ -19,7 +19,7 @@ export function functionArguments(fn: FunctionDef, given: Readonly<Record<string
       if (arg.hasDefault) throw invalidRequest(`argument "${name}" of ${fn.name} must be given: a later argument has no name, so arguments are passed by position`);
       throw invalidRequest(`argument "${name}" of ${fn.name} is required`);
     }
-    values.push({ name: arg.name, type: arg.type, value });
+    values.push({ name: arg.name, type: arg.type, value, ...(arg.mode === 'variadic' ? { variadic: true } : {}) });
   });
   return values;
 }

@@ -29,3 +29,4 @@ export type {
 } from './types.js';
 export { joinOf } from './join.js';
 export { functionArguments, defaultArgumentName } from './function-arguments.js';
+export { nestInsert } from './nest-insert.js';

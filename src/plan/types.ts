@@ -189,6 +189,8 @@ export interface FunctionArgumentValue {
   readonly name: string | null;
   readonly type: TypeRef;
   readonly value: unknown;
+  /** a VARIADIC argument, passed as its array (`variadic "v" => $1::int4[]`) */
+  readonly variadic?: boolean;
 }
 
 /**
@@ -252,13 +254,16 @@ export interface ColumnValue {
 /**
  * What a write gives back: `affectedRowsKey` (the number of rows written) and/or
  * `returningKey` (the written rows, shaped by `selection`, which may nest relationships).
- * With `single`, the answer is the one written row object (or null) instead.
+ * With `single`, the answer is the one written row object (or null) instead; with `rowsOnly`
+ * the array of written rows.
  */
 export interface Returning {
   readonly selection: readonly Selection[];
   readonly affectedRowsKey?: string;
   readonly returningKey?: string;
   readonly single?: boolean;
+  /** the answer is the JSON array of the written rows, nothing around it (REST) */
+  readonly rowsOnly?: boolean;
 }
 
 /**

@@ -27,7 +27,7 @@ export interface StartOptions {
   /** start from this schema cache file instead of running the catalog query */
   readonly schemaCacheFile?: string | undefined;
   /** the protocol handlers; each gets the pool, the graph holder and the config */
-  readonly mounts?: readonly ((context: MountContext) => Mount)[];
+  readonly mounts?: readonly ((context: MountContext) => Mount | readonly Mount[])[];
   /** reload on SIGUSR1 (the CLI says yes; tests running several servers say no) */
   readonly handleSignals?: boolean;
 }
@@ -113,7 +113,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     healthRoute(),
     readyRoute(pool, () => inFlight.draining),
     metricsRoute(metrics),
-    ...(options.mounts ?? []).map((mount) => mount(context)),
+    ...(options.mounts ?? []).flatMap((mount) => mount(context)),
   ];
   const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight }));
   // Longer than common load balancers' idle timeouts, so they close first (no reset races).

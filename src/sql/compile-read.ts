@@ -5,6 +5,7 @@ import type {
   AggregatePlan,
   AggregateSelection,
   Batch,
+  FunctionArgumentValue,
   OrderItem,
   ReadPlan,
   Selection,
@@ -191,10 +192,18 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
 export function sourceFrom(plan: ReadPlan, ctx: Context): string {
   const source = plan.source;
   if (source.kind === 'entity') return qualified(source.entity);
-  const args = source.args.map((a) =>
-    a.name === null ? ctx.params.add(a.value, a.type) : `${quoteIdentifier(a.name)} => ${ctx.params.add(a.value, a.type)}`,
-  );
-  return `${qualified(source.fn)}(${args.join(', ')})`;
+  return `${qualified(source.fn)}(${functionArgumentList(source.args, ctx)})`;
+}
+
+/** `"name" => $1::T, $2::U, variadic "v" => $3::T[]`: named arguments by name, unnamed ones by position. */
+export function functionArgumentList(args: readonly FunctionArgumentValue[], ctx: Context): string {
+  return args
+    .map((a) => {
+      const value = ctx.params.add(a.value, a.type);
+      const named = a.name === null ? value : `${quoteIdentifier(a.name)} => ${value}`;
+      return a.variadic === true ? `variadic ${named}` : named;
+    })
+    .join(', ');
 }
 
 export function orderBy(items: readonly OrderItem[], alias: string, ctx: Context): string {

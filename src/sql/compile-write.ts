@@ -17,6 +17,7 @@ import type {
 import { compileCondition } from './compile-condition.js';
 import {
   buildObject,
+  functionArgumentList,
   compileRead,
   DEFAULT_COMPILE_OPTIONS,
   orderBy,
@@ -220,6 +221,7 @@ function withWrite(write: string, returning: Returning, ctx: Context): string {
 
 function returningResult(returning: Returning, ctx: Context): string {
   if (returning.single === true) return `(select ${rowObject(returning.selection, M, ctx)} from ${M} limit 1)`;
+  if (returning.rowsOnly === true) return `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${M})`;
   const pairs: (readonly [string, string])[] = [];
   if (returning.affectedRowsKey !== undefined) pairs.push([returning.affectedRowsKey, `(select count(*) from ${M})`]);
   if (returning.returningKey !== undefined) {
@@ -231,6 +233,7 @@ function returningResult(returning: Returning, ctx: Context): string {
 /** The answer of a write that writes no row, without touching the table. */
 function emptyResult(returning: Returning, ctx: Context): string {
   if (returning.single === true) return 'null::json';
+  if (returning.rowsOnly === true) return `'[]'::json`;
   const pairs: (readonly [string, string])[] = [];
   if (returning.affectedRowsKey !== undefined) pairs.push([returning.affectedRowsKey, '0']);
   if (returning.returningKey !== undefined) pairs.push([returning.returningKey, `'[]'::json`]);
@@ -277,8 +280,7 @@ export function compileCall(plan: AuthorizedPlan<CallPlan>, options: CompileOpti
 
 /** `"s"."fn"("name" => $1::T, $2::U)`: named arguments by name, unnamed ones by position. */
 function functionCall(fn: DbRef, args: readonly FunctionArgumentValue[], ctx: Context): string {
-  const list = args.map((a) => (a.name === null ? ctx.params.add(a.value, a.type) : `${quoteIdentifier(a.name)} => ${ctx.params.add(a.value, a.type)}`));
-  return `${qualified(fn)}(${list.join(', ')})`;
+  return `${qualified(fn)}(${functionArgumentList(args, ctx)})`;
 }
 
 function describe(ref: DbRef): string {

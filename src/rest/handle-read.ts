@@ -1,0 +1,89 @@
+import type { ServerResponse } from 'node:http';
+import { runPage, type Page } from '../db/index.js';
+import { RequestError } from '../errors/index.js';
+import type { Entity } from '../model/index.js';
+import type { RestScope } from './scope.js';
+import type { ReadPlan } from '../plan/index.js';
+import { negotiateFormat, parseQuery, parseRange, type ResponseFormat } from './parse/index.js';
+import { planRead } from './plan/index.js';
+import { geometryColumn, type RestRequest } from './request.js';
+import { CONTENT_TYPES, jsonToCsv, pageStatus, send } from './respond.js';
+
+/** `GET` / `HEAD /rest/<entity>`: parse → plan → chain → one statement → the text as it is. */
+export async function handleRead(request: RestRequest, res: ServerResponse, scope: RestScope, entity: Entity): Promise<void> {
+  const format = readFormat(request, entity);
+  const query = parseQuery(request.params);
+  const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
+  const plan = planRead(scope.graph, entity, query, range === undefined ? {} : { range });
+  await sendPage(request, res, scope, plan, format);
+}
+
+/** The formats a read of `entity` can answer in, chosen by `Accept`. */
+export function readFormat(request: RestRequest, entity: Entity | undefined): ResponseFormat {
+  const offers: ResponseFormat[] = ['json', 'object', 'csv'];
+  if (entity !== undefined && geometryColumn(entity) !== undefined) offers.push('geojson');
+  return negotiateFormat(header(request, 'accept'), offers);
+}
+
+/** Runs a read Plan and writes its page in `format`, with Content-Range and the page's status. */
+export async function sendPage(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<void> {
+  const page = await runPage(plan, scope.run, { total: request.prefer.count !== undefined });
+  const { status, contentRange } = pageStatus(plan.offset ?? 0, page.rows, page.total);
+  if (status === 416) {
+    throw new RequestError('PGD103', 'Requested range not satisfiable', {
+      postgrest: 'PGRST103',
+      details: `An offset of ${plan.offset ?? 0} was requested, but there are only ${page.total ?? 0} rows.`,
+    });
+  }
+  const head = request.method === 'HEAD';
+  const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], 'Content-Range': contentRange };
+  if (request.prefer.count !== undefined) headers['Preference-Applied'] = `count=${request.prefer.count}`;
+  send(res, format === 'object' ? 200 : status, headers, render(page, format), head);
+}
+
+/** The page's text in the chosen format (the JSON array goes out as PostgreSQL wrote it). */
+export function render(page: Page, format: ResponseFormat): string {
+  switch (format) {
+    case 'object':
+      return singleObject(page);
+    case 'csv':
+      return jsonToCsv(page.body);
+    case 'geojson':
+      return geoJson(page.body);
+    default:
+      return page.body;
+  }
+}
+
+/** `application/vnd.pgrst.object+json`: exactly one row, as an object; else PGRST116 (406). */
+function singleObject(page: Page): string {
+  if (page.rows !== 1) {
+    throw new RequestError('PGD103', 'JSON object requested, multiple (or no) rows returned', {
+      postgrest: 'PGRST116',
+      details: `The result contains ${page.rows} rows`,
+    });
+  }
+  // json_agg of one row is `[<row>]`: the row is the text between the brackets
+  return page.body.slice(1, -1);
+}
+
+/** A FeatureCollection: each row a Feature whose geometry is its (already GeoJSON) geometry column. */
+function geoJson(body: string): string {
+  const rows = JSON.parse(body) as Record<string, unknown>[];
+  const features = rows.map((row) => {
+    const geometryKey = Object.keys(row).find((k) => isGeometry(row[k]));
+    const properties = { ...row };
+    if (geometryKey !== undefined) delete properties[geometryKey];
+    return { type: 'Feature', geometry: geometryKey === undefined ? null : row[geometryKey], properties };
+  });
+  return JSON.stringify({ type: 'FeatureCollection', features });
+}
+
+function isGeometry(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'type' in value && ('coordinates' in value || 'geometries' in value);
+}
+
+export function header(request: RestRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}

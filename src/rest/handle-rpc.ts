@@ -1,0 +1,155 @@
+import type { ServerResponse } from 'node:http';
+import { runPage, runPlan } from '../db/index.js';
+import { invalidRequest, RequestError } from '../errors/index.js';
+import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
+import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
+import { readFormat, render, sendPage } from './handle-read.js';
+import { methodNotAllowed } from './mount.js';
+import { parseQuery, type RestQuery } from './parse/index.js';
+import { planRead } from './plan/index.js';
+import { parseJsonBody, type RestRequest } from './request.js';
+import { CONTENT_TYPES, send } from './respond.js';
+import type { RestScope } from './scope.js';
+
+/**
+ * `/rest/rpc/<function>`: `POST` with the arguments as a JSON object (or, for a function of one
+ * unnamed json/jsonb argument or with `Prefer: params=single-object`, the whole body as that
+ * argument), `GET` with them in the query string (stable and immutable functions only).
+ * Functions returning rows take `select`, filters, `order`, `limit` and embeddings on them.
+ */
+export async function handleRpc(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
+  const candidates = findFunction(scope.graph, request.schema, name);
+  if (candidates.length === 0) throw noFunction(request.schema, name, []);
+  if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw methodNotAllowed(request.method, 'GET, HEAD, POST');
+  const byQuery = request.method !== 'POST';
+  const argumentNames = new Set(candidates.flatMap((fn) => fn.args.map((a, i) => defaultArgumentName(a.name, i))));
+  const query = parseQuery(request.params, byQuery ? { isArgument: (n) => argumentNames.has(n) } : {});
+  const given = byQuery ? queryArguments(query) : await bodyArguments(request, candidates);
+  const fn = chooseOverload(candidates, given, request.schema, name);
+  if (byQuery && fn.volatility === 'volatile') {
+    throw new RequestError('PGD102', `the function ${name} is volatile: call it with POST`, { postgrest: 'PGRST101', details: 'Allow: POST' });
+  }
+  const args = functionArguments(fn, given.kind === 'whole' ? { [argumentName(fn)]: given.value } : given.values, defaultArgumentName);
+  const rows = rowsOf(scope, fn);
+  if (rows !== undefined) {
+    const source: Source = { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args };
+    const plan = planRead(scope.graph, rows.entity, query, { source });
+    const format = readFormat(request, rows.entity);
+    if (rows.set) {
+      await sendPage(request, res, scope, plan, format);
+      return;
+    }
+    await sendSingleRow(request, res, scope, plan);
+    return;
+  }
+  const returns: CallPlan['returns'] = fn.returns.kind === 'value' ? { kind: 'value', type: fn.returns.type, set: fn.returns.set } : { kind: 'void' };
+  const plan: CallPlan = { kind: 'call', fn: { schema: fn.schema, dbName: fn.dbName }, args, returns };
+  const text = await runPlan(plan, scope.run);
+  if (returns.kind === 'void') {
+    send(res, 204, {}, undefined);
+    return;
+  }
+  send(res, 200, { 'Content-Type': CONTENT_TYPES.json }, typeof text === 'string' ? text : JSON.stringify(text), request.method === 'HEAD');
+}
+
+/** `RETURNS film` (one row): the row as an object, or `null`. */
+async function sendSingleRow(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan): Promise<void> {
+  const page = await runPage(plan, scope.run, { total: false });
+  const body = page.rows === 0 ? 'null' : render(page, 'object');
+  send(res, 200, { 'Content-Type': CONTENT_TYPES.json }, body, request.method === 'HEAD');
+}
+
+type Given = { readonly kind: 'named'; readonly values: Readonly<Record<string, unknown>> } | { readonly kind: 'whole'; readonly value: unknown };
+
+/** GET: each argument from its query parameter; repeated (`?v=1&v=2`) it is an array (variadic or array arguments). */
+function queryArguments(query: RestQuery): Given {
+  const values: Record<string, unknown> = {};
+  for (const { name, value } of query.arguments) {
+    const previous = values[name];
+    values[name] = previous === undefined ? value : Array.isArray(previous) ? [...(previous as unknown[]), value] : [previous, value];
+  }
+  return { kind: 'named', values };
+}
+
+async function bodyArguments(request: RestRequest, candidates: readonly FunctionDef[]): Promise<Given> {
+  const body = await request.body();
+  const empty = body.toString('utf8').trim() === '';
+  const value = empty ? {} : parseJsonBody(body);
+  const single = candidates.length === 1 ? candidates[0] : undefined;
+  const wholeBody = request.prefer.params === 'single-object' || (single !== undefined && takesWholeBody(single));
+  if (wholeBody) return { kind: 'whole', value };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidRequest('the arguments of a function call are a JSON object: {"name": value}', { postgrest: 'PGRST102' });
+  }
+  return { kind: 'named', values: value as Record<string, unknown> };
+}
+
+/** A function of one unnamed json or jsonb argument takes the whole body (PostgREST's rule). */
+function takesWholeBody(fn: FunctionDef): boolean {
+  const [only, ...rest] = fn.args;
+  return only !== undefined && rest.length === 0 && only.name === null && isJson(only.type);
+}
+
+function argumentName(fn: FunctionDef): string {
+  const first = fn.args[0];
+  if (first === undefined || fn.args.length !== 1) {
+    throw invalidRequest(`Prefer: params=single-object needs a function of one argument; ${fn.name} takes ${fn.args.length}`, { postgrest: 'PGRST100' });
+  }
+  return defaultArgumentName(first.name, 0);
+}
+
+function isJson(type: TypeRef): boolean {
+  return type.kind === 'scalar' && (type.name === 'json' || type.name === 'jsonb');
+}
+
+/** The overload whose argument names cover what was given and whose required arguments were all given. */
+function chooseOverload(candidates: readonly FunctionDef[], given: Given, schema: string, name: string): FunctionDef {
+  if (given.kind === 'whole') {
+    const fn = candidates.find((f) => f.args.length === 1) ?? candidates[0];
+    if (fn === undefined) throw noFunction(schema, name, []);
+    return fn;
+  }
+  const names = Object.keys(given.values);
+  const fits = candidates.filter((fn) => {
+    const argNames = fn.args.map((a, i) => defaultArgumentName(a.name, i));
+    return names.every((n) => argNames.includes(n)) && fn.args.every((a, i) => a.hasDefault || names.includes(argNames[i] as string));
+  });
+  const fn = fits.length === 1 ? fits[0] : fits.find((f) => f.args.length === names.length);
+  if (fn === undefined) throw noFunction(schema, name, names);
+  return fn;
+}
+
+function noFunction(schema: string, name: string, args: readonly string[]): RequestError {
+  const shown = args.length === 0 ? 'without parameters' : `with parameter${args.length > 1 ? 's' : ''} ${[...args].sort().join(', ')}`;
+  return new RequestError('PGD101', `Could not find the function ${schema}.${name} ${shown} in the schema cache`, {
+    postgrest: 'PGRST202',
+    hint: 'Check the function name and the names of its arguments',
+  });
+}
+
+/**
+ * The rows a function returns, as an entity the read planner can select, filter and order:
+ * the exposed entity of `RETURNS SETOF film`, or one made of the columns of `RETURNS TABLE (…)`.
+ */
+function rowsOf(scope: RestScope, fn: FunctionDef): { readonly entity: Entity; readonly set: boolean } | undefined {
+  const returns = fn.returns;
+  if (returns.kind === 'entity') {
+    const entity = findEntity(scope.graph, returns.entity);
+    return entity === undefined ? undefined : { entity, set: returns.set };
+  }
+  if (returns.kind !== 'columns') return undefined;
+  const entity: Entity = {
+    schema: fn.schema,
+    dbName: fn.dbName,
+    name: fn.name,
+    kind: 'view',
+    columns: returns.columns.map((c) => ({ name: c.name, dbName: c.name, type: c.type, nullable: true, hasDefault: false, generated: false })),
+    primaryKey: [],
+    uniqueKeys: [],
+    foreignKeys: [],
+    checks: [],
+    relations: [],
+    operations: { select: true, insert: false, update: false, delete: false },
+  };
+  return { entity, set: returns.set };
+}

@@ -1,0 +1,165 @@
+import type { ServerResponse } from 'node:http';
+import { findByQualifiedName } from '../model/build-graph.js';
+import type { Config } from '../config/index.js';
+import { inTransaction, runPlan } from '../db/index.js';
+import { RequestError, invalidRequest } from '../errors/index.js';
+import type { Entity } from '../model/index.js';
+import type { Condition, InsertPlan, Plan } from '../plan/index.js';
+import { isNestedRow } from '../sql/index.js';
+import { header, readFormat } from './handle-read.js';
+import type { RestScope } from './scope.js';
+import { methodNotAllowed } from './mount.js';
+import { parseQuery, type Preferences, type ResponseFormat } from './parse/index.js';
+import { parseCsv } from './parse/csv.js';
+import { planDelete, planInsert, planPut, planRead, planUpdate, returningOf } from './plan/index.js';
+import { parseJsonBody, type RestRequest } from './request.js';
+import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';
+
+/**
+ * `POST` (insert, upsert, nested insert), `PUT` (upsert by primary key), `PATCH` and `DELETE`
+ * on `/rest/<entity>`. One request is one transaction: a single statement is atomic by itself;
+ * a nested insert, `Prefer: tx=rollback` and `Prefer: max-affected` run in BEGIN … COMMIT.
+ */
+export async function handleWrite(request: RestRequest, res: ServerResponse, scope: RestScope, entity: Entity): Promise<void> {
+  checkOperation(request.method, entity);
+  const query = parseQuery(request.params);
+  const prefer = request.prefer;
+  const format = prefer.return === 'representation' ? readFormat(request, entity) : 'json';
+  const returning = returningOf(scope.graph, entity, query, prefer);
+  const plan = await planWrite(request, scope, entity, query, returning);
+
+  const rollback = prefer.tx === 'rollback';
+  const inTx = rollback || prefer.maxAffected !== undefined || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
+  let text = '[]';
+  if (plan !== undefined) {
+    const run = async (db: RestScope['run']['db']): Promise<string> => {
+      const answer = await runPlan(plan, { ...scope.run, db });
+      const written = typeof answer === 'string' ? answer : JSON.stringify(answer);
+      checkMaxAffected(prefer, written);
+      return written;
+    };
+    text = inTx ? await inTransaction(scope.pool, (client) => run(() => client), { rollback }) : await run(scope.run.db);
+  }
+  respond(request, res, entity, plan, text, format);
+}
+
+function checkOperation(method: string, entity: Entity): void {
+  const ops = entity.operations;
+  const allowed = method === 'POST' ? ops.insert : method === 'PATCH' ? ops.update : method === 'DELETE' ? ops.delete : ops.insert && ops.update;
+  if (allowed) return;
+  const allow = ['GET', 'HEAD', ...(ops.insert ? ['POST'] : []), ...(ops.insert && ops.update && entity.primaryKey.length > 0 ? ['PUT'] : []), ...(ops.update ? ['PATCH'] : []), ...(ops.delete ? ['DELETE'] : [])];
+  throw methodNotAllowed(method, allow.join(', '));
+}
+
+async function planWrite(request: RestRequest, scope: RestScope, entity: Entity, query: ReturnType<typeof parseQuery>, returning: ReturnType<typeof returningOf>): Promise<Plan | undefined> {
+  const graph = scope.graph;
+  switch (request.method) {
+    case 'POST':
+      return planInsert(graph, entity, await bodyOf(request), query, request.prefer, returning);
+    case 'PUT':
+      return planPut(graph, entity, await bodyOf(request), query, request.prefer, returning);
+    case 'PATCH': {
+      const where = filtered(scope, entity, query);
+      return planUpdate(graph, entity, await bodyOf(request), query, where, returning);
+    }
+    default:
+      return planDelete(graph, entity, query, filtered(scope, entity, query), returning);
+  }
+}
+
+/**
+ * The filters of a PATCH or DELETE. None at all would touch every row: refused (PGD105)
+ * unless the table's config says `allowUnfilteredWrites: true`, so a forgotten filter never
+ * wipes a table.
+ */
+function filtered(scope: RestScope, entity: Entity, query: ReturnType<typeof parseQuery>): Condition | undefined {
+  const where = planRead(scope.graph, entity, { ...query, select: [], order: [], limits: [], offsets: [] }).where;
+  if (where !== undefined || allowsUnfiltered(scope.config, entity)) return where;
+  throw new RequestError('PGD105', `a ${'PATCH or DELETE'} on '${entity.name}' without any filter would change every row; it is refused`, {
+    hint: `add a filter (…?id=eq.1), or allow it for this table in pgduet.yaml: tables: { ${entity.dbName}: { allowUnfilteredWrites: true } }`,
+  });
+}
+
+function allowsUnfiltered(config: Config, entity: Entity): boolean {
+  const candidate = [{ schema: entity.schema, name: entity.dbName }];
+  return Object.entries(config.tables).some(([key, options]) => options.allowUnfilteredWrites === true && findByQualifiedName(key, candidate, config.database.schemas).length > 0);
+}
+
+async function bodyOf(request: RestRequest): Promise<unknown> {
+  const type = (header(request, 'content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase();
+  const body = await request.body();
+  if (type === 'text/csv') return parseCsv(body.toString('utf8'));
+  if (type === 'application/json' || type === '' || type === undefined) {
+    const json = parseJsonBody(body);
+    // Prefer: params=single-object is for RPC; here the body is always rows
+    return json;
+  }
+  throw new RequestError('PGD103', `Content-Type not acceptable: ${type}`, { postgrest: 'PGRST107' });
+}
+
+function checkMaxAffected(prefer: Preferences, written: string): void {
+  if (prefer.maxAffected === undefined) return;
+  const affected = rowCount(written);
+  if (affected > prefer.maxAffected) {
+    throw invalidRequest('Query result exceeds max-affected preference constraint', { postgrest: 'PGRST124', details: `The query affects ${affected} rows` });
+  }
+}
+
+function rowCount(text: string): number {
+  const rows = JSON.parse(text) as unknown;
+  return Array.isArray(rows) ? rows.length : 0;
+}
+
+function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan: Plan | undefined, text: string, format: ResponseFormat): void {
+  const prefer = request.prefer;
+  const headers: Record<string, string> = {};
+  const applied = preferenceApplied(prefer);
+  if (applied !== '') headers['Preference-Applied'] = applied;
+  const counted = prefer.count === 'exact' || format === 'object' || prefer.return === 'headers-only';
+  const rows = counted ? rowCount(text) : undefined;
+  headers['Content-Range'] = `*/${prefer.count === 'exact' && rows !== undefined ? rows : '*'}`;
+  if (request.method === 'POST' && prefer.return === 'headers-only' && plan?.kind === 'insert') {
+    const location = locationOf(entity, plan, text);
+    if (location !== undefined) headers['Location'] = location;
+  }
+  const created = request.method === 'POST' ? 201 : undefined;
+  if (prefer.return !== 'representation') {
+    send(res, created ?? 204, headers, undefined);
+    return;
+  }
+  headers['Content-Type'] = CONTENT_TYPES[format];
+  let body = text;
+  if (format === 'object') {
+    if (rows !== 1) {
+      throw new RequestError('PGD103', 'JSON object requested, multiple (or no) rows returned', { postgrest: 'PGRST116', details: `The result contains ${rows ?? 0} rows` });
+    }
+    body = text.trim().slice(1, -1).trim();
+  } else if (format === 'csv') {
+    body = jsonToCsv(text);
+  }
+  send(res, created ?? 200, headers, body);
+}
+
+/** `Location: /film?film_id=eq.1001` for a single row inserted into a table with a primary key. */
+function locationOf(entity: Entity, plan: InsertPlan, text: string): string | undefined {
+  if (plan.rows.length !== 1 || entity.primaryKey.length === 0) return undefined;
+  const row = (JSON.parse(text) as Record<string, unknown>[])[0];
+  if (row === undefined) return undefined;
+  const params = entity.primaryKey.map((dbName) => {
+    const column = entity.columns.find((c) => c.dbName === dbName);
+    const name = column?.name ?? dbName;
+    return `${encodeURIComponent(name)}=eq.${encodeURIComponent(String(row[name]))}`;
+  });
+  return `/${encodeURIComponent(entity.name)}?${params.join('&')}`;
+}
+
+function preferenceApplied(prefer: Preferences): string {
+  const applied: string[] = [];
+  if (prefer.return !== undefined) applied.push(`return=${prefer.return}`);
+  if (prefer.resolution !== undefined) applied.push(`resolution=${prefer.resolution}`);
+  if (prefer.missing !== undefined) applied.push(`missing=${prefer.missing}`);
+  if (prefer.tx !== undefined) applied.push(`tx=${prefer.tx}`);
+  if (prefer.count !== undefined) applied.push(`count=${prefer.count}`);
+  if (prefer.maxAffected !== undefined) applied.push(`max-affected=${prefer.maxAffected}`);
+  return applied.join(', ');
+}

@@ -1,0 +1,29 @@
+import type { Mount, MountContext } from '../server/index.js';
+import { docsMount, openApiMount } from './docs.js';
+import { restMount } from './mount.js';
+import { renderOpenApi } from './openapi/index.js';
+
+/**
+ * The REST surface's mounts: the API at `server.restPath` (whose root serves the OpenAPI
+ * document too, as PostgREST's does), the same document at `/openapi.json`, Swagger UI at `/docs`.
+ */
+export function restMounts(context: MountContext): Mount[] {
+  const { config } = context;
+  const openApi = openApiMount({
+    path: '/openapi.json',
+    render: (ctx) =>
+      renderOpenApi(ctx.snapshot.graph, {
+        title: 'pgduet REST API',
+        version: '0.1.0',
+        // relative: Swagger UI and other clients resolve it against the document's own URL
+        serverUrl: config.server.restPath,
+        exactNumbers: 'number',
+      }),
+  });
+  return [restMount(context, openApi.handler), openApi, docsMount({ path: '/docs', openApiUrl: '/openapi.json', title: 'pgduet REST API' })];
+}
+
+export { restMount } from './mount.js';
+export { docsMount, openApiMount } from './docs.js';
+export { renderOpenApi } from './openapi/index.js';
+export type { OpenApiOptions } from './openapi/index.js';

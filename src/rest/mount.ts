@@ -1,0 +1,94 @@
+import type { IncomingMessage } from 'node:http';
+import { ANONYMOUS, Chain, type RequestInfo } from '../chain/index.js';
+import type { RunPlanContext } from '../db/index.js';
+import { RequestError } from '../errors/index.js';
+import type { Handler, Mount, MountContext, RequestContext } from '../server/index.js';
+import type { CompileOptions } from '../sql/index.js';
+import { handleRead } from './handle-read.js';
+import type { RestScope } from './scope.js';
+import { handleRpc } from './handle-rpc.js';
+import { handleWrite } from './handle-write.js';
+import { resolveEntity } from './plan/index.js';
+import { restRequest } from './request.js';
+import { sendRestError } from './respond.js';
+
+/**
+ * The REST API in PostgREST's dialect at `server.restPath`:
+ * - `GET /rest/` — the OpenAPI document (served by `openApi`);
+ * - `GET|HEAD|POST|PATCH|PUT|DELETE /rest/<table or view>`;
+ * - `GET|POST /rest/rpc/<function>`.
+ * Each request is parsed (`parse/`), planned (`plan/`), passed through the chain and compiled
+ * to one statement by the same `sql/` as GraphQL; the JSON PostgreSQL builds goes out unparsed.
+ */
+export function restMount(mount: MountContext, openApi: Handler): Mount {
+  const { config, pool, metrics } = mount;
+  const chain = new Chain();
+  // PostgREST's JSON: numbers are JSON numbers (written by PostgreSQL, never parsed here,
+  // so no digit is lost on the way)
+  const options: CompileOptions = { exactNumbersAsStrings: false };
+  const prefix = config.server.restPath.endsWith('/') ? config.server.restPath.slice(0, -1) : config.server.restPath;
+
+  const scopeOf = (req: IncomingMessage, ctx: RequestContext): RestScope => {
+    const graph = ctx.snapshot.graph;
+    const request: RequestInfo = { id: ctx.id, protocol: 'rest', graph, headers: req.headers };
+    const run: RunPlanContext = {
+      chain,
+      request,
+      identity: ANONYMOUS,
+      options,
+      db: () => pool,
+      onStatement: () => metrics.statements.inc({ protocol: 'rest' }),
+      jsonAsText: true,
+    };
+    return { graph, run, pool, config };
+  };
+
+  return {
+    name: 'rest',
+    protocol: 'rest',
+    path: prefix === '' ? '/' : prefix,
+    prefix: true,
+    handler: async (req, res, ctx) => {
+      const head = req.method === 'HEAD';
+      try {
+        const request = restRequest(req, prefix, config.database.schemas);
+        const scope = scopeOf(req, ctx);
+        if (request.resource === '') {
+          if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, 'GET, HEAD');
+          await openApi(req, res, ctx);
+          return;
+        }
+        if (request.resource.startsWith('rpc/')) {
+          await handleRpc(request, res, scope, request.resource.slice('rpc/'.length));
+          return;
+        }
+        if (request.resource.includes('/')) throw new RequestError('PGD101', `no route for ${req.url ?? ''}`);
+        const entity = resolveEntity(scope.graph, request.schema, request.resource);
+        switch (request.method) {
+          case 'GET':
+          case 'HEAD':
+            await handleRead(request, res, scope, entity);
+            return;
+          case 'POST':
+          case 'PATCH':
+          case 'PUT':
+          case 'DELETE':
+            await handleWrite(request, res, scope, entity);
+            return;
+          case 'OPTIONS':
+            res.writeHead(200, { Allow: 'OPTIONS, GET, HEAD, POST, PUT, PATCH, DELETE' });
+            res.end();
+            return;
+          default:
+            throw methodNotAllowed(request.method, 'OPTIONS, GET, HEAD, POST, PUT, PATCH, DELETE');
+        }
+      } catch (error) {
+        sendRestError(res, error, ctx.log, head);
+      }
+    },
+  };
+}
+
+export function methodNotAllowed(method: string, allow: string): RequestError {
+  return new RequestError('PGD102', `Unsupported HTTP method: ${method}`, { postgrest: 'PGRST117', details: `Allow: ${allow}` });
+}

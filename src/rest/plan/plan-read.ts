@@ -1,0 +1,271 @@
+import { invalidRequest, notSupported } from '../../errors/index.js';
+import type { Entity, TypeGraph, TypeRef } from '../../model/index.js';
+import { joinOf, type Condition, type OrderItem, type ReadPlan, type Selection, type Source } from '../../plan/index.js';
+import type { EmbedPath, Filter, OrderTerm, RangeRequest, RestQuery, SelectItem } from '../parse/index.js';
+import { columnRef, embedNullFilter, jsonPath, pathType, planCondition } from './conditions.js';
+import { notEmbedded, resolveColumn, resolveEmbedding, type Embedding } from './resolve.js';
+
+/**
+ * A REST read (`GET /rest/film?select=…&rating=eq.PG&order=title&limit=25`) as a ReadPlan,
+ * the way PostgREST's `readPlan` builds its tree: the `select` tree first (columns, embedded
+ * resources), then each query parameter lands on the level of the tree its path names
+ * (filters, orders, limits), then `!inner` embeddings and `rel=not.is.null` filters become
+ * conditions of their parents.
+ */
+
+/** One level of the tree: an entity's rows, and what the query asks of them. */
+interface Level {
+  readonly entity: Entity;
+  readonly path: EmbedPath;
+  readonly items: (Selection | Child)[];
+  /** embedded resources by the name the query uses for them (alias, else relation name) */
+  readonly children: Map<string, Child>;
+  readonly conditions: Condition[];
+  order: OrderItem[];
+  limit?: number;
+  offset?: number;
+}
+
+interface Child {
+  readonly kind: 'child';
+  readonly key: string;
+  readonly embedding: Embedding;
+  readonly level: Level;
+  readonly spread: boolean;
+  readonly inner: boolean;
+}
+
+export interface ReadOptions {
+  /** rows from a function instead of the entity (RPC returning SETOF <entity>) */
+  readonly source?: Source;
+  /** the `Range` header, applied to the top level with `limit`/`offset` */
+  readonly range?: RangeRequest;
+}
+
+export function planRead(graph: TypeGraph, entity: Entity, query: RestQuery, options: ReadOptions = {}): ReadPlan {
+  const root = buildLevel(graph, entity, query.select ?? [{ kind: 'star' }], []);
+  for (const { path, condition } of query.conditions) {
+    const level = levelAt(root, path);
+    // `rel=is.null` / `rel=not.is.null`: whether the embedded resource is there
+    const child = condition.kind === 'filter' ? level.children.get(condition.field.name) : undefined;
+    if (child !== undefined && condition.kind === 'filter' && !hasColumn(level.entity, condition.field.name)) {
+      level.conditions.push(embedPresence(child, condition));
+    } else {
+      level.conditions.push(planCondition(condition, level.entity));
+    }
+  }
+  for (const { path, terms } of query.order) {
+    const level = levelAt(root, path);
+    level.order = terms.map((term) => orderItem(graph, level.entity, term));
+  }
+  for (const { path, value } of query.limits) levelAt(root, path).limit = value;
+  for (const { path, value } of query.offsets) levelAt(root, path).offset = value;
+  applyRange(root, options.range);
+  return finish(root, options.source ?? { kind: 'entity', entity: { schema: entity.schema, dbName: entity.dbName } });
+}
+
+function hasColumn(entity: Entity, name: string): boolean {
+  return entity.columns.some((c) => c.name === name);
+}
+
+function levelAt(root: Level, path: EmbedPath): Level {
+  let level = root;
+  for (const [i, name] of path.entries()) {
+    const child = level.children.get(name);
+    if (child === undefined) throw notEmbedded(path.slice(0, i + 1));
+    level = child.level;
+  }
+  return level;
+}
+
+/** `Range: 10-19` and `limit`/`offset` both apply: the page is their intersection (as in PostgREST). */
+function applyRange(root: Level, range: RangeRequest | undefined): void {
+  if (range === undefined) return;
+  const queryLow = root.offset ?? 0;
+  const queryHigh = root.limit === undefined ? Infinity : queryLow + root.limit - 1;
+  const rangeHigh = range.limit === undefined ? Infinity : range.offset + range.limit - 1;
+  const low = Math.max(queryLow, range.offset);
+  const high = Math.min(queryHigh, rangeHigh);
+  root.offset = low;
+  if (high !== Infinity) root.limit = Math.max(0, high - low + 1);
+}
+
+function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem[], path: EmbedPath): Level {
+  const level: Level = { entity, path, items: [], children: new Map(), conditions: [], order: [] };
+  for (const item of items) {
+    switch (item.kind) {
+      case 'star':
+        for (const column of entity.columns) level.items.push({ kind: 'column', key: column.name, column: column.dbName, type: column.type });
+        break;
+      case 'field':
+        level.items.push(fieldSelection(entity, item));
+        break;
+      case 'count':
+        level.items.push({ kind: 'aggregate', key: item.alias ?? 'count', fn: 'count', ...(item.cast === undefined ? {} : { cast: castType(item.cast) }) });
+        break;
+      case 'embed': {
+        const aggregate = aggregateInEmbedForm(graph, entity, item);
+        if (aggregate !== undefined) {
+          level.items.push(aggregate);
+          break;
+        }
+        const embedding = resolveEmbedding(graph, entity, item.relation, item.hint);
+        const key = item.alias ?? item.relation;
+        const childLevel = buildLevel(graph, embedding.target, item.select, [...path, key]);
+        if (item.spread && embedding.relation.type !== 'object') {
+          throw notSupported(`'...${item.relation}' spreads a to-many relationship; only to-one resources can be spread`, { postgrest: 'PGRST100' });
+        }
+        const child: Child = { kind: 'child', key, embedding, level: childLevel, spread: item.spread, inner: item.join === 'inner' };
+        if (level.children.has(key)) throw invalidRequest(`'${key}' is embedded twice; give one of them an alias (alias:${item.relation}(…))`, { postgrest: 'PGRST100' });
+        level.children.set(key, child);
+        level.items.push(child);
+        break;
+      }
+    }
+  }
+  if (level.items.some((i) => i.kind === 'aggregate') && level.children.size > 0) {
+    throw notSupported('aggregates next to embedded resources are not supported yet', { postgrest: 'PGRST100' });
+  }
+  return level;
+}
+
+function fieldSelection(entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): Selection {
+  const column = resolveColumn(entity, item.field.name);
+  const last = item.field.jsonPath[item.field.jsonPath.length - 1];
+  const path = item.field.jsonPath.length > 0 ? jsonPath(column, item.field) : undefined;
+  const valueType = path === undefined ? column.type : pathType(column, item.field);
+  const cast = item.cast === undefined ? undefined : castType(item.cast);
+  if (item.aggregate !== undefined) {
+    const key = item.alias ?? item.aggregate;
+    const aggregateCast = item.aggregateCast === undefined ? undefined : castType(item.aggregateCast);
+    return {
+      kind: 'aggregate',
+      key,
+      fn: item.aggregate,
+      column: { column: column.dbName, type: valueType, ...(path === undefined ? {} : { path }), ...(cast === undefined ? {} : { cast }) },
+      ...(aggregateCast === undefined ? {} : { cast: aggregateCast }),
+    };
+  }
+  // PostgREST names a JSON path's value after its last key
+  const key = item.alias ?? (last === undefined ? column.name : String(last.key));
+  return {
+    kind: 'column',
+    key,
+    column: column.dbName,
+    type: cast ?? valueType,
+    ...(path === undefined ? {} : { path }),
+    ...(cast === undefined ? {} : { cast }),
+  };
+}
+
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
+
+/**
+ * `sum(amount)` parses as an embedding named `sum` (PostgREST's grammar writes `amount.sum()`);
+ * when no relationship has that name, it is read as the aggregate it looks like.
+ */
+function aggregateInEmbedForm(graph: TypeGraph, entity: Entity, item: Extract<SelectItem, { kind: 'embed' }>): Selection | undefined {
+  if (!AGGREGATES.has(item.relation) || item.spread || item.hint !== undefined || item.join !== undefined) return undefined;
+  const isRelation = entity.relations.some((r) => r.name === item.relation || graph.entities.some((e) => e.name === item.relation && e.schema === r.target.schema && e.dbName === r.target.dbName));
+  if (isRelation) return undefined;
+  const fn = item.relation as 'count' | 'sum' | 'avg' | 'min' | 'max';
+  const inner = item.select;
+  if (inner.length === 0 && fn === 'count') return { kind: 'aggregate', key: item.alias ?? 'count', fn };
+  const only = inner[0];
+  if (inner.length !== 1 || only === undefined || only.kind !== 'field' || only.aggregate !== undefined) return undefined;
+  const column = resolveColumn(entity, only.field.name);
+  return { kind: 'aggregate', key: item.alias ?? fn, fn, column: { column: column.dbName, type: column.type } };
+}
+
+function embedPresence(child: Child, filter: Filter): Condition {
+  const presence = embedNullFilter(filter);
+  const related: Condition = { kind: 'related', join: joinOf(child.embedding.relation), condition: childWhere(child.level) };
+  return presence === 'exists' ? related : { kind: 'not', condition: related };
+}
+
+function orderItem(graph: TypeGraph, entity: Entity, term: OrderTerm): OrderItem {
+  const direction = term.direction ?? 'asc';
+  const nulls = term.nulls === undefined ? {} : { nulls: term.nulls };
+  if (term.relation === undefined) {
+    const ref = columnRef(entity, term.field);
+    return { target: { kind: 'column', column: ref.column, ...(ref.path === undefined ? {} : { path: ref.path }) }, direction, ...nulls };
+  }
+  const embedding = resolveEmbedding(graph, entity, term.relation, undefined);
+  if (embedding.relation.type !== 'object') {
+    throw invalidRequest(`A related order on '${term.relation}' is not possible`, { postgrest: 'PGRST118', details: `'${entity.name}' and '${term.relation}' do not form a many-to-one or one-to-one relationship` });
+  }
+  if (term.field.jsonPath.length > 0) throw notSupported('ordering by a JSON path of an embedded resource', { postgrest: 'PGRST100' });
+  const column = resolveColumn(embedding.target, term.field.name);
+  return { target: { kind: 'related_column', join: joinOf(embedding.relation), column: column.dbName }, direction, ...nulls };
+}
+
+/** The where of a level: its conditions, and an EXISTS for each `!inner` child. */
+function childWhere(level: Level): Condition {
+  const conditions = [...level.conditions];
+  for (const child of level.children.values()) {
+    if (child.inner) conditions.push({ kind: 'related', join: joinOf(child.embedding.relation), condition: childWhere(child.level) });
+  }
+  return conditions.length === 1 ? (conditions[0] as Condition) : { kind: 'and', conditions };
+}
+
+function finish(level: Level, source: Source): ReadPlan {
+  const selection = level.items.map((item): Selection => {
+    if (item.kind !== 'child') return item;
+    const target: Source = { kind: 'entity', entity: { schema: item.embedding.target.schema, dbName: item.embedding.target.dbName } };
+    const plan = finish(item.level, target);
+    const join = joinOf(item.embedding.relation);
+    if (item.spread) return { kind: 'spread', join, plan };
+    return { kind: 'relation', key: item.key, join, cardinality: item.embedding.relation.type === 'object' ? 'one' : 'many', plan };
+  });
+  const where = childWhere(level);
+  const empty = where.kind === 'and' && where.conditions.length === 0;
+  return {
+    kind: 'read',
+    source,
+    selection,
+    ...(empty ? {} : { where }),
+    orderBy: level.order,
+    ...(level.limit === undefined ? {} : { limit: level.limit }),
+    ...(level.offset === undefined ? {} : { offset: level.offset }),
+  };
+}
+
+/** The types a `::cast` may name, as PostgreSQL knows them (never pasted into SQL as written). */
+const CASTS: Readonly<Record<string, string>> = {
+  text: 'text',
+  varchar: 'varchar',
+  char: 'bpchar',
+  bpchar: 'bpchar',
+  int: 'int4',
+  integer: 'int4',
+  int4: 'int4',
+  smallint: 'int2',
+  int2: 'int2',
+  bigint: 'int8',
+  int8: 'int8',
+  numeric: 'numeric',
+  decimal: 'numeric',
+  real: 'float4',
+  float4: 'float4',
+  float8: 'float8',
+  float: 'float8',
+  boolean: 'bool',
+  bool: 'bool',
+  date: 'date',
+  time: 'time',
+  timetz: 'timetz',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  interval: 'interval',
+  json: 'json',
+  jsonb: 'jsonb',
+  uuid: 'uuid',
+};
+
+export function castType(name: string): TypeRef {
+  const known = CASTS[name.toLowerCase()];
+  if (known === undefined) {
+    throw invalidRequest(`cannot cast to '${name}'`, { postgrest: 'PGRST100', hint: `casts may name: ${Object.keys(CASTS).join(', ')}` });
+  }
+  return { kind: 'scalar', schema: 'pg_catalog', name: known };
+}

@@ -1,0 +1,91 @@
+import type { IncomingMessage } from 'node:http';
+import { invalidRequest, RequestError } from '../errors/index.js';
+import type { Entity, TypeGraph } from '../model/index.js';
+import { parsePrefer, type Preferences } from './parse/index.js';
+
+/**
+ * The parts of an HTTP request the REST handlers read, gathered once: the path under the
+ * prefix, the query string, the headers that shape the answer, and the body (read on demand).
+ */
+export interface RestRequest {
+  readonly method: string;
+  /** the path below the REST prefix, without the leading slash: `film`, `rpc/fn`, `` */
+  readonly resource: string;
+  readonly params: URLSearchParams;
+  readonly prefer: Preferences;
+  readonly headers: IncomingMessage['headers'];
+  /** the schema chosen by Accept-Profile (reads) or Content-Profile (writes), else the first */
+  readonly schema: string;
+  body(): Promise<Buffer>;
+}
+
+export function restRequest(req: IncomingMessage, prefix: string, schemas: readonly string[]): RestRequest {
+  const url = new URL(req.url ?? '/', 'http://pgduet');
+  let rest = url.pathname.slice(prefix.length);
+  if (rest.startsWith('/')) rest = rest.slice(1);
+  if (rest.endsWith('/')) rest = rest.slice(0, -1);
+  let resource: string;
+  try {
+    resource = decodeURIComponent(rest);
+  } catch {
+    throw invalidRequest(`the path ${url.pathname} is not valid percent-encoding`, { postgrest: 'PGRST100' });
+  }
+  const method = req.method ?? 'GET';
+  const prefer = parsePrefer(joinHeader(req.headers['prefer']));
+  if (prefer.handling === 'strict' && prefer.invalid.length > 0) {
+    throw invalidRequest(`Invalid preferences given with handling=strict`, { postgrest: 'PGRST100', details: `Invalid preferences: ${prefer.invalid.join(', ')}` });
+  }
+  let body: Promise<Buffer> | undefined;
+  return {
+    method,
+    resource,
+    params: url.searchParams,
+    prefer,
+    headers: req.headers,
+    schema: chooseSchema(req, method, schemas),
+    body: () => (body ??= readBody(req)),
+  };
+}
+
+function joinHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function chooseSchema(req: IncomingMessage, method: string, schemas: readonly string[]): string {
+  const header = method === 'GET' || method === 'HEAD' ? req.headers['accept-profile'] : req.headers['content-profile'];
+  const wanted = typeof header === 'string' ? header.trim() : undefined;
+  if (wanted === undefined || wanted === '') return schemas[0] ?? 'public';
+  if (!schemas.includes(wanted)) {
+    throw new RequestError('PGD103', `The schema must be one of the following: ${schemas.join(', ')}`, { postgrest: 'PGRST106' });
+  }
+  return wanted;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The body as JSON, or PGRST102 (400). */
+export function parseJsonBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw invalidRequest('Empty or invalid json', { postgrest: 'PGRST102' });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw invalidRequest('Empty or invalid json', { postgrest: 'PGRST102', ...(error instanceof Error ? { details: error.message } : {}) });
+  }
+}
+
+/** The entities of a schema whose rows a GeoJSON answer can be made of (one PostGIS geometry column). */
+export function geometryColumn(entity: Entity): string | undefined {
+  return entity.columns.find((c) => c.type.kind === 'scalar' && (c.type.name === 'geometry' || c.type.name === 'geography'))?.dbName;
+}
+
+export function entityNames(graph: TypeGraph, schema: string): string[] {
+  return graph.entities.filter((e) => e.schema === schema).map((e) => e.name);
+}

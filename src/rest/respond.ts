@@ -1,0 +1,68 @@
+import type { ServerResponse } from 'node:http';
+import { RequestError, toRestError } from '../errors/index.js';
+import type { Logger } from '../server/logger.js';
+import type { ResponseFormat } from './parse/index.js';
+
+/** Content types of the formats pgduet's REST surface writes. */
+export const CONTENT_TYPES: Readonly<Record<ResponseFormat, string>> = {
+  json: 'application/json; charset=utf-8',
+  object: 'application/vnd.pgrst.object+json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  geojson: 'application/geo+json; charset=utf-8',
+  openapi: 'application/openapi+json; charset=utf-8',
+};
+
+/** Writes a response; `body` undefined (or a HEAD request) sends no body. */
+export function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | undefined, head = false): void {
+  const out = body === undefined || head ? undefined : body;
+  res.writeHead(status, { ...headers, ...(body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }) });
+  res.end(out);
+}
+
+/** PostgREST's error body and status; a bug is logged and masked. */
+export function sendRestError(res: ServerResponse, error: unknown, log: Logger, head = false): void {
+  const rendered = toRestError(error);
+  if (rendered.unexpected) log.error({ err: error }, 'unexpected error in a REST request');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES.json };
+  if (rendered.status === 405 && error instanceof RequestError && error.details !== undefined && error.details.startsWith('Allow: ')) {
+    headers['Allow'] = error.details.slice('Allow: '.length);
+  }
+  send(res, rendered.status, headers, JSON.stringify(rendered.body), head);
+}
+
+/**
+ * `Content-Range: 0-24/*` (or `/total` when counted; `*\/0` for an empty page) and the status
+ * PostgREST gives a page: 206 when a counted page is only part of the rows, 416 when the
+ * offset is past their count, else 200.
+ */
+export function pageStatus(offset: number, rows: number, total: number | undefined): { readonly status: number; readonly contentRange: string } {
+  const totalText = total === undefined ? '*' : String(total);
+  const contentRange = rows === 0 ? `*/${totalText}` : `${offset}-${offset + rows - 1}/${totalText}`;
+  if (total === undefined) return { status: 200, contentRange };
+  if (offset > total) return { status: 416, contentRange: `*/${total}` };
+  return { status: rows < total ? 206 : 200, contentRange };
+}
+
+/**
+ * A JSON array of flat objects as CSV (RFC 4180): a header line of the first row's keys, then
+ * one line per row; nested values as their JSON text; null as an empty field.
+ */
+export function jsonToCsv(text: string): string {
+  const rows = JSON.parse(text) as Record<string, unknown>[];
+  const first = rows[0];
+  if (first === undefined) return '';
+  const keys = Object.keys(first);
+  const lines = [keys.map(csvField).join(',')];
+  for (const row of rows) lines.push(keys.map((k) => csvField(row[k])).join(','));
+  return lines.join('\n');
+}
+
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
