@@ -26,8 +26,16 @@ export function describePostgresError(error: Error & { code: string }): Postgres
     ...(typeof fields.detail === 'string' ? { detail: fields.detail } : {}),
     ...(typeof fields.hint === 'string' ? { hint: fields.hint } : {}),
     ...(typeof fields.constraint === 'string' ? { constraint: fields.constraint } : {}),
-    category: categoryOf(sqlstate),
+    category: isPostgisInputError(sqlstate, error.message) ? 'data' : categoryOf(sqlstate),
   };
+}
+
+/**
+ * PostGIS reports a geometry it cannot parse as XX000 (internal_error); it is bad input all
+ * the same, the client's to fix, not a server fault.
+ */
+function isPostgisInputError(sqlstate: string, message: string): boolean {
+  return sqlstate === 'XX000' && /^(parse error - invalid geometry|invalid GeoJson representation|unknown GeoJSON type|Unable to parse GeoJSON|geometry requires more points|geometry contains non-closed rings)/i.test(message);
 }
 
 function categoryOf(sqlstate: string): PostgresErrorInfo['category'] {

@@ -26,7 +26,7 @@ export function toRestError(error: unknown, authenticated = false): RestError {
   if (isPostgresError(error)) {
     const info = describePostgresError(error);
     return {
-      status: statusOfSqlstate(info.sqlstate, info.message, authenticated),
+      status: info.category === 'data' ? 400 : statusOfSqlstate(info.sqlstate, info.message, authenticated),
       body: { code: info.sqlstate, message: info.message, details: info.detail ?? null, hint: info.hint ?? null },
       unexpected: false,
     };

@@ -4,6 +4,7 @@ import { RequestError } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
 import type { RestScope } from './scope.js';
 import type { ReadPlan } from '../plan/index.js';
+import { isGeometry } from '../sql/index.js';
 import { negotiateFormat, parseQuery, parseRange, type ResponseFormat } from './parse/index.js';
 import { planRead } from './plan/index.js';
 import { geometryColumn, type RestRequest } from './request.js';
@@ -38,18 +39,18 @@ export async function sendPage(request: RestRequest, res: ServerResponse, scope:
   const head = request.method === 'HEAD';
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], 'Content-Range': contentRange };
   if (request.prefer.count !== undefined) headers['Preference-Applied'] = `count=${request.prefer.count}`;
-  send(res, format === 'object' ? 200 : status, headers, render(page, format), head);
+  send(res, format === 'object' ? 200 : status, headers, render(page, format, geometryKey(plan)), head);
 }
 
 /** The page's text in the chosen format (the JSON array goes out as PostgreSQL wrote it). */
-export function render(page: Page, format: ResponseFormat): string {
+export function render(page: Page, format: ResponseFormat, geometry?: string): string {
   switch (format) {
     case 'object':
       return singleObject(page);
     case 'csv':
       return jsonToCsv(page.body);
     case 'geojson':
-      return geoJson(page.body);
+      return geoJson(page.body, geometry);
     default:
       return page.body;
   }
@@ -67,20 +68,21 @@ function singleObject(page: Page): string {
   return page.body.slice(1, -1);
 }
 
-/** A FeatureCollection: each row a Feature whose geometry is its (already GeoJSON) geometry column. */
-function geoJson(body: string): string {
+/** A FeatureCollection: each row a Feature whose geometry is its (already GeoJSON) geometry key. */
+function geoJson(body: string, geometry: string | undefined): string {
   const rows = JSON.parse(body) as Record<string, unknown>[];
   const features = rows.map((row) => {
-    const geometryKey = Object.keys(row).find((k) => isGeometry(row[k]));
     const properties = { ...row };
-    if (geometryKey !== undefined) delete properties[geometryKey];
-    return { type: 'Feature', geometry: geometryKey === undefined ? null : row[geometryKey], properties };
+    if (geometry !== undefined) delete properties[geometry];
+    return { type: 'Feature', geometry: geometry === undefined ? null : (row[geometry] ?? null), properties };
   });
   return JSON.stringify({ type: 'FeatureCollection', features });
 }
 
-function isGeometry(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'type' in value && ('coordinates' in value || 'geometries' in value);
+/** The key of the first selected geometry column: the Features' geometry. */
+function geometryKey(plan: ReadPlan): string | undefined {
+  for (const s of plan.selection) if (s.kind === 'column' && s.cast === undefined && isGeometry(s.type)) return s.key;
+  return undefined;
 }
 
 export function header(request: RestRequest, name: string): string | undefined {

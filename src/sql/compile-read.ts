@@ -12,6 +12,7 @@ import type {
 } from '../plan/index.js';
 import { columnExpression, compileCondition, joinFrom, type Scope } from './compile-condition.js';
 import { Aliases, Params, qualified, quoteIdentifier, sqlType, type CompiledQuery } from './fragments.js';
+import { quoteQualified } from './identifier.js';
 
 /**
  * ReadPlan / AggregatePlan → one statement that returns one row with one column, `result`:
@@ -355,14 +356,30 @@ const NUMERIC: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'numeric'
 const FLOAT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'float8' };
 const EXACT = new Set(['int8', 'numeric']);
 
-/** int8 and numeric (and arrays of them) as text, so JSON keeps every digit. */
+/**
+ * A value as the JSON answer shows it: PostGIS geometry and geography as GeoJSON; int8 and
+ * numeric (and arrays of them) as text when `exactNumbersAsStrings`, so JSON keeps every digit.
+ */
 export function renderValue(expression: string, type: TypeRef, options: CompileOptions): string {
+  if (type.kind === 'scalar' && isGeometry(type)) {
+    // ST_AsGeoJSON of the schema PostGIS lives in: no dependency on the search_path
+    return `${quoteQualified(type.schema, 'st_asgeojson')}(${expression})::json`;
+  }
+  if (type.kind === 'array' && type.element.kind === 'scalar' && isGeometry(type.element)) {
+    const g = quoteIdentifier('g');
+    return `(select json_agg(${quoteQualified(type.element.schema, 'st_asgeojson')}(${g})::json) from unnest(${expression}) as ${g})`;
+  }
   if (!options.exactNumbersAsStrings) return expression;
   if (type.kind === 'scalar' && type.schema === 'pg_catalog' && EXACT.has(type.name)) return `${expression}::text`;
   if (type.kind === 'array' && type.element.kind === 'scalar' && type.element.schema === 'pg_catalog' && EXACT.has(type.element.name)) {
     return `${expression}::text[]`;
   }
   return expression;
+}
+
+/** PostGIS's geometry and geography types (wherever the extension is installed). */
+export function isGeometry(type: TypeRef): boolean {
+  return type.kind === 'scalar' && type.schema !== 'pg_catalog' && (type.name === 'geometry' || type.name === 'geography');
 }
 
 /**

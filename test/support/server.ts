@@ -18,7 +18,7 @@ export function startTestServer(
   databaseUrl: string,
   options: {
     readonly config?: ConfigInput;
-    readonly mounts?: readonly ((context: MountContext) => Mount)[];
+    readonly mounts?: readonly ((context: MountContext) => Mount | readonly Mount[])[];
     readonly handleSignals?: boolean;
     readonly schemaCacheFile?: string;
   } = {},
