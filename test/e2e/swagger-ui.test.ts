@@ -1,88 +1,32 @@
 /**
- * Swagger UI in a real browser (headless Chromium): the page, its assets and the OpenAPI
- * document of Pagila come from docsMount and openApiMount behind the server's own request
- * listener; "Try it out" → "Execute" on GET /film shows the rows in the response panel.
+ * Swagger UI in a real browser (headless Chromium), on the real server over Pagila: the page,
+ * its assets and the OpenAPI document; "Try it out" → "Execute" on GET /language runs the real
+ * REST handler and shows the rows in the response panel.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import type { Browser } from 'playwright-core';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { introspect } from '../../src/introspection/index.js';
-import { buildTypeGraph, type TypeGraph } from '../../src/model/index.js';
-import { docsMount, openApiMount } from '../../src/rest/docs.js';
-import { renderOpenApi } from '../../src/rest/openapi/index.js';
-import { createMetrics, createRequestListener, GraphHolder, InFlight, sendJson, type Mount } from '../../src/server/index.js';
+import { restMounts } from '../../src/rest/index.js';
+import type { RunningServer } from '../../src/server/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTestServer } from '../support/server.js';
 
-/**
- * A stand-in for the REST handler, which is being written in issue 4: it answers GET /rest/film
- * with fixed rows. TODO(issue 4): mount the real REST handler and drop this.
- */
-const STAND_IN_FILMS = [
-  { film_id: 1, title: 'ACADEMY DINOSAUR', rating: 'PG' },
-  { film_id: 2, title: 'ACE GOLDFINGER', rating: 'G' },
-];
-
-let graph: TypeGraph;
-let server: Server;
+let db: TestDatabase;
+let server: RunningServer;
 let origin: string;
 let browser: Browser;
-const standInRequests: { url: string; prefer: string | undefined }[] = [];
 
 beforeAll(async () => {
-  // the database is only needed for the graph: dropped before the browser starts
-  const db = await createTestDatabase({ pagila: true });
-  try {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      const { catalog, fingerprint } = await introspect(client, ['public']);
-      graph = buildTypeGraph(catalog, fingerprint).graph;
-    } finally {
-      await client.end();
-    }
-  } finally {
-    await db.drop();
-  }
-
-  const standIn: Mount = {
-    name: 'rest',
-    protocol: 'rest',
-    path: '/rest',
-    prefix: true,
-    handler: (req, res) => {
-      const url = req.url ?? '';
-      if (req.method !== 'GET' || !/^\/rest\/film(\?|$)/.test(url)) {
-        sendJson(res, 404, { code: 'PGRST205', message: 'stand-in: only GET /rest/film', details: null, hint: null });
-        return;
-      }
-      const prefer = req.headers['prefer'];
-      standInRequests.push({ url, prefer: Array.isArray(prefer) ? prefer.join(',') : prefer });
-      res.setHeader('Content-Range', `0-${STAND_IN_FILMS.length - 1}/*`);
-      sendJson(res, 200, STAND_IN_FILMS);
-    },
-  };
-  const mounts: Mount[] = [
-    docsMount({ path: '/docs', openApiUrl: '/openapi.json', title: 'Pagila API' }),
-    openApiMount({
-      path: '/openapi.json',
-      render: (ctx) => renderOpenApi(ctx.snapshot.graph, { title: 'Pagila over pgduet', version: '1.0.0', serverUrl: `${origin}/rest` }),
-    }),
-    standIn,
-  ];
-  const holder = new GraphHolder(graph, () => Promise.resolve({ graph, warnings: [] }));
-  server = createServer(createRequestListener({ mounts, logger: pino({ level: 'silent' }), metrics: createMetrics(), holder, inFlight: new InFlight() }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  db = await createTestDatabase({ pagila: true });
+  server = await startTestServer(db.url, { mounts: [restMounts] });
+  origin = server.url;
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => (server === undefined ? resolve(undefined) : server.close(resolve)));
+  await server?.close();
+  await db?.drop();
 });
 
 it('serves the page, its assets and the document with the right headers, and nothing outside the allow-list', async () => {
@@ -112,7 +56,7 @@ it('serves the page, its assets and the document with the right headers, and not
   const doc = await fetch(`${origin}/openapi.json`);
   expect(doc.headers.get('content-type')).toBe('application/openapi+json; charset=utf-8');
   const text = await doc.text();
-  expect(JSON.parse(text)).toMatchObject({ openapi: '3.1.0', servers: [{ url: `${origin}/rest` }] });
+  expect(JSON.parse(text)).toMatchObject({ openapi: '3.1.0', servers: [{ url: '/rest' }] });
   // rendered once per graph: the same bytes, the same ETag
   const again = await fetch(`${origin}/openapi.json`);
   expect(again.headers.get('etag')).toBe(doc.headers.get('etag'));
@@ -133,7 +77,7 @@ it('serves the page, its assets and the document with the right headers, and not
   expect((await fetch(`${origin}/docs`, { method: 'POST' })).status).toBe(405);
 });
 
-it('shows the API in Swagger UI, runs GET /film with "Try it out" and shows the rows', async () => {
+it('shows the API in Swagger UI, runs GET /language with "Try it out" and shows the rows', async () => {
   const page = await browser.newPage();
   const requested: string[] = [];
   const failed: string[] = [];
@@ -146,11 +90,11 @@ it('shows the API in Swagger UI, runs GET /film with "Try it out" and shows the 
   });
   try {
     await page.goto(`${origin}/docs`);
-    await expect.poll(() => page.locator('.info .title').innerText(), { timeout: 15_000 }).toContain('Pagila over pgduet');
-    const filmOps = page.locator('.opblock-summary-path[data-path="/film"]');
-    expect(await filmOps.count()).toBe(5);
+    await expect.poll(() => page.locator('.info .title').innerText(), { timeout: 15_000 }).toContain('pgduet REST API');
+    const languageOps = page.locator('.opblock-summary-path[data-path="/language"]');
+    expect(await languageOps.count()).toBe(5);
 
-    const get = page.locator('.opblock.opblock-get', { has: page.locator('.opblock-summary-path[data-path="/film"]') });
+    const get = page.locator('.opblock.opblock-get', { has: page.locator('.opblock-summary-path[data-path="/language"]') });
     await get.locator('.opblock-summary').first().click();
     // tryItOutEnabled opens operations in "try it out" mode; click it only if it is not
     const tryIt = get.locator('.try-out__btn');
@@ -158,11 +102,11 @@ it('shows the API in Swagger UI, runs GET /film with "Try it out" and shows the 
     await get.locator('button.execute').click();
 
     const body = get.locator('.live-responses-table .response-col_description .highlight-code');
-    await expect.poll(() => body.innerText(), { timeout: 15_000 }).toContain('ACADEMY DINOSAUR');
-    expect(await body.innerText()).toContain('ACE GOLDFINGER');
+    await expect.poll(() => body.innerText(), { timeout: 15_000 }).toContain('Mandarin');
+    expect(await body.innerText()).toContain('Japanese');
     expect(await get.locator('.live-responses-table .response .response-col_status').first().innerText()).toContain('200');
-    // no filter or preference was filled in for the user: a plain GET
-    expect(standInRequests.at(-1)).toEqual({ url: '/rest/film', prefer: undefined });
+    // no filter or preference was filled in for the user: a plain GET of the real handler
+    expect(requested.filter((url) => url.includes('/rest/language'))).toEqual([`${origin}/rest/language`]);
   } finally {
     await page.close();
   }
