@@ -9,7 +9,7 @@ import {
 } from 'graphql';
 import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../model/index.js';
 import type { GraphqlContext } from './context.js';
-import { isValidName } from './names.js';
+import { isComputedField, isValidName } from './names.js';
 import {
   byResponseKey,
   functionAggregateResolver,
@@ -95,7 +95,7 @@ export function pkArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConf
 function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: GraphQLFieldConfigMap<unknown, GraphqlContext>): void {
   const name = builder.names.function(fn);
   if (name === undefined || fn.kind === 'procedure') return;
-  if (fn.computedFieldOf !== undefined && fn.args.length === 1 && fn.volatility !== 'volatile') return;
+  if (isComputedField(fn)) return;
   const argsType = functionArgsType(builder, fn, name);
   const args: GraphQLFieldConfigArgumentMap = argsType === undefined ? {} : { args: { type: fn.args.some((a) => !a.hasDefault) ? new GraphQLNonNull(argsType) : argsType } };
   const description = fn.description ?? `${fn.volatility} function "${fn.schema}.${fn.dbName}"`;

@@ -44,7 +44,7 @@ export class GraphqlNames {
     }
     // functions share the root fields with tables (`film`, `film_aggregate`, `insert_film`…)
     for (const fn of graph.functions) {
-      if (fn.computedFieldOf !== undefined && fn.args.length === 1) continue;
+      if (isComputedField(fn)) continue;
       const name = toGraphqlName(fn.schema === first ? fn.name : `${fn.schema}_${fn.name}`);
       if (this.#functions.has(keyOf(fn)) || taken.has(name)) {
         this.warnings.push(`${fn.schema}.${fn.dbName}(${fn.args.map((a) => a.name ?? '').join(', ')}): the GraphQL name "${name}" is taken (an overload or a table); left out`);
@@ -67,4 +67,12 @@ export class GraphqlNames {
 
 export function entityKey(entity: Pick<Entity, 'schema' | 'dbName'>): string {
   return keyOf(entity);
+}
+
+/**
+ * A function that is a computed field of the table of its first argument rather than a root
+ * field: stable or immutable, and any further arguments named (they become the field's `args`).
+ */
+export function isComputedField(fn: FunctionDef): boolean {
+  return fn.computedFieldOf !== undefined && fn.volatility !== 'volatile' && fn.args.slice(1).every((a) => a.name !== null);
 }

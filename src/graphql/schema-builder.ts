@@ -23,7 +23,7 @@ import type { AggregateFunction } from '../plan/index.js';
 import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
-import { GraphqlNames, entityKey, isValidName, toGraphqlName } from './names.js';
+import { GraphqlNames, entityKey, isComputedField, isValidName, toGraphqlName } from './names.js';
 import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual } from './scalars.js';
 import { aggregateResultType } from '../sql/index.js';
 
@@ -113,8 +113,8 @@ export class SchemaBuilder {
         fn.computedFieldOf !== undefined &&
         fn.computedFieldOf.schema === entity.schema &&
         fn.computedFieldOf.dbName === entity.dbName &&
-        fn.args.length === 1 &&
-        fn.volatility !== 'volatile' &&
+        isComputedField(fn) &&
+        fn.args.slice(1).every((a) => a.name !== null && isValidName(a.name) && this.#supported(a.type)) &&
         fn.returns.kind === 'value' &&
         !fn.returns.set &&
         isValidName(fn.name) &&
@@ -230,7 +230,9 @@ export class SchemaBuilder {
         }
         for (const fn of this.computedFields(entity)) {
           if (fn.returns.kind !== 'value') continue;
-          fields[fn.name] = this.#field(this.outputType(fn.returns.type), { kind: 'computed', fn }, fn.description);
+          const field = this.#field(this.outputType(fn.returns.type), { kind: 'computed', fn }, fn.description);
+          const argsType = this.#computedArgsType(entity, fn);
+          fields[fn.name] = argsType === undefined ? field : { ...field, args: { args: { type: fn.args.slice(1).some((a) => !a.hasDefault) ? new GraphQLNonNull(argsType) : argsType } } };
         }
         return fields;
       },
@@ -430,6 +432,18 @@ export class SchemaBuilder {
   }
 
   // ---------------------------------------------------------------- cache plumbing: one type per name
+
+  /** `<table>_<fn>_args`: the arguments of a computed field after the row (Hasura's `args`). */
+  #computedArgsType(entity: Entity, fn: FunctionDef): GraphQLInputObjectType | undefined {
+    const rest = fn.args.slice(1);
+    if (rest.length === 0) return undefined;
+    return this.input(`${this.objectType(entity).name}_${fn.name}_args`, () => ({
+      fields: Object.fromEntries(rest.map((arg) => {
+        const type = this.inputType(arg.type);
+        return [arg.name as string, { type: arg.hasDefault ? type : new GraphQLNonNull(type) }];
+      })),
+    }));
+  }
 
   #field(type: GraphQLOutputType, meta: FieldMeta, description?: string): GraphQLFieldConfig<unknown, GraphqlContext> {
     return {

@@ -1,13 +1,15 @@
-import { getArgumentValues, type FieldNode, type GraphQLObjectType } from 'graphql';
+import { getArgumentValues, type FieldNode, type GraphQLField, type GraphQLObjectType } from 'graphql';
 import { invalidRequest, notSupported } from '../errors/index.js';
-import { optional, type Column, type Entity, type TypeRef } from '../model/index.js';
+import { optional, type Column, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import {
+  functionArguments,
   joinOf,
   type AggregateFunction,
   type AggregatePlan,
   type AggregateSelection,
   type CompareOperator,
   type Condition,
+  type FunctionArgumentValue,
   type OrderItem,
   type ReadPlan,
   type Selection,
@@ -118,7 +120,7 @@ export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSe
       case 'computed':
         if (meta.fn.returns.kind !== 'value') break;
         if (nested) assertShapedByPostgres(meta.fn.returns.type, ctx, name);
-        out.push({ kind: 'computed', key, fn: meta.fn, type: meta.fn.returns.type });
+        out.push({ kind: 'computed', key, fn: meta.fn, type: meta.fn.returns.type, ...computedArgs(meta.fn, field, nodes, ctx) });
         break;
       case 'relation':
       case 'relation_aggregate':
@@ -367,4 +369,12 @@ export function pkWhere(entity: Entity, args: Readonly<Record<string, unknown>>)
       return [name, { _eq: args[name] }];
     }),
   );
+}
+
+/** The `args` of a computed field, after the row: by name, defaults left out. */
+function computedArgs(fn: FunctionDef, field: GraphQLField<unknown, unknown> | undefined, nodes: readonly FieldNode[], ctx: PlanContext): { args?: FunctionArgumentValue[] } {
+  const node = nodes[0];
+  if (fn.args.length < 2 || field === undefined || node === undefined) return {};
+  const given = getArgumentValues(field, node, ctx.variableValues as Record<string, unknown>)['args'] as Record<string, unknown> | undefined;
+  return { args: functionArguments({ ...fn, args: fn.args.slice(1) }, given ?? {}) };
 }

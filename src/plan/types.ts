@@ -166,8 +166,8 @@ export type Selection =
   | { readonly kind: 'key'; readonly key: string; readonly column: string }
   /** a constant text (GraphQL's `__typename`) */
   | { readonly kind: 'literal'; readonly key: string; readonly value: string }
-  /** a computed field: `fn(row)` for a function whose first argument is the row type */
-  | { readonly kind: 'computed'; readonly key: string; readonly fn: DbRef; readonly type: TypeRef }
+  /** a computed field: `fn(row, args…)` for a function whose first argument is the row type */
+  | { readonly kind: 'computed'; readonly key: string; readonly fn: DbRef; readonly type: TypeRef; readonly args?: readonly FunctionArgumentValue[] }
   /** a related row (object) or rows (array), each shaped by its own ReadPlan, nested in this one */
   | {
       readonly kind: 'relation';

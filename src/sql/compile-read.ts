@@ -272,7 +272,7 @@ function selectionValue(selection: Exclude<Selection, { kind: 'spread' }>, alias
     case 'literal':
       return ctx.params.add(selection.value, { kind: 'scalar', schema: 'pg_catalog', name: 'text' });
     case 'computed':
-      return renderValue(`${qualified(selection.fn)}(${alias}.*)`, selection.type, ctx.options);
+      return renderValue(`${qualified(selection.fn)}(${[`${alias}.*`, ...(selection.args === undefined || selection.args.length === 0 ? [] : [functionArgumentList(selection.args, ctx)])].join(', ')})`, selection.type, ctx.options);
     case 'relation': {
       const { from, where } = joinFrom(selection.join, alias, ctx);
       return selection.cardinality === 'one'

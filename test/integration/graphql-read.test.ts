@@ -24,6 +24,7 @@ beforeAll(async () => {
     create table doc (id int primary key, body jsonb, tags text[]);
     insert into doc values (1, '{"a": 1, "b": {"c": true}}', '{x,y}'), (2, '{"a": 2, "d": null}', '{y}'), (3, '[1, 2]', null);
     create function film_title_length(f film) returns int language sql stable as $$ select length(f.title) $$;
+    create function film_rental_cost(f film, days int, discount numeric default 0) returns numeric language sql stable as $$ select f.rental_rate * days / f.rental_duration - discount $$;
     create function films_longer_than(min_length int) returns setof film language sql stable as $$ select * from film where length > min_length $$;
   `);
   server = await startGraphqlServer(db.url);
@@ -202,6 +203,22 @@ describe('relationships', () => {
       expect(film.original_language).toBeNull();
       expect(film.film_title_length).toBe(film.title.length);
     }
+  });
+
+  it('serves computed fields with arguments (and their defaults), as the same SQL computes them', async () => {
+    type Row = { film_id: number; cost: string; cheaper: string };
+    const query = '{ film(limit: 3, order_by: {film_id: asc}) { film_id cost: film_rental_cost(args: {days: 10}) cheaper: film_rental_cost(args: {days: 10, discount: "0.5"}) } }';
+    const got = await data<{ film: Row[] }>(server, query);
+    const { rows } = await sql.query<Row>(
+      `select film_id, (rental_rate * 10 / rental_duration)::text as cost, (rental_rate * 10 / rental_duration - 0.5)::text as cheaper from film order by film_id limit 3`,
+    );
+    expect(got.film).toEqual(rows);
+    // `days` has no default: leaving it out is a validation error
+    const missing = await gql(server, '{ film(limit: 1) { film_rental_cost } }');
+    expect(missing.errors?.[0]?.extensions?.['code']).toBe('validation-failed');
+    // and it is not a root field
+    const root = await gql(server, '{ film_rental_cost(args: {days: 1}) }');
+    expect(root.errors?.[0]?.message).toMatch(/Cannot query field "film_rental_cost" on type "query_root"/);
   });
 
   const counting = async <T,>(target: RunningServer, query: string): Promise<{ result: T; statements: number }> => {
