@@ -39,7 +39,26 @@ export async function sendPage(request: RestRequest, res: ServerResponse, scope:
   const head = request.method === 'HEAD';
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], 'Content-Range': contentRange };
   if (request.prefer.count !== undefined) headers['Preference-Applied'] = `count=${request.prefer.count}`;
-  send(res, format === 'object' ? 200 : status, headers, render(page, format, geometryKey(plan)), head);
+  const body = render(page, format, geometryKey(plan));
+  send(res, format === 'object' ? 200 : status, headers, (format === 'json' || format === 'object') && strippedNulls(request) ? stripNulls(body) : body, head);
+}
+
+/**
+ * `Accept: application/vnd.pgrst.array+json;nulls=stripped` (or `vnd.pgrst.object+json;…`,
+ * postgrest-js's `stripNulls()`): keys whose value is null are left out of every object.
+ */
+export function strippedNulls(request: RestRequest): boolean {
+  return /application\/vnd\.pgrst\.(array|object)(\+json)?\s*;[^,]*\bnulls\s*=\s*stripped/i.test(header(request, 'accept') ?? '');
+}
+
+/** The JSON text without the null-valued keys of its objects, at any depth (`json_strip_nulls`). */
+export function stripNulls(text: string): string {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, strip(v)]));
+  };
+  return JSON.stringify(strip(JSON.parse(text) as unknown));
 }
 
 /** The page's text in the chosen format (the JSON array goes out as PostgreSQL wrote it). */

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { runPage, runPlan } from '../db/index.js';
+import { inTransaction, runPage, runPlan } from '../db/index.js';
 import { invalidRequest, RequestError } from '../errors/index.js';
 import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
@@ -18,6 +18,12 @@ import type { RestScope } from './scope.js';
  * Functions returning rows take `select`, filters, `order`, `limit` and embeddings on them.
  */
 export async function handleRpc(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
+  if (request.prefer.tx !== 'rollback') return callFunction(request, res, scope, name);
+  // `Prefer: tx=rollback`: a dry run, whatever the function writes is undone
+  await inTransaction(scope.pool, (client) => callFunction(request, res, { ...scope, run: { ...scope.run, db: () => client } }, name), { rollback: true });
+}
+
+async function callFunction(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
   const candidates = findFunction(scope.graph, request.schema, name);
   if (candidates.length === 0) throw noFunction(request.schema, name, []);
   if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw methodNotAllowed(request.method, 'GET, HEAD, POST');
@@ -29,7 +35,8 @@ export async function handleRpc(request: RestRequest, res: ServerResponse, scope
   if (byQuery && fn.volatility === 'volatile') {
     throw new RequestError('PGD102', `the function ${name} is volatile: call it with POST`, { postgrest: 'PGRST101', details: 'Allow: POST' });
   }
-  const args = functionArguments(fn, given.kind === 'whole' ? { [argumentName(fn)]: given.value } : given.values, defaultArgumentName);
+  const values = given.kind === 'whole' ? { [argumentName(fn)]: given.value } : byQuery ? variadicAsArrays(fn, given.values) : given.values;
+  const args = functionArguments(fn, values, defaultArgumentName);
   const rows = rowsOf(scope, fn);
   if (rows !== undefined) {
     const source: Source = { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args };
@@ -69,6 +76,20 @@ function queryArguments(query: RestQuery): Given {
     values[name] = previous === undefined ? value : Array.isArray(previous) ? [...(previous as unknown[]), value] : [previous, value];
   }
   return { kind: 'named', values };
+}
+
+/**
+ * GET: a VARIADIC argument given once (`?v=1`) is a list of one, as when it is repeated
+ * (`?v=1&v=2`); an array literal (`?v={1,2}`, what postgrest-js sends) stays as it is.
+ */
+function variadicAsArrays(fn: FunctionDef, values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...values };
+  fn.args.forEach((arg, i) => {
+    const name = defaultArgumentName(arg.name, i);
+    const value = out[name];
+    if (arg.mode === 'variadic' && typeof value === 'string' && !value.trim().startsWith('{')) out[name] = [value];
+  });
+  return out;
 }
 
 async function bodyArguments(request: RestRequest, candidates: readonly FunctionDef[]): Promise<Given> {

@@ -6,7 +6,7 @@ import { RequestError, invalidRequest } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
 import type { Condition, InsertPlan, Plan } from '../plan/index.js';
 import { isNestedRow } from '../sql/index.js';
-import { header, readFormat } from './handle-read.js';
+import { header, readFormat, strippedNulls, stripNulls } from './handle-read.js';
 import type { RestScope } from './scope.js';
 import { methodNotAllowed } from './mount.js';
 import { parseQuery, type Preferences, type ResponseFormat } from './parse/index.js';
@@ -29,18 +29,30 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   const plan = await planWrite(request, scope, entity, query, returning);
 
   const rollback = prefer.tx === 'rollback';
-  const inTx = rollback || prefer.maxAffected !== undefined || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
+  // a check that can fail after the write (max-affected, a singular answer) runs inside the
+  // transaction, so that a failed check writes nothing (as in PostgREST)
+  const inTx = rollback || prefer.maxAffected !== undefined || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
   let text = '[]';
   if (plan !== undefined) {
     const run = async (db: RestScope['run']['db']): Promise<string> => {
       const answer = await runPlan(plan, { ...scope.run, db });
       const written = typeof answer === 'string' ? answer : JSON.stringify(answer);
       checkMaxAffected(prefer, written);
+      if (format === 'object') checkSingular(rowCount(written));
       return written;
     };
     text = inTx ? await inTransaction(scope.pool, (client) => run(() => client), { rollback }) : await run(scope.run.db);
+  } else if (format === 'object') {
+    checkSingular(0);
   }
   respond(request, res, entity, plan, text, format);
+}
+
+/** `Accept: application/vnd.pgrst.object+json` on a write: exactly one row, else PGRST116 (406). */
+function checkSingular(rows: number): void {
+  if (rows !== 1) {
+    throw new RequestError('PGD103', 'JSON object requested, multiple (or no) rows returned', { postgrest: 'PGRST116', details: `The result contains ${rows} rows` });
+  }
 }
 
 function checkOperation(method: string, entity: Entity): void {
@@ -55,12 +67,12 @@ async function planWrite(request: RestRequest, scope: RestScope, entity: Entity,
   const graph = scope.graph;
   switch (request.method) {
     case 'POST':
-      return planInsert(graph, entity, await bodyOf(request), query, request.prefer, returning);
+      return planInsert(graph, entity, await bodyOf(request, entity), query, request.prefer, returning);
     case 'PUT':
-      return planPut(graph, entity, await bodyOf(request), query, request.prefer, returning);
+      return planPut(graph, entity, await bodyOf(request, entity), query, request.prefer, returning);
     case 'PATCH': {
       const where = filtered(scope, entity, query);
-      return planUpdate(graph, entity, await bodyOf(request), query, where, returning);
+      return planUpdate(graph, entity, await bodyOf(request, entity), query, where, returning);
     }
     default:
       return planDelete(graph, entity, query, filtered(scope, entity, query), returning);
@@ -85,16 +97,38 @@ function allowsUnfiltered(config: Config, entity: Entity): boolean {
   return Object.entries(config.tables).some(([key, options]) => options.allowUnfilteredWrites === true && findByQualifiedName(key, candidate, config.database.schemas).length > 0);
 }
 
-async function bodyOf(request: RestRequest): Promise<unknown> {
+async function bodyOf(request: RestRequest, entity: Entity): Promise<unknown> {
   const type = (header(request, 'content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase();
   const body = await request.body();
-  if (type === 'text/csv') return parseCsv(body.toString('utf8'));
+  if (type === 'text/csv') return csvRows(parseCsv(body.toString('utf8')), entity);
   if (type === 'application/json' || type === '' || type === undefined) {
     const json = parseJsonBody(body);
     // Prefer: params=single-object is for RPC; here the body is always rows
     return json;
   }
   throw new RequestError('PGD103', `Content-Type not acceptable: ${type}`, { postgrest: 'PGRST107' });
+}
+
+/**
+ * CSV fields are text, which PostgreSQL reads as the column's type; but a json or jsonb value
+ * is sent as JSON, so a CSV field of such a column is parsed here (`{"a":1}` is an object,
+ * not the string that spells it).
+ */
+function csvRows(rows: Record<string, string | null>[], entity: Entity): Record<string, unknown>[] {
+  const json = new Set(entity.columns.filter((c) => c.type.kind === 'scalar' && c.type.schema === 'pg_catalog' && (c.type.name === 'json' || c.type.name === 'jsonb')).map((c) => c.name));
+  if (json.size === 0) return rows;
+  return rows.map((row, i) =>
+    Object.fromEntries(
+      Object.entries(row).map(([key, value]) => {
+        if (value === null || !json.has(key)) return [key, value];
+        try {
+          return [key, JSON.parse(value) as unknown];
+        } catch {
+          throw invalidRequest(`CSV line ${i + 2}: the value of ${key} is not valid JSON`, { postgrest: 'PGRST102', details: value });
+        }
+      }),
+    ),
+  );
 }
 
 function checkMaxAffected(prefer: Preferences, written: string): void {
@@ -115,29 +149,36 @@ function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan
   const headers: Record<string, string> = {};
   const applied = preferenceApplied(prefer);
   if (applied !== '') headers['Preference-Applied'] = applied;
-  const counted = prefer.count === 'exact' || format === 'object' || prefer.return === 'headers-only';
-  const rows = counted ? rowCount(text) : undefined;
-  headers['Content-Range'] = `*/${prefer.count === 'exact' && rows !== undefined ? rows : '*'}`;
+  const rows = rowCount(text);
+  headers['Content-Range'] = writeContentRange(request.method, rows, prefer.count === 'exact');
   if (request.method === 'POST' && prefer.return === 'headers-only' && plan?.kind === 'insert') {
     const location = locationOf(entity, plan, text);
     if (location !== undefined) headers['Location'] = location;
   }
   const created = request.method === 'POST' ? 201 : undefined;
   if (prefer.return !== 'representation') {
-    send(res, created ?? 204, headers, undefined);
+    // a 201 says so with an empty body; a 204 has none at all
+    send(res, created ?? 204, headers, created === undefined ? undefined : '');
     return;
   }
   headers['Content-Type'] = CONTENT_TYPES[format];
   let body = text;
   if (format === 'object') {
-    if (rows !== 1) {
-      throw new RequestError('PGD103', 'JSON object requested, multiple (or no) rows returned', { postgrest: 'PGRST116', details: `The result contains ${rows ?? 0} rows` });
-    }
     body = text.trim().slice(1, -1).trim();
   } else if (format === 'csv') {
     body = jsonToCsv(text);
   }
+  if ((format === 'json' || format === 'object') && strippedNulls(request)) body = stripNulls(body);
   send(res, created ?? 200, headers, body);
+}
+
+/**
+ * PostgREST's Content-Range of a write: a PATCH names the rows it changed (`0-2/3`, or `0-2/*`
+ * uncounted); a POST, PUT or DELETE only their count (`*\/3`, or `*\/*`).
+ */
+function writeContentRange(method: string, rows: number, counted: boolean): string {
+  const total = counted ? String(rows) : '*';
+  return method === 'PATCH' && rows > 0 ? `0-${rows - 1}/${total}` : `*/${total}`;
 }
 
 /** `Location: /film?film_id=eq.1001` for a single row inserted into a table with a primary key. */

@@ -31,7 +31,20 @@ export function sendRestError(res: ServerResponse, error: unknown, log: Logger, 
   if (rendered.status === 405 && error instanceof RequestError && error.details !== undefined && error.details.startsWith('Allow: ')) {
     headers['Allow'] = error.details.slice('Allow: '.length);
   }
-  send(res, rendered.status, headers, JSON.stringify(rendered.body), head);
+  send(res, rendered.status, headers, JSON.stringify({ ...rendered.body, details: structuredDetails(rendered.body.code, rendered.body.details) }), head);
+}
+
+/**
+ * PostgREST's PGRST201 (ambiguous embedding) gives its candidates in `details` as a JSON array
+ * of `{cardinality, embedding, relationship}`, not as text: the planner writes them as JSON.
+ */
+function structuredDetails(code: string, details: string | null): unknown {
+  if (code !== 'PGRST201' || details === null || !details.startsWith('[')) return details;
+  try {
+    return JSON.parse(details) as unknown;
+  } catch {
+    return details;
+  }
 }
 
 /**

@@ -56,7 +56,7 @@ export function planRead(graph: TypeGraph, entity: Entity, query: RestQuery, opt
   }
   for (const { path, terms } of query.order) {
     const level = levelAt(root, path);
-    level.order = terms.map((term) => orderItem(graph, level.entity, term));
+    level.order = terms.map((term) => orderItem(graph, level, term));
   }
   for (const { path, value } of query.limits) levelAt(root, path).limit = value;
   for (const { path, value } of query.offsets) levelAt(root, path).offset = value;
@@ -183,14 +183,21 @@ function embedPresence(child: Child, filter: Filter): Condition {
   return presence === 'exists' ? related : { kind: 'not', condition: related };
 }
 
-function orderItem(graph: TypeGraph, entity: Entity, term: OrderTerm): OrderItem {
+/**
+ * One term of `order=`. `rel(col)` names an embedded resource of this level by the name the
+ * select gave it (its alias, else its relation name), as PostgREST does, so that
+ * `select=*,language!language_id(name)&order=language(name)` orders by the embedding the select
+ * disambiguated; a relationship that is not embedded is resolved by name.
+ */
+function orderItem(graph: TypeGraph, level: Level, term: OrderTerm): OrderItem {
+  const entity = level.entity;
   const direction = term.direction ?? 'asc';
   const nulls = term.nulls === undefined ? {} : { nulls: term.nulls };
   if (term.relation === undefined) {
     const ref = columnRef(entity, term.field);
     return { target: { kind: 'column', column: ref.column, ...(ref.path === undefined ? {} : { path: ref.path }) }, direction, ...nulls };
   }
-  const embedding = resolveEmbedding(graph, entity, term.relation, undefined);
+  const embedding = level.children.get(term.relation)?.embedding ?? resolveEmbedding(graph, entity, term.relation, undefined);
   if (embedding.relation.type !== 'object') {
     throw invalidRequest(`A related order on '${term.relation}' is not possible`, { postgrest: 'PGRST118', details: `'${entity.name}' and '${term.relation}' do not form a many-to-one or one-to-one relationship` });
   }

@@ -106,9 +106,13 @@ function insertRow(graph: TypeGraph, entity: Entity, object: BodyObject, allowed
   return { values, ...(parents.length > 0 ? { parents } : {}), ...(children.length > 0 ? { children } : {}) };
 }
 
+/** The relationship a nested key names: `film_actor`, or with a hint as in `select` (`language!language_id`). */
 function resolveNested(graph: TypeGraph, entity: Entity, key: string): ReturnType<typeof resolveEmbedding> {
+  const bang = key.indexOf('!');
+  const name = bang === -1 ? key : key.slice(0, bang);
+  const hint = bang === -1 ? undefined : key.slice(bang + 1);
   try {
-    return resolveEmbedding(graph, entity, key, undefined);
+    return resolveEmbedding(graph, entity, name, hint === '' ? undefined : hint);
   } catch (error) {
     if (error instanceof RequestError && error.postgrest === 'PGRST200') throw unknownColumn(entity, key);
     throw error;
