@@ -11,6 +11,7 @@ import {
   type Condition,
   type FunctionArgumentValue,
   type OrderItem,
+  type OrderTarget,
   type ReadPlan,
   type Selection,
   type Source,
@@ -308,12 +309,13 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
       const relations = builder.relations(entity);
       const objectRelation = relations.find((r) => r.relation.name === key && r.relation.type === 'object');
       if (objectRelation !== undefined) {
-        for (const [column, dir] of singleKey(value as Record<string, unknown>)) {
-          if (typeof dir !== 'string') throw notSupported(`ordering through more than one relationship ("${key}.${column}")`);
-          out.push({
-            target: { kind: 'related_column', join: joinOf(objectRelation.relation), column: columnNamed(objectRelation.target, column, builder).dbName },
-            ...direction(dir),
-          });
+        // the related row's own order, computed there: columns, further relationships, aggregates
+        const join = joinOf(objectRelation.relation);
+        for (const inner of orderOf(objectRelation.target, value as Record<string, unknown>, builder)) {
+          const target: OrderTarget = inner.target.kind === 'column' && inner.target.path === undefined
+            ? { kind: 'related_column', join, column: inner.target.column }
+            : { kind: 'related', join, target: inner.target };
+          out.push({ ...inner, target });
         }
         continue;
       }

@@ -123,7 +123,9 @@ export type OrderTarget =
   /** a column of the row an object relationship points at */
   | { readonly kind: 'related_column'; readonly join: JoinPath; readonly column: string }
   /** an aggregate over the rows an array relationship points at (count: column absent) */
-  | { readonly kind: 'related_aggregate'; readonly join: JoinPath; readonly fn: AggregateFunction; readonly column?: string };
+  | { readonly kind: 'related_aggregate'; readonly join: JoinPath; readonly fn: AggregateFunction; readonly column?: string }
+  /** any order target of the row an object relationship points at (ordering through several relationships) */
+  | { readonly kind: 'related'; readonly join: JoinPath; readonly target: OrderTarget };
 
 export interface OrderItem {
   readonly target: OrderTarget;

@@ -7,6 +7,7 @@ import type {
   Batch,
   FunctionArgumentValue,
   OrderItem,
+  OrderTarget,
   ReadPlan,
   Selection,
 } from '../plan/index.js';
@@ -213,7 +214,10 @@ export function orderBy(items: readonly OrderItem[], alias: string, ctx: Context
 }
 
 function orderExpression(item: OrderItem, alias: string, ctx: Context): string {
-  const target = item.target;
+  return orderTargetExpression(item.target, alias, ctx);
+}
+
+function orderTargetExpression(target: OrderTarget, alias: string, ctx: Context): string {
   switch (target.kind) {
     case 'column':
       return columnExpression(alias, target, ctx);
@@ -225,6 +229,10 @@ function orderExpression(item: OrderItem, alias: string, ctx: Context): string {
       const { from, where } = joinFrom(target.join, alias, ctx);
       const value = target.fn === 'count' ? 'count(*)' : `${target.fn}(${from.alias}.${quoteIdentifier(target.column ?? '')})`;
       return `(select ${value} from ${from} where ${where.join(' and ')})`;
+    }
+    case 'related': {
+      const { from, where } = joinFrom(target.join, alias, ctx);
+      return `(select ${orderTargetExpression(target.target, from.alias, ctx)} from ${from} where ${where.join(' and ')} limit 1)`;
     }
   }
 }

@@ -205,6 +205,22 @@ describe('relationships', () => {
     }
   });
 
+  it('orders through several object relationships, and by an aggregate behind one', async () => {
+    type Row = { customer_id: number };
+    const got = await data<{ customer: Row[] }>(server, '{ customer(order_by: [{address: {city: {country: {country: desc}}}}, {address: {city: {city: asc}}}, {customer_id: asc}], limit: 8) { customer_id } }');
+    const { rows } = await sql.query<Row>(
+      `select c.customer_id from customer c join address a using (address_id) join city ci using (city_id) join country co using (country_id)
+       order by co.country desc, ci.city asc, c.customer_id limit 8`,
+    );
+    expect(got.customer).toEqual(rows);
+    const byCount = await data<{ address: { address_id: number }[] }>(server, '{ address(order_by: [{city: {country: {cities_aggregate: {count: desc}}}}, {address_id: asc}], limit: 5) { address_id } }');
+    const expected = await sql.query<{ address_id: number }>(
+      `select a.address_id from address a join city ci using (city_id)
+       order by (select count(*) from city c2 where c2.country_id = ci.country_id) desc, a.address_id limit 5`,
+    );
+    expect(byCount.address).toEqual(expected.rows);
+  });
+
   it('serves computed fields with arguments (and their defaults), as the same SQL computes them', async () => {
     type Row = { film_id: number; cost: string; cheaper: string };
     const query = '{ film(limit: 3, order_by: {film_id: asc}) { film_id cost: film_rental_cost(args: {days: 10}) cheaper: film_rental_cost(args: {days: 10, discount: "0.5"}) } }';
