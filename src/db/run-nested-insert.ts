@@ -16,7 +16,7 @@ export type RunQuery = (query: CompiledQuery) => Promise<unknown>;
  * For each row, depth first: each parent is inserted first (recursively) and its referenced
  * columns are copied into the row's foreign-key columns; then the row itself; then each list
  * of children, with the row's referenced columns copied into theirs (a list of flat children
- * is one bulk statement). `onConflict` applies to the top-level rows only.
+ * is one bulk statement). Each level may have its own `onConflict`.
  *
  * The answer is the one a flat insert gives: `affectedRowsKey` counts every row inserted at
  * every level (as Hasura does), `returningKey` holds the top-level rows shaped by the
@@ -107,8 +107,10 @@ class Inserter {
     const filled = [...inherited];
     for (const parent of row.parents ?? []) {
       refuseJunction(ref, parent.join);
-      const parentRow = await this.insertRow(parent.entity, parent.row, [], parent.join.mapping.map((p) => p.to), undefined);
-      if (parentRow === undefined) throw new Error(`nested insert into ${describe(ref)}: its parent in ${describe(parent.entity)} was not inserted`);
+      const parentRow = await this.insertRow(parent.entity, parent.row, [], parent.join.mapping.map((p) => p.to), parent.onConflict);
+      if (parentRow === undefined) {
+        throw invalidRequest(`nested insert into ${describe(ref)}: its parent in ${describe(parent.entity)} was not inserted (on conflict do nothing), so there is no key to point at`, 'give the parent\'s on_conflict update_columns, so that the existing row is updated and returned');
+      }
       for (const pair of parent.join.mapping) {
         filled.push({ column: pair.from, type: columnType(entity, pair.from), value: parentRow[pair.to] ?? null });
       }
@@ -140,12 +142,13 @@ class Inserter {
       const childEntity = entityOf(this.graph, child.entity);
       const keys: ColumnValue[] = child.join.mapping.map((pair) => ({ column: pair.to, type: columnType(childEntity, pair.to), value: insertedRow[pair.from] ?? null }));
       if (child.rows.some(isNestedRow)) {
-        for (const childRow of child.rows) await this.insertRow(child.entity, childRow, keys, [], undefined);
+        for (const childRow of child.rows) await this.insertRow(child.entity, childRow, keys, [], child.onConflict);
       } else if (child.rows.length > 0) {
         const bulk: InsertPlan = {
           kind: 'insert',
           entity: child.entity,
           rows: child.rows.map((childRow) => ({ values: merge(child.entity, childRow.values, keys) })),
+          ...(child.onConflict === undefined ? {} : { onConflict: child.onConflict }),
           returning: { selection: [], affectedRowsKey: COUNT_KEY },
         };
         const count = field(await this.run(compileInsert(deriveAuthorized(this.plan, bulk), INTERNAL_OPTIONS)), COUNT_KEY);

@@ -138,14 +138,14 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
           fields[relation.name] = {
             type: builder.input(`${builder.typeName(target)}_obj_rel_insert_input`, () => ({
               description: `input type for inserting object relation for remote table "${target.schema}.${target.dbName}"`,
-              fields: () => ({ data: { type: new GraphQLNonNull(insertInputType(builder, target)) } }),
+              fields: () => ({ data: { type: new GraphQLNonNull(insertInputType(builder, target)) }, ...nestedOnConflict(builder, target) }),
             })),
           };
         } else {
           fields[relation.name] = {
             type: builder.input(`${builder.typeName(target)}_arr_rel_insert_input`, () => ({
               description: `input type for inserting array relation for remote table "${target.schema}.${target.dbName}"`,
-              fields: () => ({ data: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, target)))) } }),
+              fields: () => ({ data: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, target)))) }, ...nestedOnConflict(builder, target) }),
             })),
           };
         }
@@ -153,6 +153,12 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
       return fields;
     },
   }));
+}
+
+/** A nested insert's own `on_conflict` field, when the related table has a unique key. */
+function nestedOnConflict(builder: SchemaBuilder, target: Entity): GraphQLInputFieldConfigMap {
+  const type = onConflictType(builder, target);
+  return type === undefined ? {} : { on_conflict: { type, description: 'upsert condition' } };
 }
 
 /** `on_conflict: {constraint, update_columns, where}`; undefined when the table has no unique key. */

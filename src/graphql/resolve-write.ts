@@ -65,7 +65,7 @@ export function writePlan(root: WriteRoot, args: Args, nodes: readonly FieldNode
       return {
         kind: 'insert',
         entity: ref,
-        rows: objects.map((object) => insertRow(entity, object, graph)),
+        rows: objects.map((object) => insertRow(entity, object, graph, plans.builder)),
         ...onConflictOf(entity, args['on_conflict'] as Args | null | undefined, plans.builder),
         returning,
       };
@@ -95,7 +95,7 @@ export function writeResolver(root: WriteRoot): GraphQLFieldResolver<unknown, Gr
 }
 
 /** One `<t>_insert_input` object: its columns, and nested rows of its relationships. */
-function insertRow(entity: Entity, object: Args, graph: TypeGraph): InsertRow {
+function insertRow(entity: Entity, object: Args, graph: TypeGraph, builder: PlanContext['builder']): InsertRow {
   const values: InsertRow['values'][number][] = [];
   const parents: NonNullable<InsertRow['parents']>[number][] = [];
   const children: NonNullable<InsertRow['children']>[number][] = [];
@@ -113,7 +113,8 @@ function insertRow(entity: Entity, object: Args, graph: TypeGraph): InsertRow {
     if (value === null) continue;
     const data = (value as Args)['data'];
     const rows = relation.type === 'object' ? [data as Args] : (data as Args[]);
-    nestInsert(relation, rows.map((row) => insertRow(target, row, graph)), { parents, children });
+    const { onConflict } = onConflictOf(target, (value as Args)['on_conflict'] as Args | null | undefined, builder);
+    nestInsert(relation, rows.map((row) => insertRow(target, row, graph, builder)), { parents, children }, onConflict);
   }
   return { values, ...(parents.length > 0 ? { parents } : {}), ...(children.length > 0 ? { children } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { Relation } from '../model/index.js';
 import { joinOf } from './join.js';
-import type { InsertRow } from './types.js';
+import type { InsertRow, OnConflict } from './types.js';
 
 type Parents = NonNullable<InsertRow['parents']>[number][];
 type Children = NonNullable<InsertRow['children']>[number][];
@@ -12,10 +12,16 @@ type Children = NonNullable<InsertRow['children']>[number][];
  * inserted first; rows of a one-to-many (and the far side of a one-to-one) are children,
  * inserted after this row with its key filled in.
  */
-export function nestInsert(relation: Relation, rows: readonly InsertRow[], into: { readonly parents: Parents; readonly children: Children }): void {
+export function nestInsert(
+  relation: Relation,
+  rows: readonly InsertRow[],
+  into: { readonly parents: Parents; readonly children: Children },
+  onConflict?: OnConflict,
+): void {
+  const conflict = onConflict === undefined ? {} : { onConflict };
   if (relation.type === 'object' && relation.foreignKeyOn === 'source') {
-    for (const row of rows) into.parents.push({ join: joinOf(relation), entity: relation.target, row });
+    for (const row of rows) into.parents.push({ join: joinOf(relation), entity: relation.target, row, ...conflict });
   } else {
-    into.children.push({ join: joinOf(relation), entity: relation.target, rows });
+    into.children.push({ join: joinOf(relation), entity: relation.target, rows, ...conflict });
   }
 }

@@ -276,8 +276,9 @@ export interface Returning {
  */
 export interface InsertRow {
   readonly values: readonly ColumnValue[];
-  readonly parents?: readonly { readonly join: JoinPath; readonly entity: DbRef; readonly row: InsertRow }[];
-  readonly children?: readonly { readonly join: JoinPath; readonly entity: DbRef; readonly rows: readonly InsertRow[] }[];
+  /** each with its own ON CONFLICT (an upserted parent still gives its key to this row) */
+  readonly parents?: readonly { readonly join: JoinPath; readonly entity: DbRef; readonly row: InsertRow; readonly onConflict?: OnConflict }[];
+  readonly children?: readonly { readonly join: JoinPath; readonly entity: DbRef; readonly rows: readonly InsertRow[]; readonly onConflict?: OnConflict }[];
 }
 
 /** ON CONFLICT: do nothing, or update some columns (optionally only where a condition holds). */

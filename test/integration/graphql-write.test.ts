@@ -89,6 +89,40 @@ describe('insert', () => {
     expect(parent.insert_film_one.language.name.trim()).toBe('Elvish');
   });
 
+  it('upserts nested rows with their own on_conflict: an existing parent is updated and keeps its key', async () => {
+    // language 1 exists: the nested parent upserts it (name updated) and the film points at it
+    const got = await data<{ insert_film_one: { title: string; language: { language_id: number; name: string } } }>(
+      server,
+      `mutation { insert_film_one(object: {title: "UPSERTED PARENT", rental_duration: 3, rental_rate: "1.99", replacement_cost: "9.99", fulltext: "x",
+          language: {data: {language_id: 1, name: "English (upserted)"}, on_conflict: {constraint: language_pkey, update_columns: [name]}}}) {
+          title language { language_id name } } }`,
+    );
+    expect(got.insert_film_one.language.language_id).toBe(1);
+    expect(got.insert_film_one.language.name.trim()).toBe('English (upserted)');
+    expect((await one<{ name: string }>('select name from language where language_id = 1'))?.name.trim()).toBe('English (upserted)');
+
+    // children that exist already are skipped with do-nothing; new ones are inserted
+    const before = Number((await one<{ n: string }>('select count(*) as n from film_actor where film_id = 1'))?.n);
+    const children = await data<{ insert_actor_one: { actor_id: number } }>(
+      server,
+      `mutation { insert_actor_one(object: {first_name: "NEW", last_name: "ACTOR", film_actors: {data: [{film_id: 1}, {film_id: 2}],
+          on_conflict: {constraint: film_actor_pkey, update_columns: []}}}) { actor_id } }`,
+    );
+    const actor = children.insert_actor_one.actor_id;
+    expect(Number((await one<{ n: string }>('select count(*) as n from film_actor where actor_id = $1', [actor]))?.n)).toBe(2);
+    expect(Number((await one<{ n: string }>('select count(*) as n from film_actor where film_id = 1'))?.n)).toBe(before + 1);
+
+    // a do-nothing parent that already exists gives no key: a clear error, nothing written
+    const refused = await gql(
+      server,
+      `mutation { insert_film_one(object: {title: "ORPHAN", rental_duration: 3, rental_rate: "1.99", replacement_cost: "9.99", fulltext: "x",
+          language: {data: {language_id: 2, name: "Italian"}, on_conflict: {constraint: language_pkey, update_columns: []}}}) { title } }`,
+    );
+    expect(refused.errors?.[0]?.extensions?.['code']).toBe('validation-failed');
+    expect(refused.errors?.[0]?.message).toMatch(/was not inserted/);
+    expect(await one('select 1 from film where title = $1', ['ORPHAN'])).toBeUndefined();
+  });
+
   it('reports a constraint violation with its code, and writes nothing', async () => {
     const before = await one<{ n: string }>('select count(*) as n from actor');
     const result = await gql(server, 'mutation { insert_actor(objects: [{first_name: "OK", last_name: "ROW"}, {actor_id: 1, first_name: "DUP", last_name: "KEY"}]) { affected_rows } }');
