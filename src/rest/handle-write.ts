@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { findByQualifiedName } from '../model/build-graph.js';
 import type { Config } from '../config/index.js';
-import { inTransaction, runPlan } from '../db/index.js';
+import { inTransaction, runPage, runPlan } from '../db/index.js';
 import { RequestError, invalidRequest } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
 import type { Condition, InsertPlan, Plan } from '../plan/index.js';
@@ -18,7 +18,8 @@ import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';
 /**
  * `POST` (insert, upsert, nested insert), `PUT` (upsert by primary key), `PATCH` and `DELETE`
  * on `/rest/<entity>`. One request is one transaction: a single statement is atomic by itself;
- * a nested insert, `Prefer: tx=rollback` and `Prefer: max-affected` run in BEGIN … COMMIT.
+ * a nested insert, `Prefer: tx=rollback`, `Prefer: max-affected`, a singular answer
+ * (`vnd.pgrst.object`) and PUT (which first looks whether its row exists) run in BEGIN … COMMIT.
  */
 export async function handleWrite(request: RestRequest, res: ServerResponse, scope: RestScope, entity: Entity): Promise<void> {
   checkOperation(request.method, entity);
@@ -31,10 +32,14 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   const rollback = prefer.tx === 'rollback';
   // a check that can fail after the write (max-affected, a singular answer) runs inside the
   // transaction, so that a failed check writes nothing (as in PostgREST)
-  const inTx = rollback || prefer.maxAffected !== undefined || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
+  const put = request.method === 'PUT';
+  const inTx = rollback || put || prefer.maxAffected !== undefined || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
   let text = '[]';
+  // PUT answers 201 when its row was created, 200 when it replaced one: was it there before?
+  let existed = false;
   if (plan !== undefined) {
     const run = async (db: RestScope['run']['db']): Promise<string> => {
+      if (put) existed = (await runPage(planRead(scope.graph, entity, { ...query, select: [] }), { ...scope.run, db }, { total: false })).rows > 0;
       const answer = await runPlan(plan, { ...scope.run, db });
       const written = typeof answer === 'string' ? answer : JSON.stringify(answer);
       checkMaxAffected(prefer, written);
@@ -45,7 +50,7 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   } else if (format === 'object') {
     checkSingular(0);
   }
-  respond(request, res, entity, plan, text, format);
+  respond(request, res, entity, plan, text, format, put && !existed);
 }
 
 /** `Accept: application/vnd.pgrst.object+json` on a write: exactly one row, else PGRST116 (406). */
@@ -144,7 +149,7 @@ function rowCount(text: string): number {
   return Array.isArray(rows) ? rows.length : 0;
 }
 
-function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan: Plan | undefined, text: string, format: ResponseFormat): void {
+function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan: Plan | undefined, text: string, format: ResponseFormat, putCreated: boolean): void {
   const prefer = request.prefer;
   const headers: Record<string, string> = {};
   const applied = preferenceApplied(prefer);
@@ -169,7 +174,7 @@ function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan
     body = jsonToCsv(text);
   }
   if ((format === 'json' || format === 'object') && strippedNulls(request)) body = stripNulls(body);
-  send(res, created ?? 200, headers, body);
+  send(res, created ?? (putCreated ? 201 : 200), headers, body);
 }
 
 /**
