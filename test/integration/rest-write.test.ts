@@ -14,7 +14,6 @@ let db: TestDatabase;
 let server: RunningServer;
 let sql: pg.Client;
 
-const JSON_TYPE = { 'Content-Type': 'application/json' };
 const REPRESENTATION = { Prefer: 'return=representation' };
 
 beforeAll(async () => {
@@ -46,8 +45,6 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const scratchRows = (where: string, values: unknown[] = []): Promise<unknown[]> =>
-  sqlJson(sql, `select id, name, score, note, data, tags from scratch where ${where} order by id`, values);
 const count = async (query: string, values: unknown[] = []): Promise<number> => Number((await sqlColumn(sql, query, values))[0]);
 
 describe('POST', () => {
