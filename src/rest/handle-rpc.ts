@@ -3,9 +3,9 @@ import { inTransaction, runPage, runPlan } from '../db/index.js';
 import { invalidRequest, RequestError } from '../errors/index.js';
 import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
-import { readFormat, render, sendPage } from './handle-read.js';
+import { header, readFormat, render, sendPage } from './handle-read.js';
 import { methodNotAllowed } from './mount.js';
-import { parseQuery, type RestQuery } from './parse/index.js';
+import { parseQuery, parseRange, type RestQuery } from './parse/index.js';
 import { planRead } from './plan/index.js';
 import { parseJsonBody, type RestRequest } from './request.js';
 import { CONTENT_TYPES, send } from './respond.js';
@@ -40,7 +40,8 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
   const rows = rowsOf(scope, fn);
   if (rows !== undefined) {
     const source: Source = { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args };
-    const plan = planRead(scope.graph, rows.entity, query, { source });
+    const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
+    const plan = planRead(scope.graph, rows.entity, query, { source, ...(range === undefined ? {} : { range }) });
     const format = readFormat(request, rows.entity);
     if (rows.set) {
       await sendPage(request, res, scope, plan, format);
