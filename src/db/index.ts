@@ -5,5 +5,5 @@ export type { EmbeddedDatabase, EmbeddedOptions } from './embedded.js';
 export { runSqlScript } from './run-sql-script.js';
 export { installWatch, uninstallWatch } from './watch.js';
 export { executeCompiled, executeRow, runDocument, runPage, runPlan } from './run-plan.js';
-export type { Page, RunPlanContext, StatementRunner } from './run-plan.js';
+export type { Page, RunPlanContext, StatementRunner, TotalCount } from './run-plan.js';
 export { inTransaction } from './transaction.js';

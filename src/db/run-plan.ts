@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
 import type { AggregatePlan, InsertPlan, Plan, ReadPlan } from '../plan/index.js';
 import pg from 'pg';
-import { compileDocument, compilePage, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+import { compileCountEstimate, compileDocument, compilePage, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
 
 const pgTypes = pg.types;
 import { runNestedInsert } from './run-nested-insert.js';
@@ -96,17 +96,42 @@ export interface Page {
   readonly total: number | undefined;
 }
 
+/**
+ * How a page's total is counted (REST's `Prefer: count=…`): `exact` counts the rows in the same
+ * statement; `planned` takes the planner's estimate (EXPLAIN, a second, cheap statement);
+ * `estimated` takes the estimate when it is above `ESTIMATE_EXACT_BELOW` rows and counts
+ * exactly otherwise (PostgREST's rule, with its `db-max-rows` as this fixed bound).
+ */
+export type TotalCount = 'exact' | 'planned' | 'estimated';
+
+export const ESTIMATE_EXACT_BELOW = 1000;
+
 /** The pipeline for a read whose answer goes out as text, with a total count if asked. */
-export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total: boolean }): Promise<Page> {
+export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total?: TotalCount | boolean | undefined }): Promise<Page> {
   const authorized = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
+  let estimate: number | undefined;
+  if (options.total === 'planned' || options.total === 'estimated') {
+    ctx.onStatement?.();
+    const explained = await executeRow(ctx.db(), compileCountEstimate(authorized, ctx.options));
+    estimate = planRows(explained?.['QUERY PLAN']);
+    if (options.total === 'estimated' && estimate !== undefined && estimate < ESTIMATE_EXACT_BELOW) estimate = undefined;
+  }
+  const exact = options.total === true || options.total === 'exact' || (options.total === 'estimated' && estimate === undefined);
   ctx.onStatement?.();
-  const row = await executeRow(ctx.db(), compilePage(authorized, ctx.options, options));
+  const row = await executeRow(ctx.db(), compilePage(authorized, ctx.options, { total: exact }));
   const total = row?.['total'];
   return {
     body: typeof row?.['result'] === 'string' ? row['result'] : '[]',
     rows: Number(row?.['page'] ?? 0),
-    total: total === null || total === undefined ? undefined : Number(total),
+    total: total !== null && total !== undefined ? Number(total) : estimate,
   };
+}
+
+/** "Plan Rows" of the top node of `explain (format json)`. */
+function planRows(explained: unknown): number | undefined {
+  const top = Array.isArray(explained) ? (explained[0] as { Plan?: { 'Plan Rows'?: unknown } } | undefined) : undefined;
+  const rows = top?.Plan?.['Plan Rows'];
+  return typeof rows === 'number' ? rows : undefined;
 }
 
 /** Several read Plans, each authorized, answered by one statement as JSON text. */

@@ -92,6 +92,19 @@ export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOpti
   };
 }
 
+/**
+ * The planner's estimate of how many rows a page is cut from (REST's `Prefer: count=planned`):
+ * `explain (format json)` of the rows without limit and offset; the estimate is the top plan
+ * node's "Plan Rows".
+ */
+export function compileCountEstimate(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions): CompiledQuery {
+  const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
+  const alias = ctx.aliases.next();
+  const { limit: _limit, offset: _offset, ...unbounded } = plan;
+  const rows = rowsQuery({ ...unbounded, orderBy: [] }, ctx, `${sourceFrom(plan, ctx)} as ${alias}`, alias, []);
+  return { text: `explain (format json) ${rows}`, values: ctx.params.values };
+}
+
 /** One entry of a document: a Plan under an output key; `single` wants its first row or null. */
 export interface DocumentField {
   readonly key: string;

@@ -1,7 +1,7 @@
 export { quoteIdentifier, quoteQualified } from './identifier.js';
 export { Params, qualified, sqlType } from './fragments.js';
 export type { CompiledQuery } from './fragments.js';
-export { compileAggregate, compileDocument, compilePage, compileRead, isGeometry, DEFAULT_COMPILE_OPTIONS, aggregateResultType } from './compile-read.js';
+export { compileAggregate, compileCountEstimate, compileDocument, compilePage, compileRead, isGeometry, DEFAULT_COMPILE_OPTIONS, aggregateResultType } from './compile-read.js';
 export type { CompileOptions, DocumentField } from './compile-read.js';
 export { compilePlan } from './compile-plan.js';
 export { compileCall, compileDelete, compileInsert, compileUpdate, isNestedRow } from './compile-write.js';

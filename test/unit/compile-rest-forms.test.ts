@@ -187,3 +187,13 @@ describe('writes and calls', () => {
     expect(values).toEqual([[1, 2]]);
   });
 });
+
+describe('compileCountEstimate', () => {
+  it('explains the rows without limit, offset or order', async () => {
+    const { compileCountEstimate } = await import('../../src/sql/index.js');
+    const plan = read({ where: cmp('gt', '5', INT4, 'id'), limit: 10, offset: 20, orderBy: [{ target: { kind: 'column', column: 'id' }, direction: 'desc' }] });
+    const { text, values } = compileCountEstimate(await authorized(plan), NUMBERS);
+    expect(text).toBe('explain (format json) select json_build_object($2::"pg_catalog"."text", "t0"."id") as r from "public"."doc" as "t0" where "t0"."id" > $1::"pg_catalog"."int4"');
+    expect(values).toEqual(['5', 'id']);
+  });
+});
