@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// The baseline of bench/graphql.mjs (shared/BENCH.md): node:http + pg Pool (max 10), each
-// workload ONE prepared statement that builds the whole response — `{"data":{…}}`, the same
-// JSON as pgduet's GraphQL answer — inside PostgreSQL (json_build_object / json_agg,
-// correlated subqueries for the nested parts), written to the client unchanged. No GraphQL
-// parsing, no validation, no auth: a ceiling, not a competitor.
+// The baseline of bench/graphql.mjs and bench/rest.mjs (shared/BENCH.md): node:http + pg Pool
+// (max 10), each workload ONE prepared statement that builds the whole response — for GraphQL
+// `{"data":{…}}`, for REST the JSON array, the same JSON as pgduet's answer — inside PostgreSQL
+// (json_build_object / json_agg, correlated subqueries for the nested parts), written to the
+// client unchanged. No GraphQL or query-string parsing, no validation, no auth: a ceiling, not
+// a competitor.
 //
 //   DATABASE_URL=postgres://… PORT=4001 node bench/baseline-server.mjs
 //
 // POST /w1, /w2, /w5 take the same bodies as pgduet's POST /graphql; only the variables are
-// read from them. GET /ready answers 200 once a pooled connection has run `select 1`.
+// read from them. GET /w3, /w4 answer W3 and W4 whatever the query string (bench/rest.mjs sends
+// pgduet's, so that both servers read requests of the same size). GET /ready answers 200 once a
+// pooled connection has run `select 1`.
 import { createServer } from 'node:http';
 import pg from 'pg';
 
@@ -61,6 +64,49 @@ const W5 = {
   returning json_build_object('data', json_build_object('insert_bench_scratch_one', json_build_object('id', id)))::text as body`,
 };
 
+/**
+ * W3 (REST): films with rating PG and length > 100, three fields, by title, 25 — the JSON array
+ * of `GET /rest/film?select=film_id,title,length&rating=eq.PG&length=gt.100&order=title&limit=25`,
+ * keys in the order of `select=`.
+ */
+const W3 = {
+  name: 'bench_w3',
+  text: `select coalesce(json_agg(t.r), '[]'::json)::text as body from (
+  select json_build_object('film_id', f.film_id, 'title', f.title, 'length', f.length) as r
+  from film f where f.rating = 'PG' and f.length > 100 order by f.title limit 25
+) t`,
+};
+
+/**
+ * W4 (REST): 20 customers by id with their rentals embedded (one-to-many) — the JSON array of
+ * `GET /rest/customer?select=customer_id,first_name,last_name,rental(rental_id,rental_date,inventory_id,return_date)&order=customer_id&limit=20`.
+ * No order on the rentals, as in the request (pgduet's embed has no ORDER BY either).
+ */
+const W4 = {
+  name: 'bench_w4',
+  text: `select coalesce(json_agg(t.r), '[]'::json)::text as body from (
+  select json_build_object(
+    'customer_id', c.customer_id,
+    'first_name', c.first_name,
+    'last_name', c.last_name,
+    'rental', (
+      select coalesce(json_agg(json_build_object(
+        'rental_id', r.rental_id,
+        'rental_date', r.rental_date,
+        'inventory_id', r.inventory_id,
+        'return_date', r.return_date)), '[]'::json)
+      from rental r where r.customer_id = c.customer_id)
+  ) as r
+  from customer c order by c.customer_id limit 20
+) t`,
+};
+
+/** GET path (the query string is ignored: the bench sends pgduet's) → statement, without parameters */
+const GET_ROUTES = {
+  '/w3': W3,
+  '/w4': W4,
+};
+
 /** path → [statement, the values from the request's variables] */
 const ROUTES = {
   '/w1': [W1, () => []],
@@ -86,6 +132,15 @@ async function handle(req, res, body) {
     await pool.query('select 1');
     answer(res, 200, '{"status":"ready"}');
     return;
+  }
+  if (req.method === 'GET') {
+    const query = req.url.indexOf('?');
+    const statement = GET_ROUTES[query === -1 ? req.url : req.url.slice(0, query)];
+    if (statement !== undefined) {
+      const { rows } = await pool.query({ name: statement.name, text: statement.text });
+      answer(res, 200, rows[0].body);
+      return;
+    }
   }
   const route = req.method === 'POST' ? ROUTES[req.url] : undefined;
   if (route === undefined) {
