@@ -8,33 +8,35 @@ import { isPgduetError } from './pgduet-error.js';
  * unexpected. What is not ours and not PostgreSQL's is a bug: its message is not shown (the
  * caller logs it; see `isUnexpected`).
  */
-export function toGraphqlError(error: unknown): GraphQLError {
+export function toGraphqlError(error: unknown, path?: readonly (string | number)[]): GraphQLError {
   if (error instanceof GraphQLError) return error;
+  const at = path === undefined ? {} : { path };
   if (isPgduetError(error)) {
     const code = error.code === 'PGD104' ? 'not-supported' : error.status === 401 || error.status === 403 ? 'permission-error' : 'validation-failed';
-    return new GraphQLError(error.message, { extensions: { code, ...(error.hint === undefined ? {} : { hint: error.hint }) } });
+    return new GraphQLError(error.message, { ...at, extensions: { code, ...(error.hint === undefined ? {} : { hint: error.hint }) } });
   }
   if (isPostgresError(error)) {
     const info = describePostgresError(error);
     switch (info.category) {
       case 'constraint':
         return new GraphQLError(`${constraintTitle(info.sqlstate)}. ${info.message}`, {
+          ...at,
           extensions: { code: 'constraint-violation', ...(info.constraint === undefined ? {} : { constraint: info.constraint }) },
         });
       case 'data':
-        return new GraphQLError(info.message, { extensions: { code: 'data-exception' } });
+        return new GraphQLError(info.message, { ...at, extensions: { code: 'data-exception' } });
       case 'permission':
-        return new GraphQLError(info.message, { extensions: { code: 'permission-error' } });
+        return new GraphQLError(info.message, { ...at, extensions: { code: 'permission-error' } });
       case 'timeout':
-        return new GraphQLError(`the query was cancelled: ${info.message}`, { extensions: { code: 'unexpected' } });
+        return new GraphQLError(`the query was cancelled: ${info.message}`, { ...at, extensions: { code: 'unexpected' } });
       case 'raised':
         // RAISE EXCEPTION in a function: its message is meant for the caller
-        return new GraphQLError(info.message, { extensions: { code: 'unexpected', ...(info.hint === undefined ? {} : { hint: info.hint }) } });
+        return new GraphQLError(info.message, { ...at, extensions: { code: 'unexpected', ...(info.hint === undefined ? {} : { hint: info.hint }) } });
       default:
-        return new GraphQLError('database query error', { extensions: { code: 'unexpected' } });
+        return new GraphQLError('database query error', { ...at, extensions: { code: 'unexpected' } });
     }
   }
-  return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' } });
+  return new GraphQLError('unexpected error', { ...at, extensions: { code: 'unexpected' } });
 }
 
 function constraintTitle(sqlstate: string): string {

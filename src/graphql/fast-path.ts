@@ -4,7 +4,7 @@ import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { RequestContext } from '../server/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
-import { planDocument } from './one-statement.js';
+import { errorPath, planDocument } from './one-statement.js';
 
 /**
  * The short way for the common request, ahead of graphql-yoga: `POST` of a JSON body whose
@@ -85,7 +85,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
           : `{"data":${await context.runDocument(planned.fields)}}`;
       } catch (error) {
         if (isUnexpected(error)) context.log.error({ err: error }, 'unexpected error in a one-statement request');
-        text = JSON.stringify({ data: null, errors: [toGraphqlError(error)] });
+        text = JSON.stringify({ data: null, errors: [toGraphqlError(error, errorPath(planned))] });
       }
       res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
       res.end(text);

@@ -9,7 +9,7 @@ import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
-import { planDocument } from './one-statement.js';
+import { errorPath, planDocument } from './one-statement.js';
 
 /** What the HTTP server hands to yoga for each request. */
 interface ServerContext {
@@ -135,7 +135,7 @@ function useOneStatement(): Plugin<YogaContext> {
         setResultAndStopExecution({ data: null, stringify: () => `{"data":${text}}` } as ExecutionResult);
       } catch (error) {
         if (isUnexpected(error)) context.log.error({ err: error }, 'unexpected error in a one-statement query');
-        setResultAndStopExecution({ data: null, errors: [toGraphqlError(error)] });
+        setResultAndStopExecution({ data: null, errors: [toGraphqlError(error, errorPath(planned))] });
       }
     },
   };

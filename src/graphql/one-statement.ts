@@ -105,3 +105,14 @@ function oneWrite(fields: Map<string, FieldNode[]>, root: GraphQLObjectType, var
   if (plan.returning.selection.some((s) => s.kind === 'key')) return undefined;
   return { kind: 'mutation', key, plan };
 }
+
+/**
+ * The `path` of an error from one statement: its root field's response key when there is
+ * only one (as the resolvers would report it); a statement answering several fields cannot
+ * say which one failed, so then there is none.
+ */
+export function errorPath(planned: OneStatement): readonly string[] | undefined {
+  if (planned.kind === 'mutation') return [planned.key];
+  const only = planned.fields.length === 1 ? planned.fields[0] : undefined;
+  return only === undefined ? undefined : [only.key];
+}
