@@ -4,11 +4,11 @@ import { invalidRequest, RequestError } from '../errors/index.js';
 import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
 import { header, readFormat, render, sendPage } from './handle-read.js';
-import { methodNotAllowed } from './mount.js';
-import { parseQuery, parseRange, type RestQuery } from './parse/index.js';
+import { allow, methodNotAllowed } from './mount.js';
+import { parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
 import { planRead } from './plan/index.js';
 import { parseJsonBody, type RestRequest } from './request.js';
-import { CONTENT_TYPES, send } from './respond.js';
+import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';
 import type { RestScope } from './scope.js';
 
 /**
@@ -26,10 +26,18 @@ export async function handleRpc(request: RestRequest, res: ServerResponse, scope
 async function callFunction(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
   const candidates = findFunction(scope.graph, request.schema, name);
   if (candidates.length === 0) throw noFunction(request.schema, name, []);
+  if (request.method === 'OPTIONS') {
+    allow(res, candidates.every((fn) => fn.volatility === 'volatile') ? 'OPTIONS, POST' : 'OPTIONS, GET, HEAD, POST');
+    return;
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw methodNotAllowed(request.method, 'GET, HEAD, POST');
   const byQuery = request.method !== 'POST';
   const argumentNames = new Set(candidates.flatMap((fn) => fn.args.map((a, i) => defaultArgumentName(a.name, i))));
-  const query = parseQuery(request.params, byQuery ? { isArgument: (n) => argumentNames.has(n) } : {});
+  // GET: a parameter is an argument when the function has one of that name, or when its value
+  // has no operator (PostgREST's rule: `?b=2` is an argument, `?b=eq.2` a filter); an argument
+  // no function takes is then PGRST202, not a filter that does not parse
+  const plain = new Set([...request.params].filter(([key, value]) => !key.includes('.') && !hasOperator(value)).map(([key]) => key));
+  const query = parseQuery(request.params, byQuery ? { isArgument: (n) => argumentNames.has(n) || plain.has(n) } : {});
   const given = byQuery ? queryArguments(query) : await bodyArguments(request, candidates);
   const fn = chooseOverload(candidates, given, request.schema, name);
   if (byQuery && fn.volatility === 'volatile') {
@@ -47,7 +55,7 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
       await sendPage(request, res, scope, plan, format);
       return;
     }
-    await sendSingleRow(request, res, scope, plan);
+    await sendSingleRow(request, res, scope, plan, format);
     return;
   }
   const returns: CallPlan['returns'] = fn.returns.kind === 'value' ? { kind: 'value', type: fn.returns.type, set: fn.returns.set } : { kind: 'void' };
@@ -61,10 +69,14 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
 }
 
 /** `RETURNS film` (one row): the row as an object, or `null`. */
-async function sendSingleRow(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan): Promise<void> {
+async function sendSingleRow(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<void> {
   const page = await runPage(plan, scope.run, { total: false });
+  if (format === 'csv') {
+    send(res, 200, { 'Content-Type': CONTENT_TYPES.csv }, jsonToCsv(page.body), request.method === 'HEAD');
+    return;
+  }
   const body = page.rows === 0 ? 'null' : render(page, 'object');
-  send(res, 200, { 'Content-Type': CONTENT_TYPES.json }, body, request.method === 'HEAD');
+  send(res, 200, { 'Content-Type': CONTENT_TYPES[format === 'object' ? 'object' : 'json'] }, body, request.method === 'HEAD');
 }
 
 type Given = { readonly kind: 'named'; readonly values: Readonly<Record<string, unknown>> } | { readonly kind: 'whole'; readonly value: unknown };
@@ -77,6 +89,15 @@ function queryArguments(query: RestQuery): Given {
     values[name] = previous === undefined ? value : Array.isArray(previous) ? [...(previous as unknown[]), value] : [previous, value];
   }
   return { kind: 'named', values };
+}
+
+const OPERATORS = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'in', 'is', 'isdistinct', 'fts', 'plfts', 'phfts', 'wfts', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxr', 'nxl', 'adj']);
+
+/** `eq.1`, `not.in.(1,2)`, `fts(english).cat`, `like(any).{a*}`: the value starts with an operator. */
+function hasOperator(value: string): boolean {
+  const [first = '', second] = value.split('.');
+  if (first === 'not' && second !== undefined) return true;
+  return OPERATORS.has(first.replace(/\(.*$/, ''));
 }
 
 /**

@@ -64,8 +64,13 @@ function checkOperation(method: string, entity: Entity): void {
   const ops = entity.operations;
   const allowed = method === 'POST' ? ops.insert : method === 'PATCH' ? ops.update : method === 'DELETE' ? ops.delete : ops.insert && ops.update;
   if (allowed) return;
-  const allow = ['GET', 'HEAD', ...(ops.insert ? ['POST'] : []), ...(ops.insert && ops.update && entity.primaryKey.length > 0 ? ['PUT'] : []), ...(ops.update ? ['PATCH'] : []), ...(ops.delete ? ['DELETE'] : [])];
-  throw methodNotAllowed(method, allow.join(', '));
+  throw methodNotAllowed(method, allowedMethods(entity).filter((m) => m !== 'OPTIONS').join(', '));
+}
+
+/** The methods a table or view answers, as PostgREST lists them in `Allow`. */
+export function allowedMethods(entity: Entity): string[] {
+  const ops = entity.operations;
+  return ['OPTIONS', 'GET', 'HEAD', ...(ops.insert ? ['POST'] : []), ...(ops.insert && ops.update && entity.primaryKey.length > 0 ? ['PUT'] : []), ...(ops.update ? ['PATCH'] : []), ...(ops.delete ? ['DELETE'] : [])];
 }
 
 async function planWrite(request: RestRequest, scope: RestScope, entity: Entity, query: ReturnType<typeof parseQuery>, returning: ReturnType<typeof returningOf>): Promise<Plan | undefined> {

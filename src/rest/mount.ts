@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANONYMOUS, Chain, type RequestInfo } from '../chain/index.js';
 import type { RunPlanContext } from '../db/index.js';
 import { RequestError } from '../errors/index.js';
@@ -7,7 +7,7 @@ import type { CompileOptions } from '../sql/index.js';
 import { handleRead } from './handle-read.js';
 import type { RestScope } from './scope.js';
 import { handleRpc } from './handle-rpc.js';
-import { handleWrite } from './handle-write.js';
+import { allowedMethods, handleWrite } from './handle-write.js';
 import { resolveEntity } from './plan/index.js';
 import { restRequest } from './request.js';
 import { sendRestError } from './respond.js';
@@ -54,6 +54,10 @@ export function restMount(mount: MountContext, openApi: Handler): Mount {
         const request = restRequest(req, prefix, config.database.schemas);
         const scope = scopeOf(req, ctx);
         if (request.resource === '') {
+          if (request.method === 'OPTIONS') {
+            allow(res, 'OPTIONS, GET, HEAD');
+            return;
+          }
           if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, 'GET, HEAD');
           await openApi(req, res, ctx);
           return;
@@ -76,17 +80,22 @@ export function restMount(mount: MountContext, openApi: Handler): Mount {
             await handleWrite(request, res, scope, entity);
             return;
           case 'OPTIONS':
-            res.writeHead(200, { Allow: 'OPTIONS, GET, HEAD, POST, PUT, PATCH, DELETE' });
-            res.end();
+            allow(res, allowedMethods(entity).join(', '));
             return;
           default:
-            throw methodNotAllowed(request.method, 'OPTIONS, GET, HEAD, POST, PUT, PATCH, DELETE');
+            throw methodNotAllowed(request.method, allowedMethods(entity).join(', '));
         }
       } catch (error) {
         sendRestError(res, error, ctx.log, head);
       }
     },
   };
+}
+
+/** The answer to OPTIONS: 200, the methods in `Allow`, no body. */
+export function allow(res: ServerResponse, methods: string): void {
+  res.writeHead(200, { Allow: methods, 'Content-Length': '0' });
+  res.end();
 }
 
 export function methodNotAllowed(method: string, allow: string): RequestError {

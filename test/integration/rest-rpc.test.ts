@@ -90,6 +90,13 @@ describe('functions returning rows', () => {
     );
   });
 
+  it('RETURNS film with Accept: text/csv: the row as CSV', async () => {
+    const res = await rest(server, '/rpc/one_film?id=2&select=film_id,title', { headers: { Accept: 'text/csv' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.text).toBe('film_id,title\n2,ACE GOLDFINGER');
+  });
+
   it('SETOF a scalar: a JSON array of the values', async () => {
     expect(await get('letters')).toEqual(['a', 'b', 'c']);
   });
@@ -172,6 +179,16 @@ describe('errors', () => {
       message: 'Could not find the function public.add_them with parameters a, zz in the schema cache',
     });
     await expect(restError(server, '/rpc/add_them', { method: 'POST', body: {} }, 404)).resolves.toMatchObject({ code: 'PGRST202' });
+    // by GET, a parameter without an operator is an argument (PostgREST's rule), so an unknown one is PGRST202 too
+    await expect(restError(server, '/rpc/add_them?a=1&zz=2', {}, 404)).resolves.toMatchObject({
+      code: 'PGRST202',
+      message: 'Could not find the function public.add_them with parameters a, zz in the schema cache',
+    });
+  });
+
+  it('by GET, a parameter with an operator filters the rows; one without is an argument', async () => {
+    expect(await get('films_longer?min_length=180&film_id=lt.200&select=film_id')).toEqual(await sqlJson(sql, 'select film_id from films_longer(180) where film_id < 200'));
+    expect(await get('film_stats?min_rating=PG&films=gt.200&select=rating')).toEqual(await sqlJson(sql, `select rating from film_stats('PG') where films > 200`));
   });
 
   it('a body that is not an object of arguments: 400 PGRST102', async () => {
@@ -181,6 +198,14 @@ describe('errors', () => {
 
   it('an argument of the wrong type: 400 22P02', async () => {
     await expect(restError(server, '/rpc/add_them?a=one', {}, 400)).resolves.toMatchObject({ code: '22P02' });
+  });
+
+  it('OPTIONS lists the methods a function answers', async () => {
+    const stable = await rest(server, '/rpc/add_them', { method: 'OPTIONS' });
+    expect(stable.status).toBe(200);
+    expect(stable.headers.get('allow')).toBe('OPTIONS, GET, HEAD, POST');
+    const volatile = await rest(server, '/rpc/bump', { method: 'OPTIONS' });
+    expect(volatile.headers.get('allow')).toBe('OPTIONS, POST');
   });
 
   it('other methods: 405', async () => {
