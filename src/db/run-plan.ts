@@ -118,13 +118,28 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
   }
   const exact = options.total === true || options.total === 'exact' || (options.total === 'estimated' && estimate === undefined);
   ctx.onStatement?.();
-  const row = await executeRow(ctx.db(), compilePage(authorized, ctx.options, { total: exact }));
+  const row = await executeRow(ctx.db(), compiledPage(authorized, ctx.options, exact));
   const total = row?.['total'];
   return {
     body: typeof row?.['result'] === 'string' ? row['result'] : '[]',
     rows: Number(row?.['page'] ?? 0),
     total: total !== null && total !== undefined ? Number(total) : estimate,
   };
+}
+
+/**
+ * A plan the chain let through unchanged is the same object each time a request is repeated
+ * (REST caches its Plans), so its statement is compiled once: same object, same SQL.
+ */
+const compiledPages = new WeakMap<ReadPlan, Map<string, CompiledQuery>>();
+
+function compiledPage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, total: boolean): CompiledQuery {
+  let byOptions = compiledPages.get(plan);
+  if (byOptions === undefined) compiledPages.set(plan, (byOptions = new Map()));
+  const key = `${options.exactNumbersAsStrings}:${total}`;
+  let compiled = byOptions.get(key);
+  if (compiled === undefined) byOptions.set(key, (compiled = compilePage(plan, options, { total })));
+  return compiled;
 }
 
 /** "Plan Rows" of the top node of `explain (format json)`. */

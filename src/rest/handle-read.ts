@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { runPage, type Page } from '../db/index.js';
 import { RequestError } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
+import { PlanCache } from './plan-cache.js';
 import type { RestScope } from './scope.js';
 import type { ReadPlan } from '../plan/index.js';
 import { isGeometry } from '../sql/index.js';
@@ -10,12 +11,19 @@ import { planRead } from './plan/index.js';
 import { geometryColumn, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, pageStatus, send } from './respond.js';
 
+const readPlans = new PlanCache<{ readonly plan: ReadPlan; readonly format: ResponseFormat }>();
+
 /** `GET` / `HEAD /rest/<entity>`: parse → plan → chain → one statement → the text as it is. */
 export async function handleRead(request: RestRequest, res: ServerResponse, scope: RestScope, entity: Entity): Promise<void> {
-  const format = readFormat(request, entity);
-  const query = parseQuery(request.params);
-  const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
-  const plan = planRead(scope.graph, entity, query, range === undefined ? {} : { range });
+  const accept = header(request, 'accept');
+  const rangeHeader = header(request, 'range');
+  const rangeUnit = header(request, 'range-unit');
+  const key = `${entity.schema}\n${entity.name}\n${request.query}\n${accept ?? ''}\n${rangeHeader ?? ''}\n${rangeUnit ?? ''}`;
+  const { plan, format } = readPlans.get(scope.graph, key, () => {
+    const chosen = readFormat(request, entity);
+    const range = parseRange(rangeHeader, rangeUnit);
+    return { plan: planRead(scope.graph, entity, parseQuery(request.params), range === undefined ? {} : { range }), format: chosen };
+  });
   await sendPage(request, res, scope, plan, format);
 }
 
@@ -28,7 +36,7 @@ export function readFormat(request: RestRequest, entity: Entity | undefined): Re
 
 /** Runs a read Plan and writes its page in `format`, with Content-Range and the page's status. */
 export async function sendPage(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<void> {
-  const page = await runPage(plan, scope.run, { total: request.prefer.count !== undefined });
+  const page = await runPage(plan, scope.run, { total: request.prefer.count });
   const { status, contentRange } = pageStatus(plan.offset ?? 0, page.rows, page.total);
   if (status === 416) {
     throw new RequestError('PGD103', 'Requested range not satisfiable', {

@@ -65,6 +65,21 @@ export interface ListenerOptions {
 
 export function createRequestListener(options: ListenerOptions): RequestListener {
   const { mounts, logger, metrics, holder, inFlight } = options;
+  // prom-client hashes a label set on every call: the children of the few label sets there
+  // are (route × status) are looked up once and kept
+  const counted = new Map<string, { inc(): void }>();
+  const timed = new Map<string, { observe(value: number): void }>();
+  const countRequest = (protocol: string, route: string, status: number): void => {
+    const key = `${route}\u0000${status}`;
+    let child = counted.get(key);
+    if (child === undefined) counted.set(key, (child = metrics.requests.labels({ protocol, route, status: String(status) })));
+    child.inc();
+  };
+  const timeRequest = (protocol: string, route: string, seconds: number): void => {
+    let child = timed.get(route);
+    if (child === undefined) timed.set(route, (child = metrics.duration.labels({ protocol, route })));
+    child.observe(seconds);
+  };
   return (req, res) => {
     const started = process.hrtime.bigint();
     const incoming = req.headers['x-request-id'];
@@ -82,8 +97,8 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     res.on('close', () => {
       inFlight.leave();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.requests.inc({ protocol, route, status: String(res.statusCode) });
-      metrics.duration.observe({ protocol, route }, seconds);
+      countRequest(protocol, route, res.statusCode);
+      timeRequest(protocol, route, seconds);
       if (logger.isLevelEnabled('info')) log().info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     });
 
