@@ -224,6 +224,35 @@ describe('embedding', () => {
     expect(without.every((c) => c.rental.length === 0)).toBe(true);
   });
 
+  it('rel=not.is.null sees the filters of rel wherever they stand in the query string', async () => {
+    const expected = await sqlColumn(sql, `select c.city from city c join country co using (country_id) where co.country = 'Canada' order by c.city`);
+    for (const query of ['country.country=eq.Canada&country=not.is.null', 'country=not.is.null&country.country=eq.Canada']) {
+      const body = (await get(`/city?select=city,country(country)&${query}&order=city`)) as { city: string }[];
+      expect(body.map((c) => c.city)).toEqual(expected);
+    }
+  });
+
+  it('an embedding tested inside a logic tree: or=(col.eq.x,rel.not.is.null)', async () => {
+    const body = (await get('/city?select=city,country(country)&country.country=eq.Canada&or=(city.eq.Abha,country.not.is.null)&order=city')) as { city: string }[];
+    expect(body.map((c) => c.city)).toEqual(
+      await sqlColumn(sql, `select c.city from city c join country co using (country_id) where c.city = 'Abha' or co.country = 'Canada' order by c.city`),
+    );
+    const negated = (await get('/city?select=city,country(country)&country.country=eq.Canada&not.or=(city.lt.B,country.not.is.null)&city=lt.Bb&order=city')) as { city: string }[];
+    const expected = await sqlColumn(sql, `select c.city from city c join country co using (country_id) where not (c.city < 'B' or co.country = 'Canada') and c.city < 'Bb' order by c.city`);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(negated.map((c) => c.city)).toEqual(expected);
+  });
+
+  it('rel!inner() with no columns filters the parent and is left out of the answer', async () => {
+    const body = await get('/film?select=film_id,title,category!inner()&category.name=eq.Action&order=film_id&limit=5');
+    expect(body).toEqual(
+      await sqlJson(
+        sql,
+        `select f.film_id, f.title from film f where exists (select 1 from film_category fc join category c using (category_id) where fc.film_id = f.film_id and c.name = 'Action') order by f.film_id limit 5`,
+      ),
+    );
+  });
+
   it('spread: ...language!language_id(name) lifts the columns into the parent', async () => {
     const body = await get('/film?select=title,...language!language_id(name,lang_id:language_id)&film_id=lt.3&order=film_id');
     expect(body).toEqual(

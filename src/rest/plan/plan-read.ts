@@ -1,7 +1,7 @@
 import { invalidRequest, notSupported } from '../../errors/index.js';
 import type { Entity, TypeGraph, TypeRef } from '../../model/index.js';
 import { joinOf, type Condition, type OrderItem, type ReadPlan, type Selection, type Source } from '../../plan/index.js';
-import type { EmbedPath, Filter, OrderTerm, RangeRequest, RestQuery, SelectItem } from '../parse/index.js';
+import type { EmbedPath, Filter, OrderTerm, RangeRequest, Condition as RestCondition, RestQuery, SelectItem } from '../parse/index.js';
 import { columnRef, embedNullFilter, jsonPath, pathType, planCondition } from './conditions.js';
 import { notEmbedded, resolveColumn, resolveEmbedding, type Embedding } from './resolve.js';
 
@@ -10,7 +10,9 @@ import { notEmbedded, resolveColumn, resolveEmbedding, type Embedding } from './
  * the way PostgREST's `readPlan` builds its tree: the `select` tree first (columns, embedded
  * resources), then each query parameter lands on the level of the tree its path names
  * (filters, orders, limits), then `!inner` embeddings and `rel=not.is.null` filters become
- * conditions of their parents.
+ * conditions of their parents. Conditions are planned once the whole tree is known, so that
+ * `rel=not.is.null` sees the filters of `rel` wherever they stand in the query string, and a
+ * logic tree may test an embedding too (`or=(title.eq.X,rel.not.is.null)`).
  */
 
 /** One level of the tree: an entity's rows, and what the query asks of them. */
@@ -20,7 +22,8 @@ interface Level {
   readonly items: (Selection | Child)[];
   /** embedded resources by the name the query uses for them (alias, else relation name) */
   readonly children: Map<string, Child>;
-  readonly conditions: Condition[];
+  /** the filters and logic trees addressed to this level, planned by `levelWhere` */
+  readonly conditions: RestCondition[];
   order: OrderItem[];
   limit?: number;
   offset?: number;
@@ -33,6 +36,8 @@ interface Child {
   readonly level: Level;
   readonly spread: boolean;
   readonly inner: boolean;
+  /** `rel()` or `rel!inner()`: there to filter by, not in the output (as in PostgREST) */
+  readonly hidden: boolean;
 }
 
 export interface ReadOptions {
@@ -44,16 +49,7 @@ export interface ReadOptions {
 
 export function planRead(graph: TypeGraph, entity: Entity, query: RestQuery, options: ReadOptions = {}): ReadPlan {
   const root = buildLevel(graph, entity, query.select ?? [{ kind: 'star' }], []);
-  for (const { path, condition } of query.conditions) {
-    const level = levelAt(root, path);
-    // `rel=is.null` / `rel=not.is.null`: whether the embedded resource is there
-    const child = condition.kind === 'filter' ? level.children.get(condition.field.name) : undefined;
-    if (child !== undefined && condition.kind === 'filter' && !hasColumn(level.entity, condition.field.name)) {
-      level.conditions.push(embedPresence(child, condition));
-    } else {
-      level.conditions.push(planCondition(condition, level.entity));
-    }
-  }
+  for (const { path, condition } of query.conditions) levelAt(root, path).conditions.push(condition);
   for (const { path, terms } of query.order) {
     const level = levelAt(root, path);
     level.order = terms.map((term) => orderItem(graph, level, term));
@@ -66,6 +62,21 @@ export function planRead(graph: TypeGraph, entity: Entity, query: RestQuery, opt
 
 function hasColumn(entity: Entity, name: string): boolean {
   return entity.columns.some((c) => c.name === name);
+}
+
+/**
+ * A filter or logic tree of a level as a Plan condition. A filter naming an embedded resource
+ * of the level (and no column) asks whether that resource is there: `rel=is.null`,
+ * `rel=not.is.null`, at the top or inside `or=(…)`/`and=(…)`.
+ */
+function levelCondition(level: Level, condition: RestCondition): Condition {
+  if (condition.kind !== 'filter') {
+    const tree: Condition = { kind: condition.kind, conditions: condition.conditions.map((c) => levelCondition(level, c)) };
+    return condition.negated ? { kind: 'not', condition: tree } : tree;
+  }
+  const child = level.children.get(condition.field.name);
+  if (child !== undefined && !hasColumn(level.entity, condition.field.name)) return embedPresence(child, condition);
+  return planCondition(condition, level.entity);
 }
 
 function levelAt(root: Level, path: EmbedPath): Level {
@@ -115,7 +126,7 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
         if (item.spread && embedding.relation.type !== 'object') {
           throw notSupported(`'...${item.relation}' spreads a to-many relationship; only to-one resources can be spread`, { postgrest: 'PGRST100' });
         }
-        const child: Child = { kind: 'child', key, embedding, level: childLevel, spread: item.spread, inner: item.join === 'inner' };
+        const child: Child = { kind: 'child', key, embedding, level: childLevel, spread: item.spread, inner: item.join === 'inner', hidden: item.select.length === 0 };
         if (level.children.has(key)) throw invalidRequest(`'${key}' is embedded twice; give one of them an alias (alias:${item.relation}(…))`, { postgrest: 'PGRST100' });
         level.children.set(key, child);
         level.items.push(child);
@@ -208,7 +219,7 @@ function orderItem(graph: TypeGraph, level: Level, term: OrderTerm): OrderItem {
 
 /** The where of a level: its conditions, and an EXISTS for each `!inner` child. */
 function childWhere(level: Level): Condition {
-  const conditions = [...level.conditions];
+  const conditions = level.conditions.map((c) => levelCondition(level, c));
   for (const child of level.children.values()) {
     if (child.inner) conditions.push({ kind: 'related', join: joinOf(child.embedding.relation), condition: childWhere(child.level) });
   }
@@ -216,13 +227,14 @@ function childWhere(level: Level): Condition {
 }
 
 function finish(level: Level, source: Source): ReadPlan {
-  const selection = level.items.map((item): Selection => {
-    if (item.kind !== 'child') return item;
+  const selection = level.items.flatMap((item): Selection[] => {
+    if (item.kind !== 'child') return [item];
+    if (item.hidden) return [];
     const target: Source = { kind: 'entity', entity: { schema: item.embedding.target.schema, dbName: item.embedding.target.dbName } };
     const plan = finish(item.level, target);
     const join = joinOf(item.embedding.relation);
-    if (item.spread) return { kind: 'spread', join, plan };
-    return { kind: 'relation', key: item.key, join, cardinality: item.embedding.relation.type === 'object' ? 'one' : 'many', plan };
+    if (item.spread) return [{ kind: 'spread', join, plan }];
+    return [{ kind: 'relation', key: item.key, join, cardinality: item.embedding.relation.type === 'object' ? 'one' : 'many', plan }];
   });
   const where = childWhere(level);
   const empty = where.kind === 'and' && where.conditions.length === 0;
