@@ -67,6 +67,15 @@ describe('select', () => {
     ]);
   });
 
+  it('a JSON path ending in an index is named after the last key before it, else the column', async () => {
+    const body = await get('/doc?select=id,data->arr->1,data->>0&id=lt.3&order=id');
+    expect(body).toEqual(await sqlJson(sql, `select id, data->'arr'->1 as arr, data->>0 as data from doc where id < 3 order by id`));
+    expect(body).toEqual([
+      { id: 1, arr: 20, data: null },
+      { id: 2, arr: null, data: null },
+    ]);
+  });
+
   it('arrays, ranges, enums and timestamps as PostgreSQL writes them in JSON', async () => {
     expect(await get('/doc?select=id,tags,during&order=id')).toEqual(await sqlJson(sql, 'select id, tags, during from doc order by id'));
     expect(await get('/rental?select=rental_id,rental_date,return_date&rental_id=in.(1,11496)&order=rental_id')).toEqual(

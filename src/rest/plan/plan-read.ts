@@ -157,8 +157,10 @@ function fieldSelection(entity: Entity, item: Extract<SelectItem, { kind: 'field
       ...(aggregateCast === undefined ? {} : { cast: aggregateCast }),
     };
   }
-  // PostgREST names a JSON path's value after its last key
-  const key = item.alias ?? (last === undefined ? column.name : String(last.key));
+  // PostgREST names a JSON path's value after its last key; after an index, after the last
+  // key before it (`data->tags->0` is `tags`), else the column (`data->0` is `data`)
+  const lastKey = [...item.field.jsonPath].reverse().find((step) => typeof step.key === 'string')?.key;
+  const key = item.alias ?? (last === undefined ? column.name : typeof last.key === 'string' ? last.key : String(lastKey ?? column.name));
   return {
     kind: 'column',
     key,
