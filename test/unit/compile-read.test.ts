@@ -22,7 +22,7 @@ const toActors: JoinPath = {
 
 const chain = new Chain();
 async function authorized<P extends ReadPlan | AggregatePlan>(plan: P): Promise<AuthorizedPlan<P>> {
-  return chain.authorize(plan, { id: 'test', protocol: 'graphql', graph: {} as never, headers: {} }, { role: 'anonymous', session: {} });
+  return chain.authorize(plan, { id: 'test', protocol: 'graphql', graph: {} as never, headers: {} }, { role: 'anonymous', session: {}, authenticated: false });
 }
 
 const base = (extra: Partial<ReadPlan> = {}): ReadPlan => ({

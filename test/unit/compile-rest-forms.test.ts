@@ -23,7 +23,7 @@ const NUMBERS = { exactNumbersAsStrings: false };
 
 const chain = new Chain();
 function authorized<P extends Plan>(plan: P): Promise<AuthorizedPlan<P>> {
-  return chain.authorize(plan, { id: 'test', protocol: 'rest', graph: {} as never, headers: {} }, { role: 'anonymous', session: {} });
+  return chain.authorize(plan, { id: 'test', protocol: 'rest', graph: {} as never, headers: {} }, { role: 'anonymous', session: {}, authenticated: false });
 }
 
 const read = (extra: Partial<ReadPlan> = {}): ReadPlan => ({

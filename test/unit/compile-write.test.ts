@@ -18,7 +18,7 @@ const toLanguage: JoinPath = { target: language, mapping: [{ from: 'language_id'
 
 const chain = new Chain();
 async function authorized<P extends Plan>(plan: P): Promise<AuthorizedPlan<P>> {
-  return chain.authorize(plan, { id: 'test', protocol: 'graphql', graph: {} as never, headers: {} }, { role: 'anonymous', session: {} });
+  return chain.authorize(plan, { id: 'test', protocol: 'graphql', graph: {} as never, headers: {} }, { role: 'anonymous', session: {}, authenticated: false });
 }
 
 const q = (s: string): string => `"pg_catalog"."${s}"`;
