@@ -115,6 +115,17 @@ describe('POST', () => {
     await expect(restError(server, '/scratch?columns=name,nope', { method: 'POST', body: { name: 'x' } }, 400)).resolves.toMatchObject({ code: 'PGRST204' });
   });
 
+  it('columns= names the columns written: one no object has is NULL, or its default with missing=default', async () => {
+    const res = await rest(server, '/scratch?columns=name,score&select=name,score', { method: 'POST', headers: REPRESENTATION, body: [{ name: 'cols-3' }] });
+    expect(res.body).toEqual([{ name: 'cols-3', score: null }]);
+    const defaulted = await rest(server, '/scratch?columns=name,score&select=name,score', {
+      method: 'POST',
+      headers: { Prefer: 'return=representation, missing=default' },
+      body: [{ name: 'cols-4' }],
+    });
+    expect(defaulted.body).toEqual([{ name: 'cols-4', score: 7 }]);
+  });
+
   it('return=headers-only: a Location naming the new row', async () => {
     const res = await rest(server, '/scratch', { method: 'POST', headers: { Prefer: 'return=headers-only' }, body: { name: 'located' } });
     expect(res.status).toBe(201);

@@ -47,8 +47,9 @@ export function planInsert(graph: TypeGraph, entity: Entity, body: unknown, quer
   if (allowed !== undefined) for (const name of allowed) writableColumn(entity, name);
   // PostgREST's bulk insert: the columns are the union of the objects' keys (or `columns=`);
   // an object without one of them gives NULL, or the column's default with `missing=default`
-  const union = new Set<string>();
-  for (const object of objects) for (const key of Object.keys(object)) if (allowed === undefined || allowed.has(key)) union.add(key);
+  // with `columns=`, those columns are the insert's, whether an object has them or not
+  const union = new Set<string>(allowed ?? []);
+  if (allowed === undefined) for (const object of objects) for (const key of Object.keys(object)) union.add(key);
   const rows = objects.map((object) => insertRow(graph, entity, object, allowed, prefer.missing === 'default' ? undefined : union));
   const ref = { schema: entity.schema, dbName: entity.dbName };
   const conflict = onConflict(entity, query, prefer, rows);
