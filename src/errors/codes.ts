@@ -14,6 +14,13 @@ export const ERROR_CODES = {
   PGD103: { status: 400, title: 'Invalid request' },
   PGD104: { status: 400, title: 'Not supported' },
   PGD105: { status: 400, title: 'Unfiltered write refused' },
+  PGD301: { status: 401, title: 'Invalid credentials' },
+  PGD302: { status: 401, title: 'Credentials required' },
+  PGD303: { status: 403, title: 'Permission denied' },
+  PGD401: { status: 429, title: 'Rate limit exceeded' },
+  PGD402: { status: 403, title: 'Address not allowed' },
+  PGD403: { status: 400, title: 'Query over a limit' },
+  PGD404: { status: 413, title: 'Request body too large' },
   PGD599: { status: 500, title: 'Unexpected error' },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 
@@ -50,6 +57,12 @@ export const POSTGREST_CODES = {
   PGRST117: 405,
   /** ordering by an embedded resource that is not to-one */
   PGRST118: 400,
+  /** the JWT is invalid: signature, algorithm, format, unknown key */
+  PGRST301: 401,
+  /** credentials are required (no anonymous role) */
+  PGRST302: 401,
+  /** the JWT's claims do not hold: expired, not yet valid, wrong audience or issuer */
+  PGRST303: 401,
   /** no relationship between the two resources */
   PGRST200: 400,
   /** more than one relationship fits the embedding: the candidates are in `details` */

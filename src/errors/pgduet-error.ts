@@ -11,6 +11,8 @@ export class PgduetError extends Error {
    * the REST surface renders it (and its status) so that PostgREST clients see what they know.
    */
   readonly postgrest: PostgrestCode | undefined;
+  /** response headers the error needs (`WWW-Authenticate` on a 401, `Retry-After` on a 429) */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(
     code: ErrorCode,
@@ -20,6 +22,7 @@ export class PgduetError extends Error {
       readonly hint?: string;
       readonly cause?: unknown;
       readonly postgrest?: PostgrestCode;
+      readonly headers?: Readonly<Record<string, string>>;
     } = {},
   ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
@@ -29,6 +32,7 @@ export class PgduetError extends Error {
     this.details = extra.details;
     this.hint = extra.hint;
     this.postgrest = extra.postgrest;
+    this.headers = extra.headers;
   }
 }
 

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describePostgresError, isPostgresError } from './from-postgres.js';
 import { isPgduetError } from './pgduet-error.js';
+import type { ErrorCode } from './codes.js';
 
 /**
  * Any error a resolver meets, as a GraphQLError with Hasura's `extensions.code`:
@@ -8,11 +9,22 @@ import { isPgduetError } from './pgduet-error.js';
  * unexpected. What is not ours and not PostgreSQL's is a bug: its message is not shown (the
  * caller logs it; see `isUnexpected`).
  */
+/** Hasura's `extensions.code` for pgduet's codes that have their own. */
+const HASURA_CODES: Partial<Record<ErrorCode, string>> = {
+  PGD104: 'not-supported',
+  PGD301: 'invalid-jwt',
+  PGD302: 'invalid-headers',
+  PGD303: 'permission-error',
+  PGD401: 'rate-limited',
+  PGD402: 'access-denied',
+  PGD403: 'validation-failed',
+};
+
 export function toGraphqlError(error: unknown, path?: readonly (string | number)[]): GraphQLError {
   if (error instanceof GraphQLError) return error;
   const at = path === undefined ? {} : { path };
   if (isPgduetError(error)) {
-    const code = error.code === 'PGD104' ? 'not-supported' : error.status === 401 || error.status === 403 ? 'permission-error' : 'validation-failed';
+    const code = HASURA_CODES[error.code] ?? (error.status === 401 || error.status === 403 ? 'permission-error' : 'validation-failed');
     return new GraphQLError(error.message, { ...at, extensions: { code, ...(error.hint === undefined ? {} : { hint: error.hint }) } });
   }
   if (isPostgresError(error)) {
