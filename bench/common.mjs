@@ -2,13 +2,14 @@
 // any way out, so that no server outlives a benchmark), the database URL, a free port, and
 // the side-by-side table.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequestRaw } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import pg from 'pg';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -128,9 +129,10 @@ export function table(headers, rows, alignRight) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Shared by the throughput benchmarks (bench/rest.mjs; graphql.mjs has its own copies of the
-// same helpers): the Pagila database of shared/BENCH.md, HTTP, pgduet's counters, answers
-// compared as parsed JSON, memory, cpu profiles and the figures' formatting.
+// Shared by the throughput benchmarks (bench/graphql.mjs, bench/rest.mjs; their harness,
+// runThroughputBench, is at the end of this file): the Pagila database of shared/BENCH.md,
+// HTTP, pgduet's counters, answers compared as parsed JSON, memory and CPU time, cpu profiles
+// and the figures' formatting.
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -406,4 +408,348 @@ export function commandLine() {
   const direct = ['node', relative(process.cwd(), process.argv[1]) || process.argv[1], ...process.argv.slice(2)].join(' ');
   const script = process.env.npm_lifecycle_event;
   return script === undefined ? direct : `npm run ${script}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}   (= npm run build --silent && ${direct})`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The throughput benchmarks' harness: bench/graphql.mjs and bench/rest.mjs give their workloads
+// and what is particular to their protocol; options, the database, the two servers, the
+// answers checked before measuring, the rounds of load, the report and the cpu profile are here.
+
+/** pgduet's pool size, as the baseline's Pool max (bench/baseline-server.mjs). */
+export const POOL_SIZE = 10;
+/** BENCH.md: pgduet's RSS after all workloads. */
+export const TARGET_RSS_MB = 200;
+
+/** The CPU/req column's note, under the table. */
+export const CPU_PER_REQUEST_NOTE = [
+  "CPU/req: the server process's CPU time (user + system, /proc/<pid>/stat) over the window ÷ completed requests; PostgreSQL",
+  'shares the same 2 cores, so every ms the server spends is taken from it.',
+];
+
+/** A mistake on the command line: printed as one line, no stack. */
+export class UsageError extends Error {}
+
+function throughputUsage(script, keys, db) {
+  const all = keys.length === 2 ? 'both' : keys.length === 3 ? 'all three' : 'all';
+  return `Usage: node bench/${script}.mjs [--duration S] [--warmup S] [--rounds N] [--only ${keys.join(',')}] [--connections N] [--keep]
+       node bench/${script}.mjs --profile ${keys[0]} [--duration S] [--warmup S] [--connections N] [--keep]
+
+  --duration S     measured seconds per target and round (default 10)
+  --warmup S       seconds of load run first and discarded, before each measured window (default 3)
+  --rounds N       rounds; each runs every workload on the baseline, then on pgduet (default 2);
+                   medians are reported
+  --only LIST      a subset of ${keys.join(',')} (default: ${all})
+  --connections N  concurrent keep-alive connections (default 32)
+  --keep           keep the database ${db} at the end (the next run reuses it)
+  --profile W      instead: run pgduet alone under workload W with node --cpu-prof for
+                   --duration seconds (after --warmup), print its top self-time functions
+
+Environment: PGDUET_BENCH_ADMIN_URL (default ${ADMIN_URL}),
+PGDUET_BENCH_DATA (directory of pagila-schema.sql and pagila-data.sql, default ../shared/data).`;
+}
+
+/** The command line of a throughput benchmark: { usage } for --help, else { keep, options, selected, profileKey }. */
+function parseThroughputArgs(script, workloads, db) {
+  const keys = Object.keys(workloads);
+  const usage = throughputUsage(script, keys, db);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        duration: { type: 'string', default: '10' },
+        warmup: { type: 'string', default: '3' },
+        rounds: { type: 'string', default: '2' },
+        only: { type: 'string', default: keys.join(',') },
+        connections: { type: 'string', default: '32' },
+        keep: { type: 'boolean', default: false },
+        profile: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${error.message}\n\n${usage}`);
+  }
+  if (values.help) return { usage };
+  const options = {
+    duration: Number(values.duration),
+    warmup: Number(values.warmup),
+    rounds: Number(values.rounds),
+    connections: Number(values.connections),
+  };
+  if (!(options.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
+  if (!(options.warmup >= 0)) throw new UsageError('--warmup must be a number of seconds, 0 or more');
+  if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError('--rounds must be a positive integer');
+  if (!Number.isInteger(options.connections) || options.connections < 1) throw new UsageError('--connections must be a positive integer');
+  const expected = keys.join(', ');
+  const only = values.only.split(',').map((k) => k.trim().toUpperCase()).filter((k) => k !== '');
+  for (const key of only) if (!(key in workloads)) throw new UsageError(`--only: unknown workload "${key}" (expected ${expected})`);
+  const selected = keys.filter((k) => only.includes(k));
+  if (selected.length === 0) throw new UsageError('--only: no workload');
+  const profileKey = values.profile?.trim().toUpperCase();
+  if (profileKey !== undefined && !(profileKey in workloads)) throw new UsageError(`--profile: unknown workload "${values.profile}" (expected ${expected})`);
+  return { keep: values.keep, options, selected, profileKey };
+}
+
+/**
+ * One autocannon window on `target` (keep-alive, no pipelining; `extra` adds the method, headers,
+ * body and verifyBody of the workload): completed requests, req/s, latencies in ms of every 2xx
+ * response, and the failures (errors, timeouts, non-2xx, bodies verifyBody rejects).
+ */
+async function loadWindow(target, path, seconds, connections, extra) {
+  const { default: autocannon } = await import('autocannon'); // loaded by the throughput benchmarks only
+  const latencies = [];
+  const instance = autocannon({ url: `http://127.0.0.1:${target.port}${path}`, connections, pipelining: 1, duration: seconds, timeout: 30, ...extra });
+  instance.on('response', (_client, status, _bytes, responseTime) => {
+    if (status >= 200 && status < 300) latencies.push(responseTime);
+  });
+  const result = await instance;
+  latencies.sort((p, q) => p - q);
+  const pct = (p) => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]);
+  const completed = result.requests.total;
+  return {
+    completed,
+    ok: result['2xx'],
+    rps: completed / result.duration,
+    p50: pct(50),
+    p99: pct(99),
+    failures: result.errors + result.non2xx + result.mismatches,
+    detail: `errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, mismatches ${result.mismatches}`,
+  };
+}
+
+/**
+ * Warm-up (discarded; a failure in it aborts too), then the measured window: req/s, latencies,
+ * the server's CPU per request, and for pgduet statements per request from /metrics.
+ */
+async function measureTarget(spec, key, target, options) {
+  const load = (seconds) => loadWindow(target, target.path(key), seconds, options.connections, spec.loadOptions(key));
+  if (options.warmup > 0) {
+    const warm = await load(options.warmup);
+    if (warm.failures > 0) throw new Error(`${target.name} ${key}: ${warm.detail} in the warm-up`);
+  }
+  // the warm-up's cut-off requests finish before the window opens (pgduet: until its counters settle)
+  const before = target.name === 'pgduet' ? await settledCounters(target.port, spec.protocol) : await sleep(400);
+  const cpuBefore = cpuTimeOf(target.child.pid);
+  const result = await load(options.duration);
+  // the server's own CPU (user + system, all its threads) per completed request of the window
+  result.cpuPerRequest = (cpuTimeOf(target.child.pid) - cpuBefore) / result.completed;
+  if (result.failures > 0) throw new Error(`${target.name} ${key}: ${result.detail} in the measured window`);
+  if (before !== undefined) {
+    const after = await settledCounters(target.port, spec.protocol);
+    result.statements = after.statements - before.statements;
+    result.serverRequests = after.requests - before.requests;
+    result.perRequest = result.statements / result.serverRequests;
+  } else {
+    result.perRequest = 1; // one prepared statement per request, by construction
+  }
+  return result;
+}
+
+/** pgduet alone under workload `key` with node --cpu-prof: the top self-time functions of the measured window. */
+async function profileWorkload(spec, key, options, startPgduet, workDir) {
+  const dir = join(workDir, 'cpu-profile');
+  const server = await startPgduet(['--cpu-prof', '--cpu-prof-dir', dir]);
+  try {
+    await spec.check(server, key); // a right answer, or it throws
+    const load = (seconds) => loadWindow(server, server.path(key), seconds, options.connections, spec.loadOptions(key));
+    if (options.warmup > 0) await load(options.warmup);
+    const from = Number(process.hrtime.bigint() / 1000n);
+    const result = await load(options.duration);
+    const to = Number(process.hrtime.bigint() / 1000n);
+    if (result.failures > 0) throw new Error(`pgduet ${key}: ${result.detail} in the profiled window`);
+    log(`profiled ${key}: ${Math.round(result.rps)} req/s over ${options.duration} s (${result.detail})`);
+    await stop(server.child, 30_000);
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+    if (files.length === 0) throw new Error(`no .cpuprofile written in ${dir} (did the server exit cleanly?):\n${server.child.output}`);
+    const summary = summarizeProfile(JSON.parse(readFileSync(join(dir, files[0]), 'utf8')), [from, to]);
+    const pct = (us) => `${((100 * us) / summary.total).toFixed(1)} %`;
+    const busy = summary.total - summary.idle;
+    const pctBusy = (us, name) => (name === '(idle)' || name === '(idle) (native/VM)' ? '—' : `${((100 * us) / busy).toFixed(1)} %`);
+    const ms = (us) => `${(us / 1000).toFixed(0)} ms`;
+    const out = [];
+    out.push('');
+    out.push(`pgduet under ${key} (${spec.workloads[key].what}): node --cpu-prof on the server process, ${options.connections} connections,`);
+    out.push(`${options.warmup} s warm-up, then ${options.duration} s at ${int(result.rps)} req/s; self time (in the function itself, not its callees), main thread,`);
+    out.push(
+      summary.windowed
+        ? `samples of the ${options.duration} s window only: ${(summary.total / 1e6).toFixed(1)} s sampled, (idle) ${pct(summary.idle)}; "% busy" excludes (idle)`
+        : `all samples of the process (no sample matched the window's clock): ${(summary.total / 1e6).toFixed(1)} s, (idle) ${pct(summary.idle)}; "% busy" excludes (idle)`,
+    );
+    out.push('samples are wall-clock: a native frame (writev, read) also holds the time the thread waited for a core after waking PostgreSQL');
+    out.push('');
+    const functionTable = (entries) => table(['#', 'file:line:function', 'self', '% all', '% busy'], entries.map(([k, us], i) => [String(i + 1), k, ms(us), pct(us), pctBusy(us, k)]), [true, false, true, true, true]);
+    out.push(functionTable(summary.functions));
+    out.push('');
+    if (spec.profileOwn) {
+      out.push(`pgduet's own code (dist/src/…, line numbers of the built .js): ${ms(summary.ownTotal)}, ${pctBusy(summary.ownTotal)} of busy; top functions:`);
+      out.push('');
+      out.push(functionTable(summary.own));
+      out.push('');
+    }
+    for (const [title, entries] of [['package', summary.packages], ['file', summary.files]]) {
+      out.push(`by ${title}:`);
+      out.push('');
+      out.push(table([title, 'self', '% all', '% busy'], entries.map(([k, us]) => [k, ms(us), pct(us), pctBusy(us, k)]), [false, true, true, true]));
+      out.push('');
+    }
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    await stop(server.child);
+  }
+}
+
+/**
+ * A throughput benchmark, pgduet against bench/baseline-server.mjs on the same database:
+ * the command line, the database, each workload's answer compared before measuring, rounds of
+ * load interleaving the targets, the report; or, with --profile, pgduet alone under cpu-prof.
+ * Every child is killed and the database dropped (unless --keep) on the way out.
+ *
+ * spec: { script, db, marker, protocol, workloads: { KEY: { what, target } }, title,
+ *   pgduetPath(key), baselinePath(key), loadOptions(key) (autocannon's method, headers, body or
+ *   requests, verifyBody), check(target, key) (one right answer or it throws),
+ *   compareAnswers(key, baseline, pgduet) → { same, details, notes?, requests? },
+ *   footer({ selected, checks }) → lines under the RSS line, prepare?() (after the database is
+ *   ready), profileOwn (the profile lists pgduet's own functions apart) }
+ */
+export function runThroughputBench(spec) {
+  throughputMain(spec).catch((error) => {
+    killAll();
+    const text = error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`bench: ${text}\n`);
+    process.exitCode = 1;
+  });
+}
+
+async function throughputMain(spec) {
+  const { db, workloads } = spec;
+  const args = parseThroughputArgs(spec.script, workloads, db);
+  if (args.usage !== undefined) {
+    process.stdout.write(`${args.usage}\n`);
+    return;
+  }
+  const { options, selected, profileKey } = args;
+  const cli = join(ROOT, 'dist/src/cli/bin.js');
+  if (!existsSync(cli)) throw new Error(`${cli} not found: run "npm run build" first (npm run bench:${spec.script} does)`);
+
+  process.stdout.write(`$ ${commandLine()}\n`);
+  // temporary folder (pgduet.yaml, cpu profiles), removed on any exit
+  const workDir = mkdtempSync(join(tmpdir(), `pgduet-bench-${spec.script}-`));
+  onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
+  const startPgduet = async (nodeArgs = []) => ({ name: 'pgduet', ...(await startPgduetServer({ db, workDir, poolSize: POOL_SIZE, nodeArgs })), path: spec.pgduetPath });
+  try {
+    await ensurePagilaDatabase(db, spec.marker);
+    await spec.prepare?.();
+    if (profileKey !== undefined) {
+      await profileWorkload(spec, profileKey, options, startPgduet, workDir);
+      return;
+    }
+
+    const baseline = { name: 'baseline', ...(await startBaselineServer({ db })), path: spec.baselinePath };
+    const pgduet = await startPgduet();
+    log(`baseline on :${baseline.port} (pid ${baseline.child.pid}), pgduet on :${pgduet.port} (pid ${pgduet.child.pid})`);
+
+    // before measuring: each workload's answer, pgduet against the baseline
+    const checks = {};
+    for (const key of selected) {
+      const check = (checks[key] = await spec.compareAnswers(key, baseline, pgduet));
+      const compared = check.requests === undefined ? '' : ` (${check.requests} request${check.requests === 1 ? '' : 's'} compared)`;
+      log(`${key}: ${check.same ? 'same answer' : 'ANSWERS DIFFER'}${compared}`);
+      for (const d of [...check.details, ...(check.notes ?? [])]) log(`  ${d}`);
+    }
+
+    const samples = Object.fromEntries(selected.map((k) => [k, { baseline: [], pgduet: [] }]));
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const key of selected) {
+        for (const target of [baseline, pgduet]) {
+          const r = await measureTarget(spec, key, target, options);
+          samples[key][target.name].push(r);
+          log(`round ${round}/${options.rounds} ${key} ${target.name.padEnd(8)} ${int(r.rps).padStart(6)} req/s  p50 ${msText(r.p50)}  p99 ${msText(r.p99)}  ${r.perRequest.toFixed(2)} stmt/req  ${r.cpuPerRequest.toFixed(3)} ms CPU/req`);
+        }
+      }
+    }
+    const pgduetMemory = memoryOf(pgduet.child.pid);
+    const baselineMemory = memoryOf(baseline.child.pid);
+    await stop(pgduet.child);
+    await stop(baseline.child);
+
+    // ---- the report
+    const rows = [];
+    for (const key of selected) {
+      const workload = workloads[key];
+      const stats = {};
+      for (const name of ['baseline', 'pgduet']) {
+        const s = samples[key][name];
+        stats[name] = {
+          rps: median(s.map((r) => r.rps)),
+          p50: median(s.map((r) => r.p50)),
+          p99: median(s.map((r) => r.p99)),
+          perRequest: median(s.map((r) => r.perRequest)),
+          cpu: median(s.map((r) => r.cpuPerRequest)),
+          rounds: s.map((r) => int(r.rps)).join(' / '),
+        };
+      }
+      const ratio = stats.pgduet.rps / stats.baseline.rps;
+      const met = ratio >= workload.target;
+      const same = checks[key].same ? 'yes' : 'NO (see below)';
+      for (const name of ['baseline', 'pgduet']) {
+        const s = stats[name];
+        const isPgduet = name === 'pgduet';
+        rows.push([
+          name === 'baseline' ? `${key} ${workload.what}` : '',
+          name,
+          int(s.rps),
+          s.rounds,
+          msText(s.p50),
+          msText(s.p99),
+          isPgduet ? s.perRequest.toFixed(2) : '1',
+          `${s.cpu.toFixed(3)} ms`,
+          isPgduet ? ratio.toFixed(2) : '1.00',
+          isPgduet ? `≥ ${workload.target.toFixed(2)}` : '',
+          isPgduet ? (met ? 'met' : 'NOT met') : '',
+          isPgduet ? same : '',
+        ]);
+      }
+    }
+    const rssOk = pgduetMemory.rss / (1024 * 1024) <= TARGET_RSS_MB;
+    const out = [];
+    out.push('');
+    out.push(spec.title);
+    out.push(
+      `autocannon, ${options.connections} connections, keep-alive, ${options.warmup} s warm-up discarded + ${options.duration} s measured per target, ` +
+        `${options.rounds} round${options.rounds === 1 ? '' : 's'} interleaved (baseline, pgduet, baseline, pgduet), medians; pool size ${POOL_SIZE} each; node ${process.version}`,
+    );
+    out.push('');
+    out.push(
+      table(
+        ['workload', 'target', 'req/s', 'req/s per round', 'p50', 'p99', 'stmt/req', 'CPU/req', 'ratio', 'goal', 'met?', 'same answer?'],
+        rows,
+        [false, false, true, true, true, true, true, true, true, false, false, false],
+      ),
+    );
+    out.push('');
+    out.push(
+      `pgduet RSS after all workloads: ${mb(pgduetMemory.rss)} (VmRSS; peak VmHWM ${mb(pgduetMemory.hwm)}), target ≤ ${TARGET_RSS_MB} MB: ${rssOk ? 'met' : 'NOT met'}` +
+        ` — baseline: ${mb(baselineMemory.rss)} (peak ${mb(baselineMemory.hwm)})`,
+    );
+    out.push('');
+    out.push(...spec.footer({ selected, checks }));
+    const differing = selected.filter((k) => !checks[k].same);
+    if (differing.length > 0) {
+      out.push('');
+      out.push('ANSWERS DIFFER:');
+      for (const key of differing) for (const d of checks[key].details) out.push(`  ${key} ${d}`);
+    }
+    out.push('');
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    killAll();
+    if (!args.keep) {
+      try {
+        await dropDatabase(db);
+        log(`dropped ${db} (pass --keep to reuse it next time)`);
+      } catch (error) {
+        log(`could not drop ${db}: ${error.message}`);
+      }
+    }
+  }
 }
