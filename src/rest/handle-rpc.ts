@@ -58,6 +58,9 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
     await sendSingleRow(request, res, scope, plan, format);
     return;
   }
+  if (query.conditions.length > 0) {
+    throw invalidRequest(`the function ${name} returns a value, not rows: it cannot be filtered`, { postgrest: 'PGRST100' });
+  }
   const returns: CallPlan['returns'] = fn.returns.kind === 'value' ? { kind: 'value', type: fn.returns.type, set: fn.returns.set } : { kind: 'void' };
   const plan: CallPlan = { kind: 'call', fn: { schema: fn.schema, dbName: fn.dbName }, args, returns };
   const text = await runPlan(plan, scope.run);
@@ -172,7 +175,8 @@ function noFunction(schema: string, name: string, args: readonly string[]): Requ
 
 /**
  * The rows a function returns, as an entity the read planner can select, filter and order:
- * the exposed entity of `RETURNS SETOF film`, or one made of the columns of `RETURNS TABLE (…)`.
+ * the exposed entity of `RETURNS SETOF film`, or one made of the columns of `RETURNS TABLE (…)`
+ * (or OUT parameters), or of the fields of a composite type (`RETURNS SETOF pair`).
  */
 function rowsOf(scope: RestScope, fn: FunctionDef): { readonly entity: Entity; readonly set: boolean } | undefined {
   const returns = fn.returns;
@@ -180,13 +184,24 @@ function rowsOf(scope: RestScope, fn: FunctionDef): { readonly entity: Entity; r
     const entity = findEntity(scope.graph, returns.entity);
     return entity === undefined ? undefined : { entity, set: returns.set };
   }
-  if (returns.kind !== 'columns') return undefined;
+  let columns: readonly { readonly name: string; readonly type: TypeRef }[];
+  if (returns.kind === 'columns') {
+    columns = returns.columns;
+  } else if (returns.kind === 'value' && returns.type.kind === 'composite') {
+    // `RETURNS SETOF some_type`: its fields are the columns
+    const { schema, name } = returns.type;
+    const composite = scope.graph.composites.find((c) => c.schema === schema && c.dbName === name);
+    if (composite === undefined) return undefined;
+    columns = composite.fields;
+  } else {
+    return undefined;
+  }
   const entity: Entity = {
     schema: fn.schema,
     dbName: fn.dbName,
     name: fn.name,
     kind: 'view',
-    columns: returns.columns.map((c) => ({ name: c.name, dbName: c.name, type: c.type, nullable: true, hasDefault: false, generated: false })),
+    columns: columns.map((c) => ({ name: c.name, dbName: c.name, type: c.type, nullable: true, hasDefault: false, generated: false })),
     primaryKey: [],
     uniqueKeys: [],
     foreignKeys: [],

@@ -24,6 +24,9 @@ beforeAll(async () => {
       as $$ insert into actor (first_name, last_name) values (first, last) returning * $$;
     create function pick(a int) returns text language sql immutable as $$ select 'one' $$;
     create function pick(a int, b int) returns text language sql immutable as $$ select 'two' $$;
+    create type pair_t as (a int, b text);
+    create function pairs() returns setof pair_t language sql immutable as $$ values (1, 'x'), (2, 'y'), (3, 'z') $$;
+    create function outs(x int, out doubled int, out tripled int) language sql immutable as $$ select x * 2, x * 3 $$;
     create function films_of(lang text default 'English') returns setof film language sql stable
       as $$ select f.* from film f join language l using (language_id) where trim(l.name) = lang $$;
   `);
@@ -95,6 +98,15 @@ describe('functions returning rows', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.text).toBe('film_id,title\n2,ACE GOLDFINGER');
+  });
+
+  it('SETOF a composite type: its fields select, filter and order like columns', async () => {
+    expect(await get('pairs?a=gt.1&select=b&order=a.desc')).toEqual(await sqlJson(sql, 'select b from pairs() where a > 1 order by a desc'));
+    expect(await get('pairs')).toEqual(await sqlJson(sql, 'select * from pairs()'));
+  });
+
+  it('OUT parameters: one object of them', async () => {
+    expect(await get('outs?x=2')).toEqual({ doubled: 4, tripled: 6 });
   });
 
   it('SETOF a scalar: a JSON array of the values', async () => {
@@ -194,6 +206,11 @@ describe('errors', () => {
   it('a body that is not an object of arguments: 400 PGRST102', async () => {
     await expect(restError(server, '/rpc/add_them', { method: 'POST', body: [1, 2] }, 400)).resolves.toMatchObject({ code: 'PGRST102' });
     await expect(restError(server, '/rpc/add_them', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"a":' }, 400)).resolves.toMatchObject({ code: 'PGRST102' });
+  });
+
+  it('a filter on a function that returns a value, not rows: 400, not silently ignored', async () => {
+    await expect(restError(server, '/rpc/add_them?a=1&add_them=eq.2', {}, 400)).resolves.toMatchObject({ code: 'PGRST100' });
+    await expect(restError(server, '/rpc/letters?letters=eq.a', {}, 400)).resolves.toMatchObject({ code: 'PGRST100' });
   });
 
   it('an argument of the wrong type: 400 22P02', async () => {
