@@ -2,12 +2,12 @@ import { getArgumentValues, type FieldNode, type GraphQLField, type GraphQLObjec
 import { invalidRequest, notSupported } from '../errors/index.js';
 import { optional, type Column, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import {
+  boolExpCondition,
   functionArguments,
   joinOf,
   type AggregateFunction,
   type AggregatePlan,
   type AggregateSelection,
-  type CompareOperator,
   type Condition,
   type FunctionArgumentValue,
   type OrderItem,
@@ -210,69 +210,9 @@ function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: rea
 
 // ---------------------------------------------------------------- where
 
-const OPERATORS: Readonly<Record<string, CompareOperator>> = {
-  _eq: 'eq',
-  _neq: 'neq',
-  _gt: 'gt',
-  _gte: 'gte',
-  _lt: 'lt',
-  _lte: 'lte',
-  _in: 'in',
-  _nin: 'nin',
-  _is_null: 'is_null',
-  _like: 'like',
-  _nlike: 'nlike',
-  _ilike: 'ilike',
-  _nilike: 'nilike',
-  _similar: 'similar',
-  _nsimilar: 'nsimilar',
-  _regex: 'regex',
-  _nregex: 'nregex',
-  _iregex: 'iregex',
-  _niregex: 'niregex',
-  _contains: 'contains',
-  _contained_in: 'contained_in',
-  _has_key: 'has_key',
-  _has_keys_any: 'has_keys_any',
-  _has_keys_all: 'has_keys_all',
-};
-
-/** A `<t>_bool_exp` value as a Condition; several keys in one object are ANDed (Hasura). */
+/** A `<t>_bool_exp` value as a Condition (the reading is plan/'s, over the names GraphQL shows). */
 export function conditionOf(entity: Entity, where: Record<string, unknown>, builder: SchemaBuilder): Condition {
-  const parts: Condition[] = [];
-  for (const [key, value] of Object.entries(where)) {
-    if (value === undefined) continue;
-    if (key === '_and' || key === '_or') {
-      if (value === null) throw invalidRequest(`"${key}" cannot be null`);
-      const list = (Array.isArray(value) ? value : [value]) as Record<string, unknown>[];
-      parts.push({ kind: key === '_and' ? 'and' : 'or', conditions: list.map((item) => conditionOf(entity, item, builder)) });
-      continue;
-    }
-    if (key === '_not') {
-      if (value === null) throw invalidRequest('"_not" cannot be null');
-      parts.push({ kind: 'not', condition: conditionOf(entity, value as Record<string, unknown>, builder) });
-      continue;
-    }
-    if (value === null) throw invalidRequest(`"${key}" cannot be null in a boolean expression`);
-    const relation = builder.relations(entity).find((r) => r.relation.name === key);
-    if (relation !== undefined) {
-      parts.push({ kind: 'related', join: joinOf(relation.relation), condition: conditionOf(relation.target, value as Record<string, unknown>, builder) });
-      continue;
-    }
-    const column = columnNamed(entity, key, builder);
-    const operators = Object.entries(value as Record<string, unknown>).filter(([, operand]) => operand !== undefined);
-    // `{_eq: $x}` without $x arrives as {}: matching every row would be a silent leak
-    if (operators.length === 0) throw invalidRequest(`no operator for "${key}" (a variable that was not given?)`);
-    for (const [op, operand] of operators) {
-      if (operand === undefined) continue;
-      const operator = OPERATORS[op];
-      if (operator === undefined) throw invalidRequest(`unknown operator "${op}"`);
-      // Hasura v1 let {_eq: null} match everything, a classic way to leak rows: refuse it
-      if (operand === null) throw invalidRequest(`"${op}" on "${key}" cannot be null; use "_is_null"`);
-      parts.push({ kind: 'compare', column: { column: column.dbName, type: column.type }, operator, value: operand });
-    }
-  }
-  return parts.length === 1 ? (parts[0] as Condition) : { kind: 'and', conditions: parts };
+  return boolExpCondition(entity, where, { columns: (e) => builder.columns(e), relations: (e) => builder.relations(e) });
 }
 
 function columnNamed(entity: Entity, name: string, builder: SchemaBuilder): Column {

@@ -30,3 +30,5 @@ export type {
 export { joinOf } from './join.js';
 export { functionArguments, defaultArgumentName } from './function-arguments.js';
 export { nestInsert } from './nest-insert.js';
+export { boolExpCondition, BOOL_EXP_OPERATORS } from './bool-exp.js';
+export type { BoolExpScope } from './bool-exp.js';
