@@ -95,7 +95,8 @@ async function planWrite(request: RestRequest, scope: RestScope, entity: Entity,
  * wipes a table.
  */
 function filtered(scope: RestScope, entity: Entity, query: ReturnType<typeof parseQuery>): Condition | undefined {
-  const where = planRead(scope.graph, entity, { ...query, select: [], order: [], limits: [], offsets: [] }).where;
+  // the top level's filters pick the rows; those of embedded resources shape the answer only
+  const where = planRead(scope.graph, entity, { ...query, select: [], conditions: query.conditions.filter((c) => c.path.length === 0), order: [], limits: [], offsets: [] }).where;
   if (where !== undefined || allowsUnfiltered(scope.config, entity)) return where;
   throw new RequestError('PGD105', `a ${'PATCH or DELETE'} on '${entity.name}' without any filter would change every row; it is refused`, {
     hint: `add a filter (…?id=eq.1), or allow it for this table in pgduet.yaml: tables: { ${entity.dbName}: { allowUnfilteredWrites: true } }`,

@@ -310,6 +310,23 @@ describe('PATCH', () => {
     expect((body as { district: string }[])[0]?.district).toBe('Patched District');
   });
 
+  it('filters, order and limit of an embedded resource shape what the written rows embed', async () => {
+    const res = await rest(server, '/language?language_id=eq.1&select=language_id,film!film_language_id_fkey(title)&film.title=like.A*&film.order=title.desc&film.limit=2', {
+      method: 'PATCH',
+      headers: { Prefer: 'return=representation, tx=rollback' },
+      body: { name: 'Inglish' },
+    });
+    expect(res.status).toBe(200);
+    expect((res.body as { film: unknown[] }[])[0]?.film).toHaveLength(2);
+    expect(res.body).toEqual(
+      await sqlJson(
+        sql,
+        `select 1 as language_id, (select json_agg(json_build_object('title', x.title) order by x.title desc) from
+           (select title from film where language_id = 1 and title like 'A%' order by title desc limit 2) x) as film`,
+      ),
+    );
+  });
+
   it('order + limit bound the rows changed', async () => {
     const res = await rest(server, '/bounded?grp=eq.even&order=id.desc&limit=2&select=id', { method: 'PATCH', headers: REPRESENTATION, body: { touched: true } });
     expect(res.status).toBe(200);

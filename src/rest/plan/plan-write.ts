@@ -28,7 +28,12 @@ type BodyObject = Readonly<Record<string, unknown>>;
 /** What the written rows come back as: `select=`'s shape, or nothing but the keys a Location needs. */
 export function returningOf(graph: TypeGraph, entity: Entity, query: RestQuery, prefer: Preferences): Returning {
   let selection: readonly Selection[] = [];
-  if (prefer.return === 'representation') selection = planRead(graph, entity, { ...query, conditions: [], order: [], limits: [], offsets: [] }).selection;
+  if (prefer.return === 'representation') {
+    // the filters, orders and limits of the top level pick the rows written; those of the
+    // embedded resources still shape what is embedded in them
+    const nested = <T extends { readonly path: readonly string[] }>(list: readonly T[]): T[] => list.filter((item) => item.path.length > 0);
+    selection = planRead(graph, entity, { ...query, conditions: nested(query.conditions), order: nested(query.order), limits: nested(query.limits), offsets: nested(query.offsets) }).selection;
+  }
   else if (prefer.return === 'headers-only') selection = primaryKeySelection(entity);
   return { selection, rowsOnly: true };
 }
@@ -164,7 +169,8 @@ export function planDelete(graph: TypeGraph, entity: Entity, query: RestQuery, w
 function boundsOf(graph: TypeGraph, entity: Entity, query: RestQuery): Pick<UpdatePlan, 'orderBy' | 'limit'> {
   const limit = query.limits.find((l) => l.path.length === 0)?.value;
   if (limit === undefined) return {};
-  const read = planRead(graph, entity, { ...query, select: [], conditions: [] });
+  const top = <T extends { readonly path: readonly string[] }>(list: readonly T[]): T[] => list.filter((item) => item.path.length === 0);
+  const read = planRead(graph, entity, { ...query, select: [], conditions: [], order: top(query.order), limits: top(query.limits), offsets: top(query.offsets) });
   if (read.orderBy.length === 0 && entity.primaryKey.length === 0) {
     throw invalidRequest('A limited update or delete needs an order: give order=', { postgrest: 'PGRST100' });
   }
