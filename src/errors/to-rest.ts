@@ -51,8 +51,10 @@ export function statusOfSqlstate(sqlstate: string, message: string, authenticate
     case '25006':
       return 405;
     case '21000':
-      // pg-safeupdate's "DELETE requires a WHERE clause" is the client's mistake
-      return message.endsWith('requires a WHERE clause') ? 400 : 500;
+      // pg-safeupdate's "DELETE requires a WHERE clause", and an upsert whose rows repeat a
+      // key ("ON CONFLICT DO UPDATE command cannot affect row a second time"), are the
+      // client's mistakes; any other cardinality violation is ours
+      return message.endsWith('requires a WHERE clause') || message.startsWith('ON CONFLICT DO UPDATE command cannot affect row a second time') ? 400 : 500;
     case '53400':
       return 500;
     case '57P01':

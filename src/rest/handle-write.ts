@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import { inTransaction, runPage, runPlan } from '../db/index.js';
 import { RequestError, invalidRequest } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
-import type { Condition, InsertPlan, Plan } from '../plan/index.js';
+import type { Condition, InsertPlan, InsertRow, Plan } from '../plan/index.js';
 import { isNestedRow } from '../sql/index.js';
 import { header, readFormat, strippedNulls, stripNulls } from './handle-read.js';
 import type { RestScope } from './scope.js';
@@ -33,15 +33,20 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   // a check that can fail after the write (max-affected, a singular answer) runs inside the
   // transaction, so that a failed check writes nothing (as in PostgREST)
   const put = request.method === 'PUT';
-  const inTx = rollback || put || prefer.maxAffected !== undefined || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
+  const parts = plan === undefined ? [] : statements(plan);
+  const inTx = rollback || put || parts.length > 1 || prefer.maxAffected !== undefined || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
   let text = '[]';
   // PUT answers 201 when its row was created, 200 when it replaced one: was it there before?
   let existed = false;
   if (plan !== undefined) {
     const run = async (db: RestScope['run']['db']): Promise<string> => {
       if (put) existed = (await runPage(planRead(scope.graph, entity, { ...query, select: [] }), { ...scope.run, db }, { total: false })).rows > 0;
-      const answer = await runPlan(plan, { ...scope.run, db });
-      const written = typeof answer === 'string' ? answer : JSON.stringify(answer);
+      const answers: string[] = [];
+      for (const part of parts) {
+        const answer = await runPlan(part, { ...scope.run, db });
+        answers.push(typeof answer === 'string' ? answer : JSON.stringify(answer));
+      }
+      const written = answers.length === 1 ? (answers[0] as string) : JSON.stringify(answers.flatMap((a) => JSON.parse(a) as unknown[]));
       checkMaxAffected(prefer, written);
       if (format === 'object') checkSingular(rowCount(written));
       return written;
@@ -51,6 +56,31 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
     checkSingular(0);
   }
   respond(request, res, entity, plan, text, format, put && !existed);
+}
+
+/**
+ * PostgreSQL takes at most 65,535 parameters in one statement, and each value of an insert is
+ * one: a bulk insert larger than that (PostgREST takes any size) runs as several inserts of
+ * consecutive rows, in one transaction, their answers joined.
+ */
+const MAX_INSERT_PARAMETERS = 30_000;
+
+function statements(plan: Plan): Plan[] {
+  if (plan.kind !== 'insert' || plan.rows.some(isNestedRow)) return [plan];
+  const parts: InsertPlan[] = [];
+  let rows: InsertRow[] = [];
+  let parameters = 0;
+  for (const row of plan.rows) {
+    if (rows.length > 0 && parameters + row.values.length > MAX_INSERT_PARAMETERS) {
+      parts.push({ ...plan, rows });
+      rows = [];
+      parameters = 0;
+    }
+    rows.push(row);
+    parameters += row.values.length;
+  }
+  parts.push({ ...plan, rows });
+  return parts;
 }
 
 /** `Accept: application/vnd.pgrst.object+json` on a write: exactly one row, else PGRST116 (406). */

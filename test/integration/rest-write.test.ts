@@ -93,6 +93,20 @@ describe('POST', () => {
     expect(await count(`select count(*) from scratch where name like 'atomic-%'`)).toBe(0);
   });
 
+  it('a bulk insert of more values than one statement takes (65,535 parameters) is still one atomic insert', async () => {
+    const rows = Array.from({ length: 22_000 }, (_, i) => ({ name: `huge-${i}`, score: i, note: 'n' }));
+    const res = await rest(server, '/scratch?select=name', { method: 'POST', headers: { Prefer: 'return=representation, count=exact' }, body: rows });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('content-range')).toBe('*/22000');
+    expect((res.body as unknown[]).length).toBe(22_000);
+    expect(await count(`select count(*) from scratch where name like 'huge-%'`)).toBe(22_000);
+    expect(await count(`select sum(score) from scratch where name like 'huge-%'`)).toBe((21_999 * 22_000) / 2);
+    // a failing row at the very end: nothing of the whole body is written
+    const failing = [...Array.from({ length: 22_000 }, (_, i) => ({ name: `lost-${i}`, score: i, note: 'n' })), { name: 'huge-0', score: 0, note: 'n' }];
+    await expect(restError(server, '/scratch', { method: 'POST', body: failing }, 409)).resolves.toMatchObject({ code: '23505' });
+    expect(await count(`select count(*) from scratch where name like 'lost-%'`)).toBe(0);
+  });
+
   it('a CSV body: NULL and empty fields, quotes, json and array columns', async () => {
     const csv = 'name,score,note,data,tags\ncsv-1,5,"a, ""quoted"" note","{""k"":1}","{x,y}"\ncsv-2,,NULL,,\n';
     const res = await rest(server, '/scratch?select=name,score,note,data,tags', { method: 'POST', headers: { 'Content-Type': 'text/csv', ...REPRESENTATION }, body: csv });
@@ -234,6 +248,12 @@ describe('upsert', () => {
       { name: 'ign-1', score: 1 },
       { name: 'ign-2', score: 2 },
     ]);
+  });
+
+  it('an upsert whose rows repeat a key: 400 21000, nothing written', async () => {
+    const error = await restError(server, '/scratch?on_conflict=name', { method: 'POST', headers: { Prefer: 'resolution=merge-duplicates' }, body: [{ name: 'twice' }, { name: 'twice' }] }, 400);
+    expect(error).toMatchObject({ code: '21000', message: 'ON CONFLICT DO UPDATE command cannot affect row a second time' });
+    expect(await count(`select count(*) from scratch where name = 'twice'`)).toBe(0);
   });
 
   it('without on_conflict, the primary key is the conflict target', async () => {
