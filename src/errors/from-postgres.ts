@@ -20,13 +20,17 @@ export function isPostgresError(error: unknown): error is Error & { code: string
 export function describePostgresError(error: Error & { code: string }): PostgresErrorInfo {
   const fields = error as Error & { code: string; detail?: unknown; hint?: unknown; constraint?: unknown };
   const sqlstate = fields.code;
+  if (isFailedCheck(sqlstate, error.message)) {
+    // a written row failed a role's check (compile-write's withWrite): nothing was written
+    return { sqlstate: '42501', message: 'a written row does not satisfy the permission check of the role', category: 'permission' };
+  }
   return {
     sqlstate,
     message: error.message,
     ...(typeof fields.detail === 'string' ? { detail: fields.detail } : {}),
     ...(typeof fields.hint === 'string' ? { hint: fields.hint } : {}),
     ...(typeof fields.constraint === 'string' ? { constraint: fields.constraint } : {}),
-    category: isPostgisInputError(sqlstate, error.message) ? 'data' : categoryOf(sqlstate),
+    category: isPostgisInputError(sqlstate, error.message) ? 'data' : isFailedCheck(sqlstate, error.message) ? 'permission' : categoryOf(sqlstate),
   };
 }
 
@@ -46,4 +50,9 @@ function categoryOf(sqlstate: string): PostgresErrorInfo['category'] {
   if (sqlstate === '57014' || sqlstate === '55P03') return 'timeout';
   if (sqlstate === '42P01' || sqlstate === '42703' || sqlstate === '42883') return 'undefined_object';
   return 'other';
+}
+
+/** The error compile-write raises when a written row fails a role's check (its CHECK_FAILED text). */
+function isFailedCheck(sqlstate: string, message: string): boolean {
+  return sqlstate === '22P02' && message.includes('"pgduet check failed: ');
 }

@@ -266,6 +266,8 @@ export interface Returning {
   readonly single?: boolean;
   /** the answer is the JSON array of the written rows, nothing around it (REST) */
   readonly rowsOnly?: boolean;
+  /** only the written rows that satisfy it are returned (a role's select filter); the count is of all */
+  readonly where?: Condition;
 }
 
 /**
@@ -298,6 +300,8 @@ export interface InsertPlan {
   readonly entity: DbRef;
   readonly rows: readonly InsertRow[];
   readonly onConflict?: OnConflict;
+  /** every written row must satisfy it, or the statement fails and writes nothing (a role's check) */
+  readonly check?: Condition;
   readonly returning: Returning;
 }
 
@@ -326,6 +330,8 @@ export interface UpdatePlan {
   /** bounded updates (REST `order` + `limit`): only the first rows in this order */
   readonly orderBy?: readonly OrderItem[];
   readonly limit?: number;
+  /** every updated row must satisfy it afterwards, or the statement fails and writes nothing */
+  readonly check?: Condition;
   readonly returning: Returning;
 }
 

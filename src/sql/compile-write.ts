@@ -108,7 +108,7 @@ export function compileInsert(plan: AuthorizedPlan<InsertPlan>, options: Compile
   }
   const conflict = plan.onConflict === undefined ? '' : onConflictClause(plan.onConflict, target, ctx);
   const write = `insert into ${qualified(plan.entity)} as ${target} ${source}${conflict} returning ${target}.*`;
-  return { text: withWrite(write, plan.returning, ctx), values: ctx.params.values };
+  return { text: withWrite(write, plan.returning, ctx, plan.check), values: ctx.params.values };
 }
 
 /**
@@ -151,7 +151,7 @@ export function compileUpdate(plan: AuthorizedPlan<UpdatePlan>, options: Compile
   const set = [...expressions].map(([column, value]) => `${quoteIdentifier(column)} = ${value}`).join(', ');
   const where = filter(plan.entity, plan.where, plan.orderBy, plan.limit, target, ctx);
   const write = `update ${qualified(plan.entity)} as ${target} set ${set}${where} returning ${target}.*`;
-  return { text: withWrite(write, plan.returning, ctx), values: ctx.params.values };
+  return { text: withWrite(write, plan.returning, ctx, plan.check), values: ctx.params.values };
 }
 
 /** The new value of one assignment, applied to `current` (the column, or what earlier assignments made of it). */
@@ -214,18 +214,31 @@ function filter(
 // ---------------------------------------------------------------------------------------------
 // the answer of a write
 
-/** `with "m" as (<write>) select <Returning over m> as result` */
-function withWrite(write: string, returning: Returning, ctx: Context): string {
-  return `with ${M} as (${write}) select ${returningResult(returning, ctx)} as result`;
+/**
+ * `with "m" as (<write>) select <Returning over m> as result`. With a `check`, a written row
+ * that does not satisfy it makes the statement fail, so nothing is written: the answer is
+ * then the cast of a text that is not a number, which raises 22P02 with CHECK_FAILED in its
+ * message (`from-postgres.ts` reads that as a permission error). CASE evaluates only the
+ * branch it takes, and the text depends on the rows, so it is never folded at plan time.
+ */
+function withWrite(write: string, returning: Returning, ctx: Context, check?: Condition): string {
+  const result = returningResult(returning, ctx);
+  if (check === undefined) return `with ${M} as (${write}) select ${result} as result`;
+  const failing = `(select count(*) from ${M} where (${compileCondition(check, M, ctx)}) is not true)`;
+  return `with ${M} as (${write}) select case when ${failing} = 0 then ${result} else ('${CHECK_FAILED}: ' || ${failing})::int::text::json end as result`;
 }
 
+/** The text of the error a failed check raises (no user text: a constant of pgduet's). */
+export const CHECK_FAILED = 'pgduet check failed';
+
 function returningResult(returning: Returning, ctx: Context): string {
-  if (returning.single === true) return `(select ${rowObject(returning.selection, M, ctx)} from ${M} limit 1)`;
-  if (returning.rowsOnly === true) return `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${M})`;
+  const from = returning.where === undefined ? `${M}` : `${M} where ${compileCondition(returning.where, M, ctx)}`;
+  if (returning.single === true) return `(select ${rowObject(returning.selection, M, ctx)} from ${from} limit 1)`;
+  if (returning.rowsOnly === true) return `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${from})`;
   const pairs: (readonly [string, string])[] = [];
   if (returning.affectedRowsKey !== undefined) pairs.push([returning.affectedRowsKey, `(select count(*) from ${M})`]);
   if (returning.returningKey !== undefined) {
-    pairs.push([returning.returningKey, `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${M})`]);
+    pairs.push([returning.returningKey, `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${from})`]);
   }
   return buildObject(pairs, ctx);
 }

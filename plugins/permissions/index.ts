@@ -1,0 +1,40 @@
+import type { PgduetPlugin } from '../../src/chain/index.js';
+import type { TypeGraph } from '../../src/model/index.js';
+import { authorizePlan } from './authorize-plan.js';
+import type { PermissionsOptions } from './options.js';
+import { resolveRules, type RoleRules } from './rules.js';
+import { roleGraph } from './role-graph.js';
+
+export { permissionsOptions, rolePermissions, tablePermissions } from './options.js';
+export type { PermissionsOptions, RolePermissions, TablePermissions } from './options.js';
+export { roleGraph } from './role-graph.js';
+export { authorizePlan } from './authorize-plan.js';
+export { resolveRules } from './rules.js';
+export type { RoleRules } from './rules.js';
+
+/**
+ * Per role and table permissions (Hasura's model): `onGraph` gives each role its view of the
+ * graph (what it may not read does not exist for it), `onPlan` adds row filters, limits,
+ * column rules, presets and checks to every Plan. The same rules hold for GraphQL and REST,
+ * because both produce the same Plans from the same (role's) graph.
+ */
+export function usePermissions(options: PermissionsOptions): PgduetPlugin {
+  const cache = new WeakMap<TypeGraph, Map<string, RoleRules>>();
+  const rulesFor = (graph: TypeGraph, role: string): RoleRules => {
+    let byRole = cache.get(graph);
+    if (byRole === undefined) cache.set(graph, (byRole = new Map()));
+    let rules = byRole.get(role);
+    if (rules === undefined) byRole.set(role, (rules = resolveRules(graph, Object.hasOwn(options, role) ? options[role] : undefined)));
+    return rules;
+  };
+  return {
+    name: 'permissions',
+    description: 'per role and table: the columns, rows and operations a role may use',
+    onGraph: ({ graph, role }) => roleGraph(graph, rulesFor(graph, role)),
+    onPlan: (event) => {
+      const rules = rulesFor(event.request.graph, event.identity.role);
+      if (rules.unrestricted) return;
+      event.replacePlan(authorizePlan(event.plan, event.request.graph, rules, event.identity));
+    },
+  };
+}
