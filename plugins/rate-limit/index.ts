@@ -1,0 +1,16 @@
+export { useRateLimit } from './plugin.js';
+export type { RateLimitDeps, RateLimitLogger, RateLimitPlugin } from './plugin.js';
+export { rateLimitOptions } from './options.js';
+export type { RateLimitOptions, RateLimitOptionsInput } from './options.js';
+export { bucketOf, bucketsFor } from './rules.js';
+export type { RateLimitDimension, RateLimitRule, RateLimitSubject } from './rules.js';
+export { msUntil, takeAll, tokensAt } from './token-bucket.js';
+export type { BucketSpec, BucketState, BucketStore, Decision } from './token-bucket.js';
+export { MemoryBucketStore } from './memory-store.js';
+export type { MemoryStoreOptions } from './memory-store.js';
+export { RedisBucketStore, TOKEN_BUCKET_SCRIPT } from './redis-store.js';
+export type { RedisStoreOptions } from './redis-store.js';
+export { LuaScript, RedisClient, RedisUnavailableError, parseRedisUrl } from './redis-client.js';
+export type { RedisAddress, RedisClientOptions, RedisLogger } from './redis-client.js';
+export { RespError, RespParser, RespProtocolError, encodeCommand } from './resp.js';
+export type { RespArgument, RespValue } from './resp.js';
