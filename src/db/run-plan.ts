@@ -67,6 +67,14 @@ export interface RunPlanContext {
   readonly onStatement?: () => void;
   /** give JSON answers as the text PostgreSQL wrote (REST writes it out unparsed) */
   readonly jsonAsText?: boolean;
+  /** told of every Plan the chain authorized (the request's trace, for the audit log) */
+  readonly onAuthorized?: (plan: Plan) => void;
+}
+
+async function authorize<P extends Plan>(plan: P, ctx: RunPlanContext): Promise<AuthorizedPlan<P>> {
+  const authorized = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
+  ctx.onAuthorized?.(authorized);
+  return authorized;
 }
 
 /**
@@ -74,7 +82,7 @@ export interface RunPlanContext {
  * chain (authorize, may rewrite or deny) → sql (compile) → db (execute).
  */
 export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown> {
-  const authorized: AuthorizedPlan = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
+  const authorized: AuthorizedPlan = await authorize(plan, ctx);
   // a nested insert is several statements (parents, rows, children) in the request's transaction
   if (authorized.kind === 'insert' && authorized.rows.some(isNestedRow)) {
     // its steps need parsed answers (the keys of the rows inserted)
@@ -108,7 +116,7 @@ export const ESTIMATE_EXACT_BELOW = 1000;
 
 /** The pipeline for a read whose answer goes out as text, with a total count if asked. */
 export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total?: TotalCount | boolean | undefined }): Promise<Page> {
-  const authorized = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
+  const authorized = await authorize(plan, ctx);
   let estimate: number | undefined;
   if (options.total === 'planned' || options.total === 'estimated') {
     ctx.onStatement?.();
@@ -155,7 +163,7 @@ export async function runDocument(
   ctx: RunPlanContext,
 ): Promise<string> {
   const authorized = await Promise.all(
-    fields.map(async (field) => ({ ...field, plan: await ctx.chain.authorize(field.plan, ctx.request, ctx.identity) })),
+    fields.map(async (field) => ({ ...field, plan: await authorize(field.plan, ctx) })),
   );
   const text = await execute(ctx, compileDocument(authorized, ctx.options));
   return typeof text === 'string' ? text : JSON.stringify(text);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { isUnexpected, toGraphqlError } from '../errors/index.js';
-import type { RequestContext } from '../server/index.js';
+import type { RequestContext, RequestScope } from '../server/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { errorPath, planDocument } from './one-statement.js';
@@ -25,13 +25,14 @@ import { errorPath, planDocument } from './one-statement.js';
  */
 export interface FastPath {
   /** answers the request and says true, or says false and leaves it to yoga */
-  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<boolean>;
+  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, scope: RequestScope): Promise<boolean>;
 }
 
 export interface FastPathOptions {
-  readonly schemaFor: (ctx: RequestContext) => BuiltSchema;
+  /** the GraphQL schema of the caller's role */
+  readonly schemaFor: (scope: RequestScope) => BuiltSchema;
   /** the per-request context the resolvers would get (run, runDocument, log) */
-  readonly contextFor: (ctx: RequestContext, headers: IncomingMessage['headers']) => GraphqlContext;
+  readonly contextFor: (ctx: RequestContext, scope: RequestScope) => GraphqlContext;
   /** called for each request the fast path answers */
   readonly onAnswer?: () => void;
 }
@@ -63,12 +64,12 @@ export function createFastPath(options: FastPathOptions): FastPath {
   };
 
   return {
-    async handle(req, res, ctx) {
+    async handle(req, res, ctx, scope) {
       const contentType = responseType(req);
       if (contentType === undefined) return false;
       const body = await readBody(req);
       const params = graphqlParams(body);
-      const built = params === undefined ? undefined : options.schemaFor(ctx);
+      const built = params === undefined ? undefined : options.schemaFor(scope);
       const document = params === undefined || built === undefined ? null : documentFor(built.schema, params.query);
       const planned = params === undefined || built === undefined || document === null
         ? undefined
@@ -77,7 +78,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         (req as IncomingMessage & { body?: Buffer }).body = body;
         return false;
       }
-      const context = options.contextFor(ctx, req.headers);
+      const context = options.contextFor(ctx, scope);
       let text: string;
       try {
         text = planned.kind === 'mutation'

@@ -1,19 +1,20 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { ANONYMOUS, Chain, type RequestInfo } from '../chain/index.js';
-import { runDocument, runPlan, type PoolClient, type StatementRunner } from '../db/index.js';
-import { isUnexpected, toGraphqlError } from '../errors/index.js';
+import type { ServerResponse } from 'node:http';
+import { runDocument, runPlan, type PoolClient, type RunPlanContext, type StatementRunner } from '../db/index.js';
+import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { TypeGraph } from '../model/index.js';
-import type { Mount, MountContext, RequestContext } from '../server/index.js';
+import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
 import { errorPath, planDocument } from './one-statement.js';
 
-/** What the HTTP server hands to yoga for each request. */
+/** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
 interface ServerContext {
   readonly pgduet: RequestContext;
+  readonly scope: RequestScope;
 }
 
 /** The per-request part of the GraphQL context that the transaction plugin fills in. */
@@ -31,7 +32,7 @@ export function graphqlMount(mount: MountContext): Mount {
   const { config, pool, logger, metrics } = mount;
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
   const options: CompileOptions = { exactNumbersAsStrings: config.output.exactNumbers === 'string' };
-  const chain = new Chain();
+  const chain = mount.chain;
   const schemas = new WeakMap<TypeGraph, BuiltSchema>();
   const schemaFor = (graph: TypeGraph): BuiltSchema => {
     let built = schemas.get(graph);
@@ -51,15 +52,22 @@ export function graphqlMount(mount: MountContext): Mount {
    * The resolvers' per-request context. `transaction` is the slot the mutation plugin fills
    * with the request's connection; until then (and on the fast path) statements use the pool.
    */
-  const contextFor = (pgduet: RequestContext, headers: RequestInfo['headers'], transaction: TransactionSlot = {}): YogaContext => {
-    const graph = pgduet.snapshot.graph;
-    const requestInfo: RequestInfo = { id: pgduet.id, protocol: 'graphql', graph, headers };
-    const identity = ANONYMOUS;
+  const contextFor = (pgduet: RequestContext, scope: RequestScope, transaction: TransactionSlot = {}): YogaContext => {
+    const { graph, request, identity } = scope;
     const db = (): StatementRunner => transaction.client ?? pool;
+    const run: RunPlanContext = {
+      chain,
+      request,
+      identity,
+      options,
+      db,
+      onStatement: countStatement,
+      onAuthorized: (plan) => pgduet.trace.plans.push(plan),
+    };
     return {
       graph,
       builder: schemaFor(graph).builder,
-      request: requestInfo,
+      request,
       identity,
       chain,
       get log() {
@@ -68,12 +76,12 @@ export function graphqlMount(mount: MountContext): Mount {
       options,
       loaders: new Map(),
       transaction,
-      run: (plan) => runPlan(plan, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
-      runDocument: (fields) => runDocument(fields, { chain, request: requestInfo, identity, options, db, onStatement: countStatement }),
+      run: (plan) => runPlan(plan, run),
+      runDocument: (fields) => runDocument(fields, run),
     };
   };
   const fastPath = config.graphql.oneStatement
-    ? createFastPath({ schemaFor: (pgduet) => schemaFor(pgduet.snapshot.graph), contextFor, onAnswer: () => metrics.graphqlFastPath.inc() })
+    ? createFastPath({ schemaFor: (scope) => schemaFor(scope.graph), contextFor, onAnswer: () => metrics.graphqlFastPath.inc() })
     : undefined;
 
   const yoga = createYoga<ServerContext, YogaContext>({
@@ -90,8 +98,9 @@ export function graphqlMount(mount: MountContext): Mount {
       warn: (...args: unknown[]) => logger.warn({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'yoga'),
       error: (...args: unknown[]) => logger.error({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'yoga'),
     },
-    schema: ({ pgduet }) => schemaFor(pgduet.snapshot.graph).schema,
-    context: ({ pgduet, request }): YogaContext => contextFor(pgduet, Object.fromEntries(request.headers)),
+    // the schema of the caller's role: what it may not see is not in it, nor in introspection
+    schema: ({ scope }) => schemaFor(scope.graph).schema,
+    context: ({ pgduet, scope }): YogaContext => contextFor(pgduet, scope),
     // anything that escapes as a non-GraphQL error is a bug: Hasura's `unexpected`, no details
     maskedErrors: {
       maskError: (error) => {
@@ -109,10 +118,27 @@ export function graphqlMount(mount: MountContext): Mount {
     protocol: 'graphql',
     path: config.server.graphqlPath,
     handler: async (req, res, ctx) => {
-      if (fastPath !== undefined && (await fastPath.handle(req, res, ctx))) return;
-      await yoga.handle(req, res, { pgduet: ctx });
+      let scope: RequestScope;
+      try {
+        scope = await scopeRequest(chain, req, ctx, 'graphql');
+      } catch (error) {
+        // refused before any GraphQL: a bad token, a blocked address, a spent rate limit
+        sendGraphqlErrors(res, error, ctx);
+        return;
+      }
+      if (fastPath !== undefined && (await fastPath.handle(req, res, ctx, scope))) return;
+      await yoga.handle(req, res, { pgduet: ctx, scope });
     },
   };
+}
+
+/** An error answered without yoga, Hasura's way: `{errors: [{message, extensions: {code}}]}`, status 200. */
+function sendGraphqlErrors(res: ServerResponse, error: unknown, ctx: RequestContext): void {
+  if (isUnexpected(error)) ctx.log.error({ err: error }, 'unexpected error before a GraphQL request ran');
+  const text = JSON.stringify({ errors: [toGraphqlError(error)] });
+  const headers = error instanceof PgduetError && error.headers !== undefined ? error.headers : {};
+  res.writeHead(200, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /**

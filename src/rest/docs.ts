@@ -101,44 +101,40 @@ export function docsMount(options: DocsOptions): Mount {
   };
 }
 
+/** Writes the OpenAPI document of a graph (a role's view), rendered once per graph object. */
+export type OpenApiServer = (req: IncomingMessage, res: ServerResponse, graph: TypeGraph) => void;
+
+/**
+ * The document's text is rendered once per graph and kept until the graph goes: the graph
+ * is immutable (a role's view of it is one object per role, cached by the chain), so the
+ * graph object itself is the cache key, and a WeakMap lets old ones go after a reload.
+ */
+export function openApiServer(render: (graph: TypeGraph) => OpenAPIObject): OpenApiServer {
+  const cache = new WeakMap<TypeGraph, Generated>();
+  return (req, res, graph) => {
+    let document = cache.get(graph);
+    if (document === undefined) cache.set(graph, (document = generated(OPENAPI_CONTENT_TYPE, JSON.stringify(render(graph)))));
+    // no-cache: a client may keep it, but asks again (cheaply, by ETag) after a reload
+    send(req, res, document, { 'Cache-Control': 'no-cache' });
+  };
+}
+
 export interface OpenApiMountOptions {
   /** e.g. `/openapi.json` */
   readonly path: string;
-  readonly render: (ctx: RequestContext) => OpenAPIObject;
-  /**
-   * What else, besides the graph, the document depends on (the caller's role, once
-   * permissions shape it). Documents are cached per graph and key; the default key is ''.
-   */
-  readonly cacheKey?: (ctx: RequestContext) => string;
+  readonly serve: OpenApiServer;
+  /** the graph the caller sees (its role's view) */
+  readonly graphOf: (req: IncomingMessage, ctx: RequestContext) => Promise<TypeGraph>;
 }
 
-/**
- * `GET path`: the OpenAPI document as JSON. The text is rendered once per type graph (and
- * cache key) and kept until a reload replaces the graph: the graph is immutable, so the
- * graph object itself is the cache key, and a WeakMap lets old graphs go.
- */
+/** `GET path`: the OpenAPI document of what the caller may see, as JSON. */
 export function openApiMount(options: OpenApiMountOptions): Mount {
-  const cache = new WeakMap<TypeGraph, Map<string, Generated>>();
   return {
     name: 'openapi',
     protocol: 'rest',
     path: options.path,
     methods: ['GET', 'HEAD'],
-    handler: (req, res, ctx) => {
-      const key = options.cacheKey?.(ctx) ?? '';
-      let perGraph = cache.get(ctx.snapshot.graph);
-      if (perGraph === undefined) {
-        perGraph = new Map();
-        cache.set(ctx.snapshot.graph, perGraph);
-      }
-      let document = perGraph.get(key);
-      if (document === undefined) {
-        document = generated(OPENAPI_CONTENT_TYPE, JSON.stringify(options.render(ctx)));
-        perGraph.set(key, document);
-      }
-      // no-cache: a client may keep it, but asks again (cheaply, by ETag) after a reload
-      send(req, res, document, { 'Cache-Control': 'no-cache' });
-    },
+    handler: async (req, res, ctx) => options.serve(req, res, await options.graphOf(req, ctx)),
   };
 }
 

@@ -1,5 +1,5 @@
-import type { Mount, MountContext } from '../server/index.js';
-import { docsMount, openApiMount } from './docs.js';
+import { scopeRequest, type Mount, type MountContext } from '../server/index.js';
+import { docsMount, openApiMount, openApiServer } from './docs.js';
 import { restMount } from './mount.js';
 import { renderOpenApi } from './openapi/index.js';
 
@@ -8,22 +8,21 @@ import { renderOpenApi } from './openapi/index.js';
  * document too, as PostgREST's does), the same document at `/openapi.json`, Swagger UI at `/docs`.
  */
 export function restMounts(context: MountContext): Mount[] {
-  const { config } = context;
-  const openApi = openApiMount({
-    path: '/openapi.json',
-    render: (ctx) =>
-      renderOpenApi(ctx.snapshot.graph, {
-        title: 'pgduet REST API',
-        version: '0.1.0',
-        // relative: Swagger UI and other clients resolve it against the document's own URL
-        serverUrl: config.server.restPath,
-        exactNumbers: 'number',
-      }),
-  });
-  return [restMount(context, openApi.handler), openApi, docsMount({ path: '/docs', openApiUrl: '/openapi.json', title: 'pgduet REST API' })];
+  const { config, chain } = context;
+  const serve = openApiServer((graph) =>
+    renderOpenApi(graph, {
+      title: 'pgduet REST API',
+      version: '0.1.0',
+      // relative: Swagger UI and other clients resolve it against the document's own URL
+      serverUrl: config.server.restPath,
+      exactNumbers: 'number',
+    }),
+  );
+  const openApi = openApiMount({ path: '/openapi.json', serve, graphOf: async (req, ctx) => (await scopeRequest(chain, req, ctx, 'rest')).graph });
+  return [restMount(context, serve), openApi, docsMount({ path: '/docs', openApiUrl: '/openapi.json', title: 'pgduet REST API' })];
 }
 
 export { restMount } from './mount.js';
-export { docsMount, openApiMount } from './docs.js';
+export { docsMount, openApiMount, openApiServer } from './docs.js';
 export { renderOpenApi } from './openapi/index.js';
 export type { OpenApiOptions } from './openapi/index.js';

@@ -1,9 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ANONYMOUS, Chain, type RequestInfo } from '../chain/index.js';
+import type { ServerResponse } from 'node:http';
 import type { RunPlanContext } from '../db/index.js';
 import { RequestError } from '../errors/index.js';
-import type { Handler, Mount, MountContext, RequestContext } from '../server/index.js';
+import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
 import type { CompileOptions } from '../sql/index.js';
+import type { OpenApiServer } from './docs.js';
 import { handleRead } from './handle-read.js';
 import type { RestScope } from './scope.js';
 import { handleRpc } from './handle-rpc.js';
@@ -20,27 +20,27 @@ import { sendRestError } from './respond.js';
  * Each request is parsed (`parse/`), planned (`plan/`), passed through the chain and compiled
  * to one statement by the same `sql/` as GraphQL; the JSON PostgreSQL builds goes out unparsed.
  */
-export function restMount(mount: MountContext, openApi: Handler): Mount {
+export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
   const { config, pool, metrics } = mount;
-  const chain = new Chain();
+  const chain = mount.chain;
   // PostgREST's JSON: numbers are JSON numbers (written by PostgreSQL, never parsed here,
   // so no digit is lost on the way)
   const options: CompileOptions = { exactNumbersAsStrings: false };
   const prefix = config.server.restPath.endsWith('/') ? config.server.restPath.slice(0, -1) : config.server.restPath;
 
-  const scopeOf = (req: IncomingMessage, ctx: RequestContext): RestScope => {
-    const graph = ctx.snapshot.graph;
-    const request: RequestInfo = { id: ctx.id, protocol: 'rest', graph, headers: req.headers };
+  const scopeOf = (ctx: RequestContext, requestScope: RequestScope): RestScope => {
     const run: RunPlanContext = {
       chain,
-      request,
-      identity: ANONYMOUS,
+      request: requestScope.request,
+      identity: requestScope.identity,
       options,
       db: () => pool,
       onStatement: () => metrics.statements.inc({ protocol: 'rest' }),
       jsonAsText: true,
+      onAuthorized: (plan) => ctx.trace.plans.push(plan),
     };
-    return { graph, run, pool, config };
+    // the caller's role's view: a table or column it may not see does not exist here
+    return { graph: requestScope.graph, run, pool, config };
   };
 
   return {
@@ -50,16 +50,19 @@ export function restMount(mount: MountContext, openApi: Handler): Mount {
     prefix: true,
     handler: async (req, res, ctx) => {
       const head = req.method === 'HEAD';
+      let authenticated = false;
       try {
+        const requestScope = await scopeRequest(chain, req, ctx, 'rest');
+        authenticated = requestScope.identity.authenticated;
         const request = restRequest(req, prefix, config.database.schemas);
-        const scope = scopeOf(req, ctx);
+        const scope = scopeOf(ctx, requestScope);
         if (request.resource === '') {
           if (request.method === 'OPTIONS') {
             allow(res, 'OPTIONS, GET, HEAD');
             return;
           }
           if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, 'GET, HEAD');
-          await openApi(req, res, ctx);
+          openApi(req, res, scope.graph);
           return;
         }
         if (request.resource.startsWith('rpc/')) {
@@ -86,7 +89,7 @@ export function restMount(mount: MountContext, openApi: Handler): Mount {
             throw methodNotAllowed(request.method, allowedMethods(entity).join(', '));
         }
       } catch (error) {
-        sendRestError(res, error, ctx.log, head);
+        sendRestError(res, error, ctx.log, head, authenticated);
       }
     },
   };

@@ -20,8 +20,8 @@ export function send(res: ServerResponse, status: number, headers: Record<string
 }
 
 /** PostgREST's error body and status; a bug is logged and masked. */
-export function sendRestError(res: ServerResponse, error: unknown, log: Logger, head = false): void {
-  const rendered = toRestError(error);
+export function sendRestError(res: ServerResponse, error: unknown, log: Logger, head = false, authenticated = false): void {
+  const rendered = toRestError(error, authenticated);
   if (rendered.unexpected) log.error({ err: error }, 'unexpected error in a REST request');
   if (res.headersSent) {
     res.destroy();

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Chain, Identity, RequestInfo } from '../chain/index.js';
 import { PgduetError, isPgduetError } from '../errors/index.js';
+import type { Plan } from '../plan/index.js';
 import type { GraphHolder, GraphSnapshot } from './graph-holder.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -12,6 +14,15 @@ export interface RequestContext {
   readonly log: Logger;
   /** the type graph as it was when the request arrived; a reload does not change it */
   readonly snapshot: GraphSnapshot;
+  /** filled in by the protocol handler: who asked and what ran (the chain's onResponse reads it) */
+  readonly trace: RequestTrace;
+}
+
+/** What a request turned out to be, for the hooks told after its response. */
+export interface RequestTrace {
+  request?: RequestInfo;
+  identity?: Identity;
+  readonly plans: Plan[];
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
@@ -61,10 +72,12 @@ export interface ListenerOptions {
   readonly metrics: Metrics;
   readonly holder: GraphHolder;
   readonly inFlight: InFlight;
+  /** told of every response the protocol handlers traced (audit) */
+  readonly chain?: Chain;
 }
 
 export function createRequestListener(options: ListenerOptions): RequestListener {
-  const { mounts, logger, metrics, holder, inFlight } = options;
+  const { mounts, logger, metrics, holder, inFlight, chain } = options;
   // prom-client hashes a label set on every call: the children of the few label sets there
   // are (route × status) are looked up once and kept
   const counted = new Map<string, { inc(): void }>();
@@ -100,7 +113,11 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       countRequest(protocol, route, res.statusCode);
       timeRequest(protocol, route, seconds);
       if (logger.isLevelEnabled('info')) log().info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      if (chain !== undefined && trace.request !== undefined && trace.identity !== undefined) {
+        chain.response({ request: trace.request, identity: trace.identity, status: res.statusCode, durationMs: seconds * 1000, plans: trace.plans });
+      }
     });
+    const trace: RequestTrace = { plans: [] };
 
     const ctx: RequestContext = {
       id,
@@ -108,6 +125,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
         return log();
       },
       snapshot: holder.current,
+      trace,
     };
     void run(mount, req, res, ctx, path).catch((error: unknown) => sendError(res, error, log()));
   };

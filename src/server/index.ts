@@ -8,3 +8,5 @@ export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { createMetrics } from './metrics.js';
 export type { Metrics } from './metrics.js';
+export { scopeRequest } from './request-scope.js';
+export type { RequestScope } from './request-scope.js';

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
 import { checkDatabase, createPool, startEmbeddedDatabase, type EmbeddedDatabase, type Pool } from '../db/index.js';
 import { ConfigError } from '../errors/index.js';
@@ -15,6 +16,8 @@ import { healthRoute, metricsRoute, readyRoute } from './system-routes.js';
 /** What a protocol module needs to mount itself (the seam for /graphql and /rest). */
 export interface MountContext {
   readonly config: Config;
+  /** the authorization chain every request of every protocol passes */
+  readonly chain: Chain;
   readonly pool: Pool;
   readonly holder: GraphHolder;
   readonly logger: Logger;
@@ -28,6 +31,8 @@ export interface StartOptions {
   readonly schemaCacheFile?: string | undefined;
   /** the protocol handlers; each gets the pool, the graph holder and the config */
   readonly mounts?: readonly ((context: MountContext) => Mount | readonly Mount[])[];
+  /** the authorization chain (default: no plugins, everything allowed) */
+  readonly chain?: Chain;
   /** reload on SIGUSR1 (the CLI says yes; tests running several servers say no) */
   readonly handleSignals?: boolean;
 }
@@ -108,14 +113,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const holder = new GraphHolder(initial.graph, () => loadGraph(pool, config));
   const inFlight = new InFlight();
-  const context: MountContext = { config, pool, holder, logger, metrics };
+  const chain = options.chain ?? new Chain();
+  const context: MountContext = { config, chain, pool, holder, logger, metrics };
   const mounts: Mount[] = [
     healthRoute(),
     readyRoute(pool, () => inFlight.draining),
     metricsRoute(metrics),
     ...(options.mounts ?? []).flatMap((mount) => mount(context)),
   ];
-  const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight }));
+  const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight, chain }));
   // Longer than common load balancers' idle timeouts, so they close first (no reset races).
   server.keepAliveTimeout = 65_000;
   try {
