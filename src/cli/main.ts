@@ -7,6 +7,7 @@ import { readSchemaCache, writeSchemaCache, type TypeGraph } from '../model/inde
 import { printSchema } from 'graphql';
 import { buildGraphqlSchema, graphqlMount } from '../graphql/index.js';
 import { restMounts } from '../rest/index.js';
+import { buildChain } from '../server/build-chain.js';
 import { createLogger, loadGraph, startServer } from '../server/index.js';
 import { HELP } from './help.js';
 
@@ -85,7 +86,7 @@ function configFrom(flags: Flags): Config {
 async function serve(flags: Flags): Promise<void> {
   const config = configFrom(flags);
   const logger = createLogger(config.log.level);
-  const server = await startServer({ config, logger, schemaCacheFile: flags['schema-cache'], handleSignals: true, mounts: [graphqlMount, restMounts] });
+  const server = await startServer({ config, logger, schemaCacheFile: flags['schema-cache'], handleSignals: true, mounts: [graphqlMount, restMounts], chain: buildChain(config) });
   const { graph } = server.holder.current;
   const lines = [
     `pgduet ${version()} ready on ${server.url} (pid ${process.pid}${flags['schema-cache'] === undefined ? '' : `, from the schema cache ${flags['schema-cache']}`})`,

@@ -1,5 +1,6 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
+import { permissionsOptions } from '../../plugins/permissions/options.js';
 
 /**
  * The shape of `pgduet.yaml`, with every default. Unknown keys are errors (`.strict()`):
@@ -141,6 +142,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        /**
+         * the role of requests without credentials; `null`: credentials are required (401).
+         * Without `permissions`, every role may do everything.
+         */
+        anonymousRole: z.string().min(1).nullable().default('anonymous'),
+      })
+      .strict()
+      .prefault({}),
+    /** per role and table: what each role may read and write (see plugins/permissions); absent: everything is allowed */
+    permissions: permissionsOptions.optional(),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/index.js';
+import { buildChain } from '../../src/server/build-chain.js';
 import { startServer, type MountContext, type Mount, type RunningServer } from '../../src/server/index.js';
 
 /** A config for tests: the given database, a free port, quiet logs, fast reloads. */
@@ -23,8 +24,11 @@ export function startTestServer(
     readonly schemaCacheFile?: string;
   } = {},
 ): Promise<RunningServer> {
+  const config = testConfig(databaseUrl, options.config);
   return startServer({
-    config: testConfig(databaseUrl, options.config),
+    config,
+    // the chain the configuration describes, as the CLI builds it
+    chain: buildChain(config),
     logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }),
     mounts: options.mounts ?? [],
     handleSignals: options.handleSignals ?? false,
