@@ -448,7 +448,7 @@ describe('DELETE', () => {
 
 describe('nested insert', () => {
   it('a film with its film_actor rows and a to-one parent, returned with select=*,film_actor(*)', async () => {
-    const res = await rest(server, '/film?select=*,film_actor(actor_id,film_id),language!language_id(name)', {
+    const res = await rest(server, '/film?select=*,film_actor(*),language!language_id(name)&film_actor.order=actor_id', {
       method: 'POST',
       headers: REPRESENTATION,
       body: { title: 'NESTED FILM', 'language!language_id': { name: 'Klingon' }, film_actor: [{ actor_id: 1 }, { actor_id: 2 }] },
@@ -460,7 +460,7 @@ describe('nested insert', () => {
     expect(res.body).toEqual(
       await sqlJson(
         sql,
-        `select f.*, (select json_agg(json_build_object('actor_id', fa.actor_id, 'film_id', fa.film_id) order by fa.actor_id) from film_actor fa where fa.film_id = f.film_id) as film_actor,
+        `select f.*, (select json_agg(fa order by fa.actor_id) from film_actor fa where fa.film_id = f.film_id) as film_actor,
            json_build_object('name', l.name) as language
          from film f join language l on l.language_id = f.language_id where f.film_id = $1`,
         [id],
