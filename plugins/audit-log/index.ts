@@ -1,0 +1,16 @@
+export { useAuditLog } from './plugin.js';
+export type { AuditLogDeps, AuditLogPlugin } from './plugin.js';
+export { auditLogOptions } from './options.js';
+export type { AuditLogOptions, AuditLogOptionsInput, AuditSinkOptions } from './options.js';
+export { buildEntry } from './entry.js';
+export type { AuditEntry, EntryFacts, EntryOptions } from './entry.js';
+export { planOperations, planTables } from './tables.js';
+export { REDACTED, Redaction, collectWrites, isSensitiveHeader, maskSession, pickHeaders } from './redact.js';
+export type { AuditWrite } from './redact.js';
+export { toLine } from './sink.js';
+export type { AuditLogger, AuditSink } from './sink.js';
+export { stdoutSink } from './stdout-sink.js';
+export type { LineWriter } from './stdout-sink.js';
+export { fileSink } from './file-sink.js';
+export { TableSink, insertStatement } from './table-sink.js';
+export type { AuditQuery, TableSinkOptions } from './table-sink.js';
