@@ -76,6 +76,15 @@ describe('select', () => {
     ]);
   });
 
+  it('computed fields: functions of the row, by name (with an alias), also in an embedding; * leaves them out', async () => {
+    const body = await get('/film?select=title,film_title_length,loud:shout&film_id=lt.4&order=film_id');
+    expect(body).toEqual(await sqlJson(sql, 'select f.title, film_title_length(f), shout(f) as loud from film f where f.film_id < 4 order by f.film_id'));
+    expect(await get('/film_actor?select=actor_id,film(film_title_length)&film_id=eq.1&order=actor_id&limit=2')).toEqual(
+      await sqlJson(sql, `select fa.actor_id, json_build_object('film_title_length', film_title_length(f)) as film from film_actor fa join film f using (film_id) where fa.film_id = 1 order by fa.actor_id limit 2`),
+    );
+    expect(Object.keys(((await get('/film?film_id=eq.1')) as Record<string, unknown>[])[0] ?? {})).not.toContain('film_title_length');
+  });
+
   it('arrays, ranges, enums and timestamps as PostgreSQL writes them in JSON', async () => {
     expect(await get('/doc?select=id,tags,during&order=id')).toEqual(await sqlJson(sql, 'select id, tags, during from doc order by id'));
     expect(await get('/rental?select=rental_id,rental_date,return_date&rental_id=in.(1,11496)&order=rental_id')).toEqual(

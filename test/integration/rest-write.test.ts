@@ -150,6 +150,11 @@ describe('POST', () => {
     expect(composite.headers.get('location')).toBe('/pair?a=eq.1&b=eq.2');
   });
 
+  it('representation with a computed field of the rows written', async () => {
+    const body = await restOk(server, '/film?select=title,film_title_length', { method: 'POST', headers: { Prefer: 'return=representation, tx=rollback' }, body: { title: 'SEVEN', language_id: 1 } }, 201);
+    expect(body).toEqual([{ title: 'SEVEN', film_title_length: 5 }]);
+  });
+
   it('return=minimal says nothing', async () => {
     const res = await rest(server, '/scratch', { method: 'POST', headers: { Prefer: 'return=minimal' }, body: { name: 'minimal' } });
     expect(res.status).toBe(201);

@@ -132,4 +132,6 @@ export const REST_FIXTURE_SQL = `
     as $$ begin raise exception '%', msg using detail = 'it failed on purpose', hint = 'call it with another message'; end $$;
   create function one_film(id int) returns film language sql stable as $$ select * from film where film_id = id $$;
   create function letters() returns setof text language sql immutable as $$ values ('a'), ('b'), ('c') $$;
+  create function film_title_length(f film) returns int language sql stable as $$ select length(f.title) $$;
+  create function shout(f film, suffix text default '!') returns text language sql stable as $$ select upper(f.title) || suffix $$;
 `;

@@ -109,7 +109,7 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
         for (const column of entity.columns) level.items.push({ kind: 'column', key: column.name, column: column.dbName, type: column.type });
         break;
       case 'field':
-        level.items.push(fieldSelection(entity, item));
+        level.items.push(computedField(graph, entity, item) ?? fieldSelection(entity, item));
         break;
       case 'count':
         level.items.push({ kind: 'aggregate', key: item.alias ?? 'count', fn: 'count', ...(item.cast === undefined ? {} : { cast: castType(item.cast) }) });
@@ -138,6 +138,25 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
     throw notSupported('aggregates next to embedded resources are not supported yet', { postgrest: 'PGRST100' });
   }
   return level;
+}
+
+/**
+ * A computed field (PostgREST's): a stable function whose one argument without a default is a
+ * row of the entity, selected by its name (`select=title,film_title_length`). `*` leaves them out.
+ */
+function computedField(graph: TypeGraph, entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): Selection | undefined {
+  const name = item.field.name;
+  if (hasColumn(entity, name) || item.field.jsonPath.length > 0 || item.aggregate !== undefined || item.cast !== undefined) return undefined;
+  const fn = graph.functions.find(
+    (f) =>
+      f.name === name &&
+      f.computedFieldOf?.schema === entity.schema &&
+      f.computedFieldOf.dbName === entity.dbName &&
+      f.volatility !== 'volatile' &&
+      f.args.slice(1).every((a) => a.hasDefault),
+  );
+  if (fn === undefined || fn.returns.kind !== 'value') return undefined;
+  return { kind: 'computed', key: item.alias ?? name, fn: { schema: fn.schema, dbName: fn.dbName }, type: fn.returns.type };
 }
 
 function fieldSelection(entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): Selection {
