@@ -118,6 +118,17 @@ describe('POST', () => {
     expect(await sqlJson(sql, `select name, score, note, data, tags from scratch where name like 'csv-%' order by name`)).toEqual(res.body);
   });
 
+  it('a CSV body with CRLF line ends, a BOM and blank lines at the end', async () => {
+    const csv = '\uFEFFname,score\r\ncsv-crlf-1,1\r\n"csv-crlf-2",2\r\n\r\n\r\n';
+    const res = await rest(server, '/scratch?select=name,score', { method: 'POST', headers: { 'Content-Type': 'text/csv', ...REPRESENTATION }, body: csv });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual([{ name: 'csv-crlf-1', score: 1 }, { name: 'csv-crlf-2', score: 2 }]);
+    // a one-column body: a trailing blank line is no row (it would be a NULL one)
+    const one = await rest(server, '/scratch?select=name', { method: 'POST', headers: { 'Content-Type': 'text/csv', ...REPRESENTATION }, body: 'name\ncsv-single\n\n' });
+    expect(one.status).toBe(201);
+    expect(one.body).toEqual([{ name: 'csv-single' }]);
+  });
+
   it('columns= takes only those keys of the body', async () => {
     const res = await rest(server, '/scratch?columns=name,note&select=name,score,note', {
       method: 'POST',

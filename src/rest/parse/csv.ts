@@ -4,10 +4,11 @@ import { invalidRequest } from '../../errors/index.js';
  * A CSV request body (RFC 4180; `POST` with `Content-Type: text/csv`) as JSON objects: the
  * first line names the columns, each further line is a row. A quoted field keeps its text
  * (`""` is an empty string); an unquoted empty field, or the unquoted text `NULL`, is null —
- * as PostgREST reads CSV.
+ * as PostgREST reads CSV. Blank lines at the end of the body are ignored.
  */
 export function parseCsv(text: string): Record<string, string | null>[] {
-  const records = readRecords(text.replace(/^\uFEFF/, ''));
+  // blank lines at the end (an editor's last newline, or a few) are no rows
+  const records = readRecords(text.replace(/^\uFEFF/, '').replace(/(\r\n|\n|\r)+$/, ''));
   const header = records.shift();
   if (header === undefined || header.length === 0 || header.some((h) => h === null || h === '')) {
     throw invalidRequest('a CSV body needs a header line naming its columns', { postgrest: 'PGRST102' });
