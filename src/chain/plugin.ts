@@ -115,4 +115,8 @@ export interface PgduetPlugin {
   onError?(event: ErrorEvent): void;
   /** told of the response once it is sent */
   onResponse?(event: ResponseEvent): void;
+  /** the server reloads (SIGUSR1, NOTIFY, DDL): re-read what the plugin keeps (API keys from a table) */
+  onReload?(): Promise<void>;
+  /** the server stops: flush and close (an audit file, a Redis connection) */
+  onClose?(): Promise<void>;
 }

@@ -118,6 +118,16 @@ export class Chain {
     }
   }
 
+  /** `onReload` of every plugin (they may all run at once); a failure is reported to `onFailure`. */
+  async reload(onFailure: (plugin: string, error: unknown) => void): Promise<void> {
+    await Promise.all(this.plugins.map((p) => p.onReload?.().catch((error: unknown) => onFailure(p.name, error))));
+  }
+
+  /** `onClose` of every plugin, at shutdown; a failure is reported to `onFailure`. */
+  async close(onFailure: (plugin: string, error: unknown) => void): Promise<void> {
+    await Promise.all(this.plugins.map((p) => p.onClose?.().catch((error: unknown) => onFailure(p.name, error))));
+  }
+
   /** `onResponse` of every plugin, after the response; a hook that throws is ignored. */
   response(event: ResponseEvent): void {
     for (const plugin of this.plugins) {

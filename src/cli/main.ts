@@ -86,7 +86,7 @@ function configFrom(flags: Flags): Config {
 async function serve(flags: Flags): Promise<void> {
   const config = configFrom(flags);
   const logger = createLogger(config.log.level);
-  const server = await startServer({ config, logger, schemaCacheFile: flags['schema-cache'], handleSignals: true, mounts: [graphqlMount, restMounts], chain: buildChain(config) });
+  const server = await startServer({ config, logger, schemaCacheFile: flags['schema-cache'], handleSignals: true, mounts: [graphqlMount, restMounts], chain: buildChain });
   const { graph } = server.holder.current;
   const lines = [
     `pgduet ${version()} ready on ${server.url} (pid ${process.pid}${flags['schema-cache'] === undefined ? '' : `, from the schema cache ${flags['schema-cache']}`})`,

@@ -1,5 +1,8 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
+import { apiKeyOptions } from '../../plugins/api-key/options.js';
+import { jwtOptions } from '../../plugins/jwt/options.js';
+import { limitsOptions } from '../../plugins/limits/options.js';
 import { permissionsOptions } from '../../plugins/permissions/options.js';
 
 /**
@@ -149,11 +152,17 @@ export const configSchema = z
          * Without `permissions`, every role may do everything.
          */
         anonymousRole: z.string().min(1).nullable().default('anonymous'),
+        /** JWTs in `Authorization: Bearer` (see plugins/jwt) */
+        jwt: jwtOptions.optional(),
+        /** API keys in the `apikey` header or `Authorization: Bearer` (see plugins/api-key) */
+        apiKeys: apiKeyOptions.optional(),
       })
       .strict()
       .prefault({}),
     /** per role and table: what each role may read and write (see plugins/permissions); absent: everything is allowed */
     permissions: permissionsOptions.optional(),
+    /** relationship depth and rows per request, for everyone and per role (see plugins/limits) */
+    limits: limitsOptions.optional(),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

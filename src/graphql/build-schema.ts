@@ -3,6 +3,7 @@ import {
   GraphQLNonNull,
   GraphQLObjectType,
   GraphQLSchema,
+  GraphQLString,
   type GraphQLFieldConfigArgumentMap,
   type GraphQLFieldConfigMap,
   type GraphQLInputFieldConfigMap,
@@ -68,7 +69,8 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
   for (const fn of graph.functions) addFunction(builder, fn, fn.volatility === 'volatile' ? mutation : query);
 
   const schema = new GraphQLSchema({
-    query: new GraphQLObjectType({ name: 'query_root', fields: sorted(query) }),
+    // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
+    query: new GraphQLObjectType({ name: 'query_root', fields: Object.keys(query).length > 0 ? sorted(query) : NO_QUERIES }),
     ...(Object.keys(mutation).length > 0 ? { mutation: new GraphQLObjectType({ name: 'mutation_root', fields: sorted(mutation) }) } : {}),
   });
   return { schema, builder, warnings: builder.warnings };
@@ -134,6 +136,10 @@ function functionArgsType(builder: SchemaBuilder, fn: FunctionDef, name: string)
   });
   return builder.input(`${name}_args`, () => ({ fields }));
 }
+
+const NO_QUERIES: GraphQLFieldConfigMap<unknown, GraphqlContext> = {
+  no_queries_available: { type: new GraphQLNonNull(GraphQLString), description: 'this role may read nothing', resolve: () => '' },
+};
 
 function sorted<T>(fields: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -6,6 +6,7 @@ import { checkDatabase, createPool, startEmbeddedDatabase, type EmbeddedDatabase
 import { ConfigError } from '../errors/index.js';
 import { introspect } from '../introspection/index.js';
 import { buildTypeGraph, readSchemaCache, SchemaCacheError, configDigest, type ModelOptions, type TypeGraph } from '../model/index.js';
+import type { ChainDeps } from './build-chain.js';
 import { GraphHolder, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
 import { InFlight, createRequestListener, type Mount } from './http.js';
 import type { Logger } from './logger.js';
@@ -31,8 +32,11 @@ export interface StartOptions {
   readonly schemaCacheFile?: string | undefined;
   /** the protocol handlers; each gets the pool, the graph holder and the config */
   readonly mounts?: readonly ((context: MountContext) => Mount | readonly Mount[])[];
-  /** the authorization chain (default: no plugins, everything allowed) */
-  readonly chain?: Chain;
+  /**
+   * the authorization chain, or how to build it once the pool exists (default: no plugins,
+   * everything allowed)
+   */
+  readonly chain?: Chain | ((deps: ChainDeps) => Promise<Chain>);
   /** reload on SIGUSR1 (the CLI says yes; tests running several servers say no) */
   readonly handleSignals?: boolean;
 }
@@ -113,7 +117,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const holder = new GraphHolder(initial.graph, () => loadGraph(pool, config));
   const inFlight = new InFlight();
-  const chain = options.chain ?? new Chain();
+  let chain: Chain;
+  try {
+    chain = typeof options.chain === 'function' ? await options.chain({ config, pool, logger }) : (options.chain ?? new Chain());
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
   const context: MountContext = { config, chain, pool, holder, logger, metrics };
   const mounts: Mount[] = [
     healthRoute(),
@@ -133,6 +143,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { port } = server.address() as AddressInfo;
 
   const reload = async (): Promise<ReloadOutcome> => {
+    // the plugins re-read what they keep (API keys from a table) with the schema
+    await chain.reload((plugin, error) => logger.error({ err: error, plugin }, 'a plugin could not reload'));
     const outcome = await holder.reload();
     metrics.reloads.inc({ result: outcome.kind });
     if (outcome.kind === 'swapped') {
@@ -179,6 +191,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         await waitAtMost(inFlight.idle(), config.server.shutdownTimeoutMs);
         server.closeAllConnections();
         await closed;
+        await chain.close((plugin, error) => logger.error({ err: error, plugin }, 'a plugin could not close'));
         await cleanup();
       })();
       return closing;

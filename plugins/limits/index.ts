@@ -1,0 +1,28 @@
+import type { PgduetPlugin } from '../../src/chain/index.js';
+import type { Limits, LimitsOptions } from './options.js';
+import { limitPlan } from './plan-limits.js';
+
+export { limitsOptions } from './options.js';
+export type { Limits, LimitsOptions } from './options.js';
+export { limitPlan, planDepth } from './plan-limits.js';
+
+/** Nesting depth and row limits, for everyone and per role, on every Plan of both protocols. */
+export function useLimits(options: LimitsOptions): PgduetPlugin {
+  const forRole = (role: string): Limits => {
+    const own = Object.hasOwn(options.roles, role) ? options.roles[role] : undefined;
+    return { ...pick(options), ...pick(own ?? {}) };
+  };
+  return {
+    name: 'limits',
+    description: 'relationship depth and rows per request, per role',
+    onPlan: (event) => event.replacePlan(limitPlan(event.plan, forRole(event.identity.role))),
+  };
+}
+
+function pick(limits: Limits): Limits {
+  return {
+    ...(limits.maxDepth === undefined ? {} : { maxDepth: limits.maxDepth }),
+    ...(limits.maxRows === undefined ? {} : { maxRows: limits.maxRows }),
+    ...(limits.defaultRows === undefined ? {} : { defaultRows: limits.defaultRows }),
+  };
+}
