@@ -28,7 +28,7 @@ export function startTestServer(
   return startServer({
     config,
     // the chain the configuration describes, as the CLI builds it
-    chain: buildChain(config),
+    chain: buildChain,
     logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }),
     mounts: options.mounts ?? [],
     handleSignals: options.handleSignals ?? false,
