@@ -41,7 +41,9 @@ export function toRestError(error: unknown, authenticated = false): RestError {
 /**
  * PostgREST's mapping of SQLSTATE to HTTP status (`mapSQLtoHTTP` in its Error.hs), with one
  * change: a statement cancelled by `statement_timeout` (57014) is 504, not 500, because a
- * client can cause it and pgduet never answers 500 to something a client can send.
+ * client can cause it and pgduet never answers 500 to something a client can send; for the
+ * same reason a statement too complex to run (class 54: too many nested subqueries, a stack
+ * too deep) is 400, not 500.
  */
 export function statusOfSqlstate(sqlstate: string, message: string, authenticated: boolean): number {
   switch (sqlstate) {
@@ -92,7 +94,6 @@ export function statusOfSqlstate(sqlstate: string, message: string, authenticate
     case '39':
     case '3B':
     case '40':
-    case '54':
     case '55':
     case '57':
     case '58':

@@ -232,13 +232,14 @@ function withWrite(write: string, returning: Returning, ctx: Context, check?: Co
 export const CHECK_FAILED = 'pgduet check failed';
 
 function returningResult(returning: Returning, ctx: Context): string {
-  const from = returning.where === undefined ? `${M}` : `${M} where ${compileCondition(returning.where, M, ctx)}`;
-  if (returning.single === true) return `(select ${rowObject(returning.selection, M, ctx)} from ${from} limit 1)`;
-  if (returning.rowsOnly === true) return `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${from})`;
+  // made only where it is used: a condition compiled and left out would leave its parameters untyped
+  const rows = (): string => (returning.where === undefined ? `${M}` : `${M} where ${compileCondition(returning.where, M, ctx)}`);
+  if (returning.single === true) return `(select ${rowObject(returning.selection, M, ctx)} from ${rows()} limit 1)`;
+  if (returning.rowsOnly === true) return `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${rows()})`;
   const pairs: (readonly [string, string])[] = [];
   if (returning.affectedRowsKey !== undefined) pairs.push([returning.affectedRowsKey, `(select count(*) from ${M})`]);
   if (returning.returningKey !== undefined) {
-    pairs.push([returning.returningKey, `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${from})`]);
+    pairs.push([returning.returningKey, `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${rows()})`]);
   }
   return buildObject(pairs, ctx);
 }
