@@ -76,7 +76,7 @@ export function buildEntry(facts: EntryFacts, options: EntryOptions, time: Date)
     protocol: request.protocol,
     method: request.method ?? null,
     path: request.path ?? null,
-    ip: request.ip ?? null,
+    ip: request.ip === undefined || request.ip === '' ? null : request.ip,
     operation: planOperations(plans),
     tables: planTables(plans),
     rowsAffected: null,

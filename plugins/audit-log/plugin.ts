@@ -21,17 +21,19 @@ export interface AuditLogDeps {
   readonly sink?: AuditSink;
 }
 
-/** The plugin, plus what shutdown needs. */
+/** The plugin, with its sink. */
 export interface AuditLogPlugin extends PgduetPlugin {
   readonly sink: AuditSink;
-  /** writes what is buffered (file, table) and closes the sink; call it on shutdown */
-  close(): Promise<void>;
+  /** at shutdown (the chain's `close`): writes what is buffered (file, table) and closes the sink */
+  onClose(): Promise<void>;
 }
 
 /**
  * Refusals thrown by `onRequest` plugins, before any Plan: failed authentication (PGD301,
- * PGD302), and a blocked address or a spent rate limit (PGD402, PGD401). Such a request may never
- * reach `onResponse`, so its entry is written from `onError`, once.
+ * PGD302), a spent rate limit (PGD401), a blocked address (PGD402). The server tells no
+ * `onResponse` for a request refused while it is identified, so such a request is written from
+ * `onError`, once. The codes catch these refusals wherever the audit log is listed; listed last,
+ * it also catches any other error thrown before its own `onRequest` ran.
  */
 const REFUSED_EARLY: ReadonlySet<string> = new Set(['PGD301', 'PGD302', 'PGD401', 'PGD402']);
 
@@ -62,7 +64,9 @@ export function useAuditLog(options: AuditLogOptionsInput = {}, deps: AuditLogDe
     redaction: new Redaction(config.redact.columns),
   };
   const now = deps.now ?? (() => new Date());
-  // error codes seen per request, until its response; and requests already written from onError
+  // requests past every onRequest listed before this one; error codes seen per request, until
+  // its response; requests already written from onError. All bounded: a response may never come.
+  const identified = new Set<string>();
   const errors = new Map<string, string[]>();
   const writtenEarly = new Set<string>();
 
@@ -78,14 +82,18 @@ export function useAuditLog(options: AuditLogOptionsInput = {}, deps: AuditLogDe
     name: 'audit-log',
     description: 'one JSON line per request (who, what, which tables, status), with credentials and values redacted',
     sink,
-    close: () => sink.close(),
+    onClose: () => sink.close(),
+    onRequest({ request }) {
+      identified.add(request.id);
+      forgetOldest(identified);
+    },
     onError({ request, identity, error }: ErrorEvent) {
       const code = isPgduetError(error) ? error.code : 'unexpected';
-      if (isPgduetError(error) && REFUSED_EARLY.has(code)) {
+      if (REFUSED_EARLY.has(code) || !identified.has(request.id)) {
         if (writtenEarly.has(request.id)) return;
         writtenEarly.add(request.id);
         forgetOldest(writtenEarly);
-        write({ request, identity, status: error.status, durationMs: null, plans: [], errors: [code] });
+        write({ request, identity, status: isPgduetError(error) ? error.status : 500, durationMs: null, plans: [], errors: [code] });
         return;
       }
       const seen = errors.get(request.id);
@@ -96,6 +104,7 @@ export function useAuditLog(options: AuditLogOptionsInput = {}, deps: AuditLogDe
     },
     onResponse(event) {
       const id = event.request.id;
+      identified.delete(id);
       if (writtenEarly.delete(id)) return;
       const seen = errors.get(id) ?? [];
       errors.delete(id);

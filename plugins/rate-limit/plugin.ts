@@ -24,11 +24,11 @@ export interface RateLimitDeps {
   readonly store?: BucketStore;
 }
 
-/** The plugin, plus what shutdown needs. */
+/** The plugin, with its store. */
 export interface RateLimitPlugin extends PgduetPlugin {
   readonly store: BucketStore;
-  /** closes the Redis connection (a no-op for the in-memory store); call it on shutdown */
-  close(): Promise<void>;
+  /** at shutdown (the chain's `close`): closes the Redis connection; for the in-memory store, forgets the buckets */
+  onClose(): Promise<void>;
 }
 
 /**
@@ -78,7 +78,7 @@ export function useRateLimit(options: RateLimitOptionsInput = {}, deps: RateLimi
     name: 'rate-limit',
     description: 'token buckets per role, API key and client address; 429 with Retry-After when one is empty',
     store,
-    close: () => store.close(),
+    onClose: () => store.close(),
     async onRequest({ request, identity }) {
       if (unlimited.has(identity.role)) return;
       const buckets = bucketsFor(config.rules, { role: identity.role, keyId: identity.keyId, ip: clientAddress(request, config.trustProxy) });

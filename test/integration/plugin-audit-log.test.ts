@@ -57,7 +57,7 @@ describe('the table sink', () => {
     const plugin = useAuditLog({ sink: { kind: 'table', batchSize: 4, batchMs: 60_000 }, session: ['x-hasura-user-id'] }, { query });
     for (let i = 0; i < 10; i++) plugin.onResponse?.(response(`req-${i}`));
     plugin.onError?.({ request: request('denied'), identity: { role: 'anonymous', session: {}, authenticated: false }, error: new PgduetError('PGD301', 'Invalid credentials') });
-    await plugin.close();
+    await plugin.onClose();
     const written = await entries();
     expect(written.map((e) => e.requestId)).toEqual([...Array.from({ length: 10 }, (_, i) => `req-${i}`), 'denied']);
     expect(written[0]).toMatchObject({ role: 'user', subject: 'alice', protocol: 'rest', method: 'GET', path: '/rest/film', operation: ['read'], tables: ['public.film'], status: 200, durationMs: 3.5, rowsAffected: null, session: { 'x-hasura-user-id': '42' } });
@@ -79,7 +79,7 @@ describe('the table sink', () => {
       while ((await entries()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect((await entries()).map((e) => e.requestId)).toEqual(['timed']);
     } finally {
-      await plugin.close();
+      await plugin.onClose();
     }
   });
 
@@ -99,7 +99,7 @@ describe('the table sink', () => {
       expect(rows.map((r) => r.id).sort()).toEqual(['waited-1', 'waited-2']);
       expect(lines).toEqual(['audit entries cannot be written to the table; they are kept and retried', 'audit entries are written to the table again']);
     } finally {
-      await plugin.close();
+      await plugin.onClose();
     }
   });
 });

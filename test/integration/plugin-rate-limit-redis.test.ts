@@ -81,8 +81,8 @@ describe('with a Redis server', () => {
         // another key has its own budget, on either instance
         expect(await check(second, request('192.0.2.2'), { ...user, keyId: 'key-2' })).toBeUndefined();
       } finally {
-        await first.close();
-        await second.close();
+        await first.onClose();
+        await second.onClose();
       }
     });
 
@@ -96,8 +96,8 @@ describe('with a Redis server', () => {
         expect(outcomes.filter((o) => o === undefined)).toHaveLength(25);
         expect(outcomes.filter((o) => o?.code === 'PGD401')).toHaveLength(35);
       } finally {
-        await a.close();
-        await b.close();
+        await a.onClose();
+        await b.onClose();
       }
     });
 
@@ -185,7 +185,7 @@ describe('when Redis cannot answer', () => {
       for (let i = 0; i < 5; i++) expect(await check(plugin, request('192.0.2.3'))).toBeUndefined();
       expect(lines).toEqual(['cannot connect to Redis', 'rate limits cannot be checked; requests are let through until they can']);
     } finally {
-      await plugin.close();
+      await plugin.onClose();
     }
   });
 
@@ -196,7 +196,7 @@ describe('when Redis cannot answer', () => {
       expect(refused?.code).toBe('PGD401');
       expect(refused?.cause).toBeInstanceOf(RedisUnavailableError);
     } finally {
-      await plugin.close();
+      await plugin.onClose();
     }
   });
 });

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Identity, RequestInfo, ResponseEvent } from '../../src/chain/index.js';
+import { ANONYMOUS, Chain, type Identity, type RequestInfo, type ResponseEvent } from '../../src/chain/index.js';
+import { useIpAllow } from '../../plugins/ip-allow/index.js';
+import { useRateLimit } from '../../plugins/rate-limit/index.js';
 import { PgduetError } from '../../src/errors/index.js';
 import type { TypeGraph, TypeRef } from '../../src/model/index.js';
 import type { InsertPlan, JoinPath, Plan, ReadPlan, UpdatePlan } from '../../src/plan/index.js';
@@ -187,6 +189,7 @@ describe('the line of a request', () => {
 
   it('other errors are written with the response, by code only', () => {
     const { plugin, entries } = recorded();
+    void plugin.onRequest?.({ request: request(), identity: alice, setIdentity: () => undefined });
     plugin.onError?.({ request: request(), identity: alice, error: new PgduetError('PGD303', 'Permission denied for film.secret_column') });
     plugin.onError?.({ request: request(), identity: alice, error: new Error('boom with a value 1234-5678') });
     plugin.onError?.({ request: request(), identity: alice, error: new PgduetError('PGD303', 'again') });
@@ -194,6 +197,43 @@ describe('the line of a request', () => {
     expect(entries()[0]?.errors).toEqual(['PGD303', 'unexpected']);
     expect(JSON.stringify(entries()[0])).not.toContain('secret_column');
     expect(JSON.stringify(entries()[0])).not.toContain('1234');
+  });
+});
+
+describe('through the chain, as the server runs it', () => {
+  /**
+   * As src/server/request-scope.ts and http.ts do: identify; on a refusal, `chain.error` with
+   * the anonymous identity and no `chain.response`; else the Plans, then `chain.response`.
+   */
+  async function serve(chain: Chain, req: RequestInfo, plans: readonly Plan[] = [readFilms]): Promise<void> {
+    let identity: Identity;
+    try {
+      identity = await chain.identify(req);
+    } catch (error: unknown) {
+      chain.error(error, req, ANONYMOUS);
+      return;
+    }
+    chain.response({ request: req, identity, status: 200, durationMs: 1, plans });
+  }
+
+  it('writes requests refused while identified (rate limit, address, any error) once, and the others at their response', async () => {
+    const { plugin, entries } = recorded();
+    const chain = new Chain([
+      { name: 'identity', description: '', onRequest: (e) => (e.request.headers['x-boom'] === undefined ? e.setIdentity(alice) : Promise.reject(new Error('identity store down'))) },
+      useIpAllow({ deny: ['192.0.2.0/24'] }),
+      useRateLimit({ rules: [{ by: 'role', limit: 1, per: 60 }] }),
+      plugin,
+    ]);
+    await serve(chain, request({ id: 'ok' }));
+    await serve(chain, request({ id: 'limited' }));
+    await serve(chain, request({ id: 'blocked', ip: '192.0.2.9' }));
+    await serve(chain, request({ id: 'boom', headers: { 'x-boom': '1' } }));
+    expect(entries().map((e) => [e.requestId, e.role, e.status, e.errors, e.durationMs])).toEqual([
+      ['ok', 'user', 200, [], 1],
+      ['limited', 'anonymous', 429, ['PGD401'], null],
+      ['blocked', 'anonymous', 403, ['PGD402'], null],
+      ['boom', 'anonymous', 500, ['unexpected'], null],
+    ]);
   });
 });
 
@@ -291,10 +331,10 @@ describe('sinks', () => {
     const first = useAuditLog({ sink: { kind: 'file', path } }, { now: () => FIXED });
     first.onResponse?.(response([readFilms]));
     first.onResponse?.(response([insertAddress], { request: request({ id: 'req-2' }) }));
-    await first.close();
+    await first.onClose();
     const second = useAuditLog({ sink: { kind: 'file', path } }, { now: () => FIXED });
     second.onResponse?.(response([updateCustomer], { request: request({ id: 'req-3' }) }));
-    await second.close();
+    await second.onClose();
     const lines = readFileSync(path, 'utf8').split('\n');
     expect(lines.pop()).toBe('');
     expect(lines.map((line) => (JSON.parse(line) as AuditEntry).requestId)).toEqual(['req-1', 'req-2', 'req-3']);
@@ -375,7 +415,7 @@ describe('sinks', () => {
     const batches: unknown[][] = [];
     const plugin = useAuditLog({ sink: { kind: 'table', batchMs: 60_000, batchSize: 2 } }, { query: (text, values) => (batches.push([text, values.length]), Promise.resolve()) });
     for (let i = 0; i < 5; i++) plugin.onResponse?.(response([readFilms], { request: request({ id: `r${i}` }) }));
-    await plugin.close();
+    await plugin.onClose();
     expect(batches).toEqual([
       ['insert into "pgduet_audit"."log" (entry) values ($1::jsonb), ($2::jsonb)', 2],
       ['insert into "pgduet_audit"."log" (entry) values ($1::jsonb), ($2::jsonb)', 2],
