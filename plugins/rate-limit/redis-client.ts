@@ -93,8 +93,8 @@ interface Queued extends Pending {
  * - `idle`: never connected (the first command connects);
  * - `connecting`: TCP and handshake under way; commands wait, each within its timeout;
  * - `ready`: commands go straight to the socket;
- * - `backoff`: the last attempt failed or the connection was lost; a timer will try again, and
- *   commands fail at once (a rate limiter must not hold requests while Redis is down);
+ * - `backoff`: the last connection attempt failed; a timer will try again, and commands fail
+ *   at once (a rate limiter must not hold requests while Redis is down);
  * - `closed`: `close()` was called.
  */
 type State = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
@@ -114,7 +114,10 @@ export class RedisClient {
   readonly #inFlight: Pending[] = [];
   /** issued while connecting, to be written once the handshake is done */
   #queued: Queued[] = [];
+  /** failed connection attempts in a row */
   #failures = 0;
+  /** the current outage began with a working connection lost (rather than a first connection refused) */
+  #lostReady = false;
   #lastError: Error | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #corked = false;
@@ -216,8 +219,8 @@ export class RedisClient {
       return;
     }
     const timer = setTimeout(() => {
-      const error = new RedisUnavailableError(`no reply from Redis within ${timeoutMs} ms`);
-      this.#lose(socket, error);
+      // a Redis too slow to answer is down for a rate limiter: back off rather than reconnect at once
+      this.#lose(socket, new RedisUnavailableError(`no reply from Redis within ${timeoutMs} ms`), false);
     }, timeoutMs);
     this.#inFlight.push({ ...settle, timer });
     // cork until the next tick, so that commands issued together leave in one packet
@@ -253,6 +256,7 @@ export class RedisClient {
           if (this.#failures > 0) this.#logger?.info({ redis: `${host}:${port}` }, 'connected to Redis again');
           this.#state = 'ready';
           this.#failures = 0;
+          this.#lostReady = false;
           this.#lastError = undefined;
           const queued = this.#queued;
           this.#queued = [];
@@ -295,13 +299,13 @@ export class RedisClient {
     try {
       replies = this.#parser.push(chunk);
     } catch (error: unknown) {
-      this.#lose(socket, error instanceof Error ? error : new Error(String(error)));
+      this.#lose(socket, error instanceof Error ? error : new Error(String(error)), false);
       return;
     }
     for (const reply of replies) {
       const pending = this.#inFlight.shift();
       if (pending === undefined) {
-        this.#lose(socket, new RedisUnavailableError('Redis sent a reply no command asked for'));
+        this.#lose(socket, new RedisUnavailableError('Redis sent a reply no command asked for'), false);
         return;
       }
       clearTimeout(pending.timer);
@@ -310,20 +314,33 @@ export class RedisClient {
     }
   }
 
-  /** The connection `socket` is unusable: fail what waits on it and schedule the next attempt. */
-  #lose(socket: Socket, error: Error): void {
+  /**
+   * The connection `socket` is unusable: fail what waits on it, then try again. A connection
+   * that was working is opened again at once (Redis restarted, or closed an idle client: the
+   * commands meanwhile wait for it, within their timeouts); a connection attempt that failed
+   * is retried after a growing delay, during which commands fail at once.
+   */
+  #lose(socket: Socket, error: Error, retryAtOnce = true): void {
     if (this.#socket !== socket) return;
     this.#socket = undefined;
     socket.destroy();
     if (this.#state === 'closed') return;
     const wasReady = this.#state === 'ready';
     this.#failAll(error instanceof RedisUnavailableError ? error : new RedisUnavailableError(`Redis: ${error.message}`, { cause: error }));
+    if (wasReady) this.#lostReady = true;
+    if (wasReady && retryAtOnce) {
+      this.#open();
+      return;
+    }
     this.#lastError = error;
     this.#failures += 1;
     const delay = this.#backoff();
     // one line per outage, not one per attempt: the outage is the news
-    if (wasReady || this.#failures === 1) {
-      this.#logger?.warn({ redis: `${this.address.host}:${this.address.port}`, err: error, retryInMs: delay }, wasReady ? 'lost the connection to Redis' : 'cannot connect to Redis');
+    if (this.#failures === 1) {
+      this.#logger?.warn(
+        { redis: `${this.address.host}:${this.address.port}`, err: error, retryInMs: delay },
+        this.#lostReady ? 'lost the connection to Redis' : 'cannot connect to Redis',
+      );
     }
     this.#state = 'backoff';
     this.#reconnectTimer = setTimeout(() => {

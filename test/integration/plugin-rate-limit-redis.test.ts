@@ -214,7 +214,7 @@ class FakeRedis {
   #server: Server | undefined;
   port = 0;
 
-  async start(): Promise<void> {
+  async start(port = 0): Promise<void> {
     this.#server = createServer((socket) => {
       this.connections += 1;
       this.sockets.add(socket);
@@ -230,7 +230,7 @@ class FakeRedis {
         }
       });
     });
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.#server?.listen(port, '127.0.0.1', resolve));
     this.port = (this.#server?.address() as { port: number }).port;
   }
 
@@ -239,8 +239,10 @@ class FakeRedis {
   }
 
   async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
     this.dropConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 
@@ -297,22 +299,47 @@ describe('RedisClient failure handling (fake server)', () => {
     }
   });
 
-  it('a lost connection fails the commands in flight, then reconnects with backoff', async () => {
+  it('a dropped connection fails the commands in flight and is opened again at once', async () => {
     const fake = new FakeRedis();
     await fake.start();
     const lines: string[] = [];
     const logger = { info: (_: object, m: string) => void lines.push(m), warn: (_: object, m: string) => void lines.push(m) };
-    const client = new RedisClient({ url: `redis://127.0.0.1:${fake.port}`, minBackoffMs: 50, maxBackoffMs: 100, logger });
+    const client = new RedisClient({ url: `redis://127.0.0.1:${fake.port}`, logger });
     try {
       expect(await client.command(['PING'])).toBe('PONG');
       fake.answer = () => undefined;
       const inFlight = expect(client.command(['PING'])).rejects.toThrow(RedisUnavailableError);
       await new Promise((resolve) => setTimeout(resolve, 20));
+      fake.answer = () => '+PONG\r\n';
+      // Redis restarted, or closed an idle client: the next command waits for the new connection
       fake.dropConnections();
       await inFlight;
-      // while waiting to reconnect, commands fail at once instead of piling up
+      expect(await client.command(['PING'])).toBe('PONG');
+      expect(fake.connections).toBe(2);
+      expect(lines).toEqual([]);
+    } finally {
+      await client.close();
+      await fake.stop();
+    }
+  });
+
+  it('while Redis is gone, commands fail at once; it is found again with backoff, and the outage logged once', async () => {
+    const fake = new FakeRedis();
+    await fake.start();
+    const lines: string[] = [];
+    const logger = { info: (_: object, m: string) => void lines.push(m), warn: (_: object, m: string) => void lines.push(m) };
+    const client = new RedisClient({ url: `redis://127.0.0.1:${fake.port}`, minBackoffMs: 20, maxBackoffMs: 50, logger });
+    try {
+      expect(await client.command(['PING'])).toBe('PONG');
+      await fake.stop();
+      // the immediate reconnection is refused: then every command fails at once until Redis is back
+      await eventually(async () => expect(await client.command(['PING']).catch((e: unknown) => String(e))).toMatch(/Redis is unreachable/));
+      const started = Date.now();
       await expect(client.command(['PING'])).rejects.toThrow(/Redis is unreachable/);
-      fake.answer = () => '+PONG\r\n';
+      expect(Date.now() - started).toBeLessThan(50);
+      // several attempts fail while it is down; one line says so
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await fake.start(fake.port);
       await eventually(async () => expect(await client.command(['PING'])).toBe('PONG'));
       expect(lines).toEqual(['lost the connection to Redis', 'connected to Redis again']);
     } finally {
