@@ -1,6 +1,9 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 import { apiKeyOptions } from '../../plugins/api-key/options.js';
+import { auditLogOptions } from '../../plugins/audit-log/index.js';
+import { ipAllowOptions } from '../../plugins/ip-allow/index.js';
+import { rateLimitOptions } from '../../plugins/rate-limit/index.js';
 import { jwtOptions } from '../../plugins/jwt/options.js';
 import { limitsOptions } from '../../plugins/limits/options.js';
 import { permissionsOptions } from '../../plugins/permissions/options.js';
@@ -163,6 +166,12 @@ export const configSchema = z
     permissions: permissionsOptions.optional(),
     /** relationship depth and rows per request, for everyone and per role (see plugins/limits) */
     limits: limitsOptions.optional(),
+    /** token buckets per role, API key and client address, in memory or Redis (see plugins/rate-limit) */
+    rateLimit: rateLimitOptions.optional(),
+    /** CIDR allow and deny lists, global and per role (see plugins/ip-allow) */
+    ipAllow: ipAllowOptions.optional(),
+    /** one JSON line per request to stdout, a file or a table (see plugins/audit-log) */
+    audit: auditLogOptions.optional(),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -3,7 +3,10 @@ import type { Config } from '../config/index.js';
 import type { Pool } from '../db/index.js';
 import { PgduetError } from '../errors/index.js';
 import { createApiKeyStore, loadApiKeysFromTable, useApiKeys } from '../../plugins/api-key/index.js';
+import { useAuditLog } from '../../plugins/audit-log/index.js';
+import { useIpAllow } from '../../plugins/ip-allow/index.js';
 import { useJwt } from '../../plugins/jwt/index.js';
+import { useRateLimit } from '../../plugins/rate-limit/index.js';
 import { useLimits } from '../../plugins/limits/index.js';
 import { usePermissions } from '../../plugins/permissions/index.js';
 import type { Logger } from './logger.js';
@@ -18,8 +21,8 @@ export interface ChainDeps {
 /**
  * The authorization chain as the configuration describes it, in the order the hooks must
  * run: identity first (API keys, then JWT, so a user's token wins over an app's key), then
- * what needs to know who (credentials required), then what the role may do (permissions,
- * limits).
+ * what needs to know who (credentials required, address lists, rate limits), then what the
+ * role may do (permissions, limits), and the audit log last.
  */
 export async function buildChain({ config, pool, logger }: ChainDeps): Promise<Chain> {
   const plugins: PgduetPlugin[] = [];
@@ -33,8 +36,15 @@ export async function buildChain({ config, pool, logger }: ChainDeps): Promise<C
   }
   const anonymousRole = auth.anonymousRole;
   if (anonymousRole === null) plugins.push(requireCredentials());
+  // what needs to know who asks: the role's address lists and budgets
+  if (config.ipAllow !== undefined) plugins.push(useIpAllow(config.ipAllow));
+  if (config.rateLimit !== undefined) plugins.push(useRateLimit(config.rateLimit, { logger }));
   if (config.permissions !== undefined) plugins.push(usePermissions(config.permissions));
   if (config.limits !== undefined) plugins.push(useLimits(config.limits));
+  // last: its onError sees every refusal of the plugins before it
+  if (config.audit !== undefined) {
+    plugins.push(useAuditLog(config.audit, { logger, query: async (text, values) => (await pool.query(text, [...(values ?? [])])).rows }));
+  }
   const anonymous: Identity = { role: anonymousRole ?? 'anonymous', session: {}, authenticated: false };
   return new Chain(plugins, { anonymous });
 }

@@ -1,0 +1,75 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { RedisClient } from '../../plugins/rate-limit/index.js';
+
+/** A Redis for the tests, and how to stop it. */
+export interface RunningRedis {
+  readonly url: string;
+  /** where it came from, for messages */
+  readonly how: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Redis for the tests, in order: REDIS_URL; a redis-server started on a free port (when it is
+ * installed; .ci/run installs it); 127.0.0.1:6379. None: an error saying what to install —
+ * the tests that need Redis fail, they are never skipped.
+ */
+export async function findRedis(): Promise<RunningRedis> {
+  const fromEnv = process.env['REDIS_URL'];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!(await answersPing(fromEnv))) throw new Error(`REDIS_URL=${fromEnv} does not answer PING`);
+    return { url: fromEnv, how: 'REDIS_URL', stop: () => Promise.resolve() };
+  }
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) return startRedisServer();
+  if (await answersPing('redis://127.0.0.1:6379')) return { url: 'redis://127.0.0.1:6379', how: '127.0.0.1:6379', stop: () => Promise.resolve() };
+  throw new Error(
+    'The Redis integration test needs Redis and found none: no REDIS_URL, no redis-server on PATH to start, nothing on 127.0.0.1:6379. ' +
+      'Install it (apt-get install redis-server) or set REDIS_URL=redis://host:port.',
+  );
+}
+
+/** `redis-server` on a free port, without persistence, stopped after the tests. */
+async function startRedisServer(): Promise<RunningRedis> {
+  // --port 0 would mean "no TCP at all" to Redis: find a free port, then hand it over
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  while (!(await answersPing(url))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not start on port ${port}:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    how: `redis-server on port ${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function answersPing(url: string): Promise<boolean> {
+  const client = new RedisClient({ url, connectTimeoutMs: 500, commandTimeoutMs: 500 });
+  try {
+    return (await client.command(['PING'])) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    await client.close();
+  }
+}
