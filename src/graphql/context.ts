@@ -22,6 +22,8 @@ export interface GraphqlContext {
   readonly options: CompileOptions;
   /** authorize → compile → execute, inside the request's transaction when there is one */
   readonly run: RunPlan;
+  /** the same, with the answer as the JSON text PostgreSQL wrote (for a response written as text) */
+  readonly runText: (plan: Plan) => Promise<string>;
   /** the same for several read Plans at once: one statement, the answer as JSON text */
   readonly runDocument: (fields: DocumentPlan) => Promise<string>;
   /** one DataLoader per relationship field of the query (keyed by its response path) */

@@ -82,7 +82,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       let text: string;
       try {
         text = planned.kind === 'mutation'
-          ? JSON.stringify({ data: { [planned.key]: await context.run(planned.plan) } })
+          ? `{"data":{${JSON.stringify(planned.key)}:${await context.runText(planned.plan)}}}`
           : `{"data":${await context.runDocument(planned.fields)}}`;
       } catch (error) {
         if (isUnexpected(error)) context.log.error({ err: error }, 'unexpected error in a one-statement request');

@@ -77,6 +77,10 @@ export function graphqlMount(mount: MountContext): Mount {
       loaders: new Map(),
       transaction,
       run: (plan) => runPlan(plan, run),
+      runText: async (plan) => {
+        const answer = await runPlan(plan, { ...run, jsonAsText: true });
+        return typeof answer === 'string' ? answer : JSON.stringify(answer);
+      },
       runDocument: (fields) => runDocument(fields, run),
     };
   };
@@ -153,7 +157,9 @@ function useOneStatement(): Plugin<YogaContext> {
       if (planned === undefined) return;
       try {
         if (planned.kind === 'mutation') {
-          setResultAndStopExecution({ data: { [planned.key]: await context.run(planned.plan) } });
+          // as the fast path writes it: PostgreSQL's text, not parsed and printed again
+          const answer = await context.runText(planned.plan);
+          setResultAndStopExecution({ data: null, stringify: () => `{"data":{${JSON.stringify(planned.key)}:${answer}}}` } as ExecutionResult);
           return;
         }
         const text = await context.runDocument(planned.fields);
