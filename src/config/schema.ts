@@ -172,6 +172,10 @@ export const configSchema = z
     ipAllow: ipAllowOptions.optional(),
     /** one JSON line per request to stdout, a file or a table (see plugins/audit-log) */
     audit: auditLogOptions.optional(),
+    /** your own plugins, in order, after the built-in ones (see plugins/examples) */
+    plugins: z
+      .array(z.object({ module: z.string().min(1), options: z.unknown().optional() }).strict())
+      .default([]),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -87,9 +87,22 @@ export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown>
   if (authorized.kind === 'insert' && authorized.rows.some(isNestedRow)) {
     // its steps need parsed answers (the keys of the rows inserted)
     const answer = await runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => execute({ ...ctx, jsonAsText: false }, q), ctx.request.graph, ctx.options);
-    return ctx.jsonAsText === true ? JSON.stringify(answer) : answer;
+    const result = await afterResult(authorized, answer, ctx);
+    return ctx.jsonAsText === true ? JSON.stringify(result) : result;
   }
-  return execute(ctx, compilePlan(authorized, ctx.options));
+  const answer = await execute(ctx, compilePlan(authorized, ctx.options));
+  if (!ctx.chain.hasResultHooks) return answer;
+  const text = ctx.jsonAsText === true && typeof answer === 'string';
+  const result = await afterResult(authorized, text ? (JSON.parse(answer) as unknown) : answer, ctx);
+  return text ? JSON.stringify(result) : result;
+}
+
+/**
+ * The chain's `onResult` hooks over a Plan's answer. Only when a plugin has one: then the
+ * answer is parsed and printed again (the text PostgreSQL wrote cannot be edited in place).
+ */
+async function afterResult(plan: Plan, answer: unknown, ctx: RunPlanContext): Promise<unknown> {
+  return ctx.chain.hasResultHooks ? ctx.chain.result(plan, answer, ctx.request, ctx.identity) : answer;
 }
 
 function execute(ctx: RunPlanContext, query: CompiledQuery): Promise<unknown> {
@@ -128,11 +141,14 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
   ctx.onStatement?.();
   const row = await executeRow(ctx.db(), compiledPage(authorized, ctx.options, exact));
   const total = row?.['total'];
-  return {
+  const page: Page = {
     body: typeof row?.['result'] === 'string' ? row['result'] : '[]',
     rows: Number(row?.['page'] ?? 0),
     total: total !== null && total !== undefined ? Number(total) : estimate,
   };
+  if (!ctx.chain.hasResultHooks) return page;
+  const rows = await afterResult(authorized, JSON.parse(page.body) as unknown, ctx);
+  return { ...page, body: JSON.stringify(rows), rows: Array.isArray(rows) ? rows.length : page.rows };
 }
 
 /**
@@ -165,6 +181,10 @@ export async function runDocument(
   const authorized = await Promise.all(
     fields.map(async (field) => ({ ...field, plan: await authorize(field.plan, ctx) })),
   );
-  const text = await execute(ctx, compileDocument(authorized, ctx.options));
-  return typeof text === 'string' ? text : JSON.stringify(text);
+  const answer = await execute(ctx, compileDocument(authorized, ctx.options));
+  const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
+  if (!ctx.chain.hasResultHooks) return text;
+  const document = JSON.parse(text) as Record<string, unknown>;
+  for (const field of authorized) document[field.key] = await afterResult(field.plan, document[field.key], ctx);
+  return JSON.stringify(document);
 }

@@ -9,6 +9,7 @@ import { useJwt } from '../../plugins/jwt/index.js';
 import { useRateLimit } from '../../plugins/rate-limit/index.js';
 import { useLimits } from '../../plugins/limits/index.js';
 import { usePermissions } from '../../plugins/permissions/index.js';
+import { loadPlugins } from './load-plugins.js';
 import type { Logger } from './logger.js';
 
 /** What building the chain may need: the database (API keys in a table), a logger. */
@@ -22,7 +23,7 @@ export interface ChainDeps {
  * The authorization chain as the configuration describes it, in the order the hooks must
  * run: identity first (API keys, then JWT, so a user's token wins over an app's key), then
  * what needs to know who (credentials required, address lists, rate limits), then what the
- * role may do (permissions, limits), and the audit log last.
+ * role may do (permissions, limits), the user's plugins, and the audit log last.
  */
 export async function buildChain({ config, pool, logger }: ChainDeps): Promise<Chain> {
   const plugins: PgduetPlugin[] = [];
@@ -41,6 +42,7 @@ export async function buildChain({ config, pool, logger }: ChainDeps): Promise<C
   if (config.rateLimit !== undefined) plugins.push(useRateLimit(config.rateLimit, { logger }));
   if (config.permissions !== undefined) plugins.push(usePermissions(config.permissions));
   if (config.limits !== undefined) plugins.push(useLimits(config.limits));
+  plugins.push(...(await loadPlugins(config.plugins)));
   // last: its onError sees every refusal of the plugins before it
   if (config.audit !== undefined) {
     plugins.push(useAuditLog(config.audit, { logger, query: async (text, values) => (await pool.query(text, [...(values ?? [])])).rows }));

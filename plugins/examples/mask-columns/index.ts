@@ -1,0 +1,39 @@
+import type { PgduetPlugin } from '../../../src/chain/index.js';
+
+/**
+ * An example user plugin: masking. In every answer (GraphQL or REST, top level or nested),
+ * the values of the listed keys are replaced, for every role but the exempt ones.
+ *
+ * ```yaml
+ * plugins:
+ *   - module: ./plugins/examples/mask-columns/index.ts
+ *     options: { keys: [email, phone], replacement: "***", exemptRoles: [admin] }
+ * ```
+ *
+ * It works on answers, so it masks the response keys it is told (an alias the client chooses
+ * escapes it): to hide a column for good, use `permissions`, which removes it from the role's
+ * schema. A plugin with `onResult` makes answers parsed and printed again.
+ */
+export interface MaskColumnsOptions {
+  readonly keys: readonly string[];
+  readonly replacement?: string;
+  readonly exemptRoles?: readonly string[];
+}
+
+export default function maskColumns(options: MaskColumnsOptions): PgduetPlugin {
+  const keys = new Set(options.keys);
+  const replacement = options.replacement ?? '***';
+  const exempt = new Set(options.exemptRoles ?? []);
+  const mask = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(mask);
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keys.has(k) && v !== null ? replacement : mask(v)]));
+  };
+  return {
+    name: 'example-mask-columns',
+    description: `masks ${[...keys].join(', ')} in every answer`,
+    onResult: (event) => {
+      if (!exempt.has(event.identity.role)) event.setResult(mask(event.result));
+    },
+  };
+}
