@@ -112,6 +112,8 @@ export const configSchema = z
         restPath: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with /').default('/rest'),
         /** how long SIGTERM waits for in-flight requests before closing anyway */
         shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+        /** a request body larger than this is refused (413) */
+        maxBodyBytes: z.number().int().min(1).default(10 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { RequestContext, RequestScope } from '../server/index.js';
+import { readBody } from '../server/read-body.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { errorPath, planDocument } from './one-statement.js';
@@ -33,6 +34,8 @@ export interface FastPathOptions {
   readonly schemaFor: (scope: RequestScope) => BuiltSchema;
   /** the per-request context the resolvers would get (run, runDocument, log) */
   readonly contextFor: (ctx: RequestContext, scope: RequestScope) => GraphqlContext;
+  /** the largest body read (server.maxBodyBytes) */
+  readonly maxBodyBytes: number;
   /** called for each request the fast path answers */
   readonly onAnswer?: () => void;
 }
@@ -67,7 +70,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
     async handle(req, res, ctx, scope) {
       const contentType = responseType(req);
       if (contentType === undefined) return false;
-      const body = await readBody(req);
+      const body = await readBody(req, options.maxBodyBytes);
       const params = graphqlParams(body);
       const built = params === undefined ? undefined : options.schemaFor(scope);
       const document = params === undefined || built === undefined ? null : documentFor(built.schema, params.query);
@@ -150,13 +153,4 @@ function graphqlParams(body: Buffer): GraphqlParams | undefined {
     operationName: operationName ?? undefined,
     variables: (variables ?? undefined) as Readonly<Record<string, unknown>> | undefined,
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

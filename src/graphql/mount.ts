@@ -85,7 +85,7 @@ export function graphqlMount(mount: MountContext): Mount {
     };
   };
   const fastPath = config.graphql.oneStatement
-    ? createFastPath({ schemaFor: (scope) => schemaFor(scope.graph), contextFor, onAnswer: () => metrics.graphqlFastPath.inc() })
+    ? createFastPath({ schemaFor: (scope) => schemaFor(scope.graph), contextFor, maxBodyBytes: config.server.maxBodyBytes, onAnswer: () => metrics.graphqlFastPath.inc() })
     : undefined;
 
   const yoga = createYoga<ServerContext, YogaContext>({

@@ -54,7 +54,7 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
       try {
         const requestScope = await scopeRequest(chain, req, ctx, 'rest');
         authenticated = requestScope.identity.authenticated;
-        const request = restRequest(req, prefix, config.database.schemas);
+        const request = restRequest(req, prefix, config.database.schemas, config.server.maxBodyBytes);
         const scope = scopeOf(ctx, requestScope);
         if (request.resource === '') {
           if (request.method === 'OPTIONS') {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { invalidRequest, RequestError } from '../errors/index.js';
+import { readBody } from '../server/read-body.js';
 import type { Entity, TypeGraph } from '../model/index.js';
 import { parsePrefer, type Preferences } from './parse/index.js';
 
@@ -21,7 +22,7 @@ export interface RestRequest {
   body(): Promise<Buffer>;
 }
 
-export function restRequest(req: IncomingMessage, prefix: string, schemas: readonly string[]): RestRequest {
+export function restRequest(req: IncomingMessage, prefix: string, schemas: readonly string[], maxBodyBytes: number): RestRequest {
   // split by hand: a WHATWG URL per request costs more than the rest of a cached read
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
@@ -55,7 +56,7 @@ export function restRequest(req: IncomingMessage, prefix: string, schemas: reado
     prefer,
     headers: req.headers,
     schema: chooseSchema(req, method, schemas),
-    body: () => (body ??= readBody(req)),
+    body: () => (body ??= readBody(req, maxBodyBytes)),
   };
 }
 
@@ -73,15 +74,6 @@ function chooseSchema(req: IncomingMessage, method: string, schemas: readonly st
     throw new RequestError('PGD103', `The schema must be one of the following: ${schemas.join(', ')}`, { postgrest: 'PGRST106' });
   }
   return wanted;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** The body as JSON, or PGRST102 (400). */

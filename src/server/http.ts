@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Chain, Identity, RequestInfo } from '../chain/index.js';
 import { PgduetError, isPgduetError } from '../errors/index.js';
 import type { Plan } from '../plan/index.js';
+import { tooLarge } from './read-body.js';
 import type { GraphHolder, GraphSnapshot } from './graph-holder.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -74,10 +75,12 @@ export interface ListenerOptions {
   readonly inFlight: InFlight;
   /** told of every response the protocol handlers traced (audit) */
   readonly chain?: Chain;
+  /** a request declaring a larger body is refused (413) */
+  readonly maxBodyBytes?: number;
 }
 
 export function createRequestListener(options: ListenerOptions): RequestListener {
-  const { mounts, logger, metrics, holder, inFlight, chain } = options;
+  const { mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes } = options;
   // prom-client hashes a label set on every call: the children of the few label sets there
   // are (route × status) are looked up once and kept
   const counted = new Map<string, { inc(): void }>();
@@ -101,6 +104,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     if (inFlight.draining) res.setHeader('Connection', 'close');
     const path = pathOf(req.url);
     const mount = findMount(mounts, path);
+    const declared = Number(req.headers['content-length'] ?? 0);
     const route = mount?.name ?? 'not_found';
     const protocol = mount?.protocol ?? 'system';
     // a child logger costs a serialization of its bindings: made only when something logs
@@ -127,6 +131,12 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       snapshot: holder.current,
       trace,
     };
+    // a declared body over the limit is refused before any handler reads it
+    if (maxBodyBytes !== undefined && declared > maxBodyBytes) {
+      res.setHeader('Connection', 'close');
+      sendError(res, tooLarge(maxBodyBytes), log());
+      return;
+    }
     void run(mount, req, res, ctx, path).catch((error: unknown) => sendError(res, error, log()));
   };
 }

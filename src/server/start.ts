@@ -131,7 +131,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metricsRoute(metrics),
     ...(options.mounts ?? []).flatMap((mount) => mount(context)),
   ];
-  const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight, chain }));
+  const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes }));
   // Longer than common load balancers' idle timeouts, so they close first (no reset races).
   server.keepAliveTimeout = 65_000;
   try {

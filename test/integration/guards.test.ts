@@ -92,6 +92,28 @@ describe('addresses, credentials, rows', () => {
   });
 });
 
+describe('the body size limit', () => {
+  it('refuses a body over server.maxBodyBytes with 413, declared or streamed, in both protocols', async () => {
+    const server = await start({ server: { maxBodyBytes: 1000 } });
+    const big = JSON.stringify({ first_name: 'X'.repeat(2000), last_name: 'Y' });
+    const declared = await fetch(`${server.url}/rest/actor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ code: 'PGD404' });
+    const streamed = (path: string, text: string): Promise<Response> =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream({ start: (c) => { c.enqueue(new TextEncoder().encode(text)); c.close(); } }),
+        duplex: 'half',
+      } as RequestInit);
+    expect((await streamed('/rest/actor', big)).status).toBe(413);
+    const query = JSON.stringify({ query: `{ actor(where: {first_name: {_eq: "${'X'.repeat(2000)}"}}) { actor_id } }` });
+    expect((await streamed('/graphql', query)).status).toBe(413);
+    // under the limit, all is as usual
+    expect((await fetch(`${server.url}/rest/actor?select=actor_id&limit=1`)).status).toBe(200);
+  });
+});
+
 describe('the audit log', () => {
   it('writes one JSON line per request, with role, operation and tables, and never the credential', async () => {
     const file = join(dir, 'audit.jsonl');
