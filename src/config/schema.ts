@@ -1,5 +1,6 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
+import { graphqlLimitsOptions } from '../graphql/limits-options.js';
 import { apiKeyOptions } from '../../plugins/api-key/options.js';
 import { auditLogOptions } from '../../plugins/audit-log/index.js';
 import { ipAllowOptions } from '../../plugins/ip-allow/index.js';
@@ -7,6 +8,7 @@ import { rateLimitOptions } from '../../plugins/rate-limit/index.js';
 import { jwtOptions } from '../../plugins/jwt/options.js';
 import { limitsOptions } from '../../plugins/limits/options.js';
 import { permissionsOptions } from '../../plugins/permissions/options.js';
+import { postgresRoleOptions } from '../../plugins/postgres-role/options.js';
 
 /**
  * The shape of `pgduet.yaml`, with every default. Unknown keys are errors (`.strict()`):
@@ -124,6 +126,8 @@ export const configSchema = z
          * goes to the client unparsed; `false` always uses the resolvers (DataLoader).
          */
         oneStatement: z.boolean().default(true),
+        /** depth, aliases, directives, tokens, cost, introspection and persisted-only, for everyone and per role */
+        limits: graphqlLimitsOptions.optional(),
       })
       .strict()
       .prefault({}),
@@ -174,6 +178,8 @@ export const configSchema = z
     ipAllow: ipAllowOptions.optional(),
     /** one JSON line per request to stdout, a file or a table (see plugins/audit-log) */
     audit: auditLogOptions.optional(),
+    /** PostgreSQL-native mode (SET LOCAL ROLE, request.jwt.claims) and statement timeouts per role (see plugins/postgres-role) */
+    postgres: postgresRoleOptions.optional(),
     /** your own plugins, in order, after the built-in ones (see plugins/examples) */
     plugins: z
       .array(z.object({ module: z.string().min(1), options: z.unknown().optional() }).strict())

@@ -6,4 +6,4 @@ export { runSqlScript } from './run-sql-script.js';
 export { installWatch, uninstallWatch } from './watch.js';
 export { executeCompiled, executeRow, runDocument, runPage, runPlan } from './run-plan.js';
 export type { Page, RunPlanContext, StatementRunner, TotalCount } from './run-plan.js';
-export { inTransaction } from './transaction.js';
+export { inTransaction, RequestTransaction } from './transaction.js';

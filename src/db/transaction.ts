@@ -31,3 +31,67 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
     client.release(broken ?? false);
   }
 }
+
+/**
+ * The transaction a whole request runs in when the chain works inside it (`onExecute`:
+ * PostgreSQL-native mode sets the role and the claims there). Statements run on its client;
+ * what would open a transaction of its own (a nested insert, a dry run, a GraphQL mutation)
+ * opens a savepoint in it instead. It ends with `commit` or `rollback`, then `release`.
+ */
+export class RequestTransaction {
+  #done = false;
+  #savepoints = 0;
+
+  private constructor(readonly client: PoolClient) {}
+
+  /** BEGIN on a pooled connection, then `setup` on it (the chain's onExecute hooks). */
+  static async begin(pool: Pool, setup: (query: (text: string, values?: readonly unknown[]) => Promise<readonly Record<string, unknown>[]>) => Promise<void>): Promise<RequestTransaction> {
+    const client = await pool.connect();
+    const tx = new RequestTransaction(client);
+    try {
+      await client.query('begin');
+      await setup(async (text, values) => (await client.query(text, values === undefined ? [] : [...values])).rows);
+    } catch (error) {
+      await tx.rollback();
+      tx.release();
+      throw error;
+    }
+    return tx;
+  }
+
+  /** `work` inside a savepoint: an error rolls back to it (and is rethrown); `rollback: true` always does. */
+  async savepoint<T>(work: (client: PoolClient) => Promise<T>, options: { readonly rollback?: boolean } = {}): Promise<T> {
+    const name = `pgduet_${++this.#savepoints}`;
+    await this.client.query(`savepoint ${name}`);
+    let result: T;
+    try {
+      result = await work(this.client);
+    } catch (error) {
+      await this.client.query(`rollback to savepoint ${name}`);
+      throw error;
+    }
+    await this.client.query(options.rollback === true ? `rollback to savepoint ${name}` : `release savepoint ${name}`);
+    return result;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  async commit(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.client.query('commit');
+  }
+
+  async rollback(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.client.query('rollback').catch(() => undefined);
+  }
+
+  /** Back to the pool (destroyed if it ended badly: a failed COMMIT leaves it unusable). */
+  release(broken?: Error): void {
+    this.client.release(broken ?? (this.#done ? false : new Error('request transaction not ended')));
+  }
+}

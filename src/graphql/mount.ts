@@ -1,9 +1,11 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
-import type { ServerResponse } from 'node:http';
-import { runDocument, runPlan, type PoolClient, type RunPlanContext, type StatementRunner } from '../db/index.js';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestTransaction, runDocument, runPlan, type PoolClient, type RunPlanContext, type StatementRunner } from '../db/index.js';
 import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { TypeGraph } from '../model/index.js';
+import { DeferredResponse } from '../server/deferred-response.js';
+import { readBody } from '../server/read-body.js';
 import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
@@ -20,6 +22,8 @@ interface ServerContext {
 /** The per-request part of the GraphQL context that the transaction plugin fills in. */
 interface TransactionSlot {
   client?: PoolClient;
+  /** the request's own transaction (PostgreSQL-native mode): mutations take a savepoint in it */
+  readonly request?: RequestTransaction;
 }
 
 type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
@@ -52,7 +56,8 @@ export function graphqlMount(mount: MountContext): Mount {
    * The resolvers' per-request context. `transaction` is the slot the mutation plugin fills
    * with the request's connection; until then (and on the fast path) statements use the pool.
    */
-  const contextFor = (pgduet: RequestContext, scope: RequestScope, transaction: TransactionSlot = {}): YogaContext => {
+  const contextFor = (pgduet: RequestContext, scope: RequestScope): YogaContext => {
+    const transaction: TransactionSlot = scope.transaction === undefined ? {} : { client: scope.transaction.client, request: scope.transaction };
     const { graph, request, identity } = scope;
     const db = (): StatementRunner => transaction.client ?? pool;
     const run: RunPlanContext = {
@@ -130,10 +135,56 @@ export function graphqlMount(mount: MountContext): Mount {
         sendGraphqlErrors(res, error, ctx);
         return;
       }
-      if (fastPath !== undefined && (await fastPath.handle(req, res, ctx, scope))) return;
-      await yoga.handle(req, res, { pgduet: ctx, scope });
+      if (!chain.hasExecuteHooks) {
+        if (fastPath !== undefined && (await fastPath.handle(req, res, ctx, scope))) return;
+        await yoga.handle(req, res, { pgduet: ctx, scope });
+        return;
+      }
+      // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
+      // (role, claims); the answer is held back until COMMIT has succeeded
+      let tx: RequestTransaction;
+      try {
+        tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
+      } catch (error) {
+        sendGraphqlErrors(res, error, ctx);
+        return;
+      }
+      const inTx: RequestScope = { ...scope, transaction: tx };
+      const deferred = new DeferredResponse();
+      try {
+        const answered = fastPath !== undefined && (await fastPath.handle(req, deferred.asResponse(), ctx, inTx));
+        if (!answered) await answerThroughFetch(yoga, req, deferred, { pgduet: ctx, scope: inTx }, config.server.maxBodyBytes);
+        await tx.commit();
+      } catch (error) {
+        await tx.rollback();
+        tx.release();
+        sendGraphqlErrors(res, error, ctx);
+        return;
+      }
+      tx.release();
+      deferred.flushTo(res);
     },
   };
+}
+
+/**
+ * yoga through its fetch API, so that its answer can be held back (until the request's
+ * transaction commits) and written afterwards. The body was read already when the fast path
+ * looked at it (`req.body`), else it is read here.
+ */
+async function answerThroughFetch(yoga: YogaServerInstance<ServerContext, YogaContext>, req: IncomingMessage, out: DeferredResponse, context: ServerContext, maxBodyBytes: number): Promise<void> {
+  const method = req.method ?? 'GET';
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  const kept = (req as IncomingMessage & { body?: Buffer }).body;
+  const body = method === 'GET' || method === 'HEAD' ? undefined : (kept ?? (await readBody(req, maxBodyBytes)));
+  const response = await yoga.fetch(new URL(req.url ?? '/', 'http://pgduet'), { method, headers, ...(body === undefined ? {} : { body: new Uint8Array(body) }) }, context);
+  response.headers.forEach((value, name) => out.setHeader(name, value));
+  out.writeHead(response.status);
+  out.end(Buffer.from(await response.arrayBuffer()));
 }
 
 /** An error answered without yoga, Hasura's way: `{errors: [{message, extensions: {code}}]}`, status 200. */
@@ -184,6 +235,21 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== OperationTypeNode.MUTATION) return undefined;
       const context = args.contextValue as YogaContext;
+      const request = context.transaction.request;
+      if (request !== undefined) {
+        // the request is a transaction already: the mutation fields share a savepoint in it
+        await request.client.query('savepoint pgduet_mutation');
+        return {
+          onExecuteDone: async ({ result, setResult }) => {
+            if ('errors' in result && result.errors !== undefined && result.errors.length > 0) {
+              await request.client.query('rollback to savepoint pgduet_mutation');
+              setResult({ ...result, data: null });
+            } else {
+              await request.client.query('release savepoint pgduet_mutation');
+            }
+          },
+        };
+      }
       const client = await pool.connect();
       try {
         await client.query('begin');

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { inTransaction, runPage, runPlan } from '../db/index.js';
+import { runPage, runPlan } from '../db/index.js';
 import { invalidRequest, RequestError } from '../errors/index.js';
 import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
@@ -20,7 +20,7 @@ import type { RestScope } from './scope.js';
 export async function handleRpc(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
   if (request.prefer.tx !== 'rollback') return callFunction(request, res, scope, name);
   // `Prefer: tx=rollback`: a dry run, whatever the function writes is undone
-  await inTransaction(scope.pool, (client) => callFunction(request, res, { ...scope, run: { ...scope.run, db: () => client } }, name), { rollback: true });
+  await scope.atomically((db) => callFunction(request, res, { ...scope, run: { ...scope.run, db: () => db } }, name), { rollback: true });
 }
 
 async function callFunction(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {

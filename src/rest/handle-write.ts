@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { findByQualifiedName } from '../model/build-graph.js';
 import type { Config } from '../config/index.js';
-import { inTransaction, runPage, runPlan } from '../db/index.js';
+import { runPage, runPlan } from '../db/index.js';
 import { RequestError, invalidRequest } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
 import type { Condition, InsertPlan, InsertRow, Plan } from '../plan/index.js';
@@ -51,7 +51,7 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
       if (format === 'object') checkSingular(rowCount(written));
       return written;
     };
-    text = inTx ? await inTransaction(scope.pool, (client) => run(() => client), { rollback }) : await run(scope.run.db);
+    text = inTx ? await scope.atomically((db) => run(() => db), { rollback }) : await run(scope.run.db);
   } else if (format === 'object') {
     checkSingular(0);
   }

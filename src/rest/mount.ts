@@ -1,11 +1,12 @@
-import type { ServerResponse } from 'node:http';
-import type { RunPlanContext } from '../db/index.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { inTransaction, RequestTransaction, type RunPlanContext } from '../db/index.js';
 import { RequestError } from '../errors/index.js';
+import { DeferredResponse } from '../server/deferred-response.js';
 import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { OpenApiServer } from './docs.js';
 import { handleRead } from './handle-read.js';
-import type { RestScope } from './scope.js';
+import type { Atomically, RestScope } from './scope.js';
 import { handleRpc } from './handle-rpc.js';
 import { allowedMethods, handleWrite } from './handle-write.js';
 import { resolveEntity } from './plan/index.js';
@@ -28,19 +29,58 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
   const options: CompileOptions = { exactNumbersAsStrings: false };
   const prefix = config.server.restPath.endsWith('/') ? config.server.restPath.slice(0, -1) : config.server.restPath;
 
-  const scopeOf = (ctx: RequestContext, requestScope: RequestScope): RestScope => {
+  const scopeOf = (ctx: RequestContext, requestScope: RequestScope, tx: RequestTransaction | undefined): RestScope => {
     const run: RunPlanContext = {
       chain,
       request: requestScope.request,
       identity: requestScope.identity,
       options,
-      db: () => pool,
+      db: () => tx?.client ?? pool,
       onStatement: () => metrics.statements.inc({ protocol: 'rest' }),
       jsonAsText: true,
       onAuthorized: (plan) => ctx.trace.plans.push(plan),
     };
+    const atomically: Atomically = tx === undefined ? (work, o) => inTransaction(pool, work, o) : (work, o) => tx.savepoint(work, o);
     // the caller's role's view: a table or column it may not see does not exist here
-    return { graph: requestScope.graph, run, pool, config };
+    return { graph: requestScope.graph, run, atomically, config };
+  };
+
+  /** Routes one request to its handler. */
+  const route = async (req: IncomingMessage, res: ServerResponse, requestScope: RequestScope, tx: RequestTransaction | undefined, ctx: RequestContext): Promise<void> => {
+    const request = restRequest(req, prefix, config.database.schemas, config.server.maxBodyBytes);
+    const scope = scopeOf(ctx, requestScope, tx);
+    if (request.resource === '') {
+      if (request.method === 'OPTIONS') {
+        allow(res, 'OPTIONS, GET, HEAD');
+        return;
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, 'GET, HEAD');
+      openApi(req, res, scope.graph);
+      return;
+    }
+    if (request.resource.startsWith('rpc/')) {
+      await handleRpc(request, res, scope, request.resource.slice('rpc/'.length));
+      return;
+    }
+    if (request.resource.includes('/')) throw new RequestError('PGD101', `no route for ${req.url ?? ''}`);
+    const entity = resolveEntity(scope.graph, request.schema, request.resource);
+    switch (request.method) {
+      case 'GET':
+      case 'HEAD':
+        await handleRead(request, res, scope, entity);
+        return;
+      case 'POST':
+      case 'PATCH':
+      case 'PUT':
+      case 'DELETE':
+        await handleWrite(request, res, scope, entity);
+        return;
+      case 'OPTIONS':
+        allow(res, allowedMethods(entity).join(', '));
+        return;
+      default:
+        throw methodNotAllowed(request.method, allowedMethods(entity).join(', '));
+    }
   };
 
   return {
@@ -54,40 +94,24 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
       try {
         const requestScope = await scopeRequest(chain, req, ctx, 'rest');
         authenticated = requestScope.identity.authenticated;
-        const request = restRequest(req, prefix, config.database.schemas, config.server.maxBodyBytes);
-        const scope = scopeOf(ctx, requestScope);
-        if (request.resource === '') {
-          if (request.method === 'OPTIONS') {
-            allow(res, 'OPTIONS, GET, HEAD');
-            return;
-          }
-          if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, 'GET, HEAD');
-          openApi(req, res, scope.graph);
+        if (!chain.hasExecuteHooks) {
+          await route(req, res, requestScope, undefined, ctx);
           return;
         }
-        if (request.resource.startsWith('rpc/')) {
-          await handleRpc(request, res, scope, request.resource.slice('rpc/'.length));
-          return;
+        // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
+        // (role, claims); the answer is held back until COMMIT has succeeded
+        const tx = await RequestTransaction.begin(pool, (query) => chain.execute(requestScope.request, requestScope.identity, query));
+        const deferred = new DeferredResponse();
+        try {
+          await route(req, deferred.asResponse(), requestScope, tx, ctx);
+          await tx.commit();
+        } catch (error) {
+          await tx.rollback();
+          throw error;
+        } finally {
+          tx.release();
         }
-        if (request.resource.includes('/')) throw new RequestError('PGD101', `no route for ${req.url ?? ''}`);
-        const entity = resolveEntity(scope.graph, request.schema, request.resource);
-        switch (request.method) {
-          case 'GET':
-          case 'HEAD':
-            await handleRead(request, res, scope, entity);
-            return;
-          case 'POST':
-          case 'PATCH':
-          case 'PUT':
-          case 'DELETE':
-            await handleWrite(request, res, scope, entity);
-            return;
-          case 'OPTIONS':
-            allow(res, allowedMethods(entity).join(', '));
-            return;
-          default:
-            throw methodNotAllowed(request.method, allowedMethods(entity).join(', '));
-        }
+        deferred.flushTo(res);
       } catch (error) {
         sendRestError(res, error, ctx.log, head, authenticated);
       }

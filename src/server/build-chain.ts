@@ -9,6 +9,7 @@ import { useJwt } from '../../plugins/jwt/index.js';
 import { useRateLimit } from '../../plugins/rate-limit/index.js';
 import { useLimits } from '../../plugins/limits/index.js';
 import { usePermissions } from '../../plugins/permissions/index.js';
+import { usePostgresRole } from '../../plugins/postgres-role/index.js';
 import { loadPlugins } from './load-plugins.js';
 import type { Logger } from './logger.js';
 
@@ -42,6 +43,8 @@ export async function buildChain({ config, pool, logger }: ChainDeps): Promise<C
   if (config.rateLimit !== undefined) plugins.push(useRateLimit(config.rateLimit, { logger }));
   if (config.permissions !== undefined) plugins.push(usePermissions(config.permissions));
   if (config.limits !== undefined) plugins.push(useLimits(config.limits));
+  // PostgreSQL-native mode: every request in a transaction that runs as the caller's role
+  if (config.postgres !== undefined) plugins.push(usePostgresRole(config.postgres));
   plugins.push(...(await loadPlugins(config.plugins)));
   // last: its onError sees every refusal of the plugins before it
   if (config.audit !== undefined) {

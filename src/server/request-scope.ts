@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ANONYMOUS, type Chain, type Identity, type RequestInfo } from '../chain/index.js';
+import type { RequestTransaction } from '../db/index.js';
 import type { TypeGraph } from '../model/index.js';
 import type { RequestContext } from './http.js';
 
@@ -9,6 +10,8 @@ export interface RequestScope {
   readonly identity: Identity;
   /** the role's view of the graph (what it may not see does not exist in it) */
   readonly graph: TypeGraph;
+  /** the request's transaction, when the chain works inside one (PostgreSQL-native mode) */
+  readonly transaction?: RequestTransaction;
 }
 
 /**
