@@ -60,6 +60,8 @@ export interface EntryFacts {
   readonly durationMs: number | null;
   readonly plans: readonly Plan[];
   readonly errors: readonly string[];
+  /** rows the request's writes touched, when it wrote */
+  readonly rowsAffected?: number;
 }
 
 /** Builds an entry. Pure: `time` is given. */
@@ -79,7 +81,7 @@ export function buildEntry(facts: EntryFacts, options: EntryOptions, time: Date)
     ip: request.ip === undefined || request.ip === '' ? null : request.ip,
     operation: planOperations(plans),
     tables: planTables(plans),
-    rowsAffected: null,
+    rowsAffected: facts.rowsAffected ?? null,
     status: facts.status,
     durationMs: facts.durationMs === null ? null : Math.round(facts.durationMs * 1000) / 1000,
     errors: facts.errors,

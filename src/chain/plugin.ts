@@ -91,6 +91,8 @@ export interface ResponseEvent {
   readonly durationMs: number;
   /** the Plans the request ran, as authorized */
   readonly plans: readonly Plan[];
+  /** rows its writes inserted, updated or deleted (absent when it wrote nothing) */
+  readonly rowsAffected?: number;
 }
 
 /**

@@ -29,6 +29,11 @@ export class Chain {
     return this.plugins.some((p) => p.onResult !== undefined);
   }
 
+  /** Whether any plugin is told of responses (then writes count the rows they touch). */
+  get hasResponseHooks(): boolean {
+    return this.plugins.some((p) => p.onResponse !== undefined);
+  }
+
   /** Whether any plugin works inside the request's transaction (then every request has one). */
   get hasExecuteHooks(): boolean {
     return this.plugins.some((p) => p.onExecute !== undefined);

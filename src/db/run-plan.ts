@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
-import type { AggregatePlan, InsertPlan, Plan, ReadPlan } from '../plan/index.js';
+import type { AggregatePlan, DeletePlan, InsertPlan, Plan, ReadPlan, Returning, UpdatePlan } from '../plan/index.js';
 import pg from 'pg';
 import { compileCountEstimate, compileDocument, compilePage, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
 
@@ -69,6 +69,8 @@ export interface RunPlanContext {
   readonly jsonAsText?: boolean;
   /** told of every Plan the chain authorized (the request's trace, for the audit log) */
   readonly onAuthorized?: (plan: Plan) => void;
+  /** told how many rows each write touched (the audit log); counting costs a parse, so only when asked */
+  readonly onRowsAffected?: (rows: number) => void;
 }
 
 async function authorize<P extends Plan>(plan: P, ctx: RunPlanContext): Promise<AuthorizedPlan<P>> {
@@ -87,14 +89,33 @@ export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown>
   if (authorized.kind === 'insert' && authorized.rows.some(isNestedRow)) {
     // its steps need parsed answers (the keys of the rows inserted)
     const answer = await runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => execute({ ...ctx, jsonAsText: false }, q), ctx.request.graph, ctx.options);
+    ctx.onRowsAffected?.(rowsWritten(authorized.returning, answer));
     const result = await afterResult(authorized, answer, ctx);
     return ctx.jsonAsText === true ? JSON.stringify(result) : result;
   }
   const answer = await execute(ctx, compilePlan(authorized, ctx.options));
+  if (ctx.onRowsAffected !== undefined && isWrite(authorized)) ctx.onRowsAffected(rowsWritten(authorized.returning, answer));
   if (!ctx.chain.hasResultHooks) return answer;
   const text = ctx.jsonAsText === true && typeof answer === 'string';
   const result = await afterResult(authorized, text ? (JSON.parse(answer) as unknown) : answer, ctx);
   return text ? JSON.stringify(result) : result;
+}
+
+function isWrite(plan: Plan): plan is InsertPlan | UpdatePlan | DeletePlan {
+  return plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete';
+}
+
+/** How many rows a write's answer says it touched, from the shape its Returning gave it. */
+function rowsWritten(returning: Returning, answer: unknown): number {
+  const value = typeof answer === 'string' ? (JSON.parse(answer) as unknown) : answer;
+  if (returning.single === true) return value === null || value === undefined ? 0 : 1;
+  if (Array.isArray(value)) return value.length;
+  if (returning.affectedRowsKey !== undefined && typeof value === 'object' && value !== null) {
+    const count = (value as Record<string, unknown>)[returning.affectedRowsKey];
+    return Number(count ?? 0);
+  }
+  const rows = returning.returningKey === undefined || typeof value !== 'object' || value === null ? undefined : (value as Record<string, unknown>)[returning.returningKey];
+  return Array.isArray(rows) ? rows.length : 0;
 }
 
 /**

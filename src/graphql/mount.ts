@@ -11,6 +11,7 @@ import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
+import { createGraphqlLimits, useGraphqlLimits } from './limits.js';
 import { errorPath, planDocument } from './one-statement.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
@@ -68,6 +69,7 @@ export function graphqlMount(mount: MountContext): Mount {
       db,
       onStatement: countStatement,
       onAuthorized: (plan) => pgduet.trace.plans.push(plan),
+      ...(chain.hasResponseHooks ? { onRowsAffected: (rows: number) => void (pgduet.trace.rowsAffected = (pgduet.trace.rowsAffected ?? 0) + rows) } : {}),
     };
     return {
       graph,
@@ -89,8 +91,17 @@ export function graphqlMount(mount: MountContext): Mount {
       runDocument: (fields) => runDocument(fields, run),
     };
   };
+  // per role: depth, aliases, directives, tokens, cost, introspection, persisted only; the
+  // same rules on yoga's path (useGraphqlLimits) and the fast path
+  const limits = config.graphql.limits === undefined ? undefined : createGraphqlLimits(config.graphql.limits);
   const fastPath = config.graphql.oneStatement
-    ? createFastPath({ schemaFor: (scope) => schemaFor(scope.graph), contextFor, maxBodyBytes: config.server.maxBodyBytes, onAnswer: () => metrics.graphqlFastPath.inc() })
+    ? createFastPath({
+        schemaFor: (scope) => schemaFor(scope.graph),
+        contextFor,
+        maxBodyBytes: config.server.maxBodyBytes,
+        onAnswer: () => metrics.graphqlFastPath.inc(),
+        ...(limits === undefined ? {} : { rulesFor: (scope: RequestScope) => limits.rulesFor(scope.identity.role) }),
+      })
     : undefined;
 
   const yoga = createYoga<ServerContext, YogaContext>({
@@ -119,7 +130,7 @@ export function graphqlMount(mount: MountContext): Mount {
         return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' } });
       },
     },
-    plugins: [...(config.graphql.oneStatement ? [useOneStatement()] : []), useHasuraErrorCodes(), useMutationTransaction(pool)],
+    plugins: [...(limits === undefined ? [] : [useGraphqlLimits(limits)]), ...(config.graphql.oneStatement ? [useOneStatement()] : []), useHasuraErrorCodes(), useMutationTransaction(pool)],
   });
 
   return {

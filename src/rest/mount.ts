@@ -39,6 +39,7 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
       onStatement: () => metrics.statements.inc({ protocol: 'rest' }),
       jsonAsText: true,
       onAuthorized: (plan) => ctx.trace.plans.push(plan),
+      ...(chain.hasResponseHooks ? { onRowsAffected: (rows: number) => void (ctx.trace.rowsAffected = (ctx.trace.rowsAffected ?? 0) + rows) } : {}),
     };
     const atomically: Atomically = tx === undefined ? (work, o) => inTransaction(pool, work, o) : (work, o) => tx.savepoint(work, o);
     // the caller's role's view: a table or column it may not see does not exist here

@@ -24,6 +24,8 @@ export interface RequestTrace {
   request?: RequestInfo;
   identity?: Identity;
   readonly plans: Plan[];
+  /** rows the request's writes touched */
+  rowsAffected?: number;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
@@ -118,7 +120,14 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       timeRequest(protocol, route, seconds);
       if (logger.isLevelEnabled('info')) log().info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
       if (chain !== undefined && trace.request !== undefined && trace.identity !== undefined) {
-        chain.response({ request: trace.request, identity: trace.identity, status: res.statusCode, durationMs: seconds * 1000, plans: trace.plans });
+        chain.response({
+          request: trace.request,
+          identity: trace.identity,
+          status: res.statusCode,
+          durationMs: seconds * 1000,
+          plans: trace.plans,
+          ...(trace.rowsAffected === undefined ? {} : { rowsAffected: trace.rowsAffected }),
+        });
       }
     });
     const trace: RequestTrace = { plans: [] };

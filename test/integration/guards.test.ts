@@ -121,12 +121,20 @@ describe('the audit log', () => {
     await (await fetch(`${server.url}/rest/film?select=title,language!language_id(name)&limit=1`, { headers: { 'x-request-id': 'audit-rest-1' } })).text();
     await (await gql(server, '{ actor(limit: 1) { first_name } }')).text();
     await (await fetch(`${server.url}/rest/language`, { headers: { authorization: 'Bearer not.a.valid-token', 'x-request-id': 'audit-refused' } })).text();
-    await eventually(() => readFileSync(file, 'utf8').trim().split('\n').length >= 2, 5000, 'two audit lines');
+    await (
+      await fetch(`${server.url}/rest/language`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'audit-write' },
+        body: JSON.stringify([{ name: 'Basque' }, { name: 'Welsh' }]),
+      })
+    ).text();
+    await eventually(() => readFileSync(file, 'utf8').includes('audit-write'), 5000, 'the write\'s audit line');
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const rest = lines.find((l) => l['requestId'] === 'audit-rest-1');
     expect(rest).toMatchObject({ role: 'anonymous', protocol: 'rest', method: 'GET', path: '/rest/film', status: 200, operation: ['read'] });
     expect(rest?.['tables']).toEqual(expect.arrayContaining(['public.film', 'public.language']));
-    expect(lines.find((l) => l['protocol'] === 'graphql')).toMatchObject({ tables: ['public.actor'], status: 200 });
+    expect(lines.find((l) => l['protocol'] === 'graphql')).toMatchObject({ tables: ['public.actor'], status: 200, rowsAffected: null });
+    expect(lines.find((l) => l['requestId'] === 'audit-write')).toMatchObject({ operation: ['insert'], tables: ['public.language'], status: 201, rowsAffected: 2 });
     expect(readFileSync(file, 'utf8')).not.toContain('not.a.valid-token');
   });
 });
