@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { RequestContext, RequestScope } from '../server/index.js';
 import { readBody } from '../server/read-body.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
+import type { QueryRules } from './limits.js';
 import { errorPath, planDocument } from './one-statement.js';
 
 /**
@@ -38,24 +39,31 @@ export interface FastPathOptions {
   readonly maxBodyBytes: number;
   /** called for each request the fast path answers */
   readonly onAnswer?: () => void;
+  /** the caller's role's limits (graphql.limits): validation rules, persisted queries only */
+  readonly rulesFor?: (scope: RequestScope) => QueryRules;
 }
 
-/** Parsed and validated documents per schema; a query text that failed either is `null`. */
+/**
+ * Parsed and validated documents per schema and rules (a role's limits); a query text that
+ * failed either is `null`.
+ */
 const MAX_DOCUMENTS = 1000;
 
 export function createFastPath(options: FastPathOptions): FastPath {
-  const documents = new WeakMap<GraphQLSchema, Map<string, DocumentNode | null>>();
+  const documents = new WeakMap<GraphQLSchema, Map<string, Map<string, DocumentNode | null>>>();
 
-  const documentFor = (schema: GraphQLSchema, query: string): DocumentNode | null => {
-    let cache = documents.get(schema);
-    if (cache === undefined) documents.set(schema, (cache = new Map()));
+  const documentFor = (schema: GraphQLSchema, rules: QueryRules | undefined, query: string): DocumentNode | null => {
+    let bySchema = documents.get(schema);
+    if (bySchema === undefined) documents.set(schema, (bySchema = new Map()));
+    let cache = bySchema.get(rules?.key ?? '');
+    if (cache === undefined) bySchema.set(rules?.key ?? '', (cache = new Map()));
     let document = cache.get(query);
     if (document !== undefined) return document;
     try {
       const parsed = parse(query);
-      // the same rules yoga applies (graphql-js's specified rules); a plugin that adds rules
-      // to yoga's validation must add them here too
-      document = validate(schema, parsed).length === 0 ? parsed : null;
+      // the same rules yoga applies (graphql-js's specified rules, and the role's limits that
+      // useGraphqlLimits adds); a plugin that adds rules to yoga's validation must add them here too
+      document = validate(schema, parsed, rules === undefined ? specifiedRules : [...specifiedRules, ...rules.rules]).length === 0 ? parsed : null;
     } catch {
       document = null;
     }
@@ -70,10 +78,13 @@ export function createFastPath(options: FastPathOptions): FastPath {
     async handle(req, res, ctx, scope) {
       const contentType = responseType(req);
       if (contentType === undefined) return false;
+      // a role that may run persisted queries only: yoga finds the document (or refuses)
+      const rules = options.rulesFor?.(scope);
+      if (rules?.onlyPersisted === true) return false;
       const body = await readBody(req, options.maxBodyBytes);
       const params = graphqlParams(body);
       const built = params === undefined ? undefined : options.schemaFor(scope);
-      const document = params === undefined || built === undefined ? null : documentFor(built.schema, params.query);
+      const document = params === undefined || built === undefined ? null : documentFor(built.schema, rules, params.query);
       const planned = params === undefined || built === undefined || document === null
         ? undefined
         : planDocument(built.schema, document, params.operationName, params.variables, built.builder);
