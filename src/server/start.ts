@@ -125,12 +125,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw error;
   }
   const context: MountContext = { config, chain, pool, holder, logger, metrics };
-  const mounts: Mount[] = [
-    healthRoute(),
-    readyRoute(pool, () => inFlight.draining),
-    metricsRoute(metrics),
-    ...(options.mounts ?? []).flatMap((mount) => mount(context)),
-  ];
+  let mounts: Mount[];
+  try {
+    mounts = [
+      healthRoute(),
+      readyRoute(pool, () => inFlight.draining),
+      metricsRoute(metrics),
+      ...(options.mounts ?? []).flatMap((mount) => mount(context)),
+    ];
+  } catch (error) {
+    // a mount refusing its configuration (a missing persisted-documents file…) stops the start cleanly
+    await chain.close(() => undefined);
+    await cleanup();
+    throw error;
+  }
   const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes }));
   // Longer than common load balancers' idle timeouts, so they close first (no reset races).
   server.keepAliveTimeout = 65_000;
