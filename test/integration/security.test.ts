@@ -1,4 +1,4 @@
-import { SignJWT, type JWTPayload } from 'jose';
+import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type JWTPayload } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlMount } from '../../src/graphql/index.js';
@@ -32,6 +32,7 @@ beforeAll(async () => {
           tables: {
             customer: {
               select: { columns: ['customer_id', 'first_name', 'last_name', 'address_id'], filter: { customer_id: { _eq: 'X-Hasura-User-Id' } } },
+              update: { columns: ['first_name'], filter: { customer_id: { _eq: 'X-Hasura-User-Id' } } },
             },
             rental: {
               select: { columns: '*', filter: { customer_id: { _eq: 'X-Hasura-User-Id' } }, allowAggregations: true },
@@ -114,6 +115,47 @@ describe('tokens that must be refused, in both protocols', () => {
   });
 });
 
+describe('public keys: algorithm confusion and unknown keys, in both protocols', () => {
+  let keyed: RunningServer;
+  let rsa: CryptoKeyPair;
+  let publicPem: string;
+
+  beforeAll(async () => {
+    rsa = (await generateKeyPair('RS256', { extractable: true })) as CryptoKeyPair;
+    publicPem = await exportSPKI(rsa.publicKey);
+    const jwk = { ...(await exportJWK(rsa.publicKey)), kty: 'RSA', kid: 'current', alg: 'RS256', use: 'sig' };
+    keyed = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { auth: { jwt: { publicKey: { keys: [jwk] } } }, permissions: { reader: { tables: { language: { select: { columns: '*' } } } } } } });
+  });
+
+  afterAll(async () => {
+    await keyed?.close();
+  });
+
+  async function both(token: string): Promise<[number, unknown, string | undefined]> {
+    const res = await fetch(`${keyed.url}/rest/language?select=name&limit=1`, { headers: { authorization: `Bearer ${token}` } });
+    const gql = await fetch(`${keyed.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ language(limit: 1) { name } }' }) });
+    return [res.status, await res.json(), errorCode((await gql.json()) as GraphqlAnswer)];
+  }
+
+  it('accepts a token signed with the private key, and refuses HS256 signed with the public key\'s text', async () => {
+    const good = await new SignJWT({ role: 'reader' }).setProtectedHeader({ alg: 'RS256', kid: 'current' }).setExpirationTime('5m').sign(rsa.privateKey);
+    const [status] = await both(good);
+    expect(status).toBe(200);
+    const confused = await new SignJWT({ role: 'reader' }).setProtectedHeader({ alg: 'HS256', kid: 'current' }).setExpirationTime('5m').sign(new TextEncoder().encode(publicPem));
+    const [badStatus, body, code] = await both(confused);
+    expect([badStatus, code]).toEqual([401, 'invalid-jwt']);
+    expect(body).toMatchObject({ code: 'PGRST301' });
+  });
+
+  it('refuses a token whose kid names no key', async () => {
+    const other = (await generateKeyPair('RS256')) as CryptoKeyPair;
+    const unknown = await new SignJWT({ role: 'reader' }).setProtectedHeader({ alg: 'RS256', kid: 'retired' }).setExpirationTime('5m').sign(other.privateKey);
+    const [status, body, code] = await both(unknown);
+    expect([status, code]).toEqual([401, 'invalid-jwt']);
+    expect(body).toMatchObject({ code: 'PGRST301' });
+  });
+});
+
 describe('a column the role may not read (customer.email) does not exist for it', () => {
   it('GraphQL: as a field, an alias, in a fragment, nested, in where and order_by, and in introspection', async () => {
     const t = await customerToken(1);
@@ -143,6 +185,12 @@ describe('a column the role may not read (customer.email) does not exist for it'
       const answer = await rest(path, t);
       expect([path, answer.status]).toEqual([path, 400]);
     }
+    // a write's returned rows: Prefer: return=representation with * has no email, select=email is refused
+    const patched = await rest('customer?customer_id=eq.1&select=*', t, { method: 'PATCH', headers: { 'content-type': 'application/json', prefer: 'return=representation' }, body: JSON.stringify({ first_name: 'MARY' }) });
+    expect(patched.status).toBe(200);
+    expect(Object.keys((patched.body as Record<string, unknown>[])[0] ?? {}).sort()).toEqual(['address_id', 'customer_id', 'first_name', 'last_name']);
+    const returningEmail = await rest('customer?customer_id=eq.1&select=email', t, { method: 'PATCH', headers: { 'content-type': 'application/json', prefer: 'return=representation' }, body: JSON.stringify({ first_name: 'MARY' }) });
+    expect(returningEmail.status).toBe(400);
     const star = await rest('customer?select=*', t);
     expect(star.status).toBe(200);
     expect(Object.keys((star.body as Record<string, unknown>[])[0] ?? {}).sort()).toEqual(['address_id', 'customer_id', 'first_name', 'last_name']);
