@@ -15,7 +15,10 @@ export function useLimits(options: LimitsOptions): PgduetPlugin {
   return {
     name: 'limits',
     description: 'relationship depth and rows per request, per role',
-    onPlan: (event) => event.replacePlan(limitPlan(event.plan, forRole(event.identity.role))),
+    onPlan: (event) => {
+      const limited = limitPlan(event.plan, forRole(event.identity.role));
+      if (limited !== event.plan) event.replacePlan(limited);
+    },
   };
 }
 

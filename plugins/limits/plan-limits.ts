@@ -26,7 +26,8 @@ function boundRows(plan: ReadPlan, limits: Limits): ReadPlan {
   if (plan.batch !== undefined) return plan;
   const asked = plan.limit ?? limits.defaultRows;
   const limit = asked === undefined ? limits.maxRows : limits.maxRows === undefined ? asked : Math.min(asked, limits.maxRows);
-  return limit === undefined ? plan : { ...plan, limit };
+  // the same object when nothing changes: a Plan the chain lets through unchanged keeps its compiled statement
+  return limit === undefined || limit === plan.limit ? plan : { ...plan, limit };
 }
 
 /** How deep relationships nest in a Plan: 0 for a flat read. */
