@@ -11,6 +11,8 @@ import {
   type DeletePlan,
   type InsertPlan,
   type InsertRow,
+  type OnConflict,
+  type OrderTarget,
   type Plan,
   type ReadPlan,
   type Returning,
@@ -68,6 +70,7 @@ class PlanPass {
     if (select === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(entity)}`);
     const where = and(plan.where === undefined ? undefined : this.condition(plan.where), this.filter(entity, select.filter));
     const limit = top && select.limit !== undefined ? Math.min(plan.limit ?? select.limit, select.limit) : plan.limit;
+    for (const item of plan.orderBy) this.orderTarget(item.target);
     return {
       ...plan,
       selection: plan.selection.map((s) => this.selection(s, select)),
@@ -101,6 +104,22 @@ class PlanPass {
     }
   }
 
+  /**
+   * Ordering by a related row or an aggregate of related rows reads that table, unfiltered (an
+   * order has no condition of its own yet): allowed only where the role sees every row of it,
+   * and aggregates only where it may aggregate — else ordering would rank by hidden rows.
+   */
+  private orderTarget(target: OrderTarget): void {
+    if (target.kind === 'column') return;
+    const rule = this.table(target.join.target)?.select;
+    if (rule === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(target.join.target)}`);
+    if (rule.filter !== undefined && Object.keys(rule.filter).length > 0) {
+      throw denied(`the role "${this.identity.role}" may not order by ${refKey(target.join.target)}: it sees only some of its rows`);
+    }
+    if (target.kind === 'related_aggregate' && !rule.allowAggregations) throw denied(`the role "${this.identity.role}" may not aggregate ${refKey(target.join.target)}`);
+    if (target.kind === 'related') this.orderTarget(target.target);
+  }
+
   /** A condition with the row filter of every table it reaches through a relationship. */
   private condition(condition: Condition): Condition {
     switch (condition.kind) {
@@ -126,17 +145,31 @@ class PlanPass {
     const rule = this.table(plan.entity)?.insert;
     if (rule === undefined) throw denied(`the role "${this.identity.role}" may not insert into ${refKey(plan.entity)}`);
     const check = this.filter(plan.entity, rule.check);
-    if (plan.onConflict?.action === 'update') {
-      const update = this.table(plan.entity)?.update;
-      if (update === undefined) throw denied(`the role "${this.identity.role}" may not update ${refKey(plan.entity)} (an upsert updates)`);
-      for (const column of plan.onConflict.updateColumns) this.writable(plan.entity, column, update.columns, 'update');
-    }
+    const onConflict = plan.onConflict === undefined ? undefined : this.conflict(plan.entity, plan.onConflict);
     return {
       ...plan,
       rows: plan.rows.map((row) => this.insertRow(plan.entity, row)),
+      ...(onConflict === undefined ? {} : { onConflict }),
       ...(check === undefined ? {} : { check }),
       returning: this.returning(plan.entity, plan.returning),
     };
+  }
+
+  /**
+   * An upsert updates: it needs the update rule, writes only its columns, and touches only the
+   * rows its filter allows (the conflict's WHERE). An update rule with a check or presets cannot
+   * be kept by ON CONFLICT yet: such upserts are refused rather than half-enforced.
+   */
+  private conflict(ref: DbRef, onConflict: OnConflict): OnConflict {
+    if (onConflict.action !== 'update' || onConflict.updateColumns.length === 0) return onConflict;
+    const update = this.table(ref)?.update;
+    if (update === undefined) throw denied(`the role "${this.identity.role}" may not update ${refKey(ref)} (an upsert updates)`);
+    if (update.check !== undefined || update.set !== undefined) {
+      throw denied(`the role "${this.identity.role}" may not upsert into ${refKey(ref)}: its update rule has a check or presets, which an upsert cannot keep`);
+    }
+    for (const column of onConflict.updateColumns) this.writable(ref, column, update.columns, 'update');
+    const where = and(onConflict.where === undefined ? undefined : this.condition(onConflict.where), this.filter(ref, update.filter));
+    return { ...onConflict, ...(where === undefined ? {} : { where }) };
   }
 
   private insertRow(ref: DbRef, row: InsertRow): InsertRow {
@@ -144,10 +177,14 @@ class PlanPass {
     if (rule === undefined) throw denied(`the role "${this.identity.role}" may not insert into ${refKey(ref)}`);
     for (const value of row.values) this.writable(ref, value.column, rule.columns, 'insert');
     const values = withPresets(row.values, this.presets(ref, rule.set));
-    // nested rows: each table's own rules (their checks are not enforced yet: refused when set)
-    const parents = row.parents?.map((p) => ({ ...p, row: this.nestedRow(p.entity, p.row) }));
-    const children = row.children?.map((c) => ({ ...c, rows: c.rows.map((r) => this.nestedRow(c.entity, r)) }));
+    // nested rows: each table's own rules and upserts (their checks are not enforced yet: refused when set)
+    const parents = row.parents?.map((p) => ({ ...p, row: this.nestedRow(p.entity, p.row), ...this.nestedConflict(p.entity, p.onConflict) }));
+    const children = row.children?.map((c) => ({ ...c, rows: c.rows.map((r) => this.nestedRow(c.entity, r)), ...this.nestedConflict(c.entity, c.onConflict) }));
     return { values, ...(parents === undefined ? {} : { parents }), ...(children === undefined ? {} : { children }) };
+  }
+
+  private nestedConflict(ref: DbRef, onConflict: OnConflict | undefined): { onConflict?: OnConflict } {
+    return onConflict === undefined ? {} : { onConflict: this.conflict(ref, onConflict) };
   }
 
   private nestedRow(ref: DbRef, row: InsertRow): InsertRow {

@@ -61,8 +61,11 @@ export const rolePermissions = z
     unrestricted: z.boolean().default(false),
     /** `table` or `schema.table` → its rules; a table not listed does not exist for the role */
     tables: z.record(z.string(), tablePermissions).default({}),
-    /** functions the role may call (by name or `schema.name`), `*` for all whose rows it may read */
-    functions: z.union([z.literal('*'), z.array(z.string())]).default('*'),
+    /**
+     * functions the role may call (by name or `schema.name`, also as computed fields), `*` for
+     * all whose rows it may read; none by default (a function runs with the server's rights)
+     */
+    functions: z.union([z.literal('*'), z.array(z.string())]).default([]),
   })
   .strict();
 

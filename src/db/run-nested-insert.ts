@@ -1,7 +1,7 @@
 import { invalidRequest, notSupported } from '../errors/index.js';
 import { deriveAuthorized, type AuthorizedPlan } from '../chain/authorized.js';
 import { findEntity, type DbRef, type Entity, type TypeGraph, type TypeRef } from '../model/index.js';
-import type { ColumnValue, InsertPlan, InsertRow, JoinPath, OnConflict, ReadPlan, Selection } from '../plan/index.js';
+import type { ColumnValue, Condition, InsertPlan, InsertRow, JoinPath, OnConflict, ReadPlan, Selection } from '../plan/index.js';
 import { compileInsert, compileRead, DEFAULT_COMPILE_OPTIONS, isNestedRow, type CompiledQuery, type CompileOptions } from '../sql/index.js';
 
 /** Runs one compiled statement and gives back its `result` (parsed JSON, or its text). */
@@ -49,7 +49,8 @@ export async function runNestedInsert(
   const inserter = new Inserter(plan, run, graph);
   const keys: unknown[][] = [];
   for (const row of plan.rows) {
-    const inserted = await inserter.insertRow(plan.entity, row, [], readBack ? entity.primaryKey : [], plan.onConflict);
+    // the top-level rows carry the plan's check (a role's): a failing row fails the whole insert
+    const inserted = await inserter.insertRow(plan.entity, row, [], readBack ? entity.primaryKey : [], plan.onConflict, plan.check);
     if (inserted !== undefined && readBack) keys.push(entity.primaryKey.map((column) => inserted[column] ?? null));
   }
 
@@ -59,6 +60,8 @@ export async function runNestedInsert(
       kind: 'read',
       source: { kind: 'entity', entity: plan.entity },
       selection: returning.selection,
+      // only the rows the caller may read come back (a role's select filter)
+      ...(returning.where === undefined ? {} : { where: returning.where }),
       orderBy: [],
       batch: {
         join: { target: plan.entity, mapping: entity.primaryKey.map((column) => ({ from: column, to: column })) },
@@ -102,6 +105,7 @@ class Inserter {
     inherited: readonly ColumnValue[],
     needed: readonly string[],
     onConflict: OnConflict | undefined,
+    check?: Condition,
   ): Promise<Record<string, unknown> | undefined> {
     const entity = entityOf(this.graph, ref);
     const filled = [...inherited];
@@ -125,6 +129,7 @@ class Inserter {
       entity: ref,
       rows: [{ values }],
       ...(onConflict === undefined ? {} : { onConflict }),
+      ...(check === undefined ? {} : { check }),
       returning: { selection, returningKey: ROWS_KEY },
     };
     const answer = await this.run(compileInsert(deriveAuthorized(this.plan, insert), INTERNAL_OPTIONS));

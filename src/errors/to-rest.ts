@@ -27,7 +27,7 @@ export function toRestError(error: unknown, authenticated = false): RestError {
     const info = describePostgresError(error);
     return {
       status: info.category === 'data' ? 400 : statusOfSqlstate(info.sqlstate, info.message, authenticated),
-      body: { code: info.sqlstate, message: info.message, details: info.detail ?? null, hint: info.hint ?? null },
+      body: { code: info.sqlstate, message: info.message, details: visibleDetail(info.sqlstate, info.detail), hint: info.hint ?? null },
       unexpected: false,
     };
   }
@@ -36,6 +36,17 @@ export function toRestError(error: unknown, authenticated = false): RestError {
     body: { code: 'PGD599', message: 'unexpected error; it has been logged', details: null, hint: null },
     unexpected: true,
   };
+}
+
+/**
+ * PostgreSQL's detail of a check or not-null violation is "Failing row contains (…)": every
+ * column of the row, including those the caller's role may not read. It is left out; the
+ * key-violation details (which name only the key) are kept, as PostgREST sends them.
+ */
+function visibleDetail(sqlstate: string, detail: string | undefined): string | null {
+  if (detail === undefined) return null;
+  if (sqlstate.startsWith('23') && sqlstate !== '23505' && sqlstate !== '23503') return null;
+  return detail;
 }
 
 /**

@@ -71,12 +71,17 @@ export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOpti
   const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
   const alias = ctx.aliases.next();
   const x = ctx.aliases.next('x');
-  const from = `${sourceFrom(plan, ctx)} as ${alias}`;
+  // a function is called once, even when its rows are also counted (a volatile one must not
+  // run twice): its rows are materialized first
+  const called = page.total && plan.source.kind === 'function' ? ctx.aliases.next('s') : undefined;
+  const withCall = called === undefined ? '' : `with ${called} as materialized (select * from ${sourceFrom(plan, ctx)}) `;
+  const source = (): string => called ?? sourceFrom(plan, ctx);
+  const from = `${source()} as ${alias}`;
   const rows = rowsQuery(plan, ctx, from, alias, []);
   let total = 'null::int8';
   if (page.total) {
     const counted = ctx.aliases.next();
-    const countFrom = `${sourceFrom(plan, ctx)} as ${counted}`;
+    const countFrom = `${source()} as ${counted}`;
     if (plan.selection.some((s) => s.kind === 'aggregate')) {
       // grouped rows are counted as groups: the rows the page is a slice of
       const { limit: _limit, offset: _offset, ...unbounded } = plan;
@@ -87,7 +92,7 @@ export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOpti
     }
   }
   return {
-    text: `select coalesce(json_agg(${x}.r), '[]'::json)::text as result, count(*)::int4 as page, ${total} as total from (${rows}) as ${x}`,
+    text: `${withCall}select coalesce(json_agg(${x}.r), '[]'::json)::text as result, count(*)::int4 as page, ${total} as total from (${rows}) as ${x}`,
     values: ctx.params.values,
   };
 }

@@ -142,3 +142,58 @@ describe('writes', () => {
     expect((await chain.authorize(update, request, customer7)).where).toEqual(userFilter());
   });
 });
+
+describe('upserts and ordering (review findings)', () => {
+  const upsertOptions = permissionsOptions.parse({
+    owner: {
+      tables: {
+        customer: { select: { columns: '*', filter: { customer_id: { _eq: 'X-Hasura-User-Id' } } } },
+        rental: {
+          select: { columns: '*' },
+          insert: { columns: '*' },
+          update: { columns: ['amount'], filter: { customer_id: { _eq: 'X-Hasura-User-Id' } } },
+        },
+        staff_note: { select: { columns: '*' }, insert: { columns: '*' }, update: { columns: '*', check: { id: { _gt: 0 } } } },
+      },
+    },
+  });
+  const owner = new Chain([usePermissions(upsertOptions)]);
+  const who: Identity = { role: 'owner', session: { 'x-hasura-user-id': '7' }, authenticated: true };
+  const upsert = (entity: string, updateColumns: string[]): InsertPlan => ({
+    kind: 'insert',
+    entity: ref(entity),
+    rows: [{ values: [{ column: entity === 'rental' ? 'rental_id' : 'id', type: int4, value: 1 }] }],
+    onConflict: { action: 'update', columns: [entity === 'rental' ? 'rental_id' : 'id'], updateColumns },
+    returning: { selection: [] },
+  });
+
+  it('an upsert updates only the rows the update rule\'s filter allows, and only its columns', async () => {
+    const plan = await owner.authorize(upsert('rental', ['amount']), request, who);
+    expect(plan.onConflict).toMatchObject({ action: 'update', where: userFilter() });
+    await expect(owner.authorize(upsert('rental', ['customer_id']), request, who)).rejects.toThrow(/may not update the column/);
+  });
+
+  it('refuses an upsert whose update rule has a check it cannot keep', async () => {
+    await expect(owner.authorize(upsert('staff_note', ['body']), request, who)).rejects.toThrow(/cannot keep/);
+  });
+
+  it('a nested upsert goes through the same rules', async () => {
+    const nested: InsertPlan = {
+      kind: 'insert',
+      entity: ref('staff_note'),
+      rows: [{ values: [], children: [{ join: { target: ref('rental'), mapping: [{ from: 'id', to: 'rental_id' }] }, entity: ref('rental'), rows: [{ values: [] }], onConflict: { action: 'update', columns: ['rental_id'], updateColumns: ['customer_id'] } }] }],
+      returning: { selection: [] },
+    };
+    await expect(owner.authorize(nested, request, who)).rejects.toThrow(/may not update the column public.rental.customer_id/);
+  });
+
+  it('refuses ordering by a related table the role sees only some rows of', async () => {
+    const byCustomer: ReadPlan = {
+      kind: 'read',
+      source: { kind: 'entity', entity: ref('rental') },
+      selection: [],
+      orderBy: [{ target: { kind: 'related_column', join: { target: ref('customer'), mapping: [{ from: 'customer_id', to: 'customer_id' }] }, column: 'name' }, direction: 'asc' }],
+    };
+    await expect(owner.authorize(byCustomer, request, who)).rejects.toThrow(/may not order by public.customer/);
+  });
+});

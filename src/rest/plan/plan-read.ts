@@ -134,6 +134,9 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
       }
     }
   }
+  if (level.items.some((i) => i.kind === 'aggregate') && level.items.some((i) => i.kind === 'computed')) {
+    throw notSupported('aggregates next to computed fields are not supported yet', { postgrest: 'PGRST100' });
+  }
   if (level.items.some((i) => i.kind === 'aggregate') && level.children.size > 0) {
     throw notSupported('aggregates next to embedded resources are not supported yet', { postgrest: 'PGRST100' });
   }

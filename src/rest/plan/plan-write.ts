@@ -191,7 +191,10 @@ export function planPut(graph: TypeGraph, entity: Entity, body: unknown, query: 
     if (path.length > 0 || condition.kind !== 'filter' || condition.operator !== 'eq' || condition.negated || condition.value.kind !== 'scalar' || condition.field.jsonPath.length > 0) throw putError(entity);
     keyValues.set(condition.field.name, condition.value.value);
   }
-  const keyColumns = entity.primaryKey.map((dbName) => entity.columns.find((c) => c.dbName === dbName) as Column);
+  const found = entity.primaryKey.map((dbName) => entity.columns.find((c) => c.dbName === dbName));
+  // a key column the caller may not see cannot be addressed
+  if (found.some((c) => c === undefined)) throw putError(entity);
+  const keyColumns = found as Column[];
   if (keyValues.size !== keyColumns.length || keyColumns.some((c) => !keyValues.has(c.name))) throw putError(entity);
   for (const column of keyColumns) {
     const given = object[column.name];
