@@ -28,6 +28,7 @@ export function settingsStatement(event: Pick<ExecuteEvent, 'request' | 'identit
       ['request.headers', JSON.stringify(headers)],
       ['request.method', event.request.method ?? ''],
       ['request.path', event.request.path ?? ''],
+      ['idle_in_transaction_session_timeout', String(options.idleInTransactionMs)],
     );
   }
   const timeouts = options.statementTimeoutMs;
