@@ -1,10 +1,10 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestTransaction, runDocument, runPlan, type PoolClient, type RunPlanContext, type StatementRunner } from '../db/index.js';
+import { type RequestTransaction, runDocument, runPlan, type PoolClient, type RunPlanContext, type StatementRunner } from '../db/index.js';
 import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { TypeGraph } from '../model/index.js';
-import { DeferredResponse } from '../server/deferred-response.js';
+import { answerInTransaction } from '../server/request-transaction.js';
 import { readBody } from '../server/read-body.js';
 import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
 import type { CompileOptions } from '../sql/index.js';
@@ -152,28 +152,14 @@ export function graphqlMount(mount: MountContext): Mount {
         return;
       }
       // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
-      // (role, claims); the answer is held back until COMMIT has succeeded
-      let tx: RequestTransaction;
       try {
-        tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
+        await answerInTransaction(pool, chain, scope, res, async (out, inTx) => {
+          const answered = fastPath !== undefined && (await fastPath.handle(req, out, ctx, inTx));
+          if (!answered) await answerThroughFetch(yoga, req, out, { pgduet: ctx, scope: inTx }, config.server.maxBodyBytes);
+        });
       } catch (error) {
         sendGraphqlErrors(res, error, ctx);
-        return;
       }
-      const inTx: RequestScope = { ...scope, transaction: tx };
-      const deferred = new DeferredResponse();
-      try {
-        const answered = fastPath !== undefined && (await fastPath.handle(req, deferred.asResponse(), ctx, inTx));
-        if (!answered) await answerThroughFetch(yoga, req, deferred, { pgduet: ctx, scope: inTx }, config.server.maxBodyBytes);
-        await tx.commit();
-      } catch (error) {
-        await tx.rollback();
-        tx.release();
-        sendGraphqlErrors(res, error, ctx);
-        return;
-      }
-      tx.release();
-      deferred.flushTo(res);
     },
   };
 }
@@ -183,7 +169,7 @@ export function graphqlMount(mount: MountContext): Mount {
  * transaction commits) and written afterwards. The body was read already when the fast path
  * looked at it (`req.body`), else it is read here.
  */
-async function answerThroughFetch(yoga: YogaServerInstance<ServerContext, YogaContext>, req: IncomingMessage, out: DeferredResponse, context: ServerContext, maxBodyBytes: number): Promise<void> {
+async function answerThroughFetch(yoga: YogaServerInstance<ServerContext, YogaContext>, req: IncomingMessage, out: ServerResponse, context: ServerContext, maxBodyBytes: number): Promise<void> {
   const method = req.method ?? 'GET';
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {

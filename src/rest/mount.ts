@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { inTransaction, RequestTransaction, type RunPlanContext } from '../db/index.js';
+import { inTransaction, type RequestTransaction, type RunPlanContext } from '../db/index.js';
 import { RequestError } from '../errors/index.js';
-import { DeferredResponse } from '../server/deferred-response.js';
+import { answerInTransaction } from '../server/request-transaction.js';
 import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { OpenApiServer } from './docs.js';
@@ -100,19 +100,7 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
           return;
         }
         // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
-        // (role, claims); the answer is held back until COMMIT has succeeded
-        const tx = await RequestTransaction.begin(pool, (query) => chain.execute(requestScope.request, requestScope.identity, query));
-        const deferred = new DeferredResponse();
-        try {
-          await route(req, deferred.asResponse(), requestScope, tx, ctx);
-          await tx.commit();
-        } catch (error) {
-          await tx.rollback();
-          throw error;
-        } finally {
-          tx.release();
-        }
-        deferred.flushTo(res);
+        await answerInTransaction(pool, chain, requestScope, res, (out, inTx) => route(req, out, inTx, inTx.transaction, ctx));
       } catch (error) {
         sendRestError(res, error, ctx.log, head, authenticated);
       }
