@@ -11,6 +11,7 @@ import {
   type DeletePlan,
   type InsertPlan,
   type InsertRow,
+  type JoinPath,
   type OnConflict,
   type OrderTarget,
   type Plan,
@@ -91,10 +92,13 @@ class PlanPass {
   private selection(selection: Selection, select: NonNullable<TablePermissions['select']>): Selection {
     switch (selection.kind) {
       case 'relation':
+        this.junction(selection.join);
         return { ...selection, plan: this.read(selection.plan, false) };
       case 'spread':
+        this.junction(selection.join);
         return { ...selection, plan: this.read(selection.plan, false) };
       case 'relation_aggregate':
+        this.junction(selection.join);
         return { ...selection, plan: this.aggregate(selection.plan, false) };
       case 'aggregate':
         if (!select.allowAggregations) throw denied(`the role "${this.identity.role}" may not aggregate`);
@@ -120,6 +124,19 @@ class PlanPass {
     if (target.kind === 'related') this.orderTarget(target.target);
   }
 
+  /**
+   * A many-to-many join reads its junction table without a filter of its own: allowed only
+   * where the role may read every row of the junction (else its hidden rows would link rows).
+   */
+  private junction(join: JoinPath): void {
+    if (join.through === undefined) return;
+    const rule = this.table(join.through.junction)?.select;
+    if (rule === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(join.through.junction)}`);
+    if (rule.filter !== undefined && Object.keys(rule.filter).length > 0) {
+      throw denied(`the role "${this.identity.role}" may not join through ${refKey(join.through.junction)}: it sees only some of its rows`);
+    }
+  }
+
   /** A condition with the row filter of every table it reaches through a relationship. */
   private condition(condition: Condition): Condition {
     switch (condition.kind) {
@@ -129,6 +146,7 @@ class PlanPass {
       case 'not':
         return { ...condition, condition: this.condition(condition.condition) };
       case 'related': {
+        this.junction(condition.join);
         const target = this.table(condition.join.target)?.select;
         if (target === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(condition.join.target)}`);
         const inner = and(this.condition(condition.condition), this.filter(condition.join.target, target.filter));

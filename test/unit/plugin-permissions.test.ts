@@ -197,3 +197,34 @@ describe('upserts and ordering (review findings)', () => {
     await expect(owner.authorize(byCustomer, request, who)).rejects.toThrow(/may not order by public.customer/);
   });
 });
+
+describe('many-to-many joins', () => {
+  const m2m = permissionsOptions.parse({
+    viewer: {
+      tables: {
+        customer: { select: { columns: '*' } },
+        rental: { select: { columns: '*', filter: { amount: { _gt: 0 } } } },
+        staff_note: { select: { columns: '*' } },
+      },
+    },
+  });
+  const viewer = new Chain([usePermissions(m2m)]);
+  const who: Identity = { role: 'viewer', session: {}, authenticated: true };
+  const through = (junction: string): ReadPlan => ({
+    kind: 'read',
+    source: { kind: 'entity', entity: ref('customer') },
+    selection: [{
+      kind: 'relation',
+      key: 'notes',
+      cardinality: 'many',
+      join: { target: ref('staff_note'), mapping: [{ from: 'customer_id', to: 'customer_id' }], through: { junction: ref(junction), targetMapping: [{ from: 'id', to: 'id' }] } },
+      plan: { kind: 'read', source: { kind: 'entity', entity: ref('staff_note') }, selection: [], orderBy: [] },
+    }],
+    orderBy: [],
+  });
+
+  it('joins through a junction the role reads whole, not one it sees only partly', async () => {
+    await expect(viewer.authorize(through('rental'), request, who)).rejects.toThrow(/may not join through public.rental/);
+    await expect(viewer.authorize(through('customer'), request, who)).resolves.toBeDefined();
+  });
+});
