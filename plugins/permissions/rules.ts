@@ -1,5 +1,5 @@
 import { findByQualifiedName } from '../../src/model/build-graph.js';
-import type { Column, DbRef, Entity, FunctionDef, TypeGraph } from '../../src/model/index.js';
+import type { Column, DbRef, FunctionDef, TypeGraph } from '../../src/model/index.js';
 import type { RolePermissions, TablePermissions } from './options.js';
 
 /** The rules of one role, resolved against a graph: per entity, and which functions it may call. */
@@ -38,9 +38,4 @@ export function resolveRules(graph: TypeGraph, role: RolePermissions | undefined
 /** Whether a rule's `columns` (database or API names, or `*`) includes `column`. */
 export function allows(columns: '*' | readonly string[], column: Column): boolean {
   return columns === '*' || columns.includes(column.dbName) || columns.includes(column.name);
-}
-
-/** The entity a DbRef names, in the full graph. */
-export function entityOf(graph: TypeGraph, ref: DbRef): Entity | undefined {
-  return graph.entities.find((e) => e.schema === ref.schema && e.dbName === ref.dbName);
 }

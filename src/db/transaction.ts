@@ -74,10 +74,6 @@ export class RequestTransaction {
     return result;
   }
 
-  get done(): boolean {
-    return this.#done;
-  }
-
   async commit(): Promise<void> {
     if (this.#done) return;
     this.#done = true;

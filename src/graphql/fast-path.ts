@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { RequestContext, RequestScope } from '../server/index.js';
 import { readBody } from '../server/read-body.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import type { QueryRules } from './limits.js';
-import { errorPath, planDocument } from './one-statement.js';
+import { answerText, planDocument } from './one-statement.js';
 
 /**
  * The short way for the common request, ahead of graphql-yoga: `POST` of a JSON body whose
@@ -92,16 +91,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         (req as IncomingMessage & { body?: Buffer }).body = body;
         return false;
       }
-      const context = options.contextFor(ctx, scope);
-      let text: string;
-      try {
-        text = planned.kind === 'mutation'
-          ? `{"data":{${JSON.stringify(planned.key)}:${await context.runText(planned.plan)}}}`
-          : `{"data":${await context.runDocument(planned.fields)}}`;
-      } catch (error) {
-        if (isUnexpected(error)) context.log.error({ err: error }, 'unexpected error in a one-statement request');
-        text = JSON.stringify({ data: null, errors: [toGraphqlError(error, errorPath(planned))] });
-      }
+      const text = await answerText(planned, options.contextFor(ctx, scope));
       res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
       options.onAnswer?.();

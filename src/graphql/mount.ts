@@ -12,7 +12,7 @@ import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
 import { createGraphqlLimits, useGraphqlLimits } from './limits.js';
-import { errorPath, planDocument } from './one-statement.js';
+import { answerText, planDocument } from './one-statement.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
 interface ServerContext {
@@ -203,20 +203,9 @@ function useOneStatement(): Plugin<YogaContext> {
       const context = args.contextValue as YogaContext;
       const planned = planDocument(args.schema, args.document, args.operationName, args.variableValues, context.builder);
       if (planned === undefined) return;
-      try {
-        if (planned.kind === 'mutation') {
-          // as the fast path writes it: PostgreSQL's text, not parsed and printed again
-          const answer = await context.runText(planned.plan);
-          setResultAndStopExecution({ data: null, stringify: () => `{"data":{${JSON.stringify(planned.key)}:${answer}}}` } as ExecutionResult);
-          return;
-        }
-        const text = await context.runDocument(planned.fields);
-        // yoga writes the result with its `stringify`: the text PostgreSQL built, unparsed
-        setResultAndStopExecution({ data: null, stringify: () => `{"data":${text}}` } as ExecutionResult);
-      } catch (error) {
-        if (isUnexpected(error)) context.log.error({ err: error }, 'unexpected error in a one-statement query');
-        setResultAndStopExecution({ data: null, errors: [toGraphqlError(error, errorPath(planned))] });
-      }
+      const text = await answerText(planned, context);
+      // yoga writes the result with its `stringify`: the answer as one-statement.ts rendered it
+      setResultAndStopExecution({ data: null, stringify: () => text } as ExecutionResult);
     },
   };
 }

@@ -11,10 +11,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { AggregatePlan, DeletePlan, InsertPlan, ReadPlan, UpdatePlan } from '../plan/index.js';
+import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import { isNestedRow } from '../sql/index.js';
 import { writePlan } from './resolve-write.js';
 import { collectFields } from './collect-fields.js';
 import { aggregatePlan, pkWhere, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
+import type { GraphqlContext } from './context.js';
 import type { SchemaBuilder } from './schema-builder.js';
 
 /** A query's root fields as Plans that one statement can answer together. */
@@ -115,4 +117,20 @@ export function errorPath(planned: OneStatement): readonly string[] | undefined 
   if (planned.kind === 'mutation') return [planned.key];
   const only = planned.fields.length === 1 ? planned.fields[0] : undefined;
   return only === undefined ? undefined : [only.key];
+}
+
+/**
+ * The response text of a one-statement answer, the same for the fast path and yoga's path:
+ * `{"data":…}` around the text PostgreSQL wrote (never parsed and printed again), or the
+ * error as Hasura reports it, with the root field's path when there is one.
+ */
+export async function answerText(planned: OneStatement, context: GraphqlContext): Promise<string> {
+  try {
+    return planned.kind === 'mutation'
+      ? `{"data":{${JSON.stringify(planned.key)}:${await context.runText(planned.plan)}}}`
+      : `{"data":${await context.runDocument(planned.fields)}}`;
+  } catch (error) {
+    if (isUnexpected(error)) context.log.error({ err: error }, 'unexpected error in a one-statement request');
+    return JSON.stringify({ data: null, errors: [toGraphqlError(error, errorPath(planned))] });
+  }
 }

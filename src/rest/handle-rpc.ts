@@ -5,7 +5,8 @@ import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef }
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
 import { header, readFormat, render, sendPage } from './handle-read.js';
 import { allow, methodNotAllowed } from './mount.js';
-import { parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
+import { isOperator, parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
+import { isJsonType } from '../sql/index.js';
 import { planRead } from './plan/index.js';
 import { parseJsonBody, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';
@@ -94,13 +95,12 @@ function queryArguments(query: RestQuery): Given {
   return { kind: 'named', values };
 }
 
-const OPERATORS = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'in', 'is', 'isdistinct', 'fts', 'plfts', 'phfts', 'wfts', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxr', 'nxl', 'adj']);
 
 /** `eq.1`, `not.in.(1,2)`, `fts(english).cat`, `like(any).{a*}`: the value starts with an operator. */
 function hasOperator(value: string): boolean {
   const [first = '', second] = value.split('.');
   if (first === 'not' && second !== undefined) return true;
-  return OPERATORS.has(first.replace(/\(.*$/, ''));
+  return isOperator(first.replace(/\(.*$/, ''));
 }
 
 /**
@@ -133,7 +133,7 @@ async function bodyArguments(request: RestRequest, candidates: readonly Function
 /** A function of one unnamed json or jsonb argument takes the whole body (PostgREST's rule). */
 function takesWholeBody(fn: FunctionDef): boolean {
   const [only, ...rest] = fn.args;
-  return only !== undefined && rest.length === 0 && only.name === null && isJson(only.type);
+  return only !== undefined && rest.length === 0 && only.name === null && isJsonType(only.type);
 }
 
 function argumentName(fn: FunctionDef): string {
@@ -142,10 +142,6 @@ function argumentName(fn: FunctionDef): string {
     throw invalidRequest(`Prefer: params=single-object needs a function of one argument; ${fn.name} takes ${fn.args.length}`, { postgrest: 'PGRST100' });
   }
   return defaultArgumentName(first.name, 0);
-}
-
-function isJson(type: TypeRef): boolean {
-  return type.kind === 'scalar' && (type.name === 'json' || type.name === 'jsonb');
 }
 
 /** The overload whose argument names cover what was given and whose required arguments were all given. */

@@ -20,10 +20,6 @@ export class DeferredResponse {
     return this;
   }
 
-  getHeader(name: string): OutgoingHttpHeaders[string] {
-    return this.#headers[name.toLowerCase()];
-  }
-
   writeHead(status: number, headers?: OutgoingHttpHeaders | readonly (readonly [string, string])[]): this {
     this.statusCode = status;
     const entries = Array.isArray(headers) ? headers : Object.entries(headers ?? {});

@@ -29,7 +29,8 @@ export function sqlType(type: TypeRef): string {
 
 const JSON_TYPES = new Set(['json', 'jsonb']);
 
-function isJsonType(type: TypeRef): boolean {
+/** json or jsonb (their values are JSON text, not parsed here) */
+export function isJsonType(type: TypeRef): boolean {
   return type.kind === 'scalar' && type.schema === 'pg_catalog' && JSON_TYPES.has(type.name);
 }
 

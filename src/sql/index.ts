@@ -1,5 +1,5 @@
 export { quoteIdentifier, quoteQualified } from './identifier.js';
-export { Params, qualified, sqlType } from './fragments.js';
+export { isJsonType, Params, qualified, sqlType } from './fragments.js';
 export type { CompiledQuery } from './fragments.js';
 export { compileAggregate, compileCountEstimate, compileDocument, compilePage, compileRead, isGeometry, DEFAULT_COMPILE_OPTIONS, aggregateResultType } from './compile-read.js';
 export type { CompileOptions, DocumentField } from './compile-read.js';

@@ -19,7 +19,8 @@ const QUANTIFIABLE: ReadonlySet<string> = new Set(['eq', 'neq', 'gt', 'gte', 'lt
 const FULL_TEXT: ReadonlySet<string> = new Set(['fts', 'plfts', 'phfts', 'wfts']);
 const IS_VALUES = ['null', 'not_null', 'true', 'false', 'unknown'] as const;
 
-const isOperator = (word: string): word is FilterOperator => OPERATORS.has(word);
+/** Whether `word` is one of PostgREST's filter operators. */
+export const isOperator = (word: string): word is FilterOperator => OPERATORS.has(word);
 
 /** A filter without its column: what `readOperation` finds after `col=` or `col.`. */
 export type Operation = Omit<Filter, 'kind' | 'field'>;

@@ -7,7 +7,7 @@
 export { parseQuery } from './parse-query.js';
 export type { ParseQueryOptions } from './parse-query.js';
 export { parseSelect } from './select.js';
-export { parseFilter } from './filter.js';
+export { isOperator, parseFilter } from './filter.js';
 export { parseLogic } from './logic.js';
 export { parseOrder } from './order.js';
 export { parseColumns, parseEmbedPath, parseTreePath } from './field-path.js';

@@ -2,6 +2,7 @@ import { invalidRequest, notSupported } from '../../errors/index.js';
 import type { Column, Entity, TypeRef } from '../../model/index.js';
 import type { ColumnRef, CompareOperator, Condition, JsonPathStep, TextSearchParser } from '../../plan/index.js';
 import type { Condition as RestCondition, FieldPath, Filter } from '../parse/index.js';
+import { isJsonType } from '../../sql/index.js';
 import { resolveColumn } from './resolve.js';
 
 /**
@@ -95,7 +96,7 @@ export function columnRef(entity: Entity, field: FieldPath): ColumnRef {
 }
 
 export function jsonPath(column: Column, field: FieldPath): JsonPathStep[] {
-  if (!isJson(column.type)) {
+  if (!isJsonType(column.type)) {
     throw invalidRequest(`column ${field.name} is not json or jsonb: it has no JSON path`, { postgrest: 'PGRST100', details: `${field.name} is of type ${typeName(column.type)}` });
   }
   return field.jsonPath.map((step) => ({ arrow: step.arrow, key: step.key }));
@@ -109,16 +110,12 @@ export function pathType(column: Column, field: FieldPath): TypeRef {
 
 /** A filter's text as the value of a parameter of `type`. */
 export function operand(text: string, type: TypeRef): unknown {
-  if (!isJson(type)) return text;
+  if (!isJsonType(type)) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     throw invalidRequest(`invalid input syntax for type json: ${text}`, { postgrest: 'PGRST100', hint: 'a JSON value is expected here; a string needs double quotes' });
   }
-}
-
-function isJson(type: TypeRef): boolean {
-  return type.kind === 'scalar' && type.schema === 'pg_catalog' && (type.name === 'json' || type.name === 'jsonb');
 }
 
 function typeName(type: TypeRef): string {
