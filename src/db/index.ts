@@ -4,6 +4,6 @@ export { startEmbeddedDatabase } from './embedded.js';
 export type { EmbeddedDatabase, EmbeddedOptions } from './embedded.js';
 export { runSqlScript } from './run-sql-script.js';
 export { installWatch, uninstallWatch } from './watch.js';
-export { executeCompiled, executeRow, runDocument, runPage, runPlan } from './run-plan.js';
-export type { Page, RunPlanContext, StatementRunner, TotalCount } from './run-plan.js';
+export { executeCompiled, executeRow } from './execute.js';
+export type { StatementRunner } from './execute.js';
 export { inTransaction, RequestTransaction } from './transaction.js';

@@ -205,8 +205,8 @@ export function resolvePersisted(rules: QueryRules, id: string | undefined, quer
 }
 
 /**
- * The yoga side: the persisted query (or the refusal) before anything is parsed, and the
- * role's rules added to yoga's validation.
+ * The yoga side: the persisted query (or the refusal) before anything is parsed. The role's
+ * rules are applied by the one validation (validate.ts), on every route.
  */
 export function useGraphqlLimits(limits: GraphqlLimits): Plugin<{ readonly scope: RequestScope }, { readonly scope: RequestScope }> {
   return {
@@ -220,9 +220,6 @@ export function useGraphqlLimits(limits: GraphqlLimits): Plugin<{ readonly scope
       // without documentId / id, which yoga would refuse as unknown parameters
       const { operationName, variables, extensions } = params;
       setParams({ query: outcome.query, ...(operationName === undefined ? {} : { operationName }), ...(variables === undefined ? {} : { variables }), ...(extensions === undefined ? {} : { extensions }) });
-    },
-    onValidate: ({ context, addValidationRule }) => {
-      for (const rule of limits.rulesFor(context.scope.identity.role).rules) addValidationRule(rule);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { runPage, type Page } from '../db/index.js';
+import { runPage, type Page } from '../pipeline/index.js';
 import { RequestError } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
 import { PlanCache } from './plan-cache.js';

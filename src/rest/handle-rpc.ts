@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { runPage, runPlan } from '../db/index.js';
+import { runPage, runPlan } from '../pipeline/index.js';
 import { invalidRequest, RequestError } from '../errors/index.js';
 import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';

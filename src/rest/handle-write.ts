@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { findByQualifiedName } from '../model/build-graph.js';
 import type { Config } from '../config/index.js';
-import { runPage, runPlan } from '../db/index.js';
+import { runPage, runPlan } from '../pipeline/index.js';
 import { RequestError, invalidRequest } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
 import type { Condition, InsertPlan, InsertRow, Plan } from '../plan/index.js';

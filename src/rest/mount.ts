@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { inTransaction, type RequestTransaction, type RunPlanContext } from '../db/index.js';
+import { inTransaction, type RequestTransaction } from '../db/index.js';
+import type { RunPlanContext } from '../pipeline/index.js';
 import { RequestError } from '../errors/index.js';
 import { answerInTransaction } from '../server/request-transaction.js';
 import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANONYMOUS, Chain, type AuthorizedPlan } from '../../src/chain/index.js';
-import { runNestedInsert } from '../../src/db/run-nested-insert.js';
+import { runNestedInsert } from '../../src/pipeline/nested-insert.js';
 import { introspect } from '../../src/introspection/index.js';
 import { buildTypeGraph, type DbRef, type Entity, type TypeGraph, type TypeRef } from '../../src/model/index.js';
 import {
