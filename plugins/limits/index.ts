@@ -4,7 +4,7 @@ import { limitPlan } from './plan-limits.js';
 
 export { limitsOptions } from './options.js';
 export type { Limits, LimitsOptions } from './options.js';
-export { limitPlan, planDepth } from './plan-limits.js';
+export { limitPlan } from './plan-limits.js';
 
 /** Nesting depth and row limits, for everyone and per role, on every Plan of both protocols. */
 export function useLimits(options: LimitsOptions): PgduetPlugin {
