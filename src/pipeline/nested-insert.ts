@@ -1,5 +1,5 @@
 import { invalidRequest, notSupported } from '../errors/index.js';
-import { deriveAuthorized, type AuthorizedPlan } from '../chain/authorized.js';
+import { nestedInsertPart, type AuthorizedPlan } from '../chain/index.js';
 import { findEntity, type DbRef, type Entity, type TypeGraph, type TypeRef } from '../model/index.js';
 import type { ColumnValue, Condition, InsertPlan, InsertRow, JoinPath, OnConflict, ReadPlan, Selection } from '../plan/index.js';
 import { compileInsert, compileRead, DEFAULT_COMPILE_OPTIONS, isNestedRow, type CompiledQuery, type CompileOptions } from '../sql/index.js';
@@ -70,7 +70,7 @@ export async function runNestedInsert(
         keyTypes: entity.primaryKey.map((column) => columnType(entity, column)),
       },
     };
-    rows = asArray(await run(compileRead(deriveAuthorized(plan, read), options)), 'the read-back of the inserted rows');
+    rows = asArray(await run(compileRead(nestedInsertPart(plan, read), options)), 'the read-back of the inserted rows');
   }
 
   if (returning.single === true) return rows[0] ?? null;
@@ -132,7 +132,7 @@ class Inserter {
       ...(check === undefined ? {} : { check }),
       returning: { selection, returningKey: ROWS_KEY },
     };
-    const answer = await this.run(compileInsert(deriveAuthorized(this.plan, insert), INTERNAL_OPTIONS));
+    const answer = await this.run(compileInsert(nestedInsertPart(this.plan, insert), INTERNAL_OPTIONS));
     const rows = asArray(field(answer, ROWS_KEY), `the insert into ${describe(ref)}`);
     this.affected += rows.length;
     const inserted = rows[0];
@@ -156,7 +156,7 @@ class Inserter {
           ...(child.onConflict === undefined ? {} : { onConflict: child.onConflict }),
           returning: { selection: [], affectedRowsKey: COUNT_KEY },
         };
-        const count = field(await this.run(compileInsert(deriveAuthorized(this.plan, bulk), INTERNAL_OPTIONS)), COUNT_KEY);
+        const count = field(await this.run(compileInsert(nestedInsertPart(this.plan, bulk), INTERNAL_OPTIONS)), COUNT_KEY);
         this.affected += typeof count === 'number' ? count : Number(count);
       }
     }

@@ -1,4 +1,4 @@
-import { deriveAuthorized, type AuthorizedPlan } from '../chain/authorized.js';
+import type { AuthorizedPlan } from '../chain/index.js';
 import type { DbRef, TypeRef } from '../model/index.js';
 import type {
   Assignment,
@@ -18,7 +18,7 @@ import { compileCondition } from './compile-condition.js';
 import {
   buildObject,
   functionArgumentList,
-  compileRead,
+  readStatement,
   DEFAULT_COMPILE_OPTIONS,
   orderBy,
   renderValue,
@@ -273,7 +273,7 @@ export function compileCall(plan: AuthorizedPlan<CallPlan>, options: CompileOpti
   if (returns.kind === 'rows') {
     if (returns.plan.batch !== undefined) throw new Error(`compileCall: the rows of a call of ${describe(plan.fn)} cannot be batched`);
     const rows: ReadPlan = { ...returns.plan, source: { kind: 'function', fn: plan.fn, args: plan.args } };
-    if (!returns.single) return compileRead(deriveAuthorized(plan, rows), options);
+    if (!returns.single) return readStatement(rows, options);
     const ctx = newContext(options);
     const alias = ctx.aliases.next();
     return { text: `select ${rowObjectQuery(rows, ctx, `${sourceFrom(rows, ctx)} as ${alias}`, alias, [])} as result`, values: ctx.params.values };
