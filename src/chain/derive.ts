@@ -1,4 +1,4 @@
-import { batchOf, deferRelations, relationAt, type AggregatePlan, type Batch, type InsertPlan, type NestedRelation, type Plan, type ReadPlan } from '../plan/index.js';
+import { batchOf, deferRelations, relationAt, type AggregatePlan, type Batch, type InsertPlan, type NestedRelation, type Plan, type ReadPlan, type RowRef } from '../plan/index.js';
 import { markAuthorized, type AuthorizedPlan } from './authorized.js';
 
 /**
@@ -26,12 +26,28 @@ export function relationPart(plan: AuthorizedPlan, path: readonly string[]): Aut
 }
 
 /**
- * A statement of an authorized nested insert (pipeline/nested-insert.ts): the rows of one
- * table at one level of the Plan, their foreign keys filled with the keys the database gave
- * the rows they nest in, or the read-back of the rows written. It writes or reads nothing the
- * authorized Plan did not describe, with its values, checks and presets.
+ * A statement of an authorized nested insert (plan/split-nested-insert.ts) with the keys the
+ * statements before it wrote filled in: every `RowRef` value becomes the value `fill` gives,
+ * nothing else changes. A read-back's keys whose rows were not written (`fill` gives
+ * undefined: on conflict do nothing) are left out; a missing key an insert needs is `fill`'s
+ * to refuse.
  */
-export function nestedInsertPart<P extends InsertPlan | ReadPlan>(parent: AuthorizedPlan<InsertPlan>, part: P): AuthorizedPlan<P> {
-  void parent;
-  return markAuthorized(part);
+export function filledPart<P extends InsertPlan | ReadPlan>(plan: AuthorizedPlan<P>, fill: (ref: RowRef) => unknown): AuthorizedPlan<P> {
+  if (plan.kind === 'read') {
+    const batch = plan.batch;
+    if (batch?.keysFrom === undefined) return plan;
+    const keys = batch.keysFrom.map((refs) => refs.map(fill)).filter((key) => key.every((v) => v !== undefined));
+    const { keysFrom: _filled, ...rest } = batch;
+    return markAuthorized({ ...plan, batch: { ...rest, keys } } as P);
+  }
+  const insert = plan as InsertPlan;
+  const rows = insert.rows.map((row) => ({
+    ...row,
+    values: row.values.map((value) => {
+      if (value.from === undefined) return value;
+      const { from, ...rest } = value;
+      return { ...rest, value: fill(from) };
+    }),
+  }));
+  return markAuthorized({ ...insert, rows } as InsertPlan as P);
 }

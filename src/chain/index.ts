@@ -13,5 +13,5 @@ export type {
   ResponseEvent,
   ResultEvent,
 } from './plugin.js';
-export { deferredPart, nestedInsertPart, relationPart } from './derive.js';
+export { deferredPart, filledPart, relationPart } from './derive.js';
 export type { AuthorizedRelation } from './derive.js';

@@ -2,7 +2,7 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { AuthorizedPlan } from '../chain/index.js';
 import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { AggregatePlan, ReadPlan } from '../plan/index.js';
-import { authorizeAll, resultHooks, runAuthorized, runDocument, type RunPlanContext } from '../pipeline/index.js';
+import { authorizeUnits, resultHooks, runUnit, runDocument, unitPlan, type AuthorizedUnit, type RunPlanContext } from '../pipeline/index.js';
 import type { Logger } from '../server/logger.js';
 import type { RootMeta } from './meta.js';
 import { answeredByOneStatement, type OperationPlan } from './plan-operation.js';
@@ -18,7 +18,8 @@ import { answeredByOneStatement, type OperationPlan } from './plan-operation.js'
 export interface AuthorizedRoot {
   readonly key: string;
   readonly meta: RootMeta;
-  readonly plans: readonly AuthorizedPlan[];
+  /** its Plans as the chain authorized them (a nested insert: the statements it runs as) */
+  readonly units: readonly AuthorizedUnit[];
 }
 
 export interface AuthorizedOperation {
@@ -30,11 +31,11 @@ export interface AuthorizedOperation {
 /** Every Plan of the operation through the chain, before any of them runs. */
 export async function authorizeOperation(plan: OperationPlan, run: RunPlanContext): Promise<AuthorizedOperation> {
   const flat = plan.roots.flatMap((root) => root.plans);
-  const authorized = await authorizeAll(flat, run);
+  const authorized = await authorizeUnits(flat, run);
   const roots = new Map<string, AuthorizedRoot>();
   let next = 0;
   for (const root of plan.roots) {
-    roots.set(root.key, { key: root.key, meta: root.meta, plans: authorized.slice(next, next + root.plans.length) });
+    roots.set(root.key, { key: root.key, meta: root.meta, units: authorized.slice(next, next + root.plans.length) });
     next += root.plans.length;
   }
   return { roots, oneStatement: answeredByOneStatement(plan) };
@@ -48,16 +49,16 @@ export async function answerInOneStatement(operation: AuthorizedOperation, run: 
   const roots = [...operation.roots.values()];
   try {
     const only = roots.length === 1 ? roots[0] : undefined;
-    const write = only?.plans[0];
-    if (only !== undefined && write !== undefined && (write.kind === 'insert' || write.kind === 'update' || write.kind === 'delete')) {
-      const answer = await runAuthorized(write, { ...run, jsonAsText: true });
+    const write = only?.units[0];
+    if (only !== undefined && write?.kind === 'plan' && (write.plan.kind === 'insert' || write.plan.kind === 'update' || write.plan.kind === 'delete')) {
+      const answer = await runUnit(write, { ...run, jsonAsText: true });
       return `{"data":{${JSON.stringify(only.key)}:${typeof answer === 'string' ? answer : JSON.stringify(answer)}}}`;
     }
-    const fields = roots.map((root) => ({
-      key: root.key,
-      plan: root.plans[0] as AuthorizedPlan<ReadPlan | AggregatePlan>,
-      ...(root.meta.kind === 'select_by_pk' ? { single: true } : {}),
-    }));
+    const fields = roots.map((root) => {
+      const unit = root.units[0];
+      if (unit?.kind !== 'plan') throw new Error(`the root field "${root.key}" is not one read Plan`);
+      return { key: root.key, plan: unit.plan as AuthorizedPlan<ReadPlan | AggregatePlan>, ...(root.meta.kind === 'select_by_pk' ? { single: true } : {}) };
+    });
     return `{"data":${await runDocument(fields, run)}}`;
   } catch (error) {
     return errorText(error, roots.map((root) => root.key), log);
@@ -95,11 +96,11 @@ export async function rootResultHooks(data: Record<string, unknown>, operation: 
     if (!(root.key in out)) continue;
     if (root.meta.kind === 'update_many') {
       const list = out[root.key];
-      if (Array.isArray(list)) out[root.key] = await Promise.all(list.map((one, i) => (root.plans[i] === undefined ? one : resultHooks(root.plans[i] as AuthorizedPlan, one, run))));
+      if (Array.isArray(list)) out[root.key] = await Promise.all(list.map((one, i) => (root.units[i] === undefined ? one : resultHooks(unitPlan(root.units[i] as AuthorizedUnit), one, run))));
       continue;
     }
-    const plan = root.plans[0];
-    if (plan !== undefined) out[root.key] = await resultHooks(plan, out[root.key], run);
+    const unit = root.units[0];
+    if (unit !== undefined) out[root.key] = await resultHooks(unitPlan(unit), out[root.key], run);
   }
   return out;
 }

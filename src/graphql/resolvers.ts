@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import { responsePathAsArray, type GraphQLFieldResolver, type GraphQLResolveInfo } from 'graphql';
-import { deferredPart, relationPart, type AuthorizedPlan } from '../chain/index.js';
+import { relationPart, type AuthorizedPlan } from '../chain/index.js';
 import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import { joinKey } from '../plan/index.js';
-import { runAuthorized } from '../pipeline/index.js';
+import { runAuthorized, runUnit, type AuthorizedUnit } from '../pipeline/index.js';
 import type { AuthorizedRoot } from './answer-operation.js';
 import type { GraphqlContext } from './context.js';
 import { metaOf } from './meta.js';
@@ -42,29 +42,45 @@ function rootOf(ctx: GraphqlContext, key: string): AuthorizedRoot {
   return root;
 }
 
-function runPart(ctx: GraphqlContext, plan: AuthorizedPlan): Promise<unknown> {
-  return runAuthorized(deferredPart(plan), ctx.run, true);
+function runPart(ctx: GraphqlContext, unit: AuthorizedUnit | undefined): Promise<unknown> {
+  if (unit === undefined) throw new Error('a root field without its Plan');
+  return runUnit(unit, ctx.run, true);
+}
+
+/**
+ * Where a root field's relationships are in its authorized Plans, and the response keys to
+ * them: a nested insert's rows are those its read-back reads (under `returning` unless the
+ * field gives the row itself).
+ */
+function relationBase(root: AuthorizedRoot, path: readonly string[]): { readonly plan: AuthorizedPlan; readonly path: readonly string[] } | undefined {
+  const unit = root.units[0];
+  if (unit === undefined) return undefined;
+  if (unit.kind === 'plan') return { plan: unit.plan, path };
+  const { readBack, returning } = unit.program;
+  if (readBack === undefined) return undefined;
+  if (returning.single === true || returning.rowsOnly === true) return { plan: readBack, path };
+  return path[0] === returning.returningKey ? { plan: readBack, path: path.slice(1) } : undefined;
 }
 
 /** Every root field of the query and mutation types: its authorized Plans, shaped as the field's type. */
 export const rootResolver: GraphQLFieldResolver<unknown, GraphqlContext> = guarded(async (_source, ctx, info) => {
   const root = rootOf(ctx, String(info.path.key));
-  const [plan] = root.plans;
+  const [unit] = root.units;
   switch (root.meta.kind) {
     case 'update_many': {
       // one after the other, in the request's transaction: a later update sees the earlier ones
       const results: unknown[] = [];
-      for (const one of root.plans) results.push(await runPart(ctx, one));
+      for (const one of root.units) results.push(await runPart(ctx, one));
       return results;
     }
     case 'select_by_pk':
-      return ((await runPart(ctx, plan as AuthorizedPlan)) as Row[])[0] ?? null;
+      return ((await runPart(ctx, unit)) as Row[])[0] ?? null;
     case 'function_rows': {
-      const rows = (await runPart(ctx, plan as AuthorizedPlan)) as Row[];
+      const rows = (await runPart(ctx, unit)) as Row[];
       return root.meta.fn.returns.kind === 'entity' && !root.meta.fn.returns.set ? (rows[0] ?? null) : rows;
     }
     default:
-      return runPart(ctx, plan as AuthorizedPlan);
+      return runPart(ctx, unit);
   }
 });
 
@@ -88,7 +104,8 @@ export const relationResolver: GraphQLFieldResolver<unknown, GraphqlContext> = g
   if (loader === undefined) {
     const [rootKey = '', ...rest] = path;
     const root = rootOf(ctx, rootKey);
-    const part = root.plans[0] === undefined ? undefined : relationPart(root.plans[0], rest);
+    const base = relationBase(root, rest);
+    const part = base === undefined ? undefined : relationPart(base.plan, base.path);
     if (part === undefined) throw new Error(`the relationship at "${place}" is not in its authorized Plan`);
     const keyTypes = meta.relation.mapping.map(
       (p) => meta.source.columns.find((c) => c.dbName === p.from)?.type ?? { kind: 'unsupported' as const, schema: '', name: p.from },

@@ -1,8 +1,8 @@
-import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
+import { deferredPart, type AuthorizedPlan, type Chain, type Identity, type RequestInfo } from '../chain/index.js';
 import { executeCompiled, executeRow, type StatementRunner } from '../db/index.js';
-import type { AggregatePlan, DeletePlan, InsertPlan, Plan, ReadPlan, Returning, UpdatePlan } from '../plan/index.js';
-import { compileCountEstimate, compileDocument, compilePage, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
-import { runNestedInsert } from './nested-insert.js';
+import { isNestedInsert, splitNestedInsert, type AggregatePlan, type DeletePlan, type InsertPlan, type Plan, type ReadPlan, type Returning, type UpdatePlan } from '../plan/index.js';
+import { compileCountEstimate, compileDocument, compilePage, compilePlan, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+import { runInsertProgram, type AuthorizedInsertProgram } from './nested-insert.js';
 
 /**
  * The one pipeline of DESIGN.md, the same for REST and every GraphQL route:
@@ -48,25 +48,61 @@ export async function authorizeAll<P extends Plan>(plans: readonly P[], ctx: Run
   return authorized;
 }
 
-/** authorize → compile → execute → onResult, for a request of one Plan. */
+/**
+ * What the chain authorized, ready to run: a Plan, or a nested insert as the statements it
+ * runs as (split before the chain, plan/split-nested-insert.ts, so that each table's rules
+ * hold for its rows).
+ */
+export type AuthorizedUnit =
+  | { readonly kind: 'plan'; readonly plan: AuthorizedPlan }
+  | { readonly kind: 'program'; readonly program: AuthorizedInsertProgram; readonly request: InsertPlan };
+
+/** Every Plan of a request through the chain at once, a nested insert as its statements. */
+export async function authorizeUnits(plans: readonly Plan[], ctx: RunPlanContext): Promise<AuthorizedUnit[]> {
+  const split = plans.map((plan) => (isNestedInsert(plan) ? { request: plan, program: splitNestedInsert(plan, ctx.request.graph) } : { plan }));
+  const flat = split.flatMap((one): Plan[] => ('plan' in one ? [one.plan] : [...one.program.steps, ...(one.program.readBack === undefined ? [] : [one.program.readBack])]));
+  const authorized = await authorizeAll(flat, ctx);
+  let next = 0;
+  return split.map((one): AuthorizedUnit => {
+    if ('plan' in one) return { kind: 'plan', plan: authorized[next++] as AuthorizedPlan };
+    const steps = authorized.slice(next, next + one.program.steps.length) as AuthorizedPlan<InsertPlan>[];
+    next += steps.length;
+    const readBack = one.program.readBack === undefined ? undefined : (authorized[next++] as AuthorizedPlan<ReadPlan>);
+    return { kind: 'program', request: one.request, program: { steps, returning: one.program.returning, ...(readBack === undefined ? {} : { readBack }) } };
+  });
+}
+
+/** The Plan the onResult hooks are told of for a unit's answer. */
+export function unitPlan(unit: AuthorizedUnit): Plan {
+  return unit.kind === 'plan' ? unit.plan : unit.request;
+}
+
+/** authorize → compile → execute → onResult, for a request of one Plan (REST). */
 export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown> {
-  return runAuthorized(await authorize(plan, ctx), ctx);
+  const [unit] = await authorizeUnits([plan], ctx);
+  if (unit === undefined) throw new Error('runPlan: no Plan');
+  return runUnit(unit, ctx);
+}
+
+/**
+ * Runs an authorized unit. `parts`: it is a part of a larger answer (GraphQL's resolvers):
+ * its relationships are deferred (loaded later per level) and the onResult hooks run once
+ * over the assembled answer instead (`resultHooks`).
+ */
+export async function runUnit(unit: AuthorizedUnit, ctx: RunPlanContext, parts = false): Promise<unknown> {
+  if (unit.kind === 'plan') return runAuthorized(parts ? deferredPart(unit.plan) : unit.plan, ctx, parts);
+  // a nested insert is several statements in the request's transaction; its steps need parsed answers (the keys)
+  const { answer, rowsAffected } = await runInsertProgram(unit.program, (q) => execute({ ...ctx, jsonAsText: false }, q), ctx.options, parts);
+  ctx.onRowsAffected?.(rowsAffected);
+  const result = parts ? answer : await resultHooks(unit.request, answer, ctx);
+  return ctx.jsonAsText === true ? JSON.stringify(result) : result;
 }
 
 /**
  * compile → execute → onResult for an authorized Plan. `parts`: the Plan is a part of a
- * larger answer (a root field's rows without their relationships, a batch of related rows);
- * the onResult hooks then run once over the assembled answer instead (`resultHooks`).
+ * larger answer; the onResult hooks then run once over the assembled answer instead.
  */
 export async function runAuthorized(authorized: AuthorizedPlan, ctx: RunPlanContext, parts = false): Promise<unknown> {
-  // a nested insert is several statements (parents, rows, children) in the request's transaction
-  if (authorized.kind === 'insert' && authorized.rows.some(isNestedRow)) {
-    // its steps need parsed answers (the keys of the rows inserted)
-    const answer = await runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => execute({ ...ctx, jsonAsText: false }, q), ctx.request.graph, ctx.options);
-    ctx.onRowsAffected?.(rowsWritten(authorized.returning, answer));
-    const result = parts ? answer : await resultHooks(authorized, answer, ctx);
-    return ctx.jsonAsText === true ? JSON.stringify(result) : result;
-  }
   const answer = await execute(ctx, compilePlan(authorized, ctx.options));
   if (ctx.onRowsAffected !== undefined && isWrite(authorized)) ctx.onRowsAffected(rowsWritten(authorized.returning, answer));
   if (parts || !ctx.chain.hasResultHooks) return answer;

@@ -5,6 +5,7 @@ export type {
   Assignment,
   CallPlan,
   ColumnValue,
+  RowRef,
   DeletePlan,
   InsertPlan,
   InsertRow,
@@ -36,3 +37,5 @@ export { walkPlan, planDepth } from './visit.js';
 export type { PlanVisitor } from './visit.js';
 export { joinKey, deferRelations, deferSelection, hasRelations, relationAt, batchOf } from './defer-relations.js';
 export type { NestedRelation } from './defer-relations.js';
+export { splitNestedInsert, isNestedInsert, isNestedRow, STEP_COUNT_KEY, STEP_ROWS_KEY } from './split-nested-insert.js';
+export type { InsertProgram } from './split-nested-insert.js';

@@ -170,10 +170,13 @@ describe('shape rules hold on every route and on REST', () => {
       permissions: {
         viewer: {
           tables: {
-            film: { select: { columns: ['film_id', 'title', 'length', 'language_id', 'rating'], filter: { length: { _gt: 100 } }, allowAggregations: true } },
-            language: { select: { columns: '*' as const } },
-            actor: { select: { columns: ['actor_id', 'first_name'] } },
-            film_actor: { select: { columns: '*' as const } },
+            film: {
+              select: { columns: ['film_id', 'title', 'length', 'language_id', 'rating'], filter: { length: { _gt: 100 } }, allowAggregations: true },
+              insert: { columns: ['title', 'length'], check: { length: { _gt: 100 } } },
+            },
+            language: { select: { columns: '*' as const }, insert: { columns: ['name'] } },
+            actor: { select: { columns: ['actor_id', 'first_name', 'last_name'] }, insert: { columns: ['first_name', 'last_name'] } },
+            film_actor: { select: { columns: '*' as const }, insert: { columns: ['film_id'], check: { film_id: { _eq: 1 } } } },
           },
         },
       },
@@ -248,5 +251,30 @@ describe('shape rules hold on every route and on REST', () => {
     const body = (await res.json()) as { film: { length: number }[] }[];
     expect(body[0]?.film.length).toBeGreaterThan(0);
     for (const film of body[0]?.film ?? []) expect(film.length).toBeGreaterThan(100);
+  });
+
+  // a nested insert is split into its statements before the chain: each table's insert rule,
+  // check included, holds for the rows inserted through a relationship
+  it.each(['fast path', 'resolvers'] as const)('a nested row must pass its own table\'s insert check on the %s route', async (route) => {
+    const name = `Nested-${randomUUID().slice(0, 6)}`;
+    const refused = await askLimited(route, `mutation { insert_language_one(object: {name: "${name}", films: {data: [{title: "SHORT ONE", length: 50}]}}) { name } }`);
+    expect(refused.answer.errors?.[0]?.extensions?.code).toBe('permission-error');
+    const passed = await askLimited(route, `mutation { insert_language_one(object: {name: "${name}", films: {data: [{title: "LONG ONE", length: 150}]}}) { name films { title length } } }`);
+    expect(passed.answer).toEqual({ data: { insert_language_one: { name: name.padEnd(20), films: [{ title: 'LONG ONE', length: 150 }] } } });
+  });
+
+  it('a nested row must pass its own table\'s insert check in REST', async () => {
+    const name = `REST${randomUUID().slice(0, 6)}`;
+    const post = (filmId: number) =>
+      fetch(`${limited.url}/rest/actor?select=first_name,film_actor(film_id)`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json', prefer: 'return=representation' },
+        body: JSON.stringify({ first_name: name, last_name: 'NESTED', film_actor: [{ film_id: filmId }] }),
+      });
+    const refused = await post(2);
+    expect(refused.status).toBe(403);
+    const passed = await post(1);
+    expect(passed.status).toBe(201);
+    expect(await passed.json()).toEqual([{ first_name: name, film_actor: [{ film_id: 1 }] }]);
   });
 });
