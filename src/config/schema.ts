@@ -81,7 +81,18 @@ export const configSchema = z
           .optional(),
         poolSize: z.number().int().min(1).max(1000).default(10),
         schemas: z.array(name).min(1).default(['public']),
+        /** how long a request waits for a pooled connection (then 503, PGRST003) or a new connection to open */
         connectTimeoutMs: z.number().int().min(100).default(5000),
+        /**
+         * `statement_timeout` of every statement, in every mode, in ms (0: none); a cancelled
+         * statement is REST 504 / GraphQL `timeout`. Per role: `postgres.statementTimeoutMs.roles`
+         */
+        statementTimeoutMs: z.number().int().min(0).default(30_000),
+        /** at most this many requests of one role use the database at once: for every role, and per role (absent: no cap) */
+        concurrency: z
+          .object({ default: z.number().int().min(1).optional(), roles: z.record(z.string(), z.number().int().min(1)).default({}) })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

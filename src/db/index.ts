@@ -7,3 +7,6 @@ export { installWatch, uninstallWatch } from './watch.js';
 export { executeCompiled, executeRow, runDocument, runPage, runPlan } from './run-plan.js';
 export type { Page, RunPlanContext, StatementRunner, TotalCount } from './run-plan.js';
 export { inTransaction, RequestTransaction } from './transaction.js';
+export { withCancel } from './cancel.js';
+export { checkout, watchAvailability } from './availability.js';
+export type { AvailabilityLog } from './availability.js';

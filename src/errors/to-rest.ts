@@ -1,4 +1,5 @@
 import { POSTGREST_CODES } from './codes.js';
+import { fromDatabaseTrouble } from './database-trouble.js';
 import { describePostgresError, isPostgresError } from './from-postgres.js';
 import { isPgduetError } from './pgduet-error.js';
 
@@ -13,11 +14,13 @@ export interface RestError {
 /**
  * Renders any error in PostgREST's dialect: `{code, message, details, hint}`.
  * - a PgduetError: PostgREST's code and status when it has one (`PGRST100` …), else pgduet's;
+ * - a database that cannot be reached or has no free connection: 503, PGRST001 / PGRST003;
  * - an error raised by PostgreSQL: its SQLSTATE as the code, the status as PostgREST maps it
  *   (`statusOfSqlstate`);
  * - anything else is a bug: masked, 500.
  */
-export function toRestError(error: unknown, authenticated = false): RestError {
+export function toRestError(thrown: unknown, authenticated = false): RestError {
+  const error = fromDatabaseTrouble(thrown) ?? thrown;
   if (isPgduetError(error)) {
     const code = error.postgrest ?? error.code;
     const status = error.postgrest === undefined ? error.status : POSTGREST_CODES[error.postgrest];

@@ -1,7 +1,7 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RequestTransaction, runDocument, runPlan, type PoolClient, type RunPlanContext, type StatementRunner } from '../db/index.js';
+import { checkout, type RequestTransaction, runDocument, runPlan, withCancel, type PoolClient, type RunPlanContext, type StatementRunner } from '../db/index.js';
 import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { TypeGraph } from '../model/index.js';
 import { answerInTransaction } from '../server/request-transaction.js';
@@ -60,7 +60,7 @@ export function graphqlMount(mount: MountContext): Mount {
   const contextFor = (pgduet: RequestContext, scope: RequestScope): YogaContext => {
     const transaction: TransactionSlot = scope.transaction === undefined ? {} : { client: scope.transaction.client, request: scope.transaction };
     const { graph, request, identity } = scope;
-    const db = (): StatementRunner => transaction.client ?? pool;
+    const db = (): StatementRunner => withCancel(transaction.client ?? pool, pgduet.signal);
     const run: RunPlanContext = {
       chain,
       request,
@@ -236,7 +236,7 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
           },
         };
       }
-      const client = await pool.connect();
+      const client = await checkout(pool);
       try {
         await client.query('begin');
       } catch (error) {
