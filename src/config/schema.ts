@@ -138,7 +138,7 @@ export const configSchema = z
          */
         oneStatement: z.boolean().default(true),
         /** depth, aliases, directives, tokens, cost, introspection and persisted-only, for everyone and per role */
-        limits: graphqlLimitsOptions.optional(),
+        limits: graphqlLimitsOptions.prefault({}),
       })
       .strict()
       .prefault({}),
@@ -182,7 +182,7 @@ export const configSchema = z
     /** per role and table: what each role may read and write (see plugins/permissions); absent: everything is allowed */
     permissions: permissionsOptions.optional(),
     /** relationship depth and rows per request, for everyone and per role (see plugins/limits) */
-    limits: limitsOptions.optional(),
+    limits: limitsOptions.prefault({}),
     /** token buckets per role, API key and client address, in memory or Redis (see plugins/rate-limit) */
     rateLimit: rateLimitOptions.optional(),
     /** CIDR allow and deny lists, global and per role (see plugins/ip-allow) */
