@@ -49,7 +49,13 @@ export async function checkout(pool: Pool): Promise<PoolClient> {
     byPool.get(pool)?.failed(error);
     throw error;
   }
-  poolOf.set(client, pool);
+  if (!poolOf.has(client)) {
+    // pg emits 'error' on a checked-out client whose connection ends (besides failing its
+    // query); pg-pool listens only while the client is idle, and an 'error' nobody listens
+    // to ends the process
+    client.on('error', (error) => byPool.get(pool)?.failed(error));
+    poolOf.set(client, pool);
+  }
   return client;
 }
 

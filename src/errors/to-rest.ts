@@ -9,6 +9,8 @@ export interface RestError {
   readonly body: { readonly code: string; readonly message: string; readonly details: string | null; readonly hint: string | null };
   /** true when the error is a bug (not a PgduetError, not from PostgreSQL): log it */
   readonly unexpected: boolean;
+  /** response headers the error needs (`Retry-After` on a 503, `WWW-Authenticate` on a 401) */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -24,7 +26,12 @@ export function toRestError(thrown: unknown, authenticated = false): RestError {
   if (isPgduetError(error)) {
     const code = error.postgrest ?? error.code;
     const status = error.postgrest === undefined ? error.status : POSTGREST_CODES[error.postgrest];
-    return { status, body: { code, message: error.message, details: error.details ?? null, hint: error.hint ?? null }, unexpected: false };
+    return {
+      status,
+      body: { code, message: error.message, details: error.details ?? null, hint: error.hint ?? null },
+      unexpected: false,
+      ...(error.headers === undefined ? {} : { headers: error.headers }),
+    };
   }
   if (isPostgresError(error)) {
     const info = describePostgresError(error);
