@@ -142,6 +142,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    rest: z
+      .object({
+        /**
+         * at most this many rows in one REST answer (PostgREST's db-max-rows): a larger page is
+         * cut to it and `Content-Range` shows where it ends (`0-99999/*`); `null`: no bound
+         */
+        maxRows: z.number().int().min(1).nullable().default(100_000),
+      })
+      .strict()
+      .prefault({}),
     output: z
       .object({
         /** int8 and numeric in JSON: `string` keeps every digit (default); `number` emits JSON numbers */
