@@ -15,6 +15,8 @@ import { eventually, startTestServer } from '../support/server.js';
 
 let db: TestDatabase;
 let server: RunningServer;
+/** the same, with every request in a transaction of its own (what PostgreSQL-native mode does) */
+let inTransaction: RunningServer;
 let admin: pg.Client;
 
 beforeAll(async () => {
@@ -29,10 +31,15 @@ beforeAll(async () => {
     create trigger slow_insert before insert on note for each row execute function slow_insert();
   `);
   server = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { database: { poolSize: 3 } } });
+  inTransaction = await startTestServer(db.url, {
+    mounts: [graphqlMount, restMounts],
+    config: { database: { poolSize: 3 }, postgres: { statementTimeoutMs: { default: 60_000 } } },
+  });
 });
 
 afterAll(async () => {
   await server?.close();
+  await inTransaction?.close();
   await admin?.end();
   await db?.drop();
 });
@@ -46,8 +53,8 @@ async function running(): Promise<number[]> {
 }
 
 /** Sends a request and returns it unanswered; the test destroys it (the client leaves). */
-function send(method: string, path: string, body?: unknown): ClientRequest {
-  const url = new URL(path, server.url);
+function send(target: RunningServer, method: string, path: string, body?: unknown): ClientRequest {
+  const url = new URL(path, target.url);
   const text = body === undefined ? undefined : JSON.stringify(body);
   const req = request(url, { method, headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } });
   req.on('error', () => undefined);
@@ -59,8 +66,8 @@ function send(method: string, path: string, body?: unknown): ClientRequest {
  * The client leaves while its statement runs; its statement must be gone from
  * pg_stat_activity within 2 s, and its connection back in the pool (the same backend, idle).
  */
-async function leaveWhileRunning(method: string, path: string, body?: unknown): Promise<number> {
-  const req = send(method, path, body);
+async function leaveWhileRunning(method: string, path: string, body?: unknown, target: RunningServer = server): Promise<number> {
+  const req = send(target, method, path, body);
   let pid: number | undefined;
   await eventually(async () => ((pid = (await running())[0]) !== undefined), 5000, 'the statement to start');
   const left = Date.now();
@@ -68,7 +75,7 @@ async function leaveWhileRunning(method: string, path: string, body?: unknown): 
   await eventually(async () => (await running()).length === 0, 2000, 'the statement to be cancelled');
   const took = Date.now() - left;
   // the same backend, idle in the pool: the connection was not thrown away
-  await eventually(() => server.pool.idleCount === server.pool.totalCount, 2000, 'the connection back in the pool');
+  await eventually(() => target.pool.idleCount === target.pool.totalCount, 2000, 'the connection back in the pool');
   const { rows } = await admin.query<{ state: string }>('select state from pg_stat_activity where pid = $1', [pid]);
   expect(rows).toEqual([{ state: 'idle' }]);
   return took;
@@ -99,6 +106,13 @@ describe('a client that disconnects cancels its statement', () => {
 
   it('GraphQL mutation: the transaction rolls back', async () => {
     expect(await leaveWhileRunning('POST', '/graphql', { query: 'mutation { insert_note_one(object: {body: "never"}) { id } }' })).toBeLessThan(2000);
+    expect((await admin.query('select count(*)::int as n from note')).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('in a request transaction (PostgreSQL-native mode): a read, and a write that rolls back', async () => {
+    expect(await leaveWhileRunning('GET', '/rest/slow_view', undefined, inTransaction)).toBeLessThan(2000);
+    expect(await leaveWhileRunning('POST', '/graphql', { query: 'mutation { insert_note_one(object: {body: "never"}) { id } }' }, inTransaction)).toBeLessThan(2000);
+    expect(await leaveWhileRunning('POST', '/rest/note', { body: 'never' }, inTransaction)).toBeLessThan(2000);
     expect((await admin.query('select count(*)::int as n from note')).rows).toEqual([{ n: 0 }]);
   });
 

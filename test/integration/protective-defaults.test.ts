@@ -16,6 +16,7 @@ import { startTestServer } from '../support/server.js';
 let db: TestDatabase;
 let defaults: RunningServer;
 let tight: RunningServer;
+let perRole: RunningServer;
 
 beforeAll(async () => {
   db = await createTestDatabase({ pagila: true, kind: 'postgres' });
@@ -30,11 +31,14 @@ beforeAll(async () => {
   await admin.end();
   defaults = await startTestServer(db.url, { mounts: [graphqlMount, restMounts] });
   tight = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { database: { statementTimeoutMs: 300 }, rest: { maxRows: 100 } } });
+  // a role's own timeout, without PostgreSQL-native mode: SET LOCAL in the request's transaction
+  perRole = await startTestServer(db.url, { mounts: [restMounts], config: { postgres: { statementTimeoutMs: { roles: { anonymous: 1500 } } } } });
 });
 
 afterAll(async () => {
   await defaults?.close();
   await tight?.close();
+  await perRole?.close();
   await db?.drop();
 });
 
@@ -67,6 +71,7 @@ describe('with the defaults, an ordinary client gets everything', () => {
   it('a statement_timeout on every connection, outside PostgreSQL-native mode too', async () => {
     expect((await get(defaults, '/rest/rpc/current_timeout')).body).toBe('30s');
     expect((await get(tight, '/rest/rpc/current_timeout')).body).toBe('300ms');
+    expect((await get(perRole, '/rest/rpc/current_timeout')).body).toBe('1500ms');
   });
 });
 
