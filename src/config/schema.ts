@@ -137,6 +137,11 @@ export const configSchema = z
          * goes to the client unparsed; `false` always uses the resolvers (DataLoader).
          */
         oneStatement: z.boolean().default(true),
+        /**
+         * at most this many rows in one top-level list; a list with more is an error naming the
+         * field, never a silent cut (GraphQL cannot say it cut an answer); `null`: no bound
+         */
+        maxRows: z.number().int().min(1).nullable().default(100_000),
         /** depth, aliases, directives, tokens, cost, introspection and persisted-only, for everyone and per role */
         limits: graphqlLimitsOptions.prefault({}),
       })

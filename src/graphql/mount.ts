@@ -13,6 +13,7 @@ import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
 import { createGraphqlLimits, useGraphqlLimits } from './limits.js';
 import { answerText, planDocument } from './one-statement.js';
+import { graphqlRowCap } from './row-cap.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
 interface ServerContext {
@@ -53,6 +54,8 @@ export function graphqlMount(mount: MountContext): Mount {
   // must a server that only serves REST. The first GraphQL request after a start or a reload
   // pays for it; the WeakMap drops a schema with its graph.
 
+  // graphql.maxRows: a top-level list over the bound is an error, never cut silently
+  const rowCap = graphqlRowCap(config.graphql.maxRows);
   /**
    * The resolvers' per-request context. `transaction` is the slot the mutation plugin fills
    * with the request's connection; until then (and on the fast path) statements use the pool.
@@ -83,12 +86,12 @@ export function graphqlMount(mount: MountContext): Mount {
       options,
       loaders: new Map(),
       transaction,
-      run: (plan) => runPlan(plan, run),
+      run: rowCap.run((plan) => runPlan(plan, run)),
       runText: async (plan) => {
         const answer = await runPlan(plan, { ...run, jsonAsText: true });
         return typeof answer === 'string' ? answer : JSON.stringify(answer);
       },
-      runDocument: (fields) => runDocument(fields, run),
+      runDocument: rowCap.runDocument((fields) => runDocument(fields, run)),
     };
   };
   // per role: depth, aliases, directives, tokens, cost, introspection, persisted only; the

@@ -17,6 +17,8 @@ let db: TestDatabase;
 let defaults: RunningServer;
 let tight: RunningServer;
 let perRole: RunningServer;
+/** graphql.maxRows set low, with the resolvers instead of one statement */
+let resolvers: RunningServer;
 
 beforeAll(async () => {
   db = await createTestDatabase({ pagila: true, kind: 'postgres' });
@@ -30,7 +32,8 @@ beforeAll(async () => {
   `);
   await admin.end();
   defaults = await startTestServer(db.url, { mounts: [graphqlMount, restMounts] });
-  tight = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { database: { statementTimeoutMs: 300 }, rest: { maxRows: 100 } } });
+  tight = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { database: { statementTimeoutMs: 300 }, rest: { maxRows: 100 }, graphql: { maxRows: 100 } } });
+  resolvers = await startTestServer(db.url, { mounts: [graphqlMount], config: { graphql: { maxRows: 100, oneStatement: false } } });
   // a role's own timeout, without PostgreSQL-native mode: SET LOCAL in the request's transaction
   perRole = await startTestServer(db.url, { mounts: [restMounts], config: { postgres: { statementTimeoutMs: { roles: { anonymous: 1500 } } } } });
 });
@@ -39,6 +42,7 @@ afterAll(async () => {
   await defaults?.close();
   await tight?.close();
   await perRole?.close();
+  await resolvers?.close();
   await db?.drop();
 });
 
@@ -98,5 +102,21 @@ describe('each bound, set low, holds and says so', () => {
     expect([fn.status, fn.range]).toEqual([206, '0-99/223']);
     // a smaller page is not touched
     expect((await get(tight, '/rest/film?select=film_id&limit=10')).range).toBe('0-9/*');
+  });
+
+  it.each([
+    ['one statement', () => tight],
+    ['resolvers', () => resolvers],
+  ])('a GraphQL list of more than graphql.maxRows rows is an error naming it, never a silent cut (%s)', async (_path, server) => {
+    const over = await graphql(server(), '{ film { film_id } }');
+    expect(over.data ?? null).toBeNull();
+    expect(over.errors?.map((e) => [e.extensions.code, e.message])).toEqual([['validation-failed', 'the answer of "film" has more than 100 rows, the most one list may answer (graphql.maxRows)']]);
+    expect((await graphql(server(), '{ film(limit: 101) { film_id } }')).errors?.[0]?.extensions.code).toBe('validation-failed');
+    // at the bound, and pages of it, answer in full
+    expect((await graphql(server(), '{ film(where: {film_id: {_lte: 100}}) { film_id } }')).data?.['film']).toHaveLength(100);
+    expect((await graphql(server(), '{ film(limit: 100, offset: 950) { film_id } }')).data?.['film']).toHaveLength(50);
+    // lists inside a row are bounded per parent by the depth and cost limits, not by this one
+    const nested = await graphql(server(), '{ language(limit: 1) { films { film_id } } }');
+    expect(nested.errors).toBeUndefined();
   });
 });
