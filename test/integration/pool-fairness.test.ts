@@ -31,6 +31,7 @@ beforeAll(async () => {
     insert into node values (1, null), (2, 1), (3, 2);
     create view slow_view as select 1 as id, pg_sleep(1.5)::text as slept;
     create function heavy() returns int language sql volatile as $$ select pg_sleep(1.5); select 1 $$;
+    create function heavier() returns int language sql volatile as $$ select pg_sleep(3); select 1 $$;
   `);
   server = await startTestServer(db.url, {
     mounts: [graphqlMount, restMounts],
@@ -76,13 +77,12 @@ async function activeStatements(): Promise<number> {
 
 describe('a pool of 3 under load', () => {
   it('no connection in time: REST 503 PGRST003 with Retry-After, GraphQL database-busy; the running requests finish', async () => {
-    const heavy = Array.from({ length: 3 }, () => call('/rest/rpc/heavy', { method: 'POST', body: {} }));
+    const heavy = Array.from({ length: 3 }, () => call('/rest/rpc/heavier', { method: 'POST', body: {} }));
     await eventually(async () => (await activeStatements()) === 3, 3000, 'the pool to be full');
-    const rest = await call('/rest/item?select=name');
+    const [rest, busy] = await Promise.all([call('/rest/item?select=name'), graphql('{ item { name } }')]);
     expect(rest.status).toBe(503);
     expect(rest.retryAfter).toBe('1');
     expect(rest.body).toEqual({ code: 'PGRST003', message: 'Timed out acquiring connection from connection pool.', details: null, hint: 'the server is busy: retry shortly' });
-    const busy = await graphql('{ item { name } }');
     expect(busy.status).toBe(200);
     expect(codes(busy)).toEqual(['database-busy']);
     expect((await Promise.all(heavy)).map((a) => [a.status, a.body])).toEqual([[200, 1], [200, 1], [200, 1]]);
@@ -96,11 +96,12 @@ describe('a pool of 3 under load', () => {
     await eventually(async () => (await activeStatements()) === 2, 3000, 'the role to hold its 2 connections');
     const light = await call('/rest/item?select=name&order=id');
     expect(light).toMatchObject({ status: 200, body: [{ name: 'one' }, { name: 'two' }] });
-    expect(light.ms).toBeLessThan(400);
+    // a 200 at all says a connection was free within the 500 ms wait; it did not wait for the flood
+    expect(light.ms).toBeLessThan(1000);
     const lightGraphql = await graphql('{ item(order_by: {id: asc}) { name } }');
     expect(lightGraphql.body).toEqual({ data: { item: [{ name: 'one' }, { name: 'two' }] } });
     // never more than the cap at once
-    expect(await activeStatements()).toBe(2);
+    expect(await activeStatements()).toBeLessThanOrEqual(2);
     const answers = await Promise.all(flood);
     // 2 ran at once (which 2 is a race), the others waited 500 ms for a turn and were told to retry
     const answered = answers.filter((a) => a.status === 200 && codes(a) === undefined);
