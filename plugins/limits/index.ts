@@ -1,9 +1,9 @@
 import type { PgduetPlugin } from '../../src/chain/index.js';
-import type { Limits, LimitsOptions } from './options.js';
+import type { Limits, LimitsOptions, RoleLimits } from './options.js';
 import { limitPlan } from './plan-limits.js';
 
-export { limitsOptions } from './options.js';
-export type { Limits, LimitsOptions } from './options.js';
+export { LIMIT_DEFAULTS, limitsOptions } from './options.js';
+export type { Limits, LimitsOptions, RoleLimits } from './options.js';
 export { limitPlan } from './plan-limits.js';
 
 /** Nesting depth and row limits, for everyone and per role, on every Plan of both protocols. */
@@ -22,9 +22,10 @@ export function useLimits(options: LimitsOptions): PgduetPlugin {
   };
 }
 
-function pick(limits: Limits): Limits {
+/** The limits written (a `null` depth: none, even over a global one). */
+function pick(limits: RoleLimits): Limits {
   return {
-    ...(limits.maxDepth === undefined ? {} : { maxDepth: limits.maxDepth }),
+    ...(limits.maxDepth === undefined ? {} : { maxDepth: limits.maxDepth ?? undefined }),
     ...(limits.maxRows === undefined ? {} : { maxRows: limits.maxRows }),
     ...(limits.defaultRows === undefined ? {} : { defaultRows: limits.defaultRows }),
   };

@@ -81,7 +81,18 @@ export const configSchema = z
           .optional(),
         poolSize: z.number().int().min(1).max(1000).default(10),
         schemas: z.array(name).min(1).default(['public']),
+        /** how long a request waits for a pooled connection (then 503, PGRST003) or a new connection to open */
         connectTimeoutMs: z.number().int().min(100).default(5000),
+        /**
+         * `statement_timeout` of every statement, in every mode, in ms (0: none); a cancelled
+         * statement is REST 504 / GraphQL `timeout`. Per role: `postgres.statementTimeoutMs.roles`
+         */
+        statementTimeoutMs: z.number().int().min(0).default(30_000),
+        /** at most this many requests of one role use the database at once: for every role, and per role (absent: no cap) */
+        concurrency: z
+          .object({ default: z.number().int().min(1).optional(), roles: z.record(z.string(), z.number().int().min(1)).default({}) })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -126,8 +137,23 @@ export const configSchema = z
          * goes to the client unparsed; `false` always uses the resolvers (DataLoader).
          */
         oneStatement: z.boolean().default(true),
+        /**
+         * at most this many rows in one top-level list; a list with more is an error naming the
+         * field, never a silent cut (GraphQL cannot say it cut an answer); `null`: no bound
+         */
+        maxRows: z.number().int().min(1).nullable().default(100_000),
         /** depth, aliases, directives, tokens, cost, introspection and persisted-only, for everyone and per role */
-        limits: graphqlLimitsOptions.optional(),
+        limits: graphqlLimitsOptions.prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    rest: z
+      .object({
+        /**
+         * at most this many rows in one REST answer (PostgREST's db-max-rows): a larger page is
+         * cut to it and `Content-Range` shows where it ends (`0-99999/*`); `null`: no bound
+         */
+        maxRows: z.number().int().min(1).nullable().default(100_000),
       })
       .strict()
       .prefault({}),
@@ -171,7 +197,7 @@ export const configSchema = z
     /** per role and table: what each role may read and write (see plugins/permissions); absent: everything is allowed */
     permissions: permissionsOptions.optional(),
     /** relationship depth and rows per request, for everyone and per role (see plugins/limits) */
-    limits: limitsOptions.optional(),
+    limits: limitsOptions.prefault({}),
     /** token buckets per role, API key and client address, in memory or Redis (see plugins/rate-limit) */
     rateLimit: rateLimitOptions.optional(),
     /** CIDR allow and deny lists, global and per role (see plugins/ip-allow) */

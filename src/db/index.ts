@@ -7,3 +7,6 @@ export { installWatch, uninstallWatch } from './watch.js';
 export { executeCompiled, executeRow } from './execute.js';
 export type { StatementRunner } from './execute.js';
 export { inTransaction, RequestTransaction } from './transaction.js';
+export { withCancel } from './cancel.js';
+export { checkout, watchAvailability } from './availability.js';
+export type { AvailabilityLog } from './availability.js';

@@ -6,6 +6,7 @@ import { authorizeUnits, resultHooks, runUnit, runDocument, unitPlan, type Autho
 import type { Logger } from '../server/logger.js';
 import type { RootMeta } from './meta.js';
 import { answeredByOneStatement, type OperationPlan } from './plan-operation.js';
+import { checkDocument, type RowBound } from './row-cap.js';
 
 /**
  * A planned GraphQL operation through the rest of the pipeline: the chain authorizes every
@@ -26,6 +27,7 @@ export interface AuthorizedOperation {
   readonly roots: ReadonlyMap<string, AuthorizedRoot>;
   /** one statement answers the whole operation (see answeredByOneStatement) */
   readonly oneStatement: boolean;
+  readonly rowBound?: RowBound;
 }
 
 /** Every Plan of the operation through the chain, before any of them runs. */
@@ -38,7 +40,7 @@ export async function authorizeOperation(plan: OperationPlan, run: RunPlanContex
     roots.set(root.key, { key: root.key, meta: root.meta, units: authorized.slice(next, next + root.plans.length) });
     next += root.plans.length;
   }
-  return { roots, oneStatement: answeredByOneStatement(plan) };
+  return { roots, oneStatement: answeredByOneStatement(plan), ...(plan.rowBound === undefined ? {} : { rowBound: plan.rowBound }) };
 }
 
 /**
@@ -59,7 +61,9 @@ export async function answerInOneStatement(operation: AuthorizedOperation, run: 
       if (unit?.kind !== 'plan') throw new Error(`the root field "${root.key}" is not one read Plan`);
       return { key: root.key, plan: unit.plan as AuthorizedPlan<ReadPlan | AggregatePlan>, ...(root.meta.kind === 'select_by_pk' ? { single: true } : {}) };
     });
-    return `{"data":${await runDocument(fields, run)}}`;
+    const text = await runDocument(fields, run);
+    checkDocument(operation.rowBound, text);
+    return `{"data":${text}}`;
   } catch (error) {
     return errorText(error, roots.map((root) => root.key), log);
   }

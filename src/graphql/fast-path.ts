@@ -6,6 +6,7 @@ import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import type { QueryRules } from './limits.js';
 import { answeredByOneStatement, planOperation } from './plan-operation.js';
+import { capRows } from './row-cap.js';
 import { parseDocument, validateDocument } from './validate.js';
 
 /**
@@ -38,6 +39,8 @@ export interface FastPathOptions {
   readonly contextFor: (ctx: RequestContext, scope: RequestScope) => GraphqlContext;
   /** the largest body read (server.maxBodyBytes) */
   readonly maxBodyBytes: number;
+  /** graphql.maxRows (row-cap.ts) */
+  readonly maxRows: number | null;
   /** called for each request the fast path answers */
   readonly onAnswer?: () => void;
   /** the caller's role's limits (graphql.limits): validation rules, persisted queries only */
@@ -65,7 +68,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const context = options.contextFor(ctx, scope);
       let text: string;
       try {
-        text = await answerInOneStatement(await authorizeOperation(planned.plan, context.run), context.run, context.log);
+        text = await answerInOneStatement(await authorizeOperation(capRows(planned.plan, options.maxRows), context.run), context.run, context.log);
       } catch (error) {
         text = JSON.stringify(operationError(error, planned.plan.roots.map((root) => root.key), context.log));
       }

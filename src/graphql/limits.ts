@@ -50,11 +50,11 @@ export function createGraphqlLimits(options: GraphqlLimitsOptions, cwd: string =
   const allowLists = new Map<GraphqlPersisted['documents'], ReadonlyMap<string, string>>();
   const make = (role: GraphqlRoleLimits | undefined, where: string): QueryRules => {
     const limits: Limits = {
-      maxDepth: role?.maxDepth ?? options.maxDepth,
-      maxAliases: role?.maxAliases ?? options.maxAliases,
-      maxDirectives: role?.maxDirectives ?? options.maxDirectives,
-      maxTokens: role?.maxTokens ?? options.maxTokens,
-      maxCost: role?.maxCost ?? options.maxCost,
+      maxDepth: either(role?.maxDepth, options.maxDepth),
+      maxAliases: either(role?.maxAliases, options.maxAliases),
+      maxDirectives: either(role?.maxDirectives, options.maxDirectives),
+      maxTokens: either(role?.maxTokens, options.maxTokens),
+      maxCost: either(role?.maxCost, options.maxCost),
       introspection: role?.introspection ?? options.introspection,
     };
     const key = JSON.stringify(limits);
@@ -70,6 +70,11 @@ export function createGraphqlLimits(options: GraphqlLimitsOptions, cwd: string =
   const global = make(undefined, 'graphql.limits.persistedQueries.documents');
   const roles = new Map(Object.entries(options.roles).map(([name, role]) => [name, make(role, `graphql.limits.roles.${name}.persistedQueries.documents`)]));
   return { rulesFor: (role) => roles.get(role) ?? global };
+}
+
+/** The role's limit when it sets one (`null`: none for the role), else the global one (`null`: none). */
+function either(own: number | null | undefined, global: number | null | undefined): number | undefined {
+  return (own === undefined ? global : own) ?? undefined;
 }
 
 type GraphqlPersisted = NonNullable<GraphqlLimitsOptions['persistedQueries']>;

@@ -1,7 +1,7 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PoolClient, RequestTransaction, StatementRunner } from '../db/index.js';
+import { checkout, withCancel, type PoolClient, type RequestTransaction, type StatementRunner } from '../db/index.js';
 import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
@@ -15,6 +15,7 @@ import { createFastPath } from './fast-path.js';
 import { createGraphqlLimits, useGraphqlLimits, type GraphqlLimits } from './limits.js';
 import { answerInOneStatement, authorizeOperation, operationError, planningErrors, rootResultHooks } from './answer-operation.js';
 import { planOperation } from './plan-operation.js';
+import { capRows } from './row-cap.js';
 import { useValidation } from './validate.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
@@ -63,7 +64,7 @@ export function graphqlMount(mount: MountContext): Mount {
   const contextFor = (pgduet: RequestContext, scope: RequestScope): YogaContext => {
     const transaction: TransactionSlot = scope.transaction === undefined ? {} : { client: scope.transaction.client, request: scope.transaction };
     const { graph, request, identity } = scope;
-    const db = (): StatementRunner => transaction.client ?? pool;
+    const db = (): StatementRunner => withCancel(transaction.client ?? pool, pgduet.signal);
     const run: RunPlanContext = {
       chain,
       request,
@@ -97,6 +98,7 @@ export function graphqlMount(mount: MountContext): Mount {
         schemaFor: (scope) => schemaFor(scope.graph),
         contextFor,
         maxBodyBytes: config.server.maxBodyBytes,
+        maxRows: config.graphql.maxRows,
         onAnswer: () => metrics.graphqlFastPath.inc(),
         ...(limits === undefined ? {} : { rulesFor: (scope: RequestScope) => limits.rulesFor(scope.identity.role) }),
       })
@@ -133,7 +135,7 @@ export function graphqlMount(mount: MountContext): Mount {
     plugins: [
       ...(limits === undefined ? [] : [useGraphqlLimits(limits)]),
       useValidation<ServerContext>(rulesOf(limits)),
-      usePipeline(config.graphql.oneStatement),
+      usePipeline(config.graphql.oneStatement, config.graphql.maxRows),
       useHasuraErrorCodes(),
       useMutationTransaction(pool),
     ],
@@ -212,7 +214,7 @@ function rulesOf(limits: GraphqlLimits | undefined): (context: ServerContext) =>
  * `graphql.oneStatement: false`, always the resolvers. The onResult hooks then run over each
  * root field's assembled answer, as on the one-statement route.
  */
-function usePipeline(oneStatement: boolean): Plugin<YogaContext> {
+function usePipeline(oneStatement: boolean, maxRows: number | null): Plugin<YogaContext> {
   return {
     onExecute: async ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue as YogaContext;
@@ -226,7 +228,8 @@ function usePipeline(oneStatement: boolean): Plugin<YogaContext> {
       const rootKeys = planned.plan.roots.map((root) => root.key);
       let operation;
       try {
-        operation = await authorizeOperation(planned.plan, context.run);
+        // graphql.maxRows: a top-level list over the bound is an error, never cut silently
+        operation = await authorizeOperation(capRows(planned.plan, maxRows), context.run);
       } catch (error) {
         setResultAndStopExecution(operationError(error, rootKeys, context.log));
         return undefined;
@@ -275,7 +278,7 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
           },
         };
       }
-      const client = await pool.connect();
+      const client = await checkout(pool);
       try {
         await client.query('begin');
       } catch (error) {

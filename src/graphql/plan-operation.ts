@@ -15,6 +15,7 @@ import { toGraphqlError } from '../errors/index.js';
 import { functionArguments, hasRelations, type Plan, type Source } from '../plan/index.js';
 import { collectFields } from './collect-fields.js';
 import type { RootMeta } from './meta.js';
+import type { RowBound } from './row-cap.js';
 import type { SchemaBuilder } from './schema-builder.js';
 import { aggregatePlan, pkWhere, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
 import { updateManyPlans, writePlan } from './write-plan.js';
@@ -41,6 +42,8 @@ export interface OperationPlan {
   readonly unshaped: readonly string[];
   /** root fields graphql-js answers by itself (`__typename`, `__schema`…): not one statement's */
   readonly others: readonly string[];
+  /** graphql.maxRows: the root fields asked for one row more than the bound (row-cap.ts) */
+  readonly rowBound?: RowBound;
 }
 
 /**

@@ -7,6 +7,7 @@ import { runAuthorized, runUnit, type AuthorizedUnit } from '../pipeline/index.j
 import type { AuthorizedRoot } from './answer-operation.js';
 import type { GraphqlContext } from './context.js';
 import { metaOf } from './meta.js';
+import { checkRows } from './row-cap.js';
 
 /**
  * The resolver strategy, for operations one statement cannot answer: graphql-js walks the
@@ -77,10 +78,14 @@ export const rootResolver: GraphQLFieldResolver<unknown, GraphqlContext> = guard
       return ((await runPart(ctx, unit)) as Row[])[0] ?? null;
     case 'function_rows': {
       const rows = (await runPart(ctx, unit)) as Row[];
+      checkRows(ctx.operation?.rowBound, root.key, rows);
       return root.meta.fn.returns.kind === 'entity' && !root.meta.fn.returns.set ? (rows[0] ?? null) : rows;
     }
-    default:
-      return runPart(ctx, unit);
+    default: {
+      const answer = await runPart(ctx, unit);
+      checkRows(ctx.operation?.rowBound, root.key, answer);
+      return answer;
+    }
   }
 });
 

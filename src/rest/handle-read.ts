@@ -22,7 +22,7 @@ export async function handleRead(request: RestRequest, res: ServerResponse, scop
   const { plan, format } = readPlans.get(scope.graph, key, () => {
     const chosen = readFormat(request, entity);
     const range = parseRange(rangeHeader, rangeUnit);
-    return { plan: planRead(scope.graph, entity, parseQuery(request.params), range === undefined ? {} : { range }), format: chosen };
+    return { plan: planRead(scope.graph, entity, parseQuery(request.params), { maxRows: scope.config.rest.maxRows, ...(range === undefined ? {} : { range }) }), format: chosen };
   });
   await sendPage(request, res, scope, plan, format);
 }

@@ -50,7 +50,7 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
   if (rows !== undefined) {
     const source: Source = { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args };
     const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
-    const plan = planRead(scope.graph, rows.entity, query, { source, ...(range === undefined ? {} : { range }) });
+    const plan = planRead(scope.graph, rows.entity, query, { source, maxRows: rows.set ? scope.config.rest.maxRows : undefined, ...(range === undefined ? {} : { range }) });
     const format = readFormat(request, rows.entity);
     if (rows.set) {
       await sendPage(request, res, scope, plan, format);

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { PgduetError, RequestError, toRestError } from '../errors/index.js';
+import { RequestError, toRestError } from '../errors/index.js';
 import type { Logger } from '../server/logger.js';
 import type { ResponseFormat } from './parse/index.js';
 
@@ -27,7 +27,7 @@ export function sendRestError(res: ServerResponse, error: unknown, log: Logger, 
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = { ...(error instanceof PgduetError ? error.headers : undefined), 'Content-Type': CONTENT_TYPES.json };
+  const headers: Record<string, string> = { ...rendered.headers, 'Content-Type': CONTENT_TYPES.json };
   if (rendered.status === 405 && error instanceof RequestError && error.details !== undefined && error.details.startsWith('Allow: ')) {
     headers['Allow'] = error.details.slice('Allow: '.length);
   }

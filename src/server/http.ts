@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Chain, Identity, RequestInfo } from '../chain/index.js';
 import { PgduetError, isPgduetError } from '../errors/index.js';
 import type { Plan } from '../plan/index.js';
+import type { RoleConcurrency } from './role-concurrency.js';
 import { tooLarge } from './read-body.js';
 import type { GraphHolder, GraphSnapshot } from './graph-holder.js';
 import type { Logger } from './logger.js';
@@ -17,6 +18,13 @@ export interface RequestContext {
   readonly snapshot: GraphSnapshot;
   /** filled in by the protocol handler: who asked and what ran (the chain's onResponse reads it) */
   readonly trace: RequestTrace;
+  /**
+   * aborted when the client goes away before its answer is complete: the request's running
+   * statement is cancelled in PostgreSQL (db/cancel.ts)
+   */
+  readonly signal: AbortSignal;
+  /** waits for a turn of `role` (`database.concurrency`), given back when the response closes */
+  admit(role: string): Promise<void>;
 }
 
 /** What a request turned out to be, for the hooks told after its response. */
@@ -79,10 +87,12 @@ export interface ListenerOptions {
   readonly chain?: Chain;
   /** a request declaring a larger body is refused (413) */
   readonly maxBodyBytes?: number;
+  /** per-role caps on requests at once (`database.concurrency`) */
+  readonly concurrency?: RoleConcurrency;
 }
 
 export function createRequestListener(options: ListenerOptions): RequestListener {
-  const { mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes } = options;
+  const { mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes, concurrency } = options;
   // prom-client hashes a label set on every call: the children of the few label sets there
   // are (route × status) are looked up once and kept
   const counted = new Map<string, { inc(): void }>();
@@ -113,7 +123,12 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     let child: Logger | undefined;
     const log = (): Logger => (child ??= logger.child({ reqId: id }));
     inFlight.enter();
+    const gone = new AbortController();
+    let giveBack: (() => void) | undefined;
     res.on('close', () => {
+      // closed before the whole answer was written: the client left
+      if (!res.writableFinished) gone.abort();
+      giveBack?.();
       inFlight.leave();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       countRequest(protocol, route, res.statusCode);
@@ -139,6 +154,14 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       },
       snapshot: holder.current,
       trace,
+      signal: gone.signal,
+      admit: async (role) => {
+        if (concurrency === undefined) return;
+        const release = await concurrency.admit(role);
+        // the client may have left while it waited
+        if (res.closed) release();
+        else giveBack = release;
+      },
     };
     // a declared body over the limit is refused before any handler reads it
     if (maxBodyBytes !== undefined && declared > maxBodyBytes) {

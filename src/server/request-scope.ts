@@ -40,5 +40,6 @@ export async function scopeRequest(chain: Chain, req: IncomingMessage, ctx: Requ
     throw error;
   }
   ctx.trace.identity = identity;
+  await ctx.admit(identity.role);
   return { request, identity, graph: chain.graphFor(request.graph, identity.role) };
 }

@@ -2,13 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
-import { checkDatabase, createPool, startEmbeddedDatabase, type EmbeddedDatabase, type Pool } from '../db/index.js';
+import { checkDatabase, createPool, startEmbeddedDatabase, watchAvailability, type EmbeddedDatabase, type Pool } from '../db/index.js';
 import { ConfigError } from '../errors/index.js';
 import { introspect } from '../introspection/index.js';
 import { buildTypeGraph, readSchemaCache, SchemaCacheError, configDigest, type ModelOptions, type TypeGraph } from '../model/index.js';
 import type { ChainDeps } from './build-chain.js';
 import { GraphHolder, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
 import { InFlight, createRequestListener, type Mount } from './http.js';
+import { RoleConcurrency } from './role-concurrency.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { debounce, listenForReload, type ReloadListener } from './reload-triggers.js';
@@ -95,8 +96,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (embedded?.seeded === true) logger.info('embedded database is new: loaded the sample schema');
   const databaseUrl = config.database.url ?? embedded?.url ?? '';
 
-  const pool = createPool({ url: databaseUrl, size: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs });
+  const pool = createPool({
+    url: databaseUrl,
+    size: config.database.poolSize,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+  });
   metrics.watchPool(pool);
+  watchAvailability(pool, logger);
   const cleanup = async (): Promise<void> => {
     // a statement still running after the drain timeout must not hold the exit forever
     await waitAtMost(pool.end().catch(() => undefined), config.server.shutdownTimeoutMs);
@@ -139,7 +146,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await cleanup();
     throw error;
   }
-  const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes }));
+  const concurrency = new RoleConcurrency(config.database.concurrency, config.database.connectTimeoutMs);
+  const server = createServer(createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes, concurrency }));
   // Longer than common load balancers' idle timeouts, so they close first (no reset races).
   server.keepAliveTimeout = 65_000;
   try {
