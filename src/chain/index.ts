@@ -13,3 +13,13 @@ export type {
   ResponseEvent,
   ResultEvent,
 } from './plugin.js';
+export { chainOrder, createPlugins, declarePlugin, optionsAt, pluginOptionsShape, pluginOrder } from './registry.js';
+export type {
+  AnyPluginDeclaration,
+  ConfiguredPlugin,
+  PluginDeclaration,
+  PluginDeps,
+  PluginLogger,
+  PluginOptionsShape,
+  PluginOrdering,
+} from './registry.js';
