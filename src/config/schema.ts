@@ -1,6 +1,6 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
-import { graphqlLimitsOptions } from '../graphql/limits-options.js';
+import { graphqlLimitsOptions } from './graphql-limits.js';
 import { pluginOptionsShape } from '../chain/index.js';
 import { builtInPlugins } from '../../plugins/index.js';
 

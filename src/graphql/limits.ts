@@ -8,7 +8,7 @@ import { GraphQLError, Lexer, NoSchemaIntrospectionCustomRule, TokenKind, parse,
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { ConfigError } from '../errors/index.js';
 import type { RequestScope } from '../server/index.js';
-import type { GraphqlLimitsOptions, GraphqlRoleLimits } from './limits-options.js';
+import type { GraphqlLimitsOptions, GraphqlRoleLimits } from '../config/index.js';
 
 /**
  * `graphql.limits`: what a GraphQL document may be, per role — depth, aliases, directives,

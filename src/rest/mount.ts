@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inTransaction, type RequestTransaction, type RunPlanContext } from '../db/index.js';
 import { RequestError } from '../errors/index.js';
-import { answerInTransaction } from '../server/request-transaction.js';
-import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
+import { answerInTransaction, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { OpenApiServer } from './docs.js';
 import { allow, methodNotAllowed } from './allow.js';
