@@ -1,6 +1,7 @@
 // @ts-check
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
@@ -77,9 +78,9 @@ function zones(file) {
 
 const sources = ['src/**/*.ts', 'plugins/**/*.ts'];
 
-export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.pgduet/**', 'schema-cache/**'] },
-  ...tseslint.configs.recommended,
+export default defineConfig(
+  globalIgnores(['dist/**', 'coverage/**', '.pgduet/**', 'schema-cache/**']),
+  tseslint.configs.recommended,
   {
     rules: {
       // an underscore says "unused on purpose" (a destructured field left out, a type parameter kept for its position)
