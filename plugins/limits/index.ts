@@ -1,5 +1,5 @@
-import type { PgduetPlugin } from '../../src/chain/index.js';
-import type { Limits, LimitsOptions, RoleLimits } from './options.js';
+import { declarePlugin, type PgduetPlugin } from '../../src/chain/index.js';
+import { limitsOptions, type Limits, type LimitsOptions, type RoleLimits } from './options.js';
 import { limitPlan } from './plan-limits.js';
 
 export { LIMIT_DEFAULTS, limitsOptions } from './options.js';
@@ -30,3 +30,14 @@ function pick(limits: RoleLimits): Limits {
     ...(limits.defaultRows === undefined ? {} : { defaultRows: limits.defaultRows }),
   };
 }
+
+/** `limits`: relationship depth and rows per request. */
+export const limitsPlugin = declarePlugin({
+  name: 'limits',
+  description: 'relationship depth and rows per request, per role (limits)',
+  configKey: 'limits',
+  options: limitsOptions.prefault({}),
+  // the limits are the role's: after identity; they cap the Plan the permissions shaped
+  after: ['api-key', 'jwt', 'permissions'],
+  create: (options) => useLimits(options),
+});

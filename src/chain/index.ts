@@ -15,3 +15,13 @@ export type {
 } from './plugin.js';
 export { deferredPart, filledPart, relationPart } from './derive.js';
 export type { AuthorizedRelation } from './derive.js';
+export { chainOrder, createPlugins, declarePlugin, optionsAt, pluginOptionsShape, pluginOrder } from './registry.js';
+export type {
+  AnyPluginDeclaration,
+  ConfiguredPlugin,
+  PluginDeclaration,
+  PluginDeps,
+  PluginLogger,
+  PluginOptionsShape,
+  PluginOrdering,
+} from './registry.js';

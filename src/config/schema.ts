@@ -1,14 +1,8 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
-import { graphqlLimitsOptions } from '../graphql/limits-options.js';
-import { apiKeyOptions } from '../../plugins/api-key/options.js';
-import { auditLogOptions } from '../../plugins/audit-log/index.js';
-import { ipAllowOptions } from '../../plugins/ip-allow/index.js';
-import { rateLimitOptions } from '../../plugins/rate-limit/index.js';
-import { jwtOptions } from '../../plugins/jwt/options.js';
-import { limitsOptions } from '../../plugins/limits/options.js';
-import { permissionsOptions } from '../../plugins/permissions/options.js';
-import { postgresRoleOptions } from '../../plugins/postgres-role/options.js';
+import { graphqlLimitsOptions } from './graphql-limits.js';
+import { pluginOptionsShape } from '../chain/index.js';
+import { builtInPlugins } from '../../plugins/index.js';
 
 /**
  * The shape of `pgduet.yaml`, with every default. Unknown keys are errors (`.strict()`):
@@ -180,33 +174,20 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Identity (see plugins/jwt, plugins/api-key, plugins/require-credentials): `anonymousRole`,
+     * `jwt`, `apiKeys`. Their options are declared by the plugins.
+     */
     auth: z
-      .object({
-        /**
-         * the role of requests without credentials; `null`: credentials are required (401).
-         * Without `permissions`, every role may do everything.
-         */
-        anonymousRole: z.string().min(1).nullable().default('anonymous'),
-        /** JWTs in `Authorization: Bearer` (see plugins/jwt) */
-        jwt: jwtOptions.optional(),
-        /** API keys in the `apikey` header or `Authorization: Bearer` (see plugins/api-key) */
-        apiKeys: apiKeyOptions.optional(),
-      })
+      .object({ ...pluginOptionsShape(builtInPlugins, 'auth') })
       .strict()
       .prefault({}),
-    /** per role and table: what each role may read and write (see plugins/permissions); absent: everything is allowed */
-    permissions: permissionsOptions.optional(),
-    /** relationship depth and rows per request, for everyone and per role (see plugins/limits) */
-    limits: limitsOptions.prefault({}),
-    /** token buckets per role, API key and client address, in memory or Redis (see plugins/rate-limit) */
-    rateLimit: rateLimitOptions.optional(),
-    /** CIDR allow and deny lists, global and per role (see plugins/ip-allow) */
-    ipAllow: ipAllowOptions.optional(),
-    /** one JSON line per request to stdout, a file or a table (see plugins/audit-log) */
-    audit: auditLogOptions.optional(),
-    /** PostgreSQL-native mode (SET LOCAL ROLE, request.jwt.claims) and statement timeouts per role (see plugins/postgres-role) */
-    postgres: postgresRoleOptions.optional(),
-    /** your own plugins, in order, after the built-in ones (see plugins/examples) */
+    /**
+     * The built-in plugins' top-level keys, declared by the plugins (plugins/index.ts):
+     * `permissions`, `limits`, `rateLimit`, `ipAllow`, `audit`, `postgres`.
+     */
+    ...pluginOptionsShape(builtInPlugins, ''),
+    /** your own plugins, in order, after the built-in ones unless their before/after say otherwise (see plugins/examples) */
     plugins: z
       .array(z.object({ module: z.string().min(1), options: z.unknown().optional() }).strict())
       .default([]),

@@ -1,4 +1,4 @@
-import { databaseTrouble, describe } from '../errors/database-trouble.js';
+import { databaseTrouble, describeDatabaseTrouble as describe } from '../errors/index.js';
 import type { Pool, PoolClient } from './pool.js';
 
 /** Where the two lines go (the server's logger). */

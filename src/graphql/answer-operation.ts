@@ -3,7 +3,7 @@ import type { AuthorizedPlan } from '../chain/index.js';
 import { isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { AggregatePlan, ReadPlan } from '../plan/index.js';
 import { authorizeUnits, resultHooks, runUnit, runDocument, unitPlan, type AuthorizedUnit, type RunPlanContext } from '../pipeline/index.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from 'pino';
 import type { RootMeta } from './meta.js';
 import { answeredByOneStatement, type OperationPlan } from './plan-operation.js';
 import { checkDocument, type RowBound } from './row-cap.js';

@@ -3,7 +3,7 @@ import type { Chain, Identity, RequestInfo } from '../chain/index.js';
 import type { TypeGraph } from '../model/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import type { CompileOptions } from '../sql/index.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from 'pino';
 import type { AuthorizedOperation } from './answer-operation.js';
 import type { SchemaBuilder } from './schema-builder.js';
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestContext, RequestScope } from '../server/index.js';
-import { readBody } from '../server/read-body.js';
+import { readBody, type RequestContext, type RequestScope } from '../http/index.js';
 import { answerInOneStatement, authorizeOperation, operationError } from './answer-operation.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';

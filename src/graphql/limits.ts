@@ -7,8 +7,8 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, Lexer, NoSchemaIntrospectionCustomRule, TokenKind, parse, type ValidationContext, type ValidationRule } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { ConfigError } from '../errors/index.js';
-import type { RequestScope } from '../server/index.js';
-import type { GraphqlLimitsOptions, GraphqlRoleLimits } from './limits-options.js';
+import type { RequestScope } from '../http/index.js';
+import type { GraphqlLimitsOptions, GraphqlRoleLimits } from '../config/index.js';
 
 /**
  * `graphql.limits`: what a GraphQL document may be, per role — depth, aliases, directives,

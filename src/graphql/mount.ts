@@ -5,9 +5,7 @@ import { checkout, withCancel, type PoolClient, type RequestTransaction, type St
 import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
-import { answerInTransaction } from '../server/request-transaction.js';
-import { readBody } from '../server/read-body.js';
-import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
+import { answerInTransaction, readBody, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';

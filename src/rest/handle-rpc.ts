@@ -4,7 +4,7 @@ import { invalidRequest, RequestError } from '../errors/index.js';
 import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
 import { header, readFormat, render, sendPage } from './handle-read.js';
-import { allow, methodNotAllowed } from './mount.js';
+import { allow, methodNotAllowed } from './allow.js';
 import { isOperator, parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
 import { isJsonType } from '../sql/index.js';
 import { planRead } from './plan/index.js';

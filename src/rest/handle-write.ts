@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { findByQualifiedName } from '../model/build-graph.js';
+import { findByQualifiedName } from '../model/index.js';
 import type { Config } from '../config/index.js';
 import { runPage, runPlan } from '../pipeline/index.js';
 import { RequestError, invalidRequest } from '../errors/index.js';
@@ -7,9 +7,8 @@ import type { Entity } from '../model/index.js';
 import { isNestedRow, type Condition, type InsertPlan, type InsertRow, type Plan } from '../plan/index.js';
 import { header, readFormat, strippedNulls, stripNulls } from './handle-read.js';
 import type { RestScope } from './scope.js';
-import { methodNotAllowed } from './mount.js';
-import { parseQuery, type Preferences, type ResponseFormat } from './parse/index.js';
-import { parseCsv } from './parse/csv.js';
+import { methodNotAllowed } from './allow.js';
+import { parseCsv, parseQuery, type Preferences, type ResponseFormat } from './parse/index.js';
 import { planDelete, planInsert, planPut, planRead, planUpdate, returningOf } from './plan/index.js';
 import { parseJsonBody, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';

@@ -1,4 +1,4 @@
-import { scopeRequest, type Mount, type MountContext } from '../server/index.js';
+import { scopeRequest, type Mount, type MountContext } from '../http/index.js';
 import { docsMount, openApiMount, openApiServer } from './docs.js';
 import { restMount } from './mount.js';
 import { renderOpenApi } from './openapi/index.js';

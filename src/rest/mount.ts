@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inTransaction, withCancel, type RequestTransaction } from '../db/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import { RequestError } from '../errors/index.js';
-import { answerInTransaction } from '../server/request-transaction.js';
-import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
+import { answerInTransaction, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { OpenApiServer } from './docs.js';
+import { allow, methodNotAllowed } from './allow.js';
 import { handleRead } from './handle-read.js';
 import type { Atomically, RestScope } from './scope.js';
 import { handleRpc } from './handle-rpc.js';
@@ -112,14 +112,4 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
       }
     },
   };
-}
-
-/** The answer to OPTIONS: 200, the methods in `Allow`, no body. */
-export function allow(res: ServerResponse, methods: string): void {
-  res.writeHead(200, { Allow: methods, 'Content-Length': '0' });
-  res.end();
-}
-
-export function methodNotAllowed(method: string, allow: string): RequestError {
-  return new RequestError('PGD102', `Unsupported HTTP method: ${method}`, { postgrest: 'PGRST117', details: `Allow: ${allow}` });
 }

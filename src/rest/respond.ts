@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { RequestError, toRestError } from '../errors/index.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from 'pino';
 import type { ResponseFormat } from './parse/index.js';
 
 /** Content types of the formats pgduet's REST surface writes. */

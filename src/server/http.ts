@@ -1,57 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Chain, Identity, RequestInfo } from '../chain/index.js';
+import type { Chain } from '../chain/index.js';
 import { PgduetError, isPgduetError } from '../errors/index.js';
-import type { Plan } from '../plan/index.js';
+import { tooLarge, type Mount, type RequestContext, type RequestTrace } from '../http/index.js';
+import type { GraphHolder } from './graph-holder.js';
 import type { RoleConcurrency } from './role-concurrency.js';
-import { tooLarge } from './read-body.js';
-import type { GraphHolder, GraphSnapshot } from './graph-holder.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-
-/** What every handler gets besides the request: its id, its logger, and its graph. */
-export interface RequestContext {
-  readonly id: string;
-  /** the request's logger (its lines carry the request id); made on first use */
-  readonly log: Logger;
-  /** the type graph as it was when the request arrived; a reload does not change it */
-  readonly snapshot: GraphSnapshot;
-  /** filled in by the protocol handler: who asked and what ran (the chain's onResponse reads it) */
-  readonly trace: RequestTrace;
-  /**
-   * aborted when the client goes away before its answer is complete: the request's running
-   * statement is cancelled in PostgreSQL (db/cancel.ts)
-   */
-  readonly signal: AbortSignal;
-  /** waits for a turn of `role` (`database.concurrency`), given back when the response closes */
-  admit(role: string): Promise<void>;
-}
-
-/** What a request turned out to be, for the hooks told after its response. */
-export interface RequestTrace {
-  request?: RequestInfo;
-  identity?: Identity;
-  readonly plans: Plan[];
-  /** rows the request's writes touched */
-  rowsAffected?: number;
-}
-
-export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
-
-/**
- * A handler mounted at a path. The GraphQL issue mounts graphql-yoga at `/graphql`, the REST
- * issue its handler at `/rest` (with `prefix: true`); the server itself only routes.
- */
-export interface Mount {
-  /** the `route` label of the metrics: a fixed name, never the raw URL */
-  readonly name: string;
-  readonly protocol: 'graphql' | 'rest' | 'system';
-  readonly path: string;
-  /** also match everything below `path` */
-  readonly prefix?: boolean;
-  readonly methods?: readonly string[];
-  readonly handler: Handler;
-}
 
 /** Counts requests in flight, so that shutdown can wait for them. */
 export class InFlight {

@@ -8,23 +8,13 @@ import { introspect } from '../introspection/index.js';
 import { buildTypeGraph, readSchemaCache, SchemaCacheError, configDigest, type ModelOptions, type TypeGraph } from '../model/index.js';
 import type { ChainDeps } from './build-chain.js';
 import { GraphHolder, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
-import { InFlight, createRequestListener, type Mount } from './http.js';
+import type { Mount, MountContext } from '../http/index.js';
+import { InFlight, createRequestListener } from './http.js';
 import { RoleConcurrency } from './role-concurrency.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { debounce, listenForReload, type ReloadListener } from './reload-triggers.js';
 import { healthRoute, metricsRoute, readyRoute } from './system-routes.js';
-
-/** What a protocol module needs to mount itself (the seam for /graphql and /rest). */
-export interface MountContext {
-  readonly config: Config;
-  /** the authorization chain every request of every protocol passes */
-  readonly chain: Chain;
-  readonly pool: Pool;
-  readonly holder: GraphHolder;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-}
 
 export interface StartOptions {
   readonly config: Config;

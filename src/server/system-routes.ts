@@ -1,5 +1,6 @@
 import { withCancel, type Pool } from '../db/index.js';
-import { sendJson, type Mount } from './http.js';
+import type { Mount } from '../http/index.js';
+import { sendJson } from './http.js';
 import type { Metrics } from './metrics.js';
 
 /** `/health`: the process is alive and serving HTTP. Never touches the database. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildSchema, parse, specifiedRules, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/index.js';
-import { graphqlLimitsOptions } from '../../src/graphql/limits-options.js';
+import { graphqlLimitsOptions } from '../../src/config/index.js';
 import { createGraphqlLimits, persistedId, resolvePersisted, type QueryRules } from '../../src/graphql/limits.js';
 
 /** `graphql.limits` without a server: the rules per role, the allow-list, persisted ids. */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { ANONYMOUS, type Chain, type Identity, type RequestInfo } from '../chain/index.js';
 import type { RequestTransaction } from '../db/index.js';
 import type { TypeGraph } from '../model/index.js';
-import type { RequestContext } from './http.js';
+import type { RequestContext } from './request-context.js';
 
 /** Who a request runs as, and the graph that role sees: the first step of both protocols. */
 export interface RequestScope {
