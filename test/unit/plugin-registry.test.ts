@@ -101,7 +101,8 @@ describe('createPlugins', () => {
 
   it('leaves out a plugin whose create gives nothing: an anonymous role needs no require-credentials', async () => {
     const builtIn = builtInPlugins.map((d) => ({ declaration: d, options: optionsAt(configSchema.parse({}), d.configKey) }));
-    expect(await createPlugins(builtIn, [], deps)).toEqual([]);
+    // with the defaults only the limits plugin is made (its protective defaults are always on)
+    expect((await createPlugins(builtIn, [], deps)).map((p) => p.name)).toEqual(['limits']);
   });
 
   it('passes a declaration its parsed options and the deps', async () => {
