@@ -342,6 +342,15 @@ describe('RedisConnection failure handling (a redis-server of its own)', () => {
     }
   });
 
+  it('a plugin that never needed Redis closes without connecting', async () => {
+    const plugin = useRateLimit({ rules: [{ by: 'ip', limit: 1, per: 1 }], redis: { url: own.url } });
+    await plugin.onClose();
+    expect(await rateLimitClients(admin)).toEqual([]);
+    // closed, Redis cannot answer: the default (allow) lets the request through, and nothing connects
+    expect(await check(plugin, request('192.0.2.5'))).toBeUndefined();
+    expect(await rateLimitClients(admin)).toEqual([]);
+  });
+
   it('close() rejects what is in flight, and no reconnection follows', async () => {
     const connection = new RedisConnection({ url: own.url, commandTimeoutMs: 5000 });
     try {
