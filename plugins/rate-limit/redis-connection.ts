@@ -92,7 +92,7 @@ export class RedisConnection {
   #failures = 0;
   /** the current outage began with a working connection lost (rather than a first connection refused) */
   #lostReady = false;
-  /** the connection is being closed because a reply was late: reopen it after a delay, not at once */
+  /** the connection was dropped because a reply was late: reopen it after a delay, not at once */
   #stalled = false;
   #lastError: Error | undefined;
   #closed = false;
@@ -115,6 +115,10 @@ export class RedisConnection {
       lazyConnect: true,
       connectTimeout: options.connectTimeoutMs ?? 1000,
       commandTimeout: this.#commandTimeoutMs,
+      // no reply within the same time: the socket is destroyed, failing the commands behind the
+      // late one, and the connection reopened (after a backoff, see #reconnectDelay). Closing it
+      // politely would wait for a hung Redis to answer the FIN.
+      socketTimeout: this.#commandTimeoutMs,
       // a connection that closes fails every command waiting on it, instead of keeping it for the next one
       maxRetriesPerRequest: 0,
       // a command in flight when the connection dropped may have run: taking a token twice is wrong
@@ -124,6 +128,8 @@ export class RedisConnection {
     // ioredis reports every failed attempt as an 'error' event; the outage is logged once, in #reconnectDelay
     this.redis.on('error', (error: Error) => {
       this.#lastError = error;
+      // ioredis's socketTimeout: the connection stalled, which is not the blip a reconnection at once is for
+      if (error.message.startsWith('Socket timeout')) this.#stalled = true;
     });
     this.redis.on('ready', () => {
       this.#ready = true;
@@ -155,7 +161,6 @@ export class RedisConnection {
     } catch (error: unknown) {
       if (!(error instanceof Error)) throw new RedisUnavailableError(`Redis: ${String(error)}`);
       if (error.message === 'Command timed out') {
-        this.#dropStalled();
         throw new RedisUnavailableError(`no reply from Redis within ${this.#commandTimeoutMs} ms`, { cause: error });
       }
       // an error reply on a working connection is Redis's answer; anything else means no answer came
@@ -200,14 +205,6 @@ export class RedisConnection {
       );
     }
     return delay;
-  }
-
-  /** A reply was late: close the connection so that the commands behind it fail too, and reopen it after a delay. */
-  #dropStalled(): void {
-    const { status } = this.redis;
-    if (status !== 'ready' && status !== 'connect' && status !== 'connecting') return;
-    this.#stalled = true;
-    this.redis.disconnect(true);
   }
 
   #where(): string {

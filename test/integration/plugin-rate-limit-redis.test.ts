@@ -319,6 +319,32 @@ describe('RedisConnection failure handling (a redis-server of its own)', () => {
     }
   });
 
+  it('a Redis that hangs holds a command at most commandTimeoutMs, and the next ones not at all', async () => {
+    const hung = await startRedisServer();
+    const { lines, logger } = recordingLogger();
+    const connection = new RedisConnection({ url: hung.url, commandTimeoutMs: 200, minBackoffMs: 1000, maxBackoffMs: 1000, logger });
+    try {
+      expect(await connection.run((redis) => redis.ping())).toBe('PONG');
+      hung.freeze();
+      let started = Date.now();
+      await expect(connection.run((redis) => redis.ping())).rejects.toThrow('no reply from Redis within 200 ms');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+      // the stalled connection is dropped (a command may slip in as it is): until the next
+      // attempt, a second later, commands fail at once
+      started = Date.now();
+      for (let i = 0; i < 5; i++) await expect(connection.run((redis) => redis.ping())).rejects.toThrow(RedisUnavailableError);
+      await expect(connection.run((redis) => redis.ping())).rejects.toThrow(/Redis is unreachable: Socket timeout/);
+      expect(Date.now() - started).toBeLessThan(100);
+      hung.thaw();
+      await eventually(async () => expect(await connection.run((redis) => redis.ping())).toBe('PONG'));
+      expect(lines).toEqual(['lost the connection to Redis', 'connected to Redis again']);
+    } finally {
+      hung.thaw();
+      await connection.close();
+      await hung.stop();
+    }
+  });
+
   it('the plugin lets requests through while Redis is gone, and counts again once it is back', async () => {
     const gone = await startRedisServer();
     const { lines, logger } = recordingLogger();

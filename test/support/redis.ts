@@ -43,7 +43,9 @@ export async function freePort(): Promise<number> {
  * start it again where a stopped one was), with `args` added. The tests of failures, which need a
  * Redis of their own to stop and start, use it directly.
  */
-export async function startRedisServer(options: { readonly port?: number; readonly args?: readonly string[] } = {}): Promise<RunningRedis> {
+export async function startRedisServer(
+  options: { readonly port?: number; readonly args?: readonly string[] } = {},
+): Promise<RunningRedis & { freeze(): void; thaw(): void }> {
   // --port 0 would mean "no TCP at all" to Redis: find a free port, then hand it over
   const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(options.args ?? [])], {
@@ -64,10 +66,14 @@ export async function startRedisServer(options: { readonly port?: number; readon
   return {
     url,
     how: `redis-server on port ${port}`,
+    // SIGSTOP: the kernel still accepts connections, but nothing answers, as with a hung Redis
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
+        child.kill('SIGCONT');
         child.kill('SIGTERM');
       }),
   };
