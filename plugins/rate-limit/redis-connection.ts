@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /**
  * The rate limiter's connection to Redis: an ioredis client with the failure policy a rate
@@ -79,8 +79,6 @@ export class RedisUnavailableError extends Error {
 export const REDIS_CONNECTION_NAME = 'pgduet-rate-limit';
 
 export class RedisConnection {
-  /** the ioredis client; send commands through `run` to get the failure policy above */
-  readonly redis: Redis;
   readonly address: RedisAddress;
   readonly #commandTimeoutMs: number;
   readonly #minBackoffMs: number;
@@ -96,6 +94,14 @@ export class RedisConnection {
   #stalled = false;
   #lastError: Error | undefined;
   #closed = false;
+  /** makes the client, given ioredis's class */
+  readonly #make: (RedisClass: typeof Redis) => Redis;
+  /**
+   * The ioredis client, made (and ioredis loaded) by the first command: a server that never
+   * needs Redis, or a CLI that prints its help, does not pay for loading a Redis client.
+   */
+  #client: Promise<Redis> | undefined;
+  #redis: Redis | undefined;
 
   constructor(options: RedisConnectionOptions) {
     this.address = parseRedisUrl(options.url);
@@ -104,7 +110,8 @@ export class RedisConnection {
     this.#maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.#logger = options.logger;
     const { host, port, username, password, db } = this.address;
-    this.redis = new Redis({
+    this.#make = (RedisClass) =>
+      new RedisClass({
       host,
       port,
       ...(username === undefined ? {} : { username }),
@@ -125,39 +132,53 @@ export class RedisConnection {
       autoResendUnfulfilledCommands: false,
       retryStrategy: () => this.#reconnectDelay(),
     });
+  }
+
+  /** The ioredis client, made on the first call. */
+  async #connection(): Promise<Redis> {
+    this.#client ??= import('ioredis').then(({ Redis }) => this.#listen(this.#make(Redis)));
+    return this.#client;
+  }
+
+  #listen(redis: Redis): Redis {
+    this.#redis = redis;
     // ioredis reports every failed attempt as an 'error' event; the outage is logged once, in #reconnectDelay
-    this.redis.on('error', (error: Error) => {
+    redis.on('error', (error: Error) => {
       this.#lastError = error;
       // ioredis's socketTimeout: the connection stalled, which is not the blip a reconnection at once is for
       if (error.message.startsWith('Socket timeout')) this.#stalled = true;
     });
-    this.redis.on('ready', () => {
+    redis.on('ready', () => {
       this.#ready = true;
       if (this.#failures > 0) this.#logger?.info({ redis: this.#where() }, 'connected to Redis again');
       this.#failures = 0;
       this.#lostReady = false;
       this.#lastError = undefined;
     });
+    return redis;
   }
 
   /** Whether commands currently go to a live connection. */
   get ready(): boolean {
-    return this.redis.status === 'ready';
+    return this.#redis?.status === 'ready';
   }
 
   /**
    * Sends commands with the failure policy above. Every failure to get an answer rejects with a
    * RedisUnavailableError (the ioredis error as its cause); an error reply from Redis itself
-   * (a bad command, a failing script) rejects as ioredis gives it.
+   * (a bad command, a failing script) rejects as ioredis gives it. The first call makes the
+   * client; `send` may then also set it up (defineCommand) before sending.
    */
   async run<T>(send: (redis: Redis) => Promise<T>): Promise<T> {
     if (this.#closed) throw new RedisUnavailableError('the Redis connection is closed');
     // waiting to try again after a failure: a rate limiter must not hold requests while Redis is down
-    if (this.redis.status === 'reconnecting' && this.#failures > 0) {
+    if (this.#redis?.status === 'reconnecting' && this.#failures > 0) {
       throw new RedisUnavailableError(`Redis is unreachable: ${this.#lastError?.message ?? 'connection lost'}`);
     }
+    const redis = await this.#connection();
+    if (this.#closed) throw new RedisUnavailableError('the Redis connection is closed');
     try {
-      return await send(this.redis);
+      return await send(redis);
     } catch (error: unknown) {
       if (!(error instanceof Error)) throw new RedisUnavailableError(`Redis: ${String(error)}`);
       if (error.message === 'Command timed out') {
@@ -173,7 +194,8 @@ export class RedisConnection {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const redis = this.redis;
+    if (this.#client === undefined) return;
+    const redis = await this.#client;
     if (redis.status === 'end') return;
     const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
     // no QUIT: Redis 7.2 deprecates it, and closing the socket is what it does anyway

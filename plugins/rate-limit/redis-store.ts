@@ -1,9 +1,12 @@
-import type { Result } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import type { RedisConnection } from './redis-connection.js';
 import type { BucketSpec, BucketStore, Decision } from './token-bucket.js';
 
 /** The script as an ioredis command (defineCommand): EVALSHA, and EVAL when Redis does not know it yet. */
 const TOKEN_BUCKET_COMMAND = 'pgduetTakeTokens';
+
+/** The clients the command has been defined on. */
+const withScript = new WeakSet<Redis>();
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -86,8 +89,6 @@ export class RedisBucketStore implements BucketStore {
   constructor(connection: RedisConnection, options: RedisStoreOptions = {}) {
     this.connection = connection;
     this.#prefix = options.prefix ?? 'pgduet:rl:';
-    // ioredis sends it by EVALSHA, and by EVAL on a new connection or after NOSCRIPT (a Redis restart, a SCRIPT FLUSH)
-    connection.redis.defineCommand(TOKEN_BUCKET_COMMAND, { lua: TOKEN_BUCKET_SCRIPT });
   }
 
   async take(specs: readonly BucketSpec[]): Promise<Decision> {
@@ -95,7 +96,14 @@ export class RedisBucketStore implements BucketStore {
     const args: (string | number)[] = [1];
     for (const spec of specs) args.push(spec.capacity, spec.refillPerSecond / 1000);
     const keys = specs.map((spec) => this.#prefix + spec.key);
-    const reply = await this.connection.run((redis) => redis.pgduetTakeTokens(keys.length, ...keys, ...args));
+    const reply = await this.connection.run((redis) => {
+      // ioredis sends it by EVALSHA, and by EVAL on a new connection or after NOSCRIPT (a Redis restart, a SCRIPT FLUSH)
+      if (!withScript.has(redis)) {
+        redis.defineCommand(TOKEN_BUCKET_COMMAND, { lua: TOKEN_BUCKET_SCRIPT });
+        withScript.add(redis);
+      }
+      return redis.pgduetTakeTokens(keys.length, ...keys, ...args);
+    });
     return toDecision(reply, specs);
   }
 

@@ -115,10 +115,10 @@ describe('with a Redis server', () => {
         const large9 = await store.take([large]);
         expect(large9.remaining).toBe(7);
         // a key expires once its bucket is full again (plus a second): 200 ms for the small one
-        const ttl = await connection.redis.pttl(`${prefix}small`);
+        const ttl = await connection.run((r) => r.pttl(`${prefix}small`));
         expect(ttl).toBeGreaterThan(1000);
         expect(ttl).toBeLessThanOrEqual(1200);
-        expect(await connection.redis.hgetall(`${prefix}small`)).toEqual({ t: '0', ts: expect.stringMatching(/^\d+(\.\d+)?$/) });
+        expect(await connection.run((r) => r.hgetall(`${prefix}small`))).toEqual({ t: '0', ts: expect.stringMatching(/^\d+(\.\d+)?$/) });
       } finally {
         await store.close();
       }
