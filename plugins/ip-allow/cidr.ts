@@ -1,39 +1,50 @@
+import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
 /**
- * IP addresses and CIDR blocks as 128-bit integers. Everything lives in IPv6 space: an IPv4
- * address is its IPv4-mapped form `::ffff:a.b.c.d`, and an IPv4 block `a.b.c.d/n` is
- * `::ffff:a.b.c.d/(96+n)`. So `::ffff:1.2.3.4` (how a dual-stack socket reports an IPv4 client)
- * is the same address as `1.2.3.4`, `1.2.3.0/24` matches both spellings, `0.0.0.0/0` is every
- * IPv4 address, and `::/0` is every address at all.
+ * Addresses and CIDR blocks. Matching is Node's `net.BlockList`, which compares an IPv4 block
+ * with an IPv4-mapped IPv6 address and the other way round: `::ffff:1.2.3.4` (how a dual-stack
+ * socket reports an IPv4 client) is in `1.2.3.0/24`, `::ffff:10.0.0.0/104` holds `10.1.2.3`,
+ * `0.0.0.0/0` is every IPv4 address and `::/0` every address at all. The deprecated
+ * IPv4-compatible `::1.2.3.4` is an IPv6 address, not IPv4.
+ *
+ * BlockList cannot tell whether a block has host bits set, or what its network is: ipaddr.js
+ * does that, once per block, when the options are read.
  */
 
-const MAPPED_PREFIX = 0xffffn << 32n;
-const ALL_ONES = (1n << 128n) - 1n;
+/** A valid address, and its family as node:net names it. */
+export interface Address {
+  readonly text: string;
+  readonly family: 'ipv4' | 'ipv6';
+}
 
-/** A parsed block: `base` with its host bits zero, `prefix` counted in IPv6 bits (0…128). */
+/** A block of addresses, checked and ready to match. */
 export interface Cidr {
   /** as written in the configuration */
   readonly text: string;
-  readonly base: bigint;
+  readonly family: 'ipv4' | 'ipv6';
+  /** as written: 0…32 for IPv4, 0…128 for IPv6; a bare address is a /32 or a /128 */
   readonly prefix: number;
-  readonly mask: bigint;
+  readonly blocks: BlockList;
 }
 
-/** An address, or undefined if `text` is not one. A zone (`fe80::1%eth0`) is ignored when `zone` is 'strip'. */
-export function parseAddress(text: string, zone: 'strip' | 'reject' = 'reject'): bigint | undefined {
+/**
+ * An address, or undefined if `text` is not one. A zone (`fe80::1%eth0`) is dropped when `zone`
+ * is 'strip'. IPv4 parts with a leading zero (`010`: octal to some tools, decimal to others)
+ * are refused, in IPv6's dotted tail too.
+ */
+export function parseAddress(text: string, zone: 'strip' | 'reject' = 'reject'): Address | undefined {
   let address = text;
   const percent = address.indexOf('%');
   if (percent !== -1) {
     if (zone === 'reject') return undefined;
     address = address.slice(0, percent);
   }
-  if (address.includes(':')) return parseIpv6(address);
-  const v4 = parseIpv4(address);
-  return v4 === undefined ? undefined : MAPPED_PREFIX | v4;
-}
-
-/** Whether an address (from `parseAddress`) is IPv4, i.e. in the IPv4-mapped range. */
-export function isIpv4(address: bigint): boolean {
-  return address >> 32n === 0xffffn;
+  const version = isIP(address);
+  if (version === 0) return undefined;
+  const dotted = address.slice(address.lastIndexOf(':') + 1);
+  if (dotted.includes('.') && /(^|\.)0\d/.test(dotted)) return undefined;
+  return { text: address, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
 /**
@@ -49,8 +60,7 @@ export function parseCidr(text: string): Cidr {
   if (addressText.includes('%')) throw new Error(`${JSON.stringify(text)}: a zone (%…) has no place in an address list`);
   const address = parseAddress(addressText);
   if (address === undefined) throw new Error(`${JSON.stringify(text)} is not an IPv4 or IPv6 address or CIDR block`);
-  const v4 = !addressText.includes(':');
-  const bits = v4 ? 32 : 128;
+  const bits = address.family === 'ipv4' ? 32 : 128;
   let prefix = bits;
   if (prefixText !== undefined) {
     if (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || Number(prefixText) > bits) {
@@ -58,99 +68,26 @@ export function parseCidr(text: string): Cidr {
     }
     prefix = Number(prefixText);
   }
-  const prefix128 = v4 ? 96 + prefix : prefix;
-  const mask = maskOf(prefix128);
-  const base = address & mask;
-  if (base !== address) {
-    throw new Error(`${JSON.stringify(text)} has host bits set: did you mean ${formatAddress(base)}/${prefix}?`);
-  }
-  return { text, base, prefix: prefix128, mask };
+  const network = networkOf(address, prefix);
+  if (network !== undefined) throw new Error(`${JSON.stringify(text)} has host bits set: did you mean ${network}/${prefix}?`);
+  const blocks = new BlockList();
+  blocks.addSubnet(address.text, prefix, address.family);
+  return { text, family: address.family, prefix, blocks };
 }
 
 /** Whether `address` is in `cidr`. */
-export function cidrContains(cidr: Cidr, address: bigint): boolean {
-  return (address & cidr.mask) === cidr.base;
+export function cidrContains(cidr: Cidr, address: Address): boolean {
+  return cidr.blocks.check(address.text, address.family);
 }
 
-/** Dotted quad for IPv4 (mapped) addresses; IPv6 with the longest run of zero groups as `::`. */
-export function formatAddress(address: bigint): string {
-  if (isIpv4(address)) {
-    const v4 = Number(address & 0xffffffffn);
-    return [v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255].join('.');
+/** The network of `address/prefix` when `address` has host bits set (undefined when it is the network already). */
+function networkOf(address: Address, prefix: number): string | undefined {
+  if (address.family === 'ipv4') {
+    const network = ipaddr.IPv4.networkAddressFromCIDR(`${address.text}/${prefix}`);
+    return network.toString() === ipaddr.IPv4.parse(address.text).toString() ? undefined : network.toString();
   }
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((address >> BigInt(i * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLength = 1; // RFC 5952: a single zero group is not shortened
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart === -1) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
-}
-
-function maskOf(prefix: number): bigint {
-  return prefix === 0 ? 0n : (ALL_ONES << BigInt(128 - prefix)) & ALL_ONES;
-}
-
-/** Four decimal octets, no leading zeros (`010` is octal to some tools and decimal to others). */
-function parseIpv4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const part of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = (value << 8n) | BigInt(octet);
-  }
-  return value;
-}
-
-/** Eight groups of 1–4 hex digits, `::` for one or more zero groups, an IPv4 tail for the last two. */
-function parseIpv6(text: string): bigint | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const head = groupsOf(halves[0] ?? '');
-  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '') : [];
-  if (head === undefined || tail === undefined) return undefined;
-  // an IPv4 part is only allowed as the very last thing written (so not before a `::`)
-  const written = halves.length === 2 ? tail : head;
-  const isV4 = (g: number | bigint): boolean => typeof g === 'bigint';
-  if ((halves.length === 2 && head.some(isV4)) || written.some((g, i) => isV4(g) && i !== written.length - 1)) return undefined;
-  const all = [...head, ...tail];
-  const count = all.reduce<number>((n, g) => n + (typeof g === 'bigint' ? 2 : 1), 0);
-  if (halves.length === 2 ? count > 7 : count !== 8) return undefined;
-  const expand = (groups: readonly (number | bigint)[]): bigint[] =>
-    groups.flatMap((g) => (typeof g === 'bigint' ? [g >> 16n, g & 0xffffn] : [BigInt(g)]));
-  const headGroups = expand(head);
-  const tailGroups = expand(tail);
-  const groups = [...headGroups, ...new Array<bigint>(8 - headGroups.length - tailGroups.length).fill(0n), ...tailGroups];
-  return groups.reduce((value, g) => (value << 16n) | g, 0n);
-}
-
-/** `a:b:c` → numbers; a dotted IPv4 group → a bigint standing for two groups; '' → none. */
-function groupsOf(text: string): (number | bigint)[] | undefined {
-  if (text === '') return [];
-  const groups: (number | bigint)[] = [];
-  for (const part of text.split(':')) {
-    if (/^[0-9a-fA-F]{1,4}$/.test(part)) groups.push(parseInt(part, 16));
-    else if (part.includes('.')) {
-      const v4 = parseIpv4(part);
-      if (v4 === undefined) return undefined;
-      groups.push(v4);
-    } else return undefined;
-  }
-  return groups;
+  // ipaddr.js reads `::1.2.3.4` as `::ffff:1.2.3.4`; the URL parser writes IPv6 in plain hex groups, as RFC 5952 does
+  const hex = new URL(`http://[${address.text}]/`).hostname.slice(1, -1);
+  const network = ipaddr.IPv6.networkAddressFromCIDR(`${hex}/${prefix}`);
+  return network.toNormalizedString() === ipaddr.IPv6.parse(hex).toNormalizedString() ? undefined : network.toRFC5952String();
 }

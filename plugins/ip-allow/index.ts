@@ -3,6 +3,6 @@ export { ipAllowOptions } from './options.js';
 export type { IpAllowOptions, IpAllowOptionsInput } from './options.js';
 export { checkAccess, compilePolicy } from './access.js';
 export type { AccessDecision, AccessList, AccessListText, AccessPolicy } from './access.js';
-export { cidrContains, formatAddress, isIpv4, parseAddress, parseCidr } from './cidr.js';
-export type { Cidr } from './cidr.js';
+export { cidrContains, parseAddress, parseCidr } from './cidr.js';
+export type { Address, Cidr } from './cidr.js';
 export { clientAddress } from './client-address.js';

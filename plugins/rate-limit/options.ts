@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRedisUrl } from './redis-client.js';
+import { parseRedisUrl } from './redis-connection.js';
 
 const roleName = z.string().min(1, 'expected a role name');
 

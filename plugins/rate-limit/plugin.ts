@@ -3,7 +3,7 @@ import { ConfigError, PgduetError } from '../../src/errors/index.js';
 import { clientAddress } from '../ip-allow/index.js';
 import { MemoryBucketStore } from './memory-store.js';
 import { rateLimitOptions, type RateLimitOptionsInput } from './options.js';
-import { RedisClient } from './redis-client.js';
+import { RedisConnection } from './redis-connection.js';
 import { RedisBucketStore } from './redis-store.js';
 import { bucketsFor } from './rules.js';
 import type { BucketStore, Decision } from './token-bucket.js';
@@ -50,7 +50,7 @@ export function useRateLimit(options: RateLimitOptionsInput = {}, deps: RateLimi
     (config.redis === undefined
       ? new MemoryBucketStore({ ...config.memory, ...(deps.now === undefined ? {} : { now: deps.now }) })
       : new RedisBucketStore(
-          new RedisClient({
+          new RedisConnection({
             url: config.redis.url,
             connectTimeoutMs: config.redis.connectTimeoutMs,
             commandTimeoutMs: config.redis.commandTimeoutMs,

@@ -1,5 +1,19 @@
-import { LuaScript, type RedisClient } from './redis-client.js';
+import type { Redis, Result } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import type { BucketSpec, BucketStore, Decision } from './token-bucket.js';
+
+/** The script as an ioredis command (defineCommand): EVALSHA, and EVAL when Redis does not know it yet. */
+const TOKEN_BUCKET_COMMAND = 'pgduetTakeTokens';
+
+/** The clients the command has been defined on. */
+const withScript = new WeakSet<Redis>();
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** TOKEN_BUCKET_SCRIPT: `numberOfKeys`, the keys, then cost and each key's capacity and refill per ms */
+    pgduetTakeTokens(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown, Context>;
+  }
+}
 
 /**
  * The token bucket of `token-bucket.ts`, in Lua, so that reading, refilling and taking happen
@@ -12,7 +26,7 @@ import type { BucketSpec, BucketStore, Decision } from './token-bucket.js';
  * as integers (Redis truncates Lua numbers in replies, so the script rounds them itself).
  * A key expires once its bucket would be full again: an absent key is a full bucket.
  */
-export const TOKEN_BUCKET_SCRIPT = new LuaScript(`
+export const TOKEN_BUCKET_SCRIPT = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local cost = tonumber(ARGV[1])
@@ -60,7 +74,7 @@ for i = 1, #KEYS do
   end
 end
 return { 1, 0, math.floor(remaining), deciding, math.ceil(reset) }
-`);
+`;
 
 export interface RedisStoreOptions {
   /** put before every key, so that several deployments can share one Redis (default `pgduet:rl:`) */
@@ -69,11 +83,11 @@ export interface RedisStoreOptions {
 
 /** Buckets in Redis: every instance pointing at the same Redis and prefix shares one budget. */
 export class RedisBucketStore implements BucketStore {
-  readonly #client: RedisClient;
+  readonly connection: RedisConnection;
   readonly #prefix: string;
 
-  constructor(client: RedisClient, options: RedisStoreOptions = {}) {
-    this.#client = client;
+  constructor(connection: RedisConnection, options: RedisStoreOptions = {}) {
+    this.connection = connection;
     this.#prefix = options.prefix ?? 'pgduet:rl:';
   }
 
@@ -81,17 +95,21 @@ export class RedisBucketStore implements BucketStore {
     if (specs.length === 0) return { allowed: true, retryAfterMs: 0, remaining: 0, limit: 0, resetMs: 0 };
     const args: (string | number)[] = [1];
     for (const spec of specs) args.push(spec.capacity, spec.refillPerSecond / 1000);
-    const reply = await this.#client.evalScript(
-      TOKEN_BUCKET_SCRIPT,
-      specs.map((spec) => this.#prefix + spec.key),
-      args,
-    );
+    const keys = specs.map((spec) => this.#prefix + spec.key);
+    const reply = await this.connection.run((redis) => {
+      // ioredis sends it by EVALSHA, and by EVAL on a new connection or after NOSCRIPT (a Redis restart, a SCRIPT FLUSH)
+      if (!withScript.has(redis)) {
+        redis.defineCommand(TOKEN_BUCKET_COMMAND, { lua: TOKEN_BUCKET_SCRIPT });
+        withScript.add(redis);
+      }
+      return redis.pgduetTakeTokens(keys.length, ...keys, ...args);
+    });
     return toDecision(reply, specs);
   }
 
   /** Closes the Redis connection. */
   close(): Promise<void> {
-    return this.#client.close();
+    return this.connection.close();
   }
 }
 

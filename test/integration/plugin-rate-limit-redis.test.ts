@@ -1,21 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRedis, type RunningRedis } from '../support/redis.js';
+import { findRedis, freePort, startRedisServer, type RunningRedis } from '../support/redis.js';
 import type { Identity, RequestInfo } from '../../src/chain/index.js';
 import { isPgduetError, type PgduetError } from '../../src/errors/index.js';
 import type { TypeGraph } from '../../src/model/index.js';
 import {
-  LuaScript,
+  REDIS_CONNECTION_NAME,
   RedisBucketStore,
-  RedisClient,
+  RedisConnection,
   RedisUnavailableError,
-  RespError,
-  RespParser,
+  TOKEN_BUCKET_SCRIPT,
   useRateLimit,
   type RateLimitLogger,
   type RateLimitOptionsInput,
-  type RespValue,
 } from '../../plugins/rate-limit/index.js';
 
 /**
@@ -24,8 +22,9 @@ import {
  * one is installed); the one on 127.0.0.1:6379. With none of them the file fails: a skipped
  * test would hide that the Redis store is not tested at all.
  *
- * The client's failure handling (timeouts, lost connections, AUTH) is tested against a fake
- * server speaking RESP, which can misbehave on cue.
+ * The connection's failure handling (late replies, lost connections, AUTH, a Redis that goes
+ * away and comes back) is tested against a redis-server of its own, which the tests pause,
+ * disconnect, stop and start again.
  */
 
 let redis: RunningRedis;
@@ -96,9 +95,9 @@ describe('with a Redis server', () => {
     });
 
     it('takes from every bucket or from none, and refills with time', async () => {
-      const client = new RedisClient({ url: redis.url });
+      const connection = new RedisConnection({ url: redis.url });
       const prefix = freshPrefix();
-      const store = new RedisBucketStore(client, { prefix });
+      const store = new RedisBucketStore(connection, { prefix });
       try {
         const small = { key: 'small', capacity: 1, refillPerSecond: 5 };
         const large = { key: 'large', capacity: 10, refillPerSecond: 0.001 };
@@ -116,67 +115,58 @@ describe('with a Redis server', () => {
         const large9 = await store.take([large]);
         expect(large9.remaining).toBe(7);
         // a key expires once its bucket is full again (plus a second): 200 ms for the small one
-        const ttl = await client.command(['PTTL', `${prefix}small`]);
+        const ttl = await connection.run((r) => r.pttl(`${prefix}small`));
         expect(ttl).toBeGreaterThan(1000);
         expect(ttl).toBeLessThanOrEqual(1200);
-        expect(await client.command(['HGETALL', `${prefix}small`])).toEqual(['t', '0', 'ts', expect.stringMatching(/^\d+(\.\d+)?$/)]);
+        expect(await connection.run((r) => r.hgetall(`${prefix}small`))).toEqual({ t: '0', ts: expect.stringMatching(/^\d+(\.\d+)?$/) });
       } finally {
         await store.close();
       }
     });
   });
 
-  describe('RedisClient against Redis', () => {
-    it('pipelines: commands issued together come back in order', async () => {
-      const client = new RedisClient({ url: redis.url });
-      const key = `${freshPrefix()}counter`;
+  describe('the script', () => {
+    it('runs by EVALSHA, and by EVAL again once Redis has forgotten it (SCRIPT FLUSH, a restart)', async () => {
+      // a Redis of its own: SCRIPT FLUSH on a shared one would pull the script from under other tests
+      const own = await startRedisServer();
+      const store = new RedisBucketStore(new RedisConnection({ url: own.url }), { prefix: freshPrefix() });
+      const admin = new Redis(own.url);
+      const sha = createHash('sha1').update(TOKEN_BUCKET_SCRIPT).digest('hex');
+      const spec = { key: 'k', capacity: 5, refillPerSecond: 0.001 };
       try {
-        const replies = await Promise.all(Array.from({ length: 200 }, () => client.command(['INCR', key])));
-        expect(replies).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-        const mixed = await client.pipeline([['SET', key, 'é\r\n'], ['GET', key], ['HGET', key, 'x'], ['DEL', key], ['GET', key]]);
-        expect(mixed.slice(0, 2)).toEqual(['OK', 'é\r\n']);
-        expect(mixed[2]).toBeInstanceOf(RespError);
-        expect((mixed[2] as RespError).kind).toBe('WRONGTYPE');
-        expect(mixed.slice(3)).toEqual([1, null]);
-        await expect(client.command(['NOSUCHCOMMAND'])).rejects.toThrow(/unknown command/);
+        expect((await store.take([spec])).remaining).toBe(4);
+        expect(await admin.script('EXISTS', sha)).toEqual([1]);
+        expect((await store.take([spec])).remaining).toBe(3);
+        await admin.script('FLUSH');
+        expect(await admin.script('EXISTS', sha)).toEqual([0]);
+        // NOSCRIPT, then EVAL: the request never sees it
+        expect((await store.take([spec])).remaining).toBe(2);
+        expect(await admin.script('EXISTS', sha)).toEqual([1]);
+        const commands = ((await admin.info('commandstats')) as string).split('\r\n');
+        expect(commands.find((line) => line.startsWith('cmdstat_evalsha:'))).toMatch(/calls=2,.*failed_calls=1/);
+        expect(commands.find((line) => line.startsWith('cmdstat_eval:'))).toMatch(/calls=2,/);
       } finally {
-        await client.close();
-      }
-    });
-
-    it('EVALSHA falls back to EVAL for a script Redis does not know yet', async () => {
-      const client = new RedisClient({ url: redis.url });
-      // a script no one has sent before: its SHA1 is unknown to this Redis
-      const script = new LuaScript(`-- ${randomBytes(8).toString('hex')}\nreturn { KEYS[1], ARGV[1], 42 }`);
-      try {
-        expect(await client.command(['SCRIPT', 'EXISTS', script.sha])).toEqual([0]);
-        expect(await client.evalScript(script, ['k'], ['v'])).toEqual(['k', 'v', 42]);
-        expect(await client.command(['SCRIPT', 'EXISTS', script.sha])).toEqual([1]);
-        expect(await client.evalScript(script, ['k2'], ['v2'])).toEqual(['k2', 'v2', 42]);
-        await expect(client.evalScript(new LuaScript('return redis.call("NOPE")'), [], [])).rejects.toThrow(RespError);
-      } finally {
-        await client.close();
+        await store.close();
+        admin.disconnect();
+        await own.stop();
       }
     });
   });
 });
 
 describe('when Redis cannot answer', () => {
-  const unreachable = async (): Promise<string> => {
-    // a port nothing listens on: bind one, then let it go
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return `redis://127.0.0.1:${port}`;
-  };
+  const unreachable = async (): Promise<string> => `redis://127.0.0.1:${await freePort()}`;
 
   it('onRedisError allow (the default) lets requests through and logs the outage once', async () => {
     const lines: string[] = [];
     const logger: RateLimitLogger = { info: (_, m) => void lines.push(m), warn: (_, m) => void lines.push(m), error: (_, m) => void lines.push(m) };
     const plugin = useRateLimit({ rules: [{ by: 'ip', limit: 1, per: 60 }], redis: { url: await unreachable() } }, { logger });
     try {
-      for (let i = 0; i < 5; i++) expect(await check(plugin, request('192.0.2.3'))).toBeUndefined();
+      expect(await check(plugin, request('192.0.2.3'))).toBeUndefined();
+      // the first connection was refused: until the next attempt, requests do not wait for Redis at all
+      const started = Date.now();
+      for (let i = 0; i < 4; i++) expect(await check(plugin, request('192.0.2.3'))).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(200);
       expect(lines).toEqual(['cannot connect to Redis', 'rate limits cannot be checked; requests are let through until they can']);
     } finally {
       await plugin.onClose();
@@ -196,167 +186,214 @@ describe('when Redis cannot answer', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The client's failure handling, against a fake server
+// The connection's failure handling, against a redis-server of its own
 
-/** A TCP server that parses commands and lets the test decide each reply. */
-class FakeRedis {
-  readonly commands: string[][] = [];
-  readonly sockets = new Set<Socket>();
-  connections = 0;
-  /** the reply to a command, as RESP text; undefined: no reply at all */
-  answer: (command: string[]) => string | undefined = () => '+PONG\r\n';
-  #server: Server | undefined;
-  port = 0;
-
-  async start(port = 0): Promise<void> {
-    this.#server = createServer((socket) => {
-      this.connections += 1;
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => undefined);
-      const parser = new RespParser();
-      socket.on('data', (chunk: Buffer) => {
-        for (const value of parser.push(chunk)) {
-          const command = (value as readonly RespValue[]).map(String);
-          this.commands.push(command);
-          const reply = this.answer(command);
-          if (reply !== undefined) socket.write(reply);
-        }
-      });
-    });
-    await new Promise<void>((resolve) => this.#server?.listen(port, '127.0.0.1', resolve));
-    this.port = (this.#server?.address() as { port: number }).port;
-  }
-
-  dropConnections(): void {
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    this.dropConnections();
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+/** The connections the rate limiter holds on `admin`'s Redis (they carry REDIS_CONNECTION_NAME). */
+async function rateLimitClients(admin: Redis): Promise<string[]> {
+  const list = (await admin.client('LIST')) as string;
+  return list.split('\n').filter((line) => line.includes(` name=${REDIS_CONNECTION_NAME} `)).map((line) => /\bid=(\d+)/.exec(line)?.[1] ?? '');
 }
 
-describe('RedisClient failure handling (fake server)', () => {
+function recordingLogger(): { lines: string[]; logger: RateLimitLogger } {
+  const lines: string[] = [];
+  return { lines, logger: { info: (_, m) => void lines.push(m), warn: (_, m) => void lines.push(m), error: (_, m) => void lines.push(m) } };
+}
+
+describe('RedisConnection failure handling (a redis-server of its own)', () => {
+  let own: RunningRedis;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    own = await startRedisServer();
+    admin = new Redis(own.url);
+    // a user with a password, for the AUTH tests
+    await admin.acl('SETUSER', 'app', 'on', '>s3cret', '~*', '&*', '+@all');
+  }, 30_000);
+
+  afterAll(async () => {
+    admin?.disconnect();
+    await own?.stop();
+  });
+
+  const port = (): number => Number(new URL(own.url).port);
+
   it('authenticates and selects the database before any command', async () => {
-    const fake = new FakeRedis();
-    await fake.start();
-    const client = new RedisClient({ url: `redis://app:s3cret@127.0.0.1:${fake.port}/3` });
-    fake.answer = (c) => (c[0] === 'AUTH' || c[0] === 'SELECT' ? '+OK\r\n' : '+PONG\r\n');
+    const connection = new RedisConnection({ url: `redis://app:s3cret@127.0.0.1:${port()}/3` });
+    const key = `${freshPrefix()}where`;
     try {
-      expect(await client.command(['PING'])).toBe('PONG');
-      expect(fake.commands).toEqual([['AUTH', 'app', 's3cret'], ['SELECT', '3'], ['PING']]);
+      await connection.run((redis) => redis.set(key, 'here'));
+      expect(await connection.run((redis) => redis.acl('WHOAMI'))).toBe('app');
+      expect(await admin.get(key)).toBeNull();
+      await admin.select(3);
+      expect(await admin.get(key)).toBe('here');
     } finally {
-      await client.close();
-      await fake.stop();
+      await admin.select(0);
+      await connection.close();
     }
   });
 
-  it('a refused AUTH is a failed connection', async () => {
-    const fake = new FakeRedis();
-    await fake.start();
-    fake.answer = (c) => (c[0] === 'AUTH' ? '-WRONGPASS invalid username-password pair\r\n' : '+PONG\r\n');
-    const client = new RedisClient({ url: `redis://:bad@127.0.0.1:${fake.port}` });
+  it('a refused AUTH is a failed connection, and says why', async () => {
+    const connection = new RedisConnection({ url: `redis://app:wrong@127.0.0.1:${port()}` });
     try {
-      await expect(client.command(['PING'])).rejects.toThrow(/refused the handshake: WRONGPASS/);
-      expect(client.ready).toBe(false);
+      const failure = connection.run((redis) => redis.ping());
+      await expect(failure).rejects.toThrow(RedisUnavailableError);
+      await expect(failure).rejects.toThrow(/WRONGPASS/);
+      expect(connection.ready).toBe(false);
     } finally {
-      await client.close();
-      await fake.stop();
+      await connection.close();
     }
   });
 
-  it('a reply that does not come in time rejects the command and reconnects', async () => {
-    const fake = new FakeRedis();
-    await fake.start();
-    const client = new RedisClient({ url: `redis://127.0.0.1:${fake.port}`, commandTimeoutMs: 100, minBackoffMs: 10, maxBackoffMs: 20 });
+  it('a reply that does not come in time fails the command and the ones behind it; the connection is opened again', async () => {
+    const connection = new RedisConnection({ url: own.url, commandTimeoutMs: 100, minBackoffMs: 10, maxBackoffMs: 20 });
     try {
-      expect(await client.command(['PING'])).toBe('PONG');
-      // Redis answers in order, so a stalled command stalls the ones behind it too
-      fake.answer = () => undefined;
+      expect(await connection.run((redis) => redis.ping())).toBe('PONG');
+      const [before] = await rateLimitClients(admin);
+      // Redis holds every normal client's commands for 300 ms: for a rate limiter, that is down
+      await admin.client('PAUSE', 300, 'ALL');
       const started = Date.now();
-      const slow = expect(client.command(['PING'])).rejects.toThrow(/no reply from Redis within 100 ms/);
-      // the command behind the stalled one fails with it: its reply could not be told apart
-      const behind = expect(client.command(['PING'])).rejects.toThrow(RedisUnavailableError);
+      const slow = expect(connection.run((redis) => redis.ping())).rejects.toThrow(/no reply from Redis within 100 ms/);
+      const behind = expect(connection.run((redis) => redis.ping())).rejects.toThrow(RedisUnavailableError);
       await slow;
       await behind;
       expect(Date.now() - started).toBeLessThan(1000);
-      fake.answer = () => '+PONG\r\n';
-      await eventually(async () => expect(await client.command(['PING'])).toBe('PONG'));
-      expect(fake.connections).toBe(2);
+      await eventually(async () => expect(await connection.run((redis) => redis.ping())).toBe('PONG'));
+      const after = await rateLimitClients(admin);
+      expect(after).toHaveLength(1);
+      expect(after[0]).not.toBe(before);
     } finally {
-      await client.close();
-      await fake.stop();
+      await connection.close();
     }
   });
 
-  it('a dropped connection fails the commands in flight and is opened again at once', async () => {
-    const fake = new FakeRedis();
-    await fake.start();
-    const lines: string[] = [];
-    const logger = { info: (_: object, m: string) => void lines.push(m), warn: (_: object, m: string) => void lines.push(m) };
-    const client = new RedisClient({ url: `redis://127.0.0.1:${fake.port}`, logger });
+  it('a dropped connection fails the command in flight and is opened again at once; commands meanwhile wait for it', async () => {
+    const { lines, logger } = recordingLogger();
+    const connection = new RedisConnection({ url: own.url, commandTimeoutMs: 2000, logger });
+    const list = `${freshPrefix()}list`;
     try {
-      expect(await client.command(['PING'])).toBe('PONG');
-      fake.answer = () => undefined;
-      const inFlight = expect(client.command(['PING'])).rejects.toThrow(RedisUnavailableError);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      fake.answer = () => '+PONG\r\n';
-      // Redis restarted, or closed an idle client: the next command waits for the new connection
-      fake.dropConnections();
-      await inFlight;
-      expect(await client.command(['PING'])).toBe('PONG');
-      expect(fake.connections).toBe(2);
+      expect(await connection.run((redis) => redis.ping())).toBe('PONG');
+      const [before] = await rateLimitClients(admin);
+      // a command surely in flight: it blocks in Redis until the connection is killed
+      const inFlight = connection.run((redis) => redis.blpop(list, 5));
+      await eventually(async () => expect(((await admin.client('LIST')) as string)).toMatch(new RegExp(`id=${before} .*cmd=blpop`)));
+      // Redis restarted, or closed an idle client
+      await admin.client('KILL', 'ID', before ?? '');
+      await expect(inFlight).rejects.toThrow(RedisUnavailableError);
+      // issued while it reconnects: waits for the new connection rather than failing
+      expect(await connection.run((redis) => redis.ping())).toBe('PONG');
+      const after = await rateLimitClients(admin);
+      expect(after).toHaveLength(1);
+      expect(after[0]).not.toBe(before);
+      // the command that may have run was not sent again on the new connection
+      await admin.rpush(list, 'x');
+      expect(await admin.lrange(list, 0, -1)).toEqual(['x']);
+      // a reconnection at once is not an outage
       expect(lines).toEqual([]);
     } finally {
-      await client.close();
-      await fake.stop();
+      await connection.close();
     }
   });
 
-  it('while Redis is gone, commands fail at once; it is found again with backoff, and the outage logged once', async () => {
-    const fake = new FakeRedis();
-    await fake.start();
-    const lines: string[] = [];
-    const logger = { info: (_: object, m: string) => void lines.push(m), warn: (_: object, m: string) => void lines.push(m) };
-    const client = new RedisClient({ url: `redis://127.0.0.1:${fake.port}`, minBackoffMs: 20, maxBackoffMs: 50, logger });
+  it('while Redis is gone, commands fail at once; it is found again with backoff, and the outage is logged once', async () => {
+    const gone = await startRedisServer();
+    const { lines, logger } = recordingLogger();
+    const connection = new RedisConnection({ url: gone.url, minBackoffMs: 200, maxBackoffMs: 400, logger });
+    let back: RunningRedis | undefined;
     try {
-      expect(await client.command(['PING'])).toBe('PONG');
-      await fake.stop();
-      // the immediate reconnection is refused: then every command fails at once until Redis is back
-      await eventually(async () => expect(await client.command(['PING']).catch((e: unknown) => String(e))).toMatch(/Redis is unreachable/));
+      expect(await connection.run((redis) => redis.ping())).toBe('PONG');
+      await gone.stop();
+      // the reconnection at once is refused: from then on every command fails at once, until Redis is back
+      await eventually(async () => expect(await connection.run((redis) => redis.ping()).catch((e: unknown) => String(e))).toMatch(/Redis is unreachable/));
       const started = Date.now();
-      await expect(client.command(['PING'])).rejects.toThrow(/Redis is unreachable/);
+      await expect(connection.run((redis) => redis.ping())).rejects.toThrow(/Redis is unreachable/);
       expect(Date.now() - started).toBeLessThan(50);
       // several attempts fail while it is down; one line says so
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await fake.start(fake.port);
-      await eventually(async () => expect(await client.command(['PING'])).toBe('PONG'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      back = await startRedisServer({ port: Number(new URL(gone.url).port) });
+      await eventually(async () => expect(await connection.run((redis) => redis.ping())).toBe('PONG'));
       expect(lines).toEqual(['lost the connection to Redis', 'connected to Redis again']);
     } finally {
-      await client.close();
-      await fake.stop();
+      await connection.close();
+      await back?.stop();
+      await gone.stop();
     }
   });
 
-  it('close() rejects what is in flight and stops reconnecting', async () => {
-    const fake = new FakeRedis();
-    await fake.start();
-    fake.answer = () => undefined;
-    const client = new RedisClient({ url: `redis://127.0.0.1:${fake.port}`, commandTimeoutMs: 5000 });
+  it('a Redis that hangs holds a command at most commandTimeoutMs, and the next ones not at all', async () => {
+    const hung = await startRedisServer();
+    const { lines, logger } = recordingLogger();
+    const connection = new RedisConnection({ url: hung.url, commandTimeoutMs: 200, minBackoffMs: 1000, maxBackoffMs: 1000, logger });
     try {
-      const pending = expect(client.command(['PING'])).rejects.toThrow(/closed/);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      await client.close();
-      await pending;
-      await expect(client.command(['PING'])).rejects.toThrow(/closed/);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(fake.connections).toBe(1);
+      expect(await connection.run((redis) => redis.ping())).toBe('PONG');
+      hung.freeze();
+      let started = Date.now();
+      await expect(connection.run((redis) => redis.ping())).rejects.toThrow('no reply from Redis within 200 ms');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+      // the stalled connection is dropped (a command may slip in as it is): until the next
+      // attempt, a second later, commands fail at once
+      started = Date.now();
+      for (let i = 0; i < 5; i++) await expect(connection.run((redis) => redis.ping())).rejects.toThrow(RedisUnavailableError);
+      await expect(connection.run((redis) => redis.ping())).rejects.toThrow(/Redis is unreachable: Socket timeout/);
+      expect(Date.now() - started).toBeLessThan(100);
+      hung.thaw();
+      await eventually(async () => expect(await connection.run((redis) => redis.ping())).toBe('PONG'));
+      expect(lines).toEqual(['lost the connection to Redis', 'connected to Redis again']);
     } finally {
-      await fake.stop();
+      hung.thaw();
+      await connection.close();
+      await hung.stop();
+    }
+  });
+
+  it('the plugin lets requests through while Redis is gone, and counts again once it is back', async () => {
+    const gone = await startRedisServer();
+    const { lines, logger } = recordingLogger();
+    const plugin = useRateLimit({ rules: [{ by: 'ip', limit: 2, per: 3600 }], redis: { url: gone.url, prefix: freshPrefix(), maxBackoffMs: 50 } }, { logger });
+    let back: RunningRedis | undefined;
+    try {
+      expect(await check(plugin, request('192.0.2.4'))).toBeUndefined();
+      await gone.stop();
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) expect(await check(plugin, request('192.0.2.4'))).toBeUndefined();
+      // the first request waits for the reconnection at once to fail, the others not at all
+      expect(Date.now() - started).toBeLessThan(1000);
+      back = await startRedisServer({ port: Number(new URL(gone.url).port) });
+      // the new Redis is empty: a full bucket of 2 again
+      await eventually(async () => expect((await check(plugin, request('192.0.2.4')))?.code).toBe('PGD401'));
+      // the first failed request and the failed reconnection may be told in either order
+      expect(lines.slice(0, 2).sort()).toEqual(['lost the connection to Redis', 'rate limits cannot be checked; requests are let through until they can']);
+      expect(lines.slice(2)).toEqual(['connected to Redis again', 'rate limits are checked again']);
+    } finally {
+      await plugin.onClose();
+      await back?.stop();
+      await gone.stop();
+    }
+  });
+
+  it('a plugin that never needed Redis closes without connecting', async () => {
+    const plugin = useRateLimit({ rules: [{ by: 'ip', limit: 1, per: 1 }], redis: { url: own.url } });
+    await plugin.onClose();
+    expect(await rateLimitClients(admin)).toEqual([]);
+    // closed, Redis cannot answer: the default (allow) lets the request through, and nothing connects
+    expect(await check(plugin, request('192.0.2.5'))).toBeUndefined();
+    expect(await rateLimitClients(admin)).toEqual([]);
+  });
+
+  it('close() rejects what is in flight, and no reconnection follows', async () => {
+    const connection = new RedisConnection({ url: own.url, commandTimeoutMs: 5000 });
+    try {
+      expect(await connection.run((redis) => redis.ping())).toBe('PONG');
+      const pending = connection.run((redis) => redis.blpop(`${freshPrefix()}never`, 5));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const closing = Date.now();
+      await connection.close();
+      expect(Date.now() - closing).toBeLessThan(500);
+      await expect(pending).rejects.toThrow(RedisUnavailableError);
+      await expect(connection.run((redis) => redis.ping())).rejects.toThrow(/closed/);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await rateLimitClients(admin)).toEqual([]);
+    } finally {
+      await connection.close();
     }
   });
 });

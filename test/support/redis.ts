@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { RedisClient } from '../../plugins/rate-limit/index.js';
+import { Redis } from 'ioredis';
 
 /** A Redis for the tests, and how to stop it. */
 export interface RunningRedis {
@@ -29,14 +29,26 @@ export async function findRedis(): Promise<RunningRedis> {
   );
 }
 
-/** `redis-server` on a free port, without persistence, stopped after the tests. */
-async function startRedisServer(): Promise<RunningRedis> {
-  // --port 0 would mean "no TCP at all" to Redis: find a free port, then hand it over
+/** A port nothing listens on (bound, then let go). */
+export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as { port: number };
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+  return port;
+}
+
+/**
+ * `redis-server` without persistence, stopped by `stop()`: on a free port, or on `port` (to
+ * start it again where a stopped one was), with `args` added. The tests of failures, which need a
+ * Redis of their own to stop and start, use it directly.
+ */
+export async function startRedisServer(
+  options: { readonly port?: number; readonly args?: readonly string[] } = {},
+): Promise<RunningRedis & { freeze(): void; thaw(): void }> {
+  // --port 0 would mean "no TCP at all" to Redis: find a free port, then hand it over
+  const port = options.port ?? (await freePort());
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -54,22 +66,28 @@ async function startRedisServer(): Promise<RunningRedis> {
   return {
     url,
     how: `redis-server on port ${port}`,
+    // SIGSTOP: the kernel still accepts connections, but nothing answers, as with a hung Redis
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
+        child.kill('SIGCONT');
         child.kill('SIGTERM');
       }),
   };
 }
 
 async function answersPing(url: string): Promise<boolean> {
-  const client = new RedisClient({ url, connectTimeoutMs: 500, commandTimeoutMs: 500 });
+  // one attempt, no reconnection: the question is whether it answers now
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
   try {
-    return (await client.command(['PING'])) === 'PONG';
+    return (await client.ping()) === 'PONG';
   } catch {
     return false;
   } finally {
-    await client.close();
+    client.disconnect();
   }
 }

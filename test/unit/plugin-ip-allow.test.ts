@@ -9,7 +9,6 @@ import {
   cidrContains,
   clientAddress,
   compilePolicy,
-  formatAddress,
   ipAllowOptions,
   parseAddress,
   parseCidr,
@@ -45,22 +44,28 @@ const matches = (cidr: string, address: string): boolean => {
 
 describe('parseAddress', () => {
   it('reads IPv4 and IPv6, in every IPv6 spelling', () => {
-    expect(parseAddress('::')).toBe(0n);
-    expect(parseAddress('::1')).toBe(1n);
-    expect(parseAddress('1::')).toBe(1n << 112n);
-    expect(parseAddress('2001:db8::ff00:42:8329')).toBe(parseAddress('2001:0db8:0000:0000:0000:ff00:0042:8329'));
-    expect(parseAddress('1:2:3:4:5:6:7::')).toBe(parseAddress('1:2:3:4:5:6:7:0'));
-    expect(parseAddress('::2:3:4:5:6:7:8')).toBe(parseAddress('0:2:3:4:5:6:7:8'));
-    expect(parseAddress('1:2:3:4:5:6:1.2.3.4')).toBe(parseAddress('1:2:3:4:5:6:102:304'));
-    expect(parseAddress('FE80::A')).toBe(parseAddress('fe80::a'));
+    expect(parseAddress('::')).toEqual({ text: '::', family: 'ipv6' });
+    expect(parseAddress('192.0.2.1')).toEqual({ text: '192.0.2.1', family: 'ipv4' });
+    expect(matches('2001:db8::ff00:42:8329', '2001:0db8:0000:0000:0000:ff00:0042:8329')).toBe(true);
+    expect(matches('1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:0')).toBe(true);
+    expect(matches('::2:3:4:5:6:7:8', '0:2:3:4:5:6:7:8')).toBe(true);
+    expect(matches('1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:102:304')).toBe(true);
+    expect(matches('FE80::A', 'fe80::a')).toBe(true);
+    expect(matches('::1', '::2')).toBe(false);
+    expect(matches('1::', '::1')).toBe(false);
   });
 
   it('an IPv4-mapped IPv6 address is the IPv4 address', () => {
-    expect(parseAddress('::ffff:1.2.3.4')).toBe(parseAddress('1.2.3.4'));
-    expect(parseAddress('::ffff:0102:0304')).toBe(parseAddress('1.2.3.4'));
-    expect(formatAddress(parseAddress('::ffff:10.0.0.1') ?? 0n)).toBe('10.0.0.1');
+    expect(matches('1.2.3.4', '::ffff:1.2.3.4')).toBe(true);
+    expect(matches('1.2.3.4', '::ffff:0102:0304')).toBe(true);
+    expect(matches('1.2.3.4', '0:0:0:0:0:ffff:1.2.3.4')).toBe(true);
+    expect(matches('::ffff:1.2.3.4', '1.2.3.4')).toBe(true);
+    expect(matches('1.2.3.0/24', '::ffff:1.2.3.255')).toBe(true);
+    expect(matches('1.2.3.0/24', '::ffff:1.2.4.0')).toBe(false);
     // IPv4-compatible (deprecated ::a.b.c.d) is not IPv4
-    expect(parseAddress('::1.2.3.4')).not.toBe(parseAddress('1.2.3.4'));
+    expect(matches('1.2.3.4', '::1.2.3.4')).toBe(false);
+    expect(matches('::1.2.3.4', '1.2.3.4')).toBe(false);
+    expect(matches('::1.2.3.4', '::102:304')).toBe(true);
   });
 
   it('refuses malformed input', () => {
@@ -71,7 +76,7 @@ describe('parseAddress', () => {
     ]) {
       expect(parseAddress(bad), bad).toBeUndefined();
     }
-    expect(parseAddress('fe80::1%eth0', 'strip')).toBe(parseAddress('fe80::1'));
+    expect(parseAddress('fe80::1%eth0', 'strip')).toEqual(parseAddress('fe80::1'));
   });
 
   it('property: agrees with node:net on which strings are addresses', () => {
@@ -90,11 +95,17 @@ describe('parseAddress', () => {
     );
   });
 
-  it('property: formatAddress then parseAddress is the identity', () => {
+  it('property: every address is its own /32 or /128, and is in no other host block', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (address) => {
-        expect(parseAddress(formatAddress(address))).toBe(address);
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), fc.oneof(fc.ipV4(), fc.ipV6()), (a, b) => {
+        // fast-check writes IPv4 parts with leading zeros now and then, which are refused
+        fc.pre(parseAddress(a) !== undefined && parseAddress(b) !== undefined);
+        expect(matches(a, a)).toBe(true);
+        const same = new URL(`http://${a.includes(':') ? `[${a}]` : a}/`).hostname === new URL(`http://${b.includes(':') ? `[${b}]` : b}/`).hostname;
+        const mapped = (v4: string, v6: string): boolean => !v4.includes(':') && v6.includes(':') && matches(`::ffff:${v4}`, v6);
+        expect(matches(a, b)).toBe(same || mapped(a, b) || mapped(b, a));
       }),
+      { numRuns: 500 },
     );
   });
 });
@@ -115,7 +126,8 @@ describe('parseCidr and matching', () => {
     expect(matches('2001:db8::1/128', '2001:db8::1')).toBe(true);
     expect(matches('2001:db8::1/128', '2001:db8::2')).toBe(false);
     expect(matches('2001:db8::1', '2001:0db8:0:0:0:0:0:1')).toBe(true);
-    expect(parseCidr('192.0.2.1').prefix).toBe(128);
+    expect(parseCidr('192.0.2.1')).toMatchObject({ family: 'ipv4', prefix: 32 });
+    expect(parseCidr('2001:db8::1')).toMatchObject({ family: 'ipv6', prefix: 128 });
   });
 
   it('blocks match their range and nothing next to it', () => {
@@ -145,6 +157,13 @@ describe('parseCidr and matching', () => {
     expect(() => parseCidr('2001:db8::1/32')).toThrow('did you mean 2001:db8::/32?');
     expect(() => parseCidr('localhost')).toThrow('"localhost" is not an IPv4 or IPv6 address or CIDR block');
     expect(() => parseCidr('fe80::1%eth0/128')).toThrow(/zone/);
+    expect(() => parseCidr('::ffff:10.1.0.0/104')).toThrow('did you mean ::ffff:a00:0/104?');
+    // the IPv4-compatible form is read as IPv6 (::0102:0304), not as the mapped ::ffff:1.2.3.4
+    expect(() => parseCidr('::1.2.3.0/64')).toThrow('did you mean ::/64?');
+    expect(parseCidr('::0.0.0.0/64').prefix).toBe(64);
+    for (const bad of ['', '/8', '10.0.0.0/8/8', '10.0.0.0 /8', ' 10.0.0.0/8', '10.0.0.0/ 8', '10.0.0.0/8 ', '010.0.0.0/8', '::ffff:010.0.0.0/104', '10.0.0.0/1e1', '10.0.0.0/0x8']) {
+      expect(() => parseCidr(bad), bad).toThrow();
+    }
   });
 });
 

@@ -1,15 +1,10 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Identity, RequestInfo } from '../../src/chain/index.js';
 import type { TypeGraph } from '../../src/model/index.js';
 import { isPgduetError, type PgduetError } from '../../src/errors/index.js';
 import {
   MemoryBucketStore,
-  RespError,
-  RespParser,
-  RespProtocolError,
   bucketsFor,
-  encodeCommand,
   parseRedisUrl,
   rateLimitOptions,
   takeAll,
@@ -17,7 +12,6 @@ import {
   type BucketStore,
   type RateLimitLogger,
   type RateLimitOptionsInput,
-  type RespValue,
 } from '../../plugins/rate-limit/index.js';
 
 /** The rate-limit plugin alone, over hand-built requests, with a fake clock. */
@@ -279,100 +273,5 @@ describe('parseRedisUrl', () => {
     expect(() => parseRedisUrl('rediss://cache')).toThrow(/TLS/);
     expect(() => parseRedisUrl('redis://cache/x')).toThrow(/database number/);
     expect(() => parseRedisUrl('cache:6379')).toThrow(/redis:\/\//);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// RESP
-
-/** Serializes a reply as Redis would (the parser's inverse, for the property test). */
-function encodeReply(value: RespValue): string {
-  if (value === null) return '$-1\r\n';
-  if (typeof value === 'number') return `:${value}\r\n`;
-  if (value instanceof RespError) return `-${value.message}\r\n`;
-  if (typeof value === 'string') return `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
-  return `*${value.length}\r\n${value.map(encodeReply).join('')}`;
-}
-
-/** Errors compare by message (a RespError is an Error object, with a stack). */
-function plain(value: RespValue): unknown {
-  if (value instanceof RespError) return { error: value.message };
-  if (Array.isArray(value)) return value.map(plain);
-  return value;
-}
-
-const replyArb: fc.Arbitrary<RespValue> = fc.letrec<{ reply: RespValue }>((tie) => ({
-  reply: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    // strings with CR, LF and multi-byte characters: bulk strings are length-prefixed
-    fc.string({ unit: 'binary', maxLength: 30 }),
-    fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
-    fc.constant(null),
-    fc.stringMatching(/^[A-Z]{2,8} [a-z ]{0,20}$/).map((m) => new RespError(m)),
-    fc.array(tie('reply'), { maxLength: 5 }),
-  ),
-})).reply;
-
-describe('RespParser', () => {
-  it('parses every reply type', () => {
-    const parser = new RespParser();
-    const values = parser.push(Buffer.from('+OK\r\n-NOSCRIPT No matching script\r\n:-42\r\n$5\r\nhé\r\n\r\n$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n*2\r\n:1\r\n*1\r\n+\r\n'));
-    expect(values.map(plain)).toEqual(['OK', { error: 'NOSCRIPT No matching script' }, -42, 'hé\r\n', '', null, null, [], [1, ['']]]);
-    expect((values[1] as RespError).kind).toBe('NOSCRIPT');
-    expect(parser.pending).toBe(0);
-  });
-
-  it('keeps a partial reply until the rest comes, even a CRLF cut in two', () => {
-    const parser = new RespParser();
-    expect(parser.push(Buffer.from('*2\r\n$3\r\nab'))).toEqual([]);
-    expect(parser.push(Buffer.from('c\r'))).toEqual([]);
-    expect(parser.push(Buffer.from('\n:7\r'))).toEqual([]);
-    expect(parser.push(Buffer.from('\n+next\r\n'))).toEqual([['abc', 7], 'next']);
-  });
-
-  it('refuses what is not RESP', () => {
-    expect(() => new RespParser().push(Buffer.from('?what\r\n'))).toThrow(RespProtocolError);
-    expect(() => new RespParser().push(Buffer.from(':12x\r\n'))).toThrow(/bad integer/);
-    expect(() => new RespParser().push(Buffer.from('$2\r\nabcd\r\n'))).toThrow(/not followed by CRLF/);
-  });
-
-  it('property: any chunking of a reply stream parses to the replies it encodes', () => {
-    fc.assert(
-      fc.property(fc.array(replyArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 20 }), (replies, cutsSeed) => {
-        const stream = Buffer.from(replies.map(encodeReply).join(''), 'utf8');
-        // cut points anywhere, including inside multi-byte characters and CRLFs
-        const cuts = [...new Set(cutsSeed.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-        const parser = new RespParser();
-        const parsed: RespValue[] = [];
-        let from = 0;
-        for (const cut of [...cuts, stream.length]) {
-          parsed.push(...parser.push(stream.subarray(from, cut)));
-          from = cut;
-        }
-        expect(parsed.map(plain)).toEqual(replies.map(plain));
-        expect(parser.pending).toBe(0);
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('property: byte-by-byte feeding gives the same replies as one chunk', () => {
-    fc.assert(
-      fc.property(fc.array(replyArb, { minLength: 1, maxLength: 4 }), (replies) => {
-        const stream = Buffer.from(replies.map(encodeReply).join(''), 'utf8');
-        const whole = new RespParser().push(stream);
-        const parser = new RespParser();
-        const bytewise: RespValue[] = [];
-        for (let i = 0; i < stream.length; i++) bytewise.push(...parser.push(stream.subarray(i, i + 1)));
-        expect(bytewise.map(plain)).toEqual(whole.map(plain));
-      }),
-      { numRuns: 100 },
-    );
-  });
-});
-
-describe('encodeCommand', () => {
-  it('writes an array of bulk strings, lengths in bytes', () => {
-    expect(encodeCommand(['SET', 'k', 'é', 12]).toString()).toBe('*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\né\r\n$2\r\n12\r\n');
   });
 });
