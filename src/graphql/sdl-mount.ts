@@ -1,0 +1,36 @@
+import { printSchema } from 'graphql';
+import type { TypeGraph } from '../model/index.js';
+import { scopeRequest, sendError, type Mount, type MountContext } from '../server/index.js';
+import { buildGraphqlSchema } from './build-schema.js';
+
+/**
+ * `GET <graphqlPath>/sdl`: the GraphQL schema the caller's role sees, in SDL (what
+ * `pgduet sdl` prints), for code generators and for reading. Printed once per role's graph.
+ */
+export function sdlMount(context: MountContext): Mount {
+  const { chain, config } = context;
+  const printed = new WeakMap<TypeGraph, string>();
+  const sdlOf = (graph: TypeGraph): string => {
+    let text = printed.get(graph);
+    if (text === undefined) printed.set(graph, (text = `${printSchema(buildGraphqlSchema(graph).schema)}\n`));
+    return text;
+  };
+  const base = config.server.graphqlPath.replace(/\/+$/, '');
+  return {
+    name: 'graphql_sdl',
+    protocol: 'graphql',
+    path: `${base}/sdl`,
+    methods: ['GET', 'HEAD'],
+    handler: async (req, res, ctx) => {
+      let text: string;
+      try {
+        text = sdlOf((await scopeRequest(chain, req, ctx, 'graphql')).graph);
+      } catch (error) {
+        sendError(res, error, ctx.log);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    },
+  };
+}
