@@ -27,6 +27,8 @@ const STYLE = [
 const CSP = [
   "default-src 'none'",
   `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  // the empty icon above, so that browsers do not ask for /favicon.ico (a 404)
+  'img-src data:',
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
@@ -93,6 +95,7 @@ function renderHtml(version: string, fingerprint: string, entities: number, func
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>pgduet ${escapeHtml(version)}</title>
 <style>${STYLE}</style>
 </head>
