@@ -99,7 +99,7 @@ describe('the front page', () => {
     const html = await res.text();
     expect(html).toContain(`<code id="fingerprint">${server.holder.current.graph.fingerprint}</code>`);
     expect(html).not.toMatch(/<script|https?:\/\//);
-    const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1] as string);
+    const hrefs = [...html.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1] as string);
     expect(hrefs).toEqual(['/api/graphql', '/api/graphql', '/api/graphql/sdl', '/docs', '/openapi.json', '/api/rest/', '/health', '/ready', '/metrics']);
     for (const href of new Set(hrefs)) {
       expect((await fetch(`${server.url}${href}`, { headers: { accept: 'text/html' } })).status, href).toBe(200);
