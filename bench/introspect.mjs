@@ -10,13 +10,11 @@
 // Plain ESM, node built-ins plus `pg`. The server is dist/src/cli/bin.js: build it first.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { ADMIN_URL, PAGILA_DIR, ROOT, freePort, table, urlFor, withClient, killAll, onCleanup, run, spawnTracked, stop } from './common.mjs';
 
 const CLI = join(ROOT, 'dist/src/cli/bin.js');

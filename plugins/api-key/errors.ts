@@ -1,5 +1,5 @@
-import { PgduetError } from '../../src/errors/pgduet-error.js';
-import { bearerChallenge } from '../jwt/errors.js';
+import { PgduetError } from '../../src/errors/index.js';
+import { bearerChallenge } from '../jwt/index.js';
 
 const MESSAGE = 'Invalid API key';
 

@@ -13,3 +13,4 @@ export { presentedApiKey, type PresentedKey } from './presented-key.js';
 export { loadApiKeysFromTable, apiKeyTableQuery, type ApiKeyQuery, type ApiKeyTable, type InvalidApiKeyRow } from './load-from-table.js';
 export { createApiKeyStore, type ApiKeyStore, type ApiKeyStoreOptions } from './key-store.js';
 export { invalidApiKey } from './errors.js';
+export { apiKeyPlugin } from './plugin.js';

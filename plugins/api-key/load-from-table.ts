@@ -1,4 +1,4 @@
-import { quoteQualified } from '../../src/sql/identifier.js';
+import { quoteQualified } from '../../src/sql/index.js';
 import { isStoredHash } from './hash.js';
 import type { ApiKey } from './options.js';
 

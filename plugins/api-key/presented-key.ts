@@ -1,4 +1,4 @@
-import { headerValues, looksLikeJwt, readAuthorization } from '../jwt/bearer.js';
+import { headerValues, looksLikeJwt, readAuthorization } from '../jwt/index.js';
 
 /** The key a request presents. */
 export type PresentedKey =

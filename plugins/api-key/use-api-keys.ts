@@ -1,5 +1,5 @@
-import type { PgduetPlugin } from '../../src/chain/plugin.js';
-import { ConfigError } from '../../src/errors/pgduet-error.js';
+import type { PgduetPlugin } from '../../src/chain/index.js';
+import { ConfigError } from '../../src/errors/index.js';
 import { invalidApiKey } from './errors.js';
 import { apiKeyOptions, type ApiKey, type ApiKeyOptionsInput } from './options.js';
 import { presentedApiKey } from './presented-key.js';

@@ -1,4 +1,4 @@
-export { useAuditLog } from './plugin.js';
+export { auditLogPlugin, useAuditLog } from './plugin.js';
 export type { AuditLogDeps, AuditLogPlugin } from './plugin.js';
 export { auditLogOptions } from './options.js';
 export type { AuditLogOptions, AuditLogOptionsInput, AuditSinkOptions } from './options.js';

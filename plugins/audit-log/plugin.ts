@@ -1,4 +1,4 @@
-import type { ErrorEvent, PgduetPlugin } from '../../src/chain/index.js';
+import { declarePlugin, type ErrorEvent, type PgduetPlugin } from '../../src/chain/index.js';
 import { ConfigError, isPgduetError } from '../../src/errors/index.js';
 import { buildEntry, type EntryFacts, type EntryOptions } from './entry.js';
 import { fileSink } from './file-sink.js';
@@ -135,3 +135,14 @@ function forgetOldest(store: Set<string> | Map<string, unknown>): void {
   const oldest = store.keys().next();
   if (oldest.done !== true) store.delete(oldest.value);
 }
+
+/** `audit`: one JSON line per request to stdout, a file or a table. */
+export const auditLogPlugin = declarePlugin({
+  name: 'audit-log',
+  description: 'writes one JSON line per request (audit)',
+  configKey: 'audit',
+  options: auditLogOptions.optional(),
+  // it records the Plans as every other plugin left them
+  last: true,
+  create: (options, { logger, query }) => useAuditLog(options, { logger, query }),
+});

@@ -1,4 +1,4 @@
-export { useIpAllow } from './plugin.js';
+export { ipAllowPlugin, useIpAllow } from './plugin.js';
 export { ipAllowOptions } from './options.js';
 export type { IpAllowOptions, IpAllowOptionsInput } from './options.js';
 export { checkAccess, compilePolicy } from './access.js';

@@ -1,4 +1,4 @@
-import type { PgduetPlugin } from '../../src/chain/index.js';
+import { declarePlugin, type PgduetPlugin } from '../../src/chain/index.js';
 import { ConfigError, PgduetError } from '../../src/errors/index.js';
 import { checkAccess, compilePolicy, isOpen } from './access.js';
 import { clientAddress } from './client-address.js';
@@ -27,3 +27,14 @@ export function useIpAllow(options: IpAllowOptionsInput = {}): PgduetPlugin {
     },
   };
 }
+
+/** `ipAllow`: CIDR allow and deny lists, global and per role. */
+export const ipAllowPlugin = declarePlugin({
+  name: 'ip-allow',
+  description: 'refuses requests from addresses outside the allow lists or in the deny lists (ipAllow)',
+  configKey: 'ipAllow',
+  options: ipAllowOptions.optional(),
+  // a role's own lists need the role
+  after: ['api-key', 'jwt'],
+  create: (options) => useIpAllow(options),
+});

@@ -1,4 +1,4 @@
-import { PgduetError } from '../../src/errors/pgduet-error.js';
+import { PgduetError } from '../../src/errors/index.js';
 
 /**
  * A refused token: 401, PGD301, with PostgREST's code (PGRST301 when the token itself is bad,

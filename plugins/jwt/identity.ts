@@ -1,5 +1,5 @@
-import type { Identity } from '../../src/chain/plugin.js';
-import { PgduetError } from '../../src/errors/pgduet-error.js';
+import type { Identity } from '../../src/chain/index.js';
+import { PgduetError } from '../../src/errors/index.js';
 import { isPlainObject, parseClaimPath, resolveClaimPath, type ClaimPath } from './claim-path.js';
 import { invalidToken } from './errors.js';
 import type { JwtOptions } from './options.js';

@@ -17,3 +17,4 @@ export { identityFromClaims, claimRules, type ClaimRules } from './identity.js';
 export { parseClaimPath, resolveClaimPath, type ClaimPath, type ClaimPathStep } from './claim-path.js';
 export { readAuthorization, looksLikeJwt, headerValue, headerValues, type AuthorizationCredential } from './bearer.js';
 export { invalidToken, bearerChallenge } from './errors.js';
+export { jwtPlugin } from './plugin.js';

@@ -1,5 +1,5 @@
-import type { PgduetPlugin } from '../../src/chain/plugin.js';
-import { ConfigError } from '../../src/errors/pgduet-error.js';
+import type { PgduetPlugin } from '../../src/chain/index.js';
+import { ConfigError } from '../../src/errors/index.js';
 import { headerValue, looksLikeJwt, readAuthorization } from './bearer.js';
 import { claimRules, identityFromClaims } from './identity.js';
 import { jwtOptions, type JwtOptionsInput } from './options.js';

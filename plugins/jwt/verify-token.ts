@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import type { PgduetError } from '../../src/errors/pgduet-error.js';
+import type { PgduetError } from '../../src/errors/index.js';
 import { invalidToken } from './errors.js';
 import { createJwtKey, KeySetUnavailableError, type JwtKey } from './keys.js';
 import { acceptedAlgorithms, type JwtAlgorithm, type JwtOptions } from './options.js';

@@ -1,5 +1,5 @@
 import { PgduetError } from '../../src/errors/index.js';
-import type { AggregatePlan, Plan, ReadPlan, Selection } from '../../src/plan/index.js';
+import { planDepth, type Plan, type ReadPlan } from '../../src/plan/index.js';
 import type { Limits } from './options.js';
 
 /**
@@ -28,31 +28,4 @@ function boundRows(plan: ReadPlan, limits: Limits): ReadPlan {
   const limit = asked === undefined ? limits.maxRows : limits.maxRows === undefined ? asked : Math.min(asked, limits.maxRows);
   // the same object when nothing changes: a Plan the chain lets through unchanged keeps its compiled statement
   return limit === undefined || limit === plan.limit ? plan : { ...plan, limit };
-}
-
-/** How deep relationships nest in a Plan: 0 for a flat read. */
-export function planDepth(plan: Plan): number {
-  switch (plan.kind) {
-    case 'read':
-      return readDepth(plan);
-    case 'aggregate':
-      return readDepth(plan.rows);
-    case 'call':
-      return plan.returns.kind === 'rows' ? readDepth(plan.returns.plan) : 0;
-    default:
-      return selectionsDepth(plan.returning.selection);
-  }
-}
-
-function readDepth(plan: ReadPlan): number {
-  return selectionsDepth(plan.selection);
-}
-
-function selectionsDepth(selection: readonly Selection[]): number {
-  let deepest = 0;
-  for (const s of selection) {
-    if (s.kind === 'relation' || s.kind === 'spread') deepest = Math.max(deepest, 1 + readDepth(s.plan));
-    else if (s.kind === 'relation_aggregate') deepest = Math.max(deepest, 1 + readDepth((s.plan as AggregatePlan).rows));
-  }
-  return deepest;
 }

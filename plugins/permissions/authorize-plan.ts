@@ -193,7 +193,9 @@ class PlanPass {
   private insertRow(ref: DbRef, row: InsertRow): InsertRow {
     const rule = this.table(ref)?.insert;
     if (rule === undefined) throw denied(`the role "${this.identity.role}" may not insert into ${refKey(ref)}`);
-    for (const value of row.values) this.writable(ref, value.column, rule.columns, 'insert');
+    // a key a nested insert's statement takes from a row it wrote before (`from`) is the
+    // relationship's to fill, as the foreign key of a row inserted through it
+    for (const value of row.values) if (value.from === undefined) this.writable(ref, value.column, rule.columns, 'insert');
     const values = withPresets(row.values, this.presets(ref, rule.set));
     // nested rows: each table's own rules and upserts (their checks are not enforced yet: refused when set)
     const parents = row.parents?.map((p) => ({ ...p, row: this.nestedRow(p.entity, p.row), ...this.nestedConflict(p.entity, p.onConflict) }));
@@ -238,6 +240,10 @@ class PlanPass {
 
   /** The rows a write returns: only those the role may select, shaped by its read rules. */
   private returning(ref: DbRef, returning: Returning): Returning {
+    // only the keys the next statements of a nested insert join on: nothing the client sees
+    if (returning.selection.length > 0 && returning.selection.every((s) => s.kind === 'key') && returning.returningKey !== undefined && returning.single !== true && returning.rowsOnly !== true) {
+      return returning;
+    }
     const select = this.table(ref)?.select;
     if (select === undefined) {
       if (returning.selection.length > 0) throw denied(`the role "${this.identity.role}" may not read ${refKey(ref)}`);

@@ -1,7 +1,7 @@
-import type { PgduetPlugin } from '../../src/chain/index.js';
+import { declarePlugin, type PgduetPlugin } from '../../src/chain/index.js';
 import type { TypeGraph } from '../../src/model/index.js';
 import { authorizePlan } from './authorize-plan.js';
-import type { PermissionsOptions } from './options.js';
+import { permissionsOptions, type PermissionsOptions } from './options.js';
 import { resolveRules, type RoleRules } from './rules.js';
 import { roleGraph } from './role-graph.js';
 
@@ -38,3 +38,14 @@ export function usePermissions(options: PermissionsOptions): PgduetPlugin {
     },
   };
 }
+
+/** `permissions`: per role and table, what each role may read and write. */
+export const permissionsPlugin = declarePlugin({
+  name: 'permissions',
+  description: 'per role and table: the columns, rows and operations a role may use (permissions)',
+  configKey: 'permissions',
+  options: permissionsOptions.optional(),
+  // the rules are the role's: after identity
+  after: ['api-key', 'jwt'],
+  create: (options) => usePermissions(options),
+});

@@ -1,5 +1,4 @@
-import { findByQualifiedName } from '../../src/model/build-graph.js';
-import type { Column, DbRef, FunctionDef, TypeGraph } from '../../src/model/index.js';
+import { findByQualifiedName, type Column, type DbRef, type FunctionDef, type TypeGraph } from '../../src/model/index.js';
 import type { RolePermissions, TablePermissions } from './options.js';
 
 /** The rules of one role, resolved against a graph: per entity, and which functions it may call. */

@@ -1,5 +1,5 @@
-import type { ExecuteEvent, PgduetPlugin } from '../../src/chain/index.js';
-import type { PostgresRoleOptions } from './options.js';
+import { declarePlugin, type ExecuteEvent, type PgduetPlugin } from '../../src/chain/index.js';
+import { postgresRoleOptions, type PostgresRoleOptions } from './options.js';
 
 export { postgresRoleOptions } from './options.js';
 export type { PostgresRoleOptions } from './options.js';
@@ -51,3 +51,14 @@ export function usePostgresRole(options: PostgresRoleOptions): PgduetPlugin {
     },
   };
 }
+
+/** `postgres`: PostgreSQL-native mode (SET LOCAL ROLE, request.jwt.claims) and statement timeouts per role. */
+export const postgresRolePlugin = declarePlugin({
+  name: 'postgres-role',
+  description: 'runs each request as its database role with its claims (RLS), and per-role statement timeouts (postgres)',
+  configKey: 'postgres',
+  options: postgresRoleOptions.optional(),
+  // the database role is the caller's: after identity
+  after: ['api-key', 'jwt'],
+  create: (options) => usePostgresRole(options),
+});

@@ -1,4 +1,4 @@
-export { useRateLimit } from './plugin.js';
+export { rateLimitPlugin, useRateLimit } from './plugin.js';
 export type { RateLimitDeps, RateLimitLogger, RateLimitPlugin } from './plugin.js';
 export { rateLimitOptions } from './options.js';
 export type { RateLimitOptions, RateLimitOptionsInput } from './options.js';

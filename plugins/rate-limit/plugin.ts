@@ -1,4 +1,4 @@
-import type { PgduetPlugin } from '../../src/chain/index.js';
+import { declarePlugin, type PgduetPlugin } from '../../src/chain/index.js';
 import { ConfigError, PgduetError } from '../../src/errors/index.js';
 import { clientAddress } from '../ip-allow/index.js';
 import { MemoryBucketStore } from './memory-store.js';
@@ -102,3 +102,14 @@ export function useRateLimit(options: RateLimitOptionsInput = {}, deps: RateLimi
     },
   };
 }
+
+/** `rateLimit`: token buckets per role, API key and client address. */
+export const rateLimitPlugin = declarePlugin({
+  name: 'rate-limit',
+  description: 'refuses requests over the token buckets of their role, API key or address (rateLimit)',
+  configKey: 'rateLimit',
+  options: rateLimitOptions.optional(),
+  // it counts the caller the identity plugins identified
+  after: ['api-key', 'jwt'],
+  create: (options, { logger }) => useRateLimit(options, { logger }),
+});

@@ -13,3 +13,15 @@ export type {
   ResponseEvent,
   ResultEvent,
 } from './plugin.js';
+export { deferredPart, filledPart, relationPart } from './derive.js';
+export type { AuthorizedRelation } from './derive.js';
+export { chainOrder, createPlugins, declarePlugin, optionsAt, pluginOptionsShape, pluginOrder } from './registry.js';
+export type {
+  AnyPluginDeclaration,
+  ConfiguredPlugin,
+  PluginDeclaration,
+  PluginDeps,
+  PluginLogger,
+  PluginOptionsShape,
+  PluginOrdering,
+} from './registry.js';

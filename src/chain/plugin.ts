@@ -55,6 +55,13 @@ export interface PlanEvent<P extends Plan = Plan> {
   readonly request: RequestInfo;
   readonly identity: Identity;
   readonly plan: P;
+  /**
+   * every Plan of the request, as planned, this one among them: one for REST, one per root
+   * field for GraphQL (two for `update_<t>_many` with two updates). The chain sees the whole
+   * request before any of it runs, whichever way it is then answered: a rule over the whole
+   * request (a budget across root fields) reads these.
+   */
+  readonly requestPlans: readonly Plan[];
   /** rewrite the Plan (add a row filter, drop a column…); later plugins see the new one */
   replacePlan(plan: P): void;
 }

@@ -73,12 +73,13 @@ export class Chain {
   }
 
   /** The only way to an AuthorizedPlan: every plugin's onPlan, in order. */
-  async authorize<P extends Plan>(plan: P, request: RequestInfo, identity: Identity): Promise<AuthorizedPlan<P>> {
+  async authorize<P extends Plan>(plan: P, request: RequestInfo, identity: Identity, requestPlans: readonly Plan[] = [plan]): Promise<AuthorizedPlan<P>> {
     let current = plan;
     for (const plugin of this.plugins) {
       await plugin.onPlan?.({
         request,
         identity,
+        requestPlans,
         plan: current,
         replacePlan: (next: Plan) => {
           // a plugin may rewrite a Plan, not turn it into another kind of Plan
@@ -88,6 +89,16 @@ export class Chain {
       });
     }
     return markAuthorized(current);
+  }
+
+  /**
+   * Every Plan of a request, authorized before any of them runs (GraphQL's root fields): a
+   * refusal of one refuses the request, and nothing has been written.
+   */
+  async authorizeAll<P extends Plan>(plans: readonly P[], request: RequestInfo, identity: Identity): Promise<AuthorizedPlan<P>[]> {
+    const authorized: AuthorizedPlan<P>[] = [];
+    for (const plan of plans) authorized.push(await this.authorize(plan, request, identity, plans));
+    return authorized;
   }
 
   /** `onExecute` of every plugin, in the request's transaction, before its statements. */

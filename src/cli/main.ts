@@ -7,8 +7,7 @@ import { readSchemaCache, writeSchemaCache, type TypeGraph } from '../model/inde
 import { printSchema } from 'graphql';
 import { buildGraphqlSchema, graphqlMount, sdlMount } from '../graphql/index.js';
 import { openApiOptions, renderOpenApi, restMounts } from '../rest/index.js';
-import { buildChain } from '../server/build-chain.js';
-import { createLogger, loadGraph, startServer } from '../server/index.js';
+import { buildChain, createLogger, loadGraph, startServer } from '../server/index.js';
 import { packageVersion as version } from '../version.js';
 import { HELP } from './help.js';
 

@@ -1,14 +1,8 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
-import { graphqlLimitsOptions } from '../graphql/limits-options.js';
-import { apiKeyOptions } from '../../plugins/api-key/options.js';
-import { auditLogOptions } from '../../plugins/audit-log/index.js';
-import { ipAllowOptions } from '../../plugins/ip-allow/index.js';
-import { rateLimitOptions } from '../../plugins/rate-limit/index.js';
-import { jwtOptions } from '../../plugins/jwt/options.js';
-import { limitsOptions } from '../../plugins/limits/options.js';
-import { permissionsOptions } from '../../plugins/permissions/options.js';
-import { postgresRoleOptions } from '../../plugins/postgres-role/options.js';
+import { graphqlLimitsOptions } from './graphql-limits.js';
+import { pluginOptionsShape } from '../chain/index.js';
+import { builtInPlugins } from '../../plugins/index.js';
 
 /**
  * The shape of `pgduet.yaml`, with every default. Unknown keys are errors (`.strict()`):
@@ -81,7 +75,18 @@ export const configSchema = z
           .optional(),
         poolSize: z.number().int().min(1).max(1000).default(10),
         schemas: z.array(name).min(1).default(['public']),
+        /** how long a request waits for a pooled connection (then 503, PGRST003) or a new connection to open */
         connectTimeoutMs: z.number().int().min(100).default(5000),
+        /**
+         * `statement_timeout` of every statement, in every mode, in ms (0: none); a cancelled
+         * statement is REST 504 / GraphQL `timeout`. Per role: `postgres.statementTimeoutMs.roles`
+         */
+        statementTimeoutMs: z.number().int().min(0).default(30_000),
+        /** at most this many requests of one role use the database at once: for every role, and per role (absent: no cap) */
+        concurrency: z
+          .object({ default: z.number().int().min(1).optional(), roles: z.record(z.string(), z.number().int().min(1)).default({}) })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -126,8 +131,23 @@ export const configSchema = z
          * goes to the client unparsed; `false` always uses the resolvers (DataLoader).
          */
         oneStatement: z.boolean().default(true),
+        /**
+         * at most this many rows in one top-level list; a list with more is an error naming the
+         * field, never a silent cut (GraphQL cannot say it cut an answer); `null`: no bound
+         */
+        maxRows: z.number().int().min(1).nullable().default(100_000),
         /** depth, aliases, directives, tokens, cost, introspection and persisted-only, for everyone and per role */
-        limits: graphqlLimitsOptions.optional(),
+        limits: graphqlLimitsOptions.prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    rest: z
+      .object({
+        /**
+         * at most this many rows in one REST answer (PostgREST's db-max-rows): a larger page is
+         * cut to it and `Content-Range` shows where it ends (`0-99999/*`); `null`: no bound
+         */
+        maxRows: z.number().int().min(1).nullable().default(100_000),
       })
       .strict()
       .prefault({}),
@@ -154,33 +174,20 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Identity (see plugins/jwt, plugins/api-key, plugins/require-credentials): `anonymousRole`,
+     * `jwt`, `apiKeys`. Their options are declared by the plugins.
+     */
     auth: z
-      .object({
-        /**
-         * the role of requests without credentials; `null`: credentials are required (401).
-         * Without `permissions`, every role may do everything.
-         */
-        anonymousRole: z.string().min(1).nullable().default('anonymous'),
-        /** JWTs in `Authorization: Bearer` (see plugins/jwt) */
-        jwt: jwtOptions.optional(),
-        /** API keys in the `apikey` header or `Authorization: Bearer` (see plugins/api-key) */
-        apiKeys: apiKeyOptions.optional(),
-      })
+      .object({ ...pluginOptionsShape(builtInPlugins, 'auth') })
       .strict()
       .prefault({}),
-    /** per role and table: what each role may read and write (see plugins/permissions); absent: everything is allowed */
-    permissions: permissionsOptions.optional(),
-    /** relationship depth and rows per request, for everyone and per role (see plugins/limits) */
-    limits: limitsOptions.optional(),
-    /** token buckets per role, API key and client address, in memory or Redis (see plugins/rate-limit) */
-    rateLimit: rateLimitOptions.optional(),
-    /** CIDR allow and deny lists, global and per role (see plugins/ip-allow) */
-    ipAllow: ipAllowOptions.optional(),
-    /** one JSON line per request to stdout, a file or a table (see plugins/audit-log) */
-    audit: auditLogOptions.optional(),
-    /** PostgreSQL-native mode (SET LOCAL ROLE, request.jwt.claims) and statement timeouts per role (see plugins/postgres-role) */
-    postgres: postgresRoleOptions.optional(),
-    /** your own plugins, in order, after the built-in ones (see plugins/examples) */
+    /**
+     * The built-in plugins' top-level keys, declared by the plugins (plugins/index.ts):
+     * `permissions`, `limits`, `rateLimit`, `ipAllow`, `audit`, `postgres`.
+     */
+    ...pluginOptionsShape(builtInPlugins, ''),
+    /** your own plugins, in order, after the built-in ones unless their before/after say otherwise (see plugins/examples) */
     plugins: z
       .array(z.object({ module: z.string().min(1), options: z.unknown().optional() }).strict())
       .default([]),

@@ -7,7 +7,10 @@ export type PoolClient = pg.PoolClient;
 export interface PoolOptions {
   readonly url: string;
   readonly size: number;
+  /** how long a request waits for a free connection (and a new connection to open) */
   readonly connectTimeoutMs: number;
+  /** `statement_timeout` of every connection, in ms; 0: none */
+  readonly statementTimeoutMs?: number;
   /** shown in pg_stat_activity.application_name */
   readonly applicationName?: string;
 }
@@ -21,6 +24,9 @@ export function createPool(options: PoolOptions): Pool {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'pgduet',
     keepAlive: true,
+    // a startup parameter of each connection, so it holds in every mode, for every statement,
+    // without a round trip; a request's transaction may change it (SET LOCAL, per role)
+    ...(options.statementTimeoutMs === undefined || options.statementTimeoutMs === 0 ? {} : { statement_timeout: options.statementTimeoutMs }),
   });
   // An idle client that loses its server emits 'error' on the pool; without a listener
   // Node would crash the process. The next checkout simply gets a fresh connection.

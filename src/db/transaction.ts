@@ -1,3 +1,4 @@
+import { checkout } from './availability.js';
 import type { Pool, PoolClient } from './pool.js';
 
 /**
@@ -6,7 +7,7 @@ import type { Pool, PoolClient } from './pool.js';
  * A connection whose BEGIN, COMMIT or ROLLBACK fails is discarded, never reused half-way.
  */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: { readonly rollback?: boolean } = {}): Promise<T> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   let broken: Error | undefined;
   const control = async (statement: string): Promise<void> => {
     try {
@@ -46,7 +47,7 @@ export class RequestTransaction {
 
   /** BEGIN on a pooled connection, then `setup` on it (the chain's onExecute hooks). */
   static async begin(pool: Pool, setup: (query: (text: string, values?: readonly unknown[]) => Promise<readonly Record<string, unknown>[]>) => Promise<void>): Promise<RequestTransaction> {
-    const client = await pool.connect();
+    const client = await checkout(pool);
     const tx = new RequestTransaction(client);
     try {
       await client.query('begin');

@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   PGD402: { status: 403, title: 'Address not allowed' },
   PGD403: { status: 400, title: 'Query over a limit' },
   PGD404: { status: 413, title: 'Request body too large' },
+  PGD501: { status: 503, title: 'Database unavailable' },
+  PGD502: { status: 503, title: 'Database busy' },
+  PGD503: { status: 499, title: 'Request cancelled by the client' },
   PGD599: { status: 500, title: 'Unexpected error' },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 
@@ -32,6 +35,13 @@ export type ErrorCode = keyof typeof ERROR_CODES;
  * each (its `Error.hs`). A PgduetError may carry one (`postgrest`); the GraphQL surface ignores it.
  */
 export const POSTGREST_CODES = {
+  /** the database cannot be reached, or a connection to it was lost */
+  PGRST001: 503,
+  /**
+   * no pool connection within `database.connectTimeoutMs`. PostgREST answers 504; pgduet
+   * answers 503 with `Retry-After`: the server is busy, not a gateway that timed out
+   */
+  PGRST003: 503,
   /** a query parameter does not parse */
   PGRST100: 400,
   /** the function cannot be called with GET (it is volatile) */

@@ -8,3 +8,5 @@ export type { PostgresErrorInfo } from './from-postgres.js';
 export { isUnexpected, toGraphqlError } from './to-graphql.js';
 export { statusOfSqlstate, toRestError } from './to-rest.js';
 export type { RestError } from './to-rest.js';
+export { databaseBusy, databaseTrouble, describe as describeDatabaseTrouble, fromDatabaseTrouble } from './database-trouble.js';
+export type { DatabaseTrouble } from './database-trouble.js';

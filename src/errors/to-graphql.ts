@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { fromDatabaseTrouble } from './database-trouble.js';
 import { describePostgresError, isPostgresError } from './from-postgres.js';
 import { isPgduetError } from './pgduet-error.js';
 import type { ErrorCode } from './codes.js';
@@ -19,10 +20,15 @@ const HASURA_CODES: Partial<Record<ErrorCode, string>> = {
   PGD401: 'rate-limited',
   PGD402: 'access-denied',
   PGD403: 'validation-failed',
+  // not Hasura's (it answers `unexpected`): stable codes a client can retry on
+  PGD501: 'database-unavailable',
+  PGD502: 'database-busy',
+  PGD503: 'request-cancelled',
 };
 
-export function toGraphqlError(error: unknown, path?: readonly (string | number)[]): GraphQLError {
-  if (error instanceof GraphQLError) return error;
+export function toGraphqlError(thrown: unknown, path?: readonly (string | number)[]): GraphQLError {
+  if (thrown instanceof GraphQLError) return thrown;
+  const error = fromDatabaseTrouble(thrown) ?? thrown;
   const at = path === undefined ? {} : { path };
   if (isPgduetError(error)) {
     const code = HASURA_CODES[error.code] ?? (error.status === 401 || error.status === 403 ? 'permission-error' : 'validation-failed');
@@ -41,7 +47,8 @@ export function toGraphqlError(error: unknown, path?: readonly (string | number)
       case 'permission':
         return new GraphQLError(info.message, { ...at, extensions: { code: 'permission-error' } });
       case 'timeout':
-        return new GraphQLError(`the query was cancelled: ${info.message}`, { ...at, extensions: { code: 'unexpected' } });
+        // statement_timeout (57014) or lock_timeout (55P03): the query asked too much
+        return new GraphQLError(`the query was cancelled: ${info.message}`, { ...at, extensions: { code: 'timeout' } });
       case 'raised':
         // RAISE EXCEPTION in a function: its message is meant for the caller
         return new GraphQLError(info.message, { ...at, extensions: { code: 'unexpected', ...(info.hint === undefined ? {} : { hint: info.hint }) } });
@@ -74,7 +81,7 @@ function constraintTitle(sqlstate: string): string {
  * in full (an undefined function or column means our SQL is wrong; a timeout is an ops fact).
  */
 export function isUnexpected(error: unknown): boolean {
-  if (error instanceof GraphQLError || isPgduetError(error)) return false;
+  if (error instanceof GraphQLError || isPgduetError(error) || fromDatabaseTrouble(error) !== undefined) return false;
   if (isPostgresError(error)) return !['constraint', 'data', 'permission', 'raised'].includes(describePostgresError(error).category);
   return true;
 }

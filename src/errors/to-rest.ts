@@ -1,4 +1,5 @@
 import { POSTGREST_CODES } from './codes.js';
+import { fromDatabaseTrouble } from './database-trouble.js';
 import { describePostgresError, isPostgresError } from './from-postgres.js';
 import { isPgduetError } from './pgduet-error.js';
 
@@ -8,20 +9,29 @@ export interface RestError {
   readonly body: { readonly code: string; readonly message: string; readonly details: string | null; readonly hint: string | null };
   /** true when the error is a bug (not a PgduetError, not from PostgreSQL): log it */
   readonly unexpected: boolean;
+  /** response headers the error needs (`Retry-After` on a 503, `WWW-Authenticate` on a 401) */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
  * Renders any error in PostgREST's dialect: `{code, message, details, hint}`.
  * - a PgduetError: PostgREST's code and status when it has one (`PGRST100` …), else pgduet's;
+ * - a database that cannot be reached or has no free connection: 503, PGRST001 / PGRST003;
  * - an error raised by PostgreSQL: its SQLSTATE as the code, the status as PostgREST maps it
  *   (`statusOfSqlstate`);
  * - anything else is a bug: masked, 500.
  */
-export function toRestError(error: unknown, authenticated = false): RestError {
+export function toRestError(thrown: unknown, authenticated = false): RestError {
+  const error = fromDatabaseTrouble(thrown) ?? thrown;
   if (isPgduetError(error)) {
     const code = error.postgrest ?? error.code;
     const status = error.postgrest === undefined ? error.status : POSTGREST_CODES[error.postgrest];
-    return { status, body: { code, message: error.message, details: error.details ?? null, hint: error.hint ?? null }, unexpected: false };
+    return {
+      status,
+      body: { code, message: error.message, details: error.details ?? null, hint: error.hint ?? null },
+      unexpected: false,
+      ...(error.headers === undefined ? {} : { headers: error.headers }),
+    };
   }
   if (isPostgresError(error)) {
     const info = describePostgresError(error);

@@ -11,16 +11,7 @@ import {
 import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../model/index.js';
 import type { GraphqlContext } from './context.js';
 import { isComputedField, isValidName } from './names.js';
-import {
-  byResponseKey,
-  functionAggregateResolver,
-  functionRowsResolver,
-  functionValueResolver,
-  relationResolver,
-  selectAggregateResolver,
-  selectByPkResolver,
-  selectResolver,
-} from './resolve-read.js';
+import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
 import { listOf, SchemaBuilder } from './schema-builder.js';
 import { mutationFields } from './mutation-fields.js';
 
@@ -43,14 +34,14 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
     query[name] = {
       type: listOf(builder.objectType(entity)),
       args: builder.selectArgs(entity),
-      resolve: selectResolver(entity),
+      resolve: rootResolver,
       description: `fetch data from the table: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select', entity } },
     };
     query[`${name}_aggregate`] = {
       type: new GraphQLNonNull(builder.aggregateType(entity)),
       args: builder.selectArgs(entity),
-      resolve: selectAggregateResolver(entity),
+      resolve: rootResolver,
       description: `fetch aggregated fields from the table: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select_aggregate', entity } },
     };
@@ -59,7 +50,7 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
       query[`${name}_by_pk`] = {
         type: builder.objectType(entity),
         args: pk,
-        resolve: selectByPkResolver(entity),
+        resolve: rootResolver,
         description: `fetch data from the table: "${entity.schema}.${entity.dbName}" using primary key columns`,
         extensions: { pgduetRoot: { kind: 'select_by_pk', entity } },
       };
@@ -105,23 +96,30 @@ function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: GraphQLFie
     const entity = findEntity(builder.graph, fn.returns.entity);
     if (entity === undefined || builder.names.entity(entity) === undefined) return;
     if (!fn.returns.set) {
-      fields[name] = { type: builder.objectType(entity), args, resolve: functionRowsResolver(fn, entity), description };
+      fields[name] = { type: builder.objectType(entity), args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } } };
       return;
     }
-    fields[name] = { type: listOf(builder.objectType(entity)), args: { ...args, ...builder.selectArgs(entity) }, resolve: functionRowsResolver(fn, entity), description };
+    fields[name] = {
+      type: listOf(builder.objectType(entity)),
+      args: { ...args, ...builder.selectArgs(entity) },
+      resolve: rootResolver,
+      description,
+      extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } },
+    };
     if (fn.volatility !== 'volatile') {
       fields[`${name}_aggregate`] = {
         type: new GraphQLNonNull(builder.aggregateType(entity)),
         args: { ...args, ...builder.selectArgs(entity) },
-        resolve: functionAggregateResolver(fn, entity),
+        resolve: rootResolver,
         description,
+        extensions: { pgduetRoot: { kind: 'function_aggregate', fn, entity } },
       };
     }
     return;
   }
   if (fn.returns.kind === 'value') {
     const type = builder.outputType(fn.returns.type);
-    fields[name] = { type: fn.returns.set ? new GraphQLList(type) : type, args, resolve: functionValueResolver(fn), description };
+    fields[name] = { type: fn.returns.set ? new GraphQLList(type) : type, args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_value', fn } } };
   }
 }
 

@@ -1,24 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { RequestContext, RequestScope } from '../server/index.js';
-import { readBody } from '../server/read-body.js';
+import { readBody, type RequestContext, type RequestScope } from '../http/index.js';
+import { answerInOneStatement, authorizeOperation, operationError } from './answer-operation.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import type { QueryRules } from './limits.js';
-import { answerText, planDocument } from './one-statement.js';
+import { answeredByOneStatement, planOperation } from './plan-operation.js';
+import { capRows } from './row-cap.js';
+import { parseDocument, validateDocument } from './validate.js';
 
 /**
  * The short way for the common request, ahead of graphql-yoga: `POST` of a JSON body whose
- * document this server has parsed and validated before, and which one statement answers
- * (`planDocument`). Such a request costs yoga's whole machinery (a fetch Request and Response,
- * an AbortSignal, streams, envelop's hooks) for work that is a cache lookup and one statement;
- * at W2 of the benchmark that machinery was 70 % of the server's time.
+ * operation one statement answers. Such a request costs yoga's whole machinery (a fetch
+ * Request and Response, an AbortSignal, streams, envelop's hooks) for work that is a cache
+ * lookup and one statement; at W2 of the benchmark that machinery was 70 % of the server's time.
  *
- * Everything else goes to yoga, which then answers as it always does: other methods and media
- * types, CORS requests (`Origin`), documents that do not parse or validate, variables that do
- * not coerce, operations that need resolvers or a transaction. A request that reaches yoga
- * after its body was read here gets the body back through `req.body`, which yoga's Node
- * adapter reads instead of the consumed stream.
+ * It is not a second pipeline: the document goes through the same validation as on yoga's
+ * path (validate.ts), the same planning and authorization (plan-operation.ts,
+ * answer-operation.ts); only HTTP is handled here. Everything else goes to yoga: other methods
+ * and media types, CORS requests (`Origin`), documents that do not parse or validate,
+ * variables that do not coerce, operations resolvers answer. A request that reaches yoga after
+ * its body was read here gets the body back through `req.body`, which yoga's Node adapter
+ * reads instead of the consumed stream.
  *
  * The answer is byte for byte what yoga's would be: the same status (200, errors included),
  * `Content-Type` chosen the same way from `Accept`, and the same JSON.
@@ -32,47 +34,19 @@ export interface FastPath {
 export interface FastPathOptions {
   /** the GraphQL schema of the caller's role */
   readonly schemaFor: (scope: RequestScope) => BuiltSchema;
-  /** the per-request context the resolvers would get (run, runDocument, log) */
+  /** the per-request context the resolvers would get (its pipeline context, log) */
   readonly contextFor: (ctx: RequestContext, scope: RequestScope) => GraphqlContext;
   /** the largest body read (server.maxBodyBytes) */
   readonly maxBodyBytes: number;
+  /** graphql.maxRows (row-cap.ts) */
+  readonly maxRows: number | null;
   /** called for each request the fast path answers */
   readonly onAnswer?: () => void;
   /** the caller's role's limits (graphql.limits): validation rules, persisted queries only */
   readonly rulesFor?: (scope: RequestScope) => QueryRules;
 }
 
-/**
- * Parsed and validated documents per schema and rules (a role's limits); a query text that
- * failed either is `null`.
- */
-const MAX_DOCUMENTS = 1000;
-
 export function createFastPath(options: FastPathOptions): FastPath {
-  const documents = new WeakMap<GraphQLSchema, Map<string, Map<string, DocumentNode | null>>>();
-
-  const documentFor = (schema: GraphQLSchema, rules: QueryRules | undefined, query: string): DocumentNode | null => {
-    let bySchema = documents.get(schema);
-    if (bySchema === undefined) documents.set(schema, (bySchema = new Map()));
-    let cache = bySchema.get(rules?.key ?? '');
-    if (cache === undefined) bySchema.set(rules?.key ?? '', (cache = new Map()));
-    let document = cache.get(query);
-    if (document !== undefined) return document;
-    try {
-      const parsed = parse(query);
-      // the same rules yoga applies (graphql-js's specified rules, and the role's limits that
-      // useGraphqlLimits adds); a plugin that adds rules to yoga's validation must add them here too
-      document = validate(schema, parsed, rules === undefined ? specifiedRules : [...specifiedRules, ...rules.rules]).length === 0 ? parsed : null;
-    } catch {
-      document = null;
-    }
-    // Bounded, so that a client sending endless distinct queries cannot grow it: when full it
-    // starts over (the common documents of an application come back at once).
-    if (cache.size >= MAX_DOCUMENTS) cache.clear();
-    cache.set(query, document);
-    return document;
-  };
-
   return {
     async handle(req, res, ctx, scope) {
       const contentType = responseType(req);
@@ -83,15 +57,20 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const body = await readBody(req, options.maxBodyBytes);
       const params = graphqlParams(body);
       const built = params === undefined ? undefined : options.schemaFor(scope);
-      const document = params === undefined || built === undefined ? null : documentFor(built.schema, rules, params.query);
-      const planned = params === undefined || built === undefined || document === null
-        ? undefined
-        : planDocument(built.schema, document, params.operationName, params.variables, built.builder);
-      if (planned === undefined) {
+      const document = params === undefined ? undefined : parseDocument(params.query);
+      const valid = built !== undefined && document !== undefined && !(document instanceof Error) && validateDocument(built.schema, document, rules).length === 0;
+      const planned = !valid || params === undefined ? undefined : planOperation(built.schema, built.builder, document, params.operationName, params.variables);
+      if (planned === undefined || !('plan' in planned) || !answeredByOneStatement(planned.plan)) {
         (req as IncomingMessage & { body?: Buffer }).body = body;
         return false;
       }
-      const text = await answerText(planned, options.contextFor(ctx, scope));
+      const context = options.contextFor(ctx, scope);
+      let text: string;
+      try {
+        text = await answerInOneStatement(await authorizeOperation(capRows(planned.plan, options.maxRows), context.run), context.run, context.log);
+      } catch (error) {
+        text = JSON.stringify(operationError(error, planned.plan.roots.map((root) => root.key), context.log));
+      }
       res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
       options.onAnswer?.();

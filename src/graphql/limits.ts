@@ -7,8 +7,8 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, Lexer, NoSchemaIntrospectionCustomRule, TokenKind, parse, type ValidationContext, type ValidationRule } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { ConfigError } from '../errors/index.js';
-import type { RequestScope } from '../server/index.js';
-import type { GraphqlLimitsOptions, GraphqlRoleLimits } from './limits-options.js';
+import type { RequestScope } from '../http/index.js';
+import type { GraphqlLimitsOptions, GraphqlRoleLimits } from '../config/index.js';
 
 /**
  * `graphql.limits`: what a GraphQL document may be, per role — depth, aliases, directives,
@@ -50,11 +50,11 @@ export function createGraphqlLimits(options: GraphqlLimitsOptions, cwd: string =
   const allowLists = new Map<GraphqlPersisted['documents'], ReadonlyMap<string, string>>();
   const make = (role: GraphqlRoleLimits | undefined, where: string): QueryRules => {
     const limits: Limits = {
-      maxDepth: role?.maxDepth ?? options.maxDepth,
-      maxAliases: role?.maxAliases ?? options.maxAliases,
-      maxDirectives: role?.maxDirectives ?? options.maxDirectives,
-      maxTokens: role?.maxTokens ?? options.maxTokens,
-      maxCost: role?.maxCost ?? options.maxCost,
+      maxDepth: either(role?.maxDepth, options.maxDepth),
+      maxAliases: either(role?.maxAliases, options.maxAliases),
+      maxDirectives: either(role?.maxDirectives, options.maxDirectives),
+      maxTokens: either(role?.maxTokens, options.maxTokens),
+      maxCost: either(role?.maxCost, options.maxCost),
       introspection: role?.introspection ?? options.introspection,
     };
     const key = JSON.stringify(limits);
@@ -70,6 +70,11 @@ export function createGraphqlLimits(options: GraphqlLimitsOptions, cwd: string =
   const global = make(undefined, 'graphql.limits.persistedQueries.documents');
   const roles = new Map(Object.entries(options.roles).map(([name, role]) => [name, make(role, `graphql.limits.roles.${name}.persistedQueries.documents`)]));
   return { rulesFor: (role) => roles.get(role) ?? global };
+}
+
+/** The role's limit when it sets one (`null`: none for the role), else the global one (`null`: none). */
+function either(own: number | null | undefined, global: number | null | undefined): number | undefined {
+  return (own === undefined ? global : own) ?? undefined;
 }
 
 type GraphqlPersisted = NonNullable<GraphqlLimitsOptions['persistedQueries']>;
@@ -205,8 +210,8 @@ export function resolvePersisted(rules: QueryRules, id: string | undefined, quer
 }
 
 /**
- * The yoga side: the persisted query (or the refusal) before anything is parsed, and the
- * role's rules added to yoga's validation.
+ * The yoga side: the persisted query (or the refusal) before anything is parsed. The role's
+ * rules are applied by the one validation (validate.ts), on every route.
  */
 export function useGraphqlLimits(limits: GraphqlLimits): Plugin<{ readonly scope: RequestScope }, { readonly scope: RequestScope }> {
   return {
@@ -220,9 +225,6 @@ export function useGraphqlLimits(limits: GraphqlLimits): Plugin<{ readonly scope
       // without documentId / id, which yoga would refuse as unknown parameters
       const { operationName, variables, extensions } = params;
       setParams({ query: outcome.query, ...(operationName === undefined ? {} : { operationName }), ...(variables === undefined ? {} : { variables }), ...(extensions === undefined ? {} : { extensions }) });
-    },
-    onValidate: ({ context, addValidationRule }) => {
-      for (const rule of limits.rulesFor(context.scope.identity.role).rules) addValidationRule(rule);
     },
   };
 }

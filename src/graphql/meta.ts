@@ -24,11 +24,19 @@ export type FieldMeta =
   | { readonly kind: 'affected_rows' }
   | { readonly kind: 'returning' };
 
-/** What a query root field reads (for answering a whole query in one statement). */
-export type RootMeta = {
-  readonly kind: 'select' | 'select_by_pk' | 'select_aggregate' | 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'delete' | 'delete_by_pk';
-  readonly entity: Entity;
-};
+/**
+ * What a root field of the query or mutation type stands for: planning reads it to turn the
+ * field into Plans (graphql/plan-operation.ts), and its resolver to shape the answer.
+ */
+export type RootMeta =
+  | {
+      readonly kind: 'select' | 'select_by_pk' | 'select_aggregate' | 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'update_many' | 'delete' | 'delete_by_pk';
+      readonly entity: Entity;
+    }
+  /** a function whose rows are rows of `entity` (a set of them, or one), or their aggregate */
+  | { readonly kind: 'function_rows' | 'function_aggregate'; readonly fn: FunctionDef; readonly entity: Entity }
+  /** a function whose value is a scalar (or a list of them), or void */
+  | { readonly kind: 'function_value'; readonly fn: FunctionDef };
 
 declare module 'graphql' {
   interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {

@@ -1,18 +1,20 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RequestTransaction, runDocument, runPlan, type PoolClient, type RunPlanContext, type StatementRunner } from '../db/index.js';
+import { checkout, withCancel, type PoolClient, type RequestTransaction, type StatementRunner } from '../db/index.js';
 import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
+import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
-import { answerInTransaction } from '../server/request-transaction.js';
-import { readBody } from '../server/read-body.js';
-import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
+import { answerInTransaction, readBody, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
-import { createGraphqlLimits, useGraphqlLimits } from './limits.js';
-import { answerText, planDocument } from './one-statement.js';
+import { createGraphqlLimits, useGraphqlLimits, type GraphqlLimits } from './limits.js';
+import { answerInOneStatement, authorizeOperation, operationError, planningErrors, rootResultHooks } from './answer-operation.js';
+import { planOperation } from './plan-operation.js';
+import { capRows } from './row-cap.js';
+import { useValidation } from './validate.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
 interface ServerContext {
@@ -60,7 +62,7 @@ export function graphqlMount(mount: MountContext): Mount {
   const contextFor = (pgduet: RequestContext, scope: RequestScope): YogaContext => {
     const transaction: TransactionSlot = scope.transaction === undefined ? {} : { client: scope.transaction.client, request: scope.transaction };
     const { graph, request, identity } = scope;
-    const db = (): StatementRunner => transaction.client ?? pool;
+    const db = (): StatementRunner => withCancel(transaction.client ?? pool, pgduet.signal);
     const run: RunPlanContext = {
       chain,
       request,
@@ -83,12 +85,7 @@ export function graphqlMount(mount: MountContext): Mount {
       options,
       loaders: new Map(),
       transaction,
-      run: (plan) => runPlan(plan, run),
-      runText: async (plan) => {
-        const answer = await runPlan(plan, { ...run, jsonAsText: true });
-        return typeof answer === 'string' ? answer : JSON.stringify(answer);
-      },
-      runDocument: (fields) => runDocument(fields, run),
+      run,
     };
   };
   // per role: depth, aliases, directives, tokens, cost, introspection, persisted only; the
@@ -99,6 +96,7 @@ export function graphqlMount(mount: MountContext): Mount {
         schemaFor: (scope) => schemaFor(scope.graph),
         contextFor,
         maxBodyBytes: config.server.maxBodyBytes,
+        maxRows: config.graphql.maxRows,
         onAnswer: () => metrics.graphqlFastPath.inc(),
         ...(limits === undefined ? {} : { rulesFor: (scope: RequestScope) => limits.rulesFor(scope.identity.role) }),
       })
@@ -130,7 +128,15 @@ export function graphqlMount(mount: MountContext): Mount {
         return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' } });
       },
     },
-    plugins: [...(limits === undefined ? [] : [useGraphqlLimits(limits)]), ...(config.graphql.oneStatement ? [useOneStatement()] : []), useHasuraErrorCodes(), useMutationTransaction(pool)],
+    // one validation for every route (validate.ts): yoga's own validation cache is off
+    parserAndValidationCache: { validationCache: false },
+    plugins: [
+      ...(limits === undefined ? [] : [useGraphqlLimits(limits)]),
+      useValidation<ServerContext>(rulesOf(limits)),
+      usePipeline(config.graphql.oneStatement, config.graphql.maxRows),
+      useHasuraErrorCodes(),
+      useMutationTransaction(pool),
+    ],
   });
 
   return {
@@ -193,19 +199,53 @@ function sendGraphqlErrors(res: ServerResponse, error: unknown, ctx: RequestCont
   res.end(text);
 }
 
+/** The role's validation rules of a request on yoga's path. */
+function rulesOf(limits: GraphqlLimits | undefined): (context: ServerContext) => ReturnType<GraphqlLimits['rulesFor']> | undefined {
+  return (context) => limits?.rulesFor(context.scope.identity.role);
+}
+
 /**
- * A query whose every field PostgreSQL can shape is answered by one statement, and its JSON
- * text goes to the client as it is (see planDocument); other operations execute normally.
+ * The pipeline on yoga's path, between validation and execution: the operation is planned
+ * whole and authorized once (refused as a whole, before anything runs or a transaction
+ * begins); then one statement answers it and graphql-js's execution is skipped, or the
+ * resolvers answer over the authorized Plans (`context.operation`) — with
+ * `graphql.oneStatement: false`, always the resolvers. The onResult hooks then run over each
+ * root field's assembled answer, as on the one-statement route.
  */
-function useOneStatement(): Plugin<YogaContext> {
+function usePipeline(oneStatement: boolean, maxRows: number | null): Plugin<YogaContext> {
   return {
     onExecute: async ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue as YogaContext;
-      const planned = planDocument(args.schema, args.document, args.operationName, args.variableValues, context.builder);
-      if (planned === undefined) return;
-      const text = await answerText(planned, context);
-      // yoga writes the result with its `stringify`: the answer as one-statement.ts rendered it
-      setResultAndStopExecution({ data: null, stringify: () => text } as ExecutionResult);
+      const planned = planOperation(args.schema, context.builder, args.document, args.operationName, args.variableValues);
+      // graphql-js reports what cannot be planned (unknown operation, bad variables) or answers it (introspection)
+      if (planned === undefined) return undefined;
+      if ('errors' in planned) {
+        setResultAndStopExecution(planningErrors(planned.errors));
+        return undefined;
+      }
+      const rootKeys = planned.plan.roots.map((root) => root.key);
+      let operation;
+      try {
+        // graphql.maxRows: a top-level list over the bound is an error, never cut silently
+        operation = await authorizeOperation(capRows(planned.plan, maxRows), context.run);
+      } catch (error) {
+        setResultAndStopExecution(operationError(error, rootKeys, context.log));
+        return undefined;
+      }
+      if (oneStatement && operation.oneStatement) {
+        const text = await answerInOneStatement(operation, context.run, context.log);
+        // yoga writes the result with its `stringify`: the answer as answerInOneStatement rendered it
+        setResultAndStopExecution({ data: null, stringify: () => text } as ExecutionResult);
+        return undefined;
+      }
+      context.operation = operation;
+      if (!context.chain.hasResultHooks) return undefined;
+      return {
+        onExecuteDone: async ({ result, setResult }) => {
+          if (Symbol.asyncIterator in result || result.data === null || result.data === undefined) return;
+          setResult({ ...result, data: await rootResultHooks(result.data, operation, context.run) });
+        },
+      };
     },
   };
 }
@@ -236,7 +276,7 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
           },
         };
       }
-      const client = await pool.connect();
+      const client = await checkout(pool);
       try {
         await client.query('begin');
       } catch (error) {

@@ -13,8 +13,8 @@ import type { Column, Entity } from '../model/index.js';
 import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import { toGraphqlName } from './names.js';
-import { byResponseKey } from './resolve-read.js';
-import { updateManyResolver, writeResolver, type WriteRoot } from './resolve-write.js';
+import { byResponseKey, rootResolver } from './resolvers.js';
+import type { RootMeta } from './meta.js';
 import { isJson, isNumeric } from './scalars.js';
 import { listOf, type SchemaBuilder } from './schema-builder.js';
 
@@ -28,7 +28,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
   for (const entity of builder.entities) {
     const name = builder.typeName(entity);
     const pk = pkColumns(builder, entity);
-    const root = (kind: WriteRoot['kind']): WriteRoot => ({ kind, entity });
+    const root = (kind: 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'update_many' | 'delete' | 'delete_by_pk'): RootMeta => ({ kind, entity });
     if (entity.operations.insert && writableColumns(builder, entity).length > 0) {
       const onConflict = onConflictType(builder, entity);
       fields[`insert_${name}`] = {
@@ -37,7 +37,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
           objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, entity)))), description: 'the rows to be inserted' },
           ...(onConflict === undefined ? {} : { on_conflict: { type: onConflict, description: 'upsert condition' } }),
         },
-        resolve: writeResolver(root('insert')),
+        resolve: rootResolver,
         extensions: { pgduetRoot: root('insert') },
         description: `insert data into the table: "${entity.schema}.${entity.dbName}"`,
       };
@@ -47,7 +47,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
           object: { type: new GraphQLNonNull(insertInputType(builder, entity)), description: 'the row to be inserted' },
           ...(onConflict === undefined ? {} : { on_conflict: { type: onConflict, description: 'upsert condition' } }),
         },
-        resolve: writeResolver(root('insert_one')),
+        resolve: rootResolver,
         extensions: { pgduetRoot: root('insert_one') },
         description: `insert a single row into the table: "${entity.schema}.${entity.dbName}"`,
       };
@@ -57,7 +57,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
       fields[`update_${name}`] = {
         type: mutationResponseType(builder, entity),
         args: { ...operators, where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be updated' } },
-        resolve: writeResolver(root('update')),
+        resolve: rootResolver,
         extensions: { pgduetRoot: root('update') },
         description: `update data of the table: "${entity.schema}.${entity.dbName}"`,
       };
@@ -65,7 +65,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
         fields[`update_${name}_by_pk`] = {
           type: builder.objectType(entity),
           args: { ...operators, pk_columns: { type: new GraphQLNonNull(pkColumnsInput(builder, entity, pk)) } },
-          resolve: writeResolver(root('update_by_pk')),
+          resolve: rootResolver,
         extensions: { pgduetRoot: root('update_by_pk') },
           description: `update single row of the table: "${entity.schema}.${entity.dbName}"`,
         };
@@ -86,7 +86,8 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
             description: 'updates to execute, in order',
           },
         },
-        resolve: updateManyResolver(entity),
+        resolve: rootResolver,
+        extensions: { pgduetRoot: root('update_many') },
         description: `update multiples rows of table: "${entity.schema}.${entity.dbName}"`,
       };
     }
@@ -94,7 +95,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
       fields[`delete_${name}`] = {
         type: mutationResponseType(builder, entity),
         args: { where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be deleted' } },
-        resolve: writeResolver(root('delete')),
+        resolve: rootResolver,
         extensions: { pgduetRoot: root('delete') },
         description: `delete data from the table: "${entity.schema}.${entity.dbName}"`,
       };
@@ -102,7 +103,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
         fields[`delete_${name}_by_pk`] = {
           type: builder.objectType(entity),
           args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
-          resolve: writeResolver(root('delete_by_pk')),
+          resolve: rootResolver,
         extensions: { pgduetRoot: root('delete_by_pk') },
           description: `delete single row from the table: "${entity.schema}.${entity.dbName}"`,
         };

@@ -1,6 +1,7 @@
 import { printSchema } from 'graphql';
+import { toRestError } from '../errors/index.js';
+import { scopeRequest, type Mount, type MountContext } from '../http/index.js';
 import type { TypeGraph } from '../model/index.js';
-import { scopeRequest, sendError, type Mount, type MountContext } from '../server/index.js';
 import { buildGraphqlSchema } from './build-schema.js';
 
 /**
@@ -26,7 +27,12 @@ export function sdlMount(context: MountContext): Mount {
       try {
         text = sdlOf((await scopeRequest(chain, req, ctx, 'graphql')).graph);
       } catch (error) {
-        sendError(res, error, ctx.log);
+        // refused before any GraphQL (a bad token, a spent rate limit): the status and the code
+        const { status, body, unexpected } = toRestError(error);
+        if (unexpected) ctx.log.error({ err: error }, 'unexpected error serving the SDL');
+        const text = JSON.stringify(body);
+        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
         return;
       }
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });

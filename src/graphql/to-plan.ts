@@ -25,9 +25,6 @@ import type { SchemaBuilder } from './schema-builder.js';
  * order_by, distinct_on, aggregate fields) is read; what comes out speaks no GraphQL.
  */
 
-/** The key under which a row carries a column that a relationship field needs to join. */
-export const joinKey = (column: string): string => `__k:${column}`;
-
 /** Arguments shared by list fields: where, order_by, limit, offset, distinct_on. */
 export interface SelectArgs {
   readonly where?: Record<string, unknown> | null;
@@ -40,25 +37,21 @@ export interface SelectArgs {
 export interface PlanContext extends CollectContext {
   readonly builder: SchemaBuilder;
   /**
-   * `keys` (resolvers): relationship fields leave only their join keys, to be loaded by
-   * DataLoader. `nested`: they become nested Plans, so that one statement answers the whole
-   * query; what PostgreSQL cannot shape exactly as GraphQL would throws NotInOneStatement.
+   * Why PostgreSQL cannot shape this request's answer exactly as GraphQL would (renamed enum
+   * labels, composite values, avg…): planning notes each reason here and goes on, so the Plan
+   * is always the whole request. With any reason noted, the request is answered by resolvers
+   * over the authorized Plan instead of by one statement.
    */
-  readonly mode?: 'keys' | 'nested';
-}
-
-/** A field the one-statement path cannot shape exactly as GraphQL would: use the resolvers. */
-export class NotInOneStatement extends Error {
-  override readonly name = 'NotInOneStatement';
+  readonly unshaped: string[];
 }
 
 /** Values GraphQL would serialize differently from PostgreSQL's JSON (renamed enum labels, composite subselections). */
-function assertShapedByPostgres(type: TypeRef, ctx: PlanContext, what: string): void {
-  if (type.kind === 'array') return assertShapedByPostgres(type.element, ctx, what);
-  if (type.kind === 'composite') throw new NotInOneStatement(`${what}: composite value`);
+function noteUnshaped(type: TypeRef, ctx: PlanContext, what: string): void {
+  if (type.kind === 'array') return noteUnshaped(type.element, ctx, what);
+  if (type.kind === 'composite') ctx.unshaped.push(`${what}: composite value`);
   if (type.kind === 'enum') {
     const values = ctx.builder.enumType(type).getValues();
-    if (values.some((v) => v.name !== v.value)) throw new NotInOneStatement(`${what}: enum labels that GraphQL renames`);
+    if (values.some((v) => v.name !== v.value)) ctx.unshaped.push(`${what}: enum labels that GraphQL renames`);
   }
 }
 
@@ -95,49 +88,42 @@ export function listArgs(entity: Entity, args: SelectArgs, builder: SchemaBuilde
   return { orderBy: order, ...optional('where', where), ...optional('limit', limit), ...optional('offset', offset) };
 }
 
-/** The Selection of each response key; relationship fields only leave their join keys. */
+/** The Selection of each response key, relationship fields as nested Plans. */
 export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSets: Parameters<typeof collectFields>[2], ctx: PlanContext): Selection[] {
   const out: Selection[] = [];
-  const keys = new Set<string>();
-  const needKey = (column: string): void => {
-    if (keys.has(column)) return;
-    keys.add(column);
-    out.push({ kind: 'key', key: joinKey(column), column });
-  };
-  const nested = ctx.mode === 'nested';
   for (const [key, nodes] of collectFields(ctx, type, selectionSets)) {
     const name = nodes[0]?.name.value ?? '';
     if (name === '__typename') {
-      if (nested) out.push({ kind: 'literal', key, value: type.name });
+      out.push({ kind: 'literal', key, value: type.name });
       continue;
     }
     const field = type.getFields()[name];
     const meta = field === undefined ? undefined : metaOf(field);
     switch (meta?.kind) {
       case 'column':
-        if (nested) assertShapedByPostgres(meta.column.type, ctx, name);
+        noteUnshaped(meta.column.type, ctx, name);
         out.push({ kind: 'column', key, column: meta.column.dbName, type: meta.column.type });
         break;
       case 'computed':
         if (meta.fn.returns.kind !== 'value') break;
-        if (nested) assertShapedByPostgres(meta.fn.returns.type, ctx, name);
+        noteUnshaped(meta.fn.returns.type, ctx, name);
         out.push({ kind: 'computed', key, fn: meta.fn, type: meta.fn.returns.type, ...computedArgs(meta.fn, field, nodes, ctx) });
         break;
       case 'relation':
       case 'relation_aggregate':
-        if (nested && field !== undefined && nodes[0] !== undefined) {
-          const args = getArgumentValues(field, nodes[0], ctx.variableValues as Record<string, unknown>) as SelectArgs;
-          const join = joinOf(meta.relation);
-          if (meta.kind === 'relation_aggregate') {
-            out.push({ kind: 'relation_aggregate', key, join, plan: aggregatePlan(meta.target, nodes, args, ctx) });
-          } else {
-            const one = meta.relation.type === 'object';
-            out.push({ kind: 'relation', key, join, cardinality: one ? 'one' : 'many', plan: readPlan(meta.target, nodes, one ? {} : args, ctx) });
-          }
-          break;
+      {
+        const node = nodes[0];
+        if (field === undefined || node === undefined) break;
+        const args = getArgumentValues(field, node, ctx.variableValues as Record<string, unknown>) as SelectArgs;
+        const join = joinOf(meta.relation);
+        if (meta.kind === 'relation_aggregate') {
+          out.push({ kind: 'relation_aggregate', key, join, plan: aggregatePlan(meta.target, nodes, args, ctx) });
+        } else {
+          const one = meta.relation.type === 'object';
+          out.push({ kind: 'relation', key, join, cardinality: one ? 'one' : 'many', plan: readPlan(meta.target, nodes, one ? {} : args, ctx) });
         }
-        for (const pair of meta.relation.mapping) needKey(pair.from);
         break;
+      }
       default:
         throw notSupported(`field "${name}" of "${type.name}"`);
     }
@@ -195,7 +181,7 @@ function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: rea
       out.push({ kind: 'count', key, distinct: args.distinct === true, ...(columns.length > 0 ? { columns } : {}) });
     } else if (meta.kind === 'aggregate_function') {
       // avg, stddev and variance are Float in GraphQL but exact numerics in PostgreSQL
-      if (ctx.mode === 'nested' && !['sum', 'max', 'min'].includes(meta.fn)) throw new NotInOneStatement(`aggregate ${meta.fn}`);
+      if (!['sum', 'max', 'min'].includes(meta.fn)) ctx.unshaped.push(`aggregate ${meta.fn}`);
       const columnsType = field.type as GraphQLObjectType;
       const columns = [...collectFields(ctx, columnsType, subSelections(fieldNodes))].flatMap(([columnKey, columnNodes]) => {
         const columnField = columnsType.getFields()[columnNodes[0]?.name.value ?? ''];

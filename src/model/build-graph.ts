@@ -1,7 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { Catalog, CatalogColumn, CatalogConstraint, CatalogRelation } from '../introspection/catalog.js';
+import type { Catalog, CatalogColumn, CatalogConstraint, CatalogRelation } from '../introspection/index.js';
 import { buildFunctions } from './functions.js';
-import { defaultInflection, type Inflection, type NamingCase } from './inflect.js';
+import { compare } from './compare.js';
+import { resolveConfigKeys } from './config-keys.js';
+import { defaultInflection, type Inflection } from './inflect.js';
+import { configDigest, DEFAULT_MODEL_OPTIONS, type ModelOptions, type TableConfig } from './model-options.js';
+import { optional } from './optional.js';
 import { deriveRelations } from './relations.js';
 import { makeTypeResolver, mentionsType } from './resolve-type.js';
 import { parseSmartComment } from './smart-comments.js';
@@ -14,35 +17,6 @@ import {
   type EnumDef,
   type TypeGraph,
 } from './type-graph.js';
-
-/** The parts of the config that shape the type graph (names, omissions, relationships). */
-export interface ModelOptions {
-  /** the schemas asked for, in order; one that does not exist is a warning */
-  readonly schemas?: readonly string[];
-  readonly naming: NamingCase;
-  readonly tables: Readonly<Record<string, TableConfig>>;
-  readonly functions: Readonly<Record<string, { readonly omit?: boolean | undefined; readonly name?: string | undefined }>>;
-  readonly relationships: readonly ManualRelationshipConfig[];
-}
-
-export interface TableConfig {
-  readonly omit?: boolean | undefined;
-  readonly name?: string | undefined;
-  readonly description?: string | undefined;
-  readonly columns?: Readonly<Record<string, { readonly omit?: boolean | undefined; readonly name?: string | undefined }>> | undefined;
-  readonly relationships?: Readonly<Record<string, string>> | undefined;
-  readonly primaryKey?: readonly string[] | undefined;
-}
-
-export interface ManualRelationshipConfig {
-  readonly table: string;
-  readonly name: string;
-  readonly type: 'object' | 'array';
-  readonly target: string;
-  readonly mapping: Readonly<Record<string, string>>;
-}
-
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = { naming: 'database', tables: {}, functions: {}, relationships: [] };
 
 export interface BuildResult {
   readonly graph: TypeGraph;
@@ -270,59 +244,6 @@ function foreignKeyOf(
       targetColumns: (c.foreign_columns ?? []).map((n) => targetNames.get(n) ?? `#${n}`),
     },
   ];
-}
-
-/**
- * Config keys name objects as `schema.name` or just `name` (looked up in the exposed
- * schemas, in order). A key that names nothing is a warning, not an error: the database may
- * have dropped the table, and a reload must still succeed.
- */
-export function resolveConfigKeys<V>(
-  entries: Readonly<Record<string, V>>,
-  objects: readonly { readonly oid: string; readonly schema: string; readonly name: string }[],
-  schemas: readonly string[],
-  section: string,
-  warnings: string[],
-): Map<string, V> {
-  const out = new Map<string, V>();
-  for (const [key, value] of Object.entries(entries)) {
-    const found = findByQualifiedName(key, objects, schemas);
-    if (found.length === 0) warnings.push(`${section}.${key}: nothing of that name in schemas ${schemas.join(', ')}`);
-    for (const object of found) out.set(object.oid, value);
-  }
-  return out;
-}
-
-export function findByQualifiedName<T extends { readonly schema: string; readonly name: string }>(
-  key: string,
-  objects: readonly T[],
-  schemas: readonly string[],
-): T[] {
-  const dot = key.indexOf('.');
-  if (dot > 0) {
-    const schema = key.slice(0, dot);
-    const name = key.slice(dot + 1);
-    return objects.filter((o) => o.schema === schema && o.name === name);
-  }
-  for (const schema of schemas) {
-    const found = objects.filter((o) => o.schema === schema && o.name === key);
-    if (found.length > 0) return found;
-  }
-  return [];
-}
-
-export function configDigest(options: ModelOptions): string {
-  const text = JSON.stringify([options.schemas ?? [], options.naming, options.tables, options.functions, options.relationships]);
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** `{ key: value }` when the value is defined, else `{}` — for exactOptionalPropertyTypes. */
-export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

@@ -1,5 +1,8 @@
-import type { Catalog, CatalogFunction, CatalogRelation } from '../introspection/catalog.js';
-import { compare, optional, resolveConfigKeys, type ModelOptions } from './build-graph.js';
+import type { Catalog, CatalogFunction, CatalogRelation } from '../introspection/index.js';
+import { compare } from './compare.js';
+import { resolveConfigKeys } from './config-keys.js';
+import type { ModelOptions } from './model-options.js';
+import { optional } from './optional.js';
 import type { Inflection } from './inflect.js';
 import { isSupported, mentionsType, type makeTypeResolver } from './resolve-type.js';
 import { parseSmartComment } from './smart-comments.js';

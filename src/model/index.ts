@@ -17,8 +17,12 @@ export type {
   TypeRef,
 } from './type-graph.js';
 export { TYPE_GRAPH_VERSION } from './type-graph.js';
-export { buildTypeGraph, configDigest, DEFAULT_MODEL_OPTIONS, optional } from './build-graph.js';
-export type { BuildResult, ManualRelationshipConfig, ModelOptions, TableConfig } from './build-graph.js';
+export { buildTypeGraph } from './build-graph.js';
+export type { BuildResult } from './build-graph.js';
+export { configDigest, DEFAULT_MODEL_OPTIONS } from './model-options.js';
+export type { ManualRelationshipConfig, ModelOptions, TableConfig } from './model-options.js';
+export { findByQualifiedName } from './config-keys.js';
+export { optional } from './optional.js';
 export { defaultInflection, pluralize, camelCase } from './inflect.js';
 export type { Inflection, NamingCase } from './inflect.js';
 export { parseSmartComment } from './smart-comments.js';

@@ -1,5 +1,6 @@
-import type { ModelOptions } from './build-graph.js';
-import { compare, findByQualifiedName } from './build-graph.js';
+import { compare } from './compare.js';
+import { findByQualifiedName } from './config-keys.js';
+import type { ModelOptions } from './model-options.js';
 import type { Inflection } from './inflect.js';
 import type { ColumnPair, DbRef, Entity, ForeignKey, Relation } from './type-graph.js';
 

@@ -1,4 +1,4 @@
-import type { CatalogType, Oid } from '../introspection/catalog.js';
+import type { CatalogType, Oid } from '../introspection/index.js';
 import type { TypeRef } from './type-graph.js';
 
 /**

@@ -5,6 +5,7 @@ export type {
   Assignment,
   CallPlan,
   ColumnValue,
+  RowRef,
   DeletePlan,
   InsertPlan,
   InsertRow,
@@ -32,3 +33,9 @@ export { functionArguments, defaultArgumentName } from './function-arguments.js'
 export { nestInsert } from './nest-insert.js';
 export { boolExpCondition, BOOL_EXP_OPERATORS } from './bool-exp.js';
 export type { BoolExpScope } from './bool-exp.js';
+export { walkPlan, planDepth } from './visit.js';
+export type { PlanVisitor } from './visit.js';
+export { joinKey, deferRelations, deferSelection, hasRelations, relationAt, batchOf } from './defer-relations.js';
+export type { NestedRelation } from './defer-relations.js';
+export { splitNestedInsert, isNestedInsert, isNestedRow, STEP_COUNT_KEY, STEP_ROWS_KEY } from './split-nested-insert.js';
+export type { InsertProgram } from './split-nested-insert.js';

@@ -208,6 +208,8 @@ export interface Batch {
   readonly keys: readonly (readonly unknown[])[];
   /** the source-side column types, in `join.mapping` order, to cast the keys */
   readonly keyTypes: readonly TypeRef[];
+  /** keys still to be filled from rows a nested insert's statements wrote (then `keys` is empty) */
+  readonly keysFrom?: readonly (readonly RowRef[])[];
 }
 
 /** Rows of one entity (or function), filtered, ordered, paginated, shaped. */
@@ -251,6 +253,19 @@ export interface ColumnValue {
   readonly column: string;
   readonly type: TypeRef;
   readonly value: unknown;
+  /**
+   * A nested insert's statements (plan/split-nested-insert.ts): the value is a column of the
+   * row an earlier statement wrote (a new key), filled in when that statement has run.
+   */
+  readonly from?: RowRef;
+}
+
+/** The column `column` of the one row that statement `step` of a nested insert wrote. */
+export interface RowRef {
+  readonly step: number;
+  readonly column: string;
+  /** what the row is to the one that needs its key, for the error when it was not written */
+  readonly relation: 'parent' | 'row';
 }
 
 /**

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { OpenAPIObject } from 'openapi3-ts/oas31';
 import { PgduetError } from '../errors/index.js';
 import type { TypeGraph } from '../model/index.js';
-import type { Mount, RequestContext } from '../server/http.js';
+import type { Mount, RequestContext } from '../http/index.js';
 
 /** PostgREST's media type for its OpenAPI document; Swagger UI and browsers read it as JSON. */
 export const OPENAPI_CONTENT_TYPE = 'application/openapi+json; charset=utf-8';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { runPage, type Page } from '../db/index.js';
+import { runPage, type Page } from '../pipeline/index.js';
 import { RequestError } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
 import { PlanCache } from './plan-cache.js';
@@ -22,7 +22,7 @@ export async function handleRead(request: RestRequest, res: ServerResponse, scop
   const { plan, format } = readPlans.get(scope.graph, key, () => {
     const chosen = readFormat(request, entity);
     const range = parseRange(rangeHeader, rangeUnit);
-    return { plan: planRead(scope.graph, entity, parseQuery(request.params), range === undefined ? {} : { range }), format: chosen };
+    return { plan: planRead(scope.graph, entity, parseQuery(request.params), { maxRows: scope.config.rest.maxRows, ...(range === undefined ? {} : { range }) }), format: chosen };
   });
   await sendPage(request, res, scope, plan, format);
 }

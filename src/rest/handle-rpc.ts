@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { runPage, runPlan } from '../db/index.js';
+import { runPage, runPlan } from '../pipeline/index.js';
 import { invalidRequest, RequestError } from '../errors/index.js';
 import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
 import { header, readFormat, render, sendPage } from './handle-read.js';
-import { allow, methodNotAllowed } from './mount.js';
+import { allow, methodNotAllowed } from './allow.js';
 import { isOperator, parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
 import { isJsonType } from '../sql/index.js';
 import { planRead } from './plan/index.js';
@@ -50,7 +50,7 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
   if (rows !== undefined) {
     const source: Source = { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args };
     const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
-    const plan = planRead(scope.graph, rows.entity, query, { source, ...(range === undefined ? {} : { range }) });
+    const plan = planRead(scope.graph, rows.entity, query, { source, maxRows: rows.set ? scope.config.rest.maxRows : undefined, ...(range === undefined ? {} : { range }) });
     const format = readFormat(request, rows.entity);
     if (rows.set) {
       await sendPage(request, res, scope, plan, format);

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import { scopeRequest, type Mount, type MountContext } from '../server/index.js';
+import { scopeRequest, type Mount, type MountContext } from '../http/index.js';
 import { packageVersion } from '../version.js';
 import { docsMount, openApiMount, openApiServer } from './docs.js';
 import { restMount } from './mount.js';

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { inTransaction, type RequestTransaction, type RunPlanContext } from '../db/index.js';
+import { inTransaction, withCancel, type RequestTransaction } from '../db/index.js';
+import type { RunPlanContext } from '../pipeline/index.js';
 import { RequestError } from '../errors/index.js';
-import { answerInTransaction } from '../server/request-transaction.js';
-import { scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../server/index.js';
+import { answerInTransaction, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { OpenApiServer } from './docs.js';
+import { allow, methodNotAllowed } from './allow.js';
 import { handleRead } from './handle-read.js';
 import type { Atomically, RestScope } from './scope.js';
 import { handleRpc } from './handle-rpc.js';
@@ -30,18 +31,23 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
   const prefix = config.server.restPath.endsWith('/') ? config.server.restPath.slice(0, -1) : config.server.restPath;
 
   const scopeOf = (ctx: RequestContext, requestScope: RequestScope, tx: RequestTransaction | undefined): RestScope => {
+    // statements stop when the client leaves (db/cancel.ts)
+    const db = withCancel(tx?.client ?? pool, ctx.signal);
     const run: RunPlanContext = {
       chain,
       request: requestScope.request,
       identity: requestScope.identity,
       options,
-      db: () => tx?.client ?? pool,
+      db: () => db,
       onStatement: () => metrics.statements.inc({ protocol: 'rest' }),
       jsonAsText: true,
       onAuthorized: (plan) => ctx.trace.plans.push(plan),
       ...(chain.hasResponseHooks ? { onRowsAffected: (rows: number) => void (ctx.trace.rowsAffected = (ctx.trace.rowsAffected ?? 0) + rows) } : {}),
     };
-    const atomically: Atomically = tx === undefined ? (work, o) => inTransaction(pool, work, o) : (work, o) => tx.savepoint(work, o);
+    const atomically: Atomically =
+      tx === undefined
+        ? (work, o) => inTransaction(pool, (client) => work(withCancel(client, ctx.signal)), o)
+        : (work, o) => tx.savepoint((client) => work(withCancel(client, ctx.signal)), o);
     // the caller's role's view: a table or column it may not see does not exist here
     return { graph: requestScope.graph, run, atomically, config };
   };
@@ -106,14 +112,4 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
       }
     },
   };
-}
-
-/** The answer to OPTIONS: 200, the methods in `Allow`, no body. */
-export function allow(res: ServerResponse, methods: string): void {
-  res.writeHead(200, { Allow: methods, 'Content-Length': '0' });
-  res.end();
-}
-
-export function methodNotAllowed(method: string, allow: string): RequestError {
-  return new RequestError('PGD102', `Unsupported HTTP method: ${method}`, { postgrest: 'PGRST117', details: `Allow: ${allow}` });
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { invalidRequest, RequestError } from '../errors/index.js';
-import { readBody } from '../server/read-body.js';
+import { readBody } from '../http/index.js';
 import type { Entity, TypeGraph } from '../model/index.js';
 import { parsePrefer, type Preferences } from './parse/index.js';
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { PgduetError, RequestError, toRestError } from '../errors/index.js';
-import type { Logger } from '../server/logger.js';
+import { RequestError, toRestError } from '../errors/index.js';
+import type { Logger } from 'pino';
 import type { ResponseFormat } from './parse/index.js';
 
 /** Content types of the formats pgduet's REST surface writes. */
@@ -27,7 +27,7 @@ export function sendRestError(res: ServerResponse, error: unknown, log: Logger, 
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = { ...(error instanceof PgduetError ? error.headers : undefined), 'Content-Type': CONTENT_TYPES.json };
+  const headers: Record<string, string> = { ...rendered.headers, 'Content-Type': CONTENT_TYPES.json };
   if (rendered.status === 405 && error instanceof RequestError && error.details !== undefined && error.details.startsWith('Allow: ')) {
     headers['Allow'] = error.details.slice('Allow: '.length);
   }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
-import type { RunPlanContext, StatementRunner } from '../db/index.js';
+import type { StatementRunner } from '../db/index.js';
+import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
 
 /** Runs `work` atomically: in its own transaction, or a savepoint of the request's; `rollback` undoes it anyway. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { packageVersion } from '../version.js';
-import type { Mount } from './http.js';
+import type { Mount } from '../http/index.js';
 
 /** What the front page links to, by mount name, in the order shown. */
 const LINKS: readonly { readonly mount: string; readonly key: string; readonly title: string; readonly what: string; readonly suffix?: string }[] = [

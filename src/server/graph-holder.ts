@@ -1,11 +1,7 @@
+import type { GraphSnapshot } from '../http/index.js';
 import type { TypeGraph } from '../model/index.js';
 
-export interface GraphSnapshot {
-  readonly graph: TypeGraph;
-  /** 1 for the first graph, +1 per successful reload */
-  readonly generation: number;
-  readonly loadedAt: Date;
-}
+export type { GraphSnapshot } from '../http/index.js';
 
 export type ReloadOutcome =
   /** `warnings`: the model's, and any error a swap listener threw (the swap stands) */

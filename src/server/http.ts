@@ -1,52 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Chain, Identity, RequestInfo } from '../chain/index.js';
+import type { Chain } from '../chain/index.js';
 import { PgduetError, isPgduetError } from '../errors/index.js';
-import type { Plan } from '../plan/index.js';
-import { tooLarge } from './read-body.js';
-import type { GraphHolder, GraphSnapshot } from './graph-holder.js';
+import { tooLarge, type Mount, type RequestContext, type RequestTrace } from '../http/index.js';
+import type { GraphHolder } from './graph-holder.js';
+import type { RoleConcurrency } from './role-concurrency.js';
 import type { Logger } from './logger.js';
 import { watchGraphqlErrorCodes } from './graphql-error-codes.js';
 import type { Metrics } from './metrics.js';
-
-/** What every handler gets besides the request: its id, its logger, and its graph. */
-export interface RequestContext {
-  readonly id: string;
-  /** the request's logger (its lines carry the request id); made on first use */
-  readonly log: Logger;
-  /** the type graph as it was when the request arrived; a reload does not change it */
-  readonly snapshot: GraphSnapshot;
-  /** filled in by the protocol handler: who asked and what ran (the chain's onResponse reads it) */
-  readonly trace: RequestTrace;
-}
-
-/** What a request turned out to be, for the hooks told after its response. */
-export interface RequestTrace {
-  request?: RequestInfo;
-  identity?: Identity;
-  readonly plans: Plan[];
-  /** rows the request's writes touched */
-  rowsAffected?: number;
-  /** GraphQL: the `extensions.code` of the errors in the answer (read from what was sent) */
-  errorCodes?: string[];
-}
-
-export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
-
-/**
- * A handler mounted at a path. The GraphQL issue mounts graphql-yoga at `/graphql`, the REST
- * issue its handler at `/rest` (with `prefix: true`); the server itself only routes.
- */
-export interface Mount {
-  /** the `route` label of the metrics: a fixed name, never the raw URL */
-  readonly name: string;
-  readonly protocol: 'graphql' | 'rest' | 'system';
-  readonly path: string;
-  /** also match everything below `path` */
-  readonly prefix?: boolean;
-  readonly methods?: readonly string[];
-  readonly handler: Handler;
-}
 
 /** Counts requests in flight, so that shutdown can wait for them. */
 export class InFlight {
@@ -86,10 +47,12 @@ export interface ListenerOptions {
   readonly chain?: Chain;
   /** a request declaring a larger body is refused (413) */
   readonly maxBodyBytes?: number;
+  /** per-role caps on requests at once (`database.concurrency`) */
+  readonly concurrency?: RoleConcurrency;
 }
 
 export function createRequestListener(options: ListenerOptions): RequestListener {
-  const { mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes } = options;
+  const { mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes, concurrency } = options;
   // prom-client hashes a label set on every call: the children of the few label sets there
   // are (route × status) are looked up once and kept
   const counted = new Map<string, { inc(): void }>();
@@ -120,7 +83,12 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     let child: Logger | undefined;
     const log = (): Logger => (child ??= logger.child({ reqId: id }));
     inFlight.enter();
+    const gone = new AbortController();
+    let giveBack: (() => void) | undefined;
     res.on('close', () => {
+      // closed before the whole answer was written: the client left
+      if (!res.writableFinished) gone.abort();
+      giveBack?.();
       inFlight.leave();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       countRequest(protocol, route, res.statusCode);
@@ -163,6 +131,14 @@ export function createRequestListener(options: ListenerOptions): RequestListener
         return snapshot;
       },
       trace,
+      signal: gone.signal,
+      admit: async (role) => {
+        if (concurrency === undefined) return;
+        const release = await concurrency.admit(role);
+        // the client may have left while it waited
+        if (res.closed) release();
+        else giveBack = release;
+      },
     };
     // a declared body over the limit is refused before any handler reads it
     if (maxBodyBytes !== undefined && declared > maxBodyBytes) {

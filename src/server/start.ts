@@ -2,30 +2,21 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
-import { checkDatabase, createPool, startEmbeddedDatabase, type EmbeddedDatabase, type Pool } from '../db/index.js';
+import { checkDatabase, createPool, startEmbeddedDatabase, watchAvailability, type EmbeddedDatabase, type Pool } from '../db/index.js';
 import { ConfigError } from '../errors/index.js';
 import { introspect } from '../introspection/index.js';
 import { buildTypeGraph, readSchemaCache, SchemaCacheError, configDigest, type ModelOptions, type TypeGraph } from '../model/index.js';
 import type { ChainDeps } from './build-chain.js';
 import { GraphHolder, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
-import { InFlight, createRequestListener, type Mount } from './http.js';
+import type { Mount, MountContext } from '../http/index.js';
+import { InFlight, createRequestListener } from './http.js';
+import { RoleConcurrency } from './role-concurrency.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { debounce, listenForReload, type ReloadListener } from './reload-triggers.js';
 import { frontPageMount } from './front-page.js';
 import { startingMounts } from './starting.js';
 import { healthRoute, metricsRoute, readyRoute } from './system-routes.js';
-
-/** What a protocol module needs to mount itself (the seam for /graphql and /rest). */
-export interface MountContext {
-  readonly config: Config;
-  /** the authorization chain every request of every protocol passes */
-  readonly chain: Chain;
-  readonly pool: Pool;
-  readonly holder: GraphHolder;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-}
 
 export interface StartOptions {
   readonly config: Config;
@@ -135,8 +126,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (embedded?.seeded === true) logger.info('embedded database is new: loaded the sample schema');
   const databaseUrl = config.database.url ?? embedded?.url ?? '';
 
-  const pool = createPool({ url: databaseUrl, size: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs });
+  const pool = createPool({
+    url: databaseUrl,
+    size: config.database.poolSize,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+  });
   metrics.watchPool(pool);
+  watchAvailability(pool, logger);
   const cleanup = async (): Promise<void> => {
     // a statement still running after the drain timeout must not hold the exit forever
     await waitAtMost(pool.end().catch(() => undefined), config.server.shutdownTimeoutMs);
@@ -187,7 +184,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await chain.close(() => undefined);
     return abort(error);
   }
-  answer = createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes });
+  const concurrency = new RoleConcurrency(config.database.concurrency, config.database.connectTimeoutMs);
+  answer = createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes, concurrency });
 
   const reload = async (): Promise<ReloadOutcome> => {
     // the plugins re-read what they keep (API keys from a table) with the schema

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { PgduetError, toGraphqlError, toRestError } from '../errors/index.js';
-import { sendJson, type Mount } from './http.js';
+import type { Mount } from '../http/index.js';
+import { sendJson } from './http.js';
 import type { Metrics } from './metrics.js';
 import { healthRoute, metricsRoute } from './system-routes.js';
 

@@ -1,5 +1,6 @@
-import type { Pool } from '../db/index.js';
-import { sendJson, type Mount } from './http.js';
+import { withCancel, type Pool } from '../db/index.js';
+import type { Mount } from '../http/index.js';
+import { sendJson } from './http.js';
 import type { Metrics } from './metrics.js';
 
 /** `/health`: the process is alive and serving HTTP. Never touches the database. */
@@ -30,8 +31,9 @@ export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 20
       }
       const problem = await databaseProblem(pool, timeoutMs);
       if (problem !== undefined) {
-        // the detail (host names, driver messages) goes to the log, not to whoever asks
-        ctx.log.warn({ problem }, 'not ready');
+        // the detail (host names, driver messages) goes to the log, not to whoever asks; an
+        // unreachable database is logged once per outage by the pool's watch, not per probe
+        if (problem.slow) ctx.log.warn({ problem: problem.text }, 'not ready');
         sendJson(res, 503, { status: 'unavailable', reason: 'database unavailable' });
         return;
       }
@@ -47,14 +49,15 @@ export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 20
   };
 }
 
-async function databaseProblem(pool: Pool, timeoutMs: number): Promise<string | undefined> {
+async function databaseProblem(pool: Pool, timeoutMs: number): Promise<{ readonly text: string; readonly slow: boolean } | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`database did not answer within ${timeoutMs} ms`), timeoutMs);
+  const timeout = new Promise<{ text: string; slow: boolean }>((resolve) => {
+    timer = setTimeout(() => resolve({ text: `database did not answer within ${timeoutMs} ms`, slow: true }), timeoutMs);
   });
-  const probe = pool.query('select 1').then(
+  // through withCancel: the probe tells the pool's watch whether the database answers
+  const probe = withCancel(pool).query({ text: 'select 1' }).then(
     () => undefined,
-    (error: unknown) => `database unreachable: ${error instanceof Error ? error.message : String(error)}`,
+    (error: unknown) => ({ text: `database unreachable: ${error instanceof Error ? error.message : String(error)}`, slow: false }),
   );
   try {
     return await Promise.race([probe, timeout]);

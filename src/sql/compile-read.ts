@@ -40,6 +40,11 @@ export interface Context extends Scope {
 }
 
 export function compileRead(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): CompiledQuery {
+  return readStatement(plan, options);
+}
+
+/** A read's statement; within sql/ also for the rows of an authorized Plan that holds one (a call's). */
+export function readStatement(plan: ReadPlan, options: CompileOptions): CompiledQuery {
   const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
   const batch = plan.batch;
   const text = batch === undefined ? `select ${rowsArray(plan, ctx, [])} as result` : batched(batch, ctx, (row) => {

@@ -1,24 +1,24 @@
-import { deriveAuthorized, type AuthorizedPlan } from '../chain/authorized.js';
+import type { AuthorizedPlan } from '../chain/index.js';
 import type { DbRef, TypeRef } from '../model/index.js';
-import type {
-  Assignment,
-  CallPlan,
-  Condition,
-  DeletePlan,
-  FunctionArgumentValue,
-  InsertPlan,
-  InsertRow,
-  OnConflict,
-  OrderItem,
-  ReadPlan,
-  Returning,
-  UpdatePlan,
+import {
+  isNestedRow,
+  type Assignment,
+  type CallPlan,
+  type Condition,
+  type DeletePlan,
+  type FunctionArgumentValue,
+  type InsertPlan,
+  type OnConflict,
+  type OrderItem,
+  type ReadPlan,
+  type Returning,
+  type UpdatePlan,
 } from '../plan/index.js';
 import { compileCondition } from './compile-condition.js';
 import {
   buildObject,
   functionArgumentList,
-  compileRead,
+  readStatement,
   DEFAULT_COMPILE_OPTIONS,
   orderBy,
   renderValue,
@@ -60,11 +60,6 @@ function newContext(options: CompileOptions): Context {
 // ---------------------------------------------------------------------------------------------
 // INSERT
 
-/** Whether a row nests parents or children (those need `runNestedInsert`, not one statement). */
-export function isNestedRow(row: InsertRow): boolean {
-  return (row.parents?.length ?? 0) > 0 || (row.children?.length ?? 0) > 0;
-}
-
 /**
  * `with "m" as (insert into "s"."t" as "t0" ("a", "b") values ($1::T, default), (default, $2::U)
  * [on conflict …] returning "t0".*) select <Returning> as result`.
@@ -76,7 +71,10 @@ export function isNestedRow(row: InsertRow): boolean {
 export function compileInsert(plan: AuthorizedPlan<InsertPlan>, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): CompiledQuery {
   const nested = plan.rows.findIndex(isNestedRow);
   if (nested >= 0) {
-    throw new Error(`compileInsert: row ${nested} of an insert into ${describe(plan.entity)} nests parents or children; run it with runNestedInsert`);
+    throw new Error(`compileInsert: row ${nested} of an insert into ${describe(plan.entity)} nests parents or children; split it with splitNestedInsert`);
+  }
+  if (plan.rows.some((row) => row.values.some((value) => value.from !== undefined))) {
+    throw new Error(`compileInsert: an insert into ${describe(plan.entity)} has a key still to be filled in (filledPart)`);
   }
   const ctx = newContext(options);
   if (plan.rows.length === 0) {
@@ -273,7 +271,7 @@ export function compileCall(plan: AuthorizedPlan<CallPlan>, options: CompileOpti
   if (returns.kind === 'rows') {
     if (returns.plan.batch !== undefined) throw new Error(`compileCall: the rows of a call of ${describe(plan.fn)} cannot be batched`);
     const rows: ReadPlan = { ...returns.plan, source: { kind: 'function', fn: plan.fn, args: plan.args } };
-    if (!returns.single) return compileRead(deriveAuthorized(plan, rows), options);
+    if (!returns.single) return readStatement(rows, options);
     const ctx = newContext(options);
     const alias = ctx.aliases.next();
     return { text: `select ${rowObjectQuery(rows, ctx, `${sourceFrom(rows, ctx)} as ${alias}`, alias, [])} as result`, values: ctx.params.values };

@@ -4,4 +4,4 @@ export type { CompiledQuery } from './fragments.js';
 export { compileAggregate, compileCountEstimate, compileDocument, compilePage, compileRead, isGeometry, DEFAULT_COMPILE_OPTIONS, aggregateResultType } from './compile-read.js';
 export type { CompileOptions, DocumentField } from './compile-read.js';
 export { compilePlan } from './compile-plan.js';
-export { compileCall, compileDelete, compileInsert, compileUpdate, isNestedRow } from './compile-write.js';
+export { compileCall, compileDelete, compileInsert, compileUpdate } from './compile-write.js';

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { data, gql, startGraphqlServer } from '../support/graphql.js';
+import { recordStatements } from '../support/statements.js';
 
 /**
  * GraphQL reads on Pagila, each compared with the same question asked in hand-written SQL.
@@ -238,17 +239,8 @@ describe('relationships', () => {
   });
 
   const counting = async <T,>(target: RunningServer, query: string): Promise<{ result: T; statements: number }> => {
-    const calls: string[] = [];
-    const original = target.pool.query.bind(target.pool);
-    target.pool.query = ((...args: Parameters<typeof original>) => {
-      calls.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown }).text));
-      return original(...args);
-    }) as typeof target.pool.query;
-    try {
-      return { result: await data<T>(target, query), statements: calls.length };
-    } finally {
-      target.pool.query = original;
-    }
+    const { result, texts } = await recordStatements(target.pool, () => data<T>(target, query));
+    return { result, statements: texts.length };
   };
   const W1 = '{ film(limit: 50) { title language { name } film_actors { actor { first_name } } actors_aggregate { aggregate { count } } } }';
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { data, gql, startGraphqlServer } from '../support/graphql.js';
+import { recordStatements } from '../support/statements.js';
 
 /** GraphQL mutations on Pagila, each checked against the tables read with hand-written SQL. */
 
@@ -187,28 +188,12 @@ describe('delete', () => {
 
 describe('one transaction per request', () => {
   it('runs a one-field mutation with nothing to load afterwards as one statement, without BEGIN/COMMIT', async () => {
-    const queries: unknown[] = [];
-    let checkouts = 0;
-    const query = server.pool.query.bind(server.pool);
-    const connect = server.pool.connect.bind(server.pool);
-    server.pool.query = ((...args: Parameters<typeof query>) => {
-      queries.push(args[0]);
-      return query(...args);
-    }) as typeof server.pool.query;
-    // pool.query checks out with a callback; a transaction is a promise-style checkout
-    server.pool.connect = ((...args: unknown[]) => {
-      if (args.length === 0) checkouts++;
-      return (connect as (...a: unknown[]) => unknown)(...args);
-    }) as typeof server.pool.connect;
-    try {
-      const got = await data<{ insert_actor_one: { first_name: string } }>(server, 'mutation { insert_actor_one(object: {first_name: "ONE", last_name: "STATEMENT"}) { first_name } }');
-      expect(got.insert_actor_one.first_name).toBe('ONE');
-      expect(queries).toHaveLength(1);
-      expect(checkouts).toBe(0);
-    } finally {
-      server.pool.query = query;
-      server.pool.connect = connect;
-    }
+    const { result, texts } = await recordStatements(server.pool, () =>
+      data<{ insert_actor_one: { first_name: string } }>(server, 'mutation { insert_actor_one(object: {first_name: "ONE", last_name: "STATEMENT"}) { first_name } }'),
+    );
+    expect(result.insert_actor_one.first_name).toBe('ONE');
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/insert into/i);
   });
 
   it('rolls back every mutation field when a later one fails', async () => {

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainOrder } from '../../src/chain/index.js';
 import { graphqlMount } from '../../src/graphql/index.js';
 import { restMounts } from '../../src/rest/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { loadPlugins } from '../../src/server/load-plugins.js';
+import { builtInPlugins } from '../../plugins/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer } from '../support/server.js';
 
@@ -74,6 +76,27 @@ describe('the loader', () => {
     writeFileSync(join(dir, 'refuses.mjs'), 'export default (o) => { if (!o.ok) throw new Error("ok is required"); return { name: "x", description: "y" }; };\n');
     await expect(loadPlugins([{ module: './refuses.mjs' }], dir)).rejects.toThrow(/factory refused its options: ok is required/);
     const [plugin] = await loadPlugins([{ module: './refuses.mjs', options: { ok: true } }], dir);
-    expect(plugin?.name).toBe('x');
+    expect(plugin?.declaration.name).toBe('x');
+  });
+
+  it("checks a declaration's options with its schema, naming the entry and the key", async () => {
+    await expect(loadPlugins([{ module: './plugins/examples/mask-columns/index.ts', options: { keys: [] } }])).rejects.toThrow(
+      'plugins[0] (./plugins/examples/mask-columns/index.ts): options: keys: expected at least one key to mask',
+    );
+    await expect(loadPlugins([{ module: './plugins/examples/validate-input/index.ts', options: { rules: [{ table: 'film', column: 'title', pattern: '(' }] } }])).rejects.toThrow(
+      'plugins[0] (./plugins/examples/validate-input/index.ts): options: rules.0.pattern: expected a regular expression',
+    );
+    const [masked] = await loadPlugins([{ module: './plugins/examples/mask-columns/index.ts', options: { keys: ['email'] } }]);
+    expect(masked?.options).toEqual({ keys: ['email'], replacement: '***', exemptRoles: [] });
+  });
+
+  it('places a declaration by its before/after among the built-in plugins, and refuses a name that is no plugin', async () => {
+    writeFileSync(join(dir, 'early.mjs'), 'export default { name: "early", description: "d", before: ["permissions"], create: () => ({ name: "early", description: "d" }) };\n');
+    writeFileSync(join(dir, 'typo.mjs'), 'export default { name: "typo", description: "d", after: ["permisions"], create: () => ({ name: "typo", description: "d" }) };\n');
+    const builtIn = builtInPlugins.map((declaration) => ({ declaration, options: undefined }));
+    const order = chainOrder(builtIn, await loadPlugins([{ module: './early.mjs' }], dir)).map((p) => p.declaration.name);
+    expect(order.slice(order.indexOf('rate-limit'))).toEqual(['rate-limit', 'early', 'permissions', 'limits', 'postgres-role', 'audit-log']);
+    const typo = await loadPlugins([{ module: './typo.mjs' }], dir);
+    expect(() => chainOrder(builtIn, typo)).toThrow(/plugin typo: after: no plugin is named "permisions"/);
   });
 });

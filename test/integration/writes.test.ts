@@ -5,11 +5,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANONYMOUS, Chain, type AuthorizedPlan } from '../../src/chain/index.js';
-import { runNestedInsert } from '../../src/db/run-nested-insert.js';
+import { runInsertProgram } from '../../src/pipeline/nested-insert.js';
 import { introspect } from '../../src/introspection/index.js';
 import { buildTypeGraph, type DbRef, type Entity, type TypeGraph, type TypeRef } from '../../src/model/index.js';
 import {
   joinOf,
+  splitNestedInsert,
   type Assignment,
   type CallPlan,
   type ColumnValue,
@@ -22,7 +23,7 @@ import {
   type Returning,
   type Selection,
 } from '../../src/plan/index.js';
-import { compileCall, compileDelete, compileInsert, compileUpdate, type CompiledQuery } from '../../src/sql/index.js';
+import { compileCall, compileDelete, compileInsert, compileUpdate, DEFAULT_COMPILE_OPTIONS, type CompiledQuery } from '../../src/sql/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const SETUP = `
@@ -416,7 +417,13 @@ describe('constraint violations keep their SQLSTATE', () => {
 
 describe('nested inserts', () => {
   const run = (query: CompiledQuery): Promise<unknown> => exec(query);
-  const nested = (plan: AuthorizedPlan<InsertPlan>): Promise<unknown> => runNestedInsert(plan, run, graph);
+  // as the pipeline runs one: split before the chain, each statement authorized, then run in order
+  const nested = async (plan: InsertPlan): Promise<unknown> => {
+    const program = splitNestedInsert(plan, graph);
+    const steps = await Promise.all(program.steps.map((step) => authorize(step)));
+    const readBack = program.readBack === undefined ? undefined : await authorize(program.readBack);
+    return (await runInsertProgram({ steps, returning: program.returning, ...(readBack === undefined ? {} : { readBack }) }, run, DEFAULT_COMPILE_OPTIONS)).answer;
+  };
   // the graph exists once beforeAll has run
   let films: JoinPath;
   let filmActors: JoinPath;

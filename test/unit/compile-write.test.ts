@@ -110,7 +110,7 @@ describe('compileInsert', () => {
       /needs a constraint or conflict columns/,
     );
     const nested: InsertRow = { values: [v('title', 'x')], parents: [{ join: toLanguage, entity: language, row: { values: [v('name', 'Klingon')] } }] };
-    await expect(async () => compileInsert(await authorized(insert([nested])))).rejects.toThrow(/row 0 .* nests parents or children; run it with runNestedInsert/);
+    await expect(async () => compileInsert(await authorized(insert([nested])))).rejects.toThrow(/row 0 .* nests parents or children; split it with splitNestedInsert/);
     await expect(async () => compileInsert(await authorized(insert([{ values: [v('title', 'x'), v('title', 'y')] }])))).rejects.toThrow(/gives column "title" twice/);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildSchema, parse, specifiedRules, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/index.js';
-import { graphqlLimitsOptions } from '../../src/graphql/limits-options.js';
+import { graphqlLimitsOptions } from '../../src/config/index.js';
 import { createGraphqlLimits, persistedId, resolvePersisted, type QueryRules } from '../../src/graphql/limits.js';
 
 /** `graphql.limits` without a server: the rules per role, the allow-list, persisted ids. */
@@ -34,8 +34,8 @@ describe('rules per role', () => {
   });
 
   it('rules are named after their limits (yoga caches validation by rule names)', () => {
-    expect(limits.rulesFor('deep').rules.map((r) => r.name)).toEqual(['pgduetMaxDepth5', 'pgduetMaxTokens14']);
-    expect(limits.rulesFor('closed').rules.map((r) => r.name)).toEqual(['pgduetMaxDepth2', 'pgduetMaxTokens14', 'NoSchemaIntrospectionCustomRule']);
+    expect(limits.rulesFor('deep').rules.map((r) => r.name)).toEqual(['pgduetMaxDepth5', 'pgduetMaxAliases30', 'pgduetMaxCost5000', 'pgduetMaxTokens14']);
+    expect(limits.rulesFor('closed').rules.map((r) => r.name)).toEqual(['pgduetMaxDepth2', 'pgduetMaxAliases30', 'pgduetMaxCost5000', 'pgduetMaxTokens14', 'NoSchemaIntrospectionCustomRule']);
   });
 
   it('introspection off refuses __schema and __type, not __typename', () => {
@@ -54,8 +54,20 @@ describe('rules per role', () => {
     expect(errorsOf(rules, '{ film(id: 1) { id title sequel { id title } } }')).toEqual(['validation-failed: Query Cost limit of 8 exceeded, found 12.5.']);
   });
 
-  it('no limits: no rules', () => {
-    expect(limitsOf({}).rulesFor('x').rules).toEqual([]);
+  it('by default: depth 10, 30 aliases, cost 5000 (graphql-armor\'s default cost)', () => {
+    const rules = limitsOf({}).rulesFor('x');
+    expect(rules.rules.map((r) => r.name)).toEqual(['pgduetMaxDepth10', 'pgduetMaxAliases30', 'pgduetMaxCost5000']);
+    const nested = (levels: number): string => `{ film(id: 1) { ${'sequel { '.repeat(levels)}id${' }'.repeat(levels)} } }`;
+    // a top-level field, 8 relationships and a column: 10 deep, allowed; one more is refused
+    expect(errorsOf(rules, nested(8))).toEqual([]);
+    expect(errorsOf(rules, nested(9))).toEqual(['validation-failed: Query depth limit of 10 exceeded, found 11.']);
+  });
+
+  it('null turns a limit off, globally or for one role', () => {
+    expect(limitsOf({ maxDepth: null, maxAliases: null, maxCost: null }).rulesFor('x').rules).toEqual([]);
+    const some = limitsOf({ maxDepth: 3, roles: { batch: { maxDepth: null } } });
+    expect(some.rulesFor('batch').rules.map((r) => r.name)).toEqual(['pgduetMaxAliases30', 'pgduetMaxCost5000']);
+    expect(some.rulesFor('other').rules.map((r) => r.name)).toEqual(['pgduetMaxDepth3', 'pgduetMaxAliases30', 'pgduetMaxCost5000']);
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Chain, type Identity, type RequestInfo } from '../../src/chain/index.js';
 import type { TypeGraph } from '../../src/model/index.js';
 import type { JoinPath, ReadPlan } from '../../src/plan/index.js';
-import { limitsOptions, planDepth, useLimits } from '../../plugins/limits/index.js';
+import { limitsOptions, useLimits } from '../../plugins/limits/index.js';
+import { planDepth } from '../../src/plan/index.js';
 
 /** The limits plugin alone: depth of nested relationships and rows per request, per role. */
 

@@ -1,4 +1,5 @@
-import type { PgduetPlugin } from '../../../src/chain/index.js';
+import { z } from 'zod';
+import { declarePlugin, type PgduetPlugin } from '../../../src/chain/index.js';
 
 /**
  * An example user plugin: masking. In every answer (GraphQL or REST, top level or nested),
@@ -14,16 +15,30 @@ import type { PgduetPlugin } from '../../../src/chain/index.js';
  * escapes it): to hide a column for good, use `permissions`, which removes it from the role's
  * schema. A plugin with `onResult` makes answers parsed and printed again.
  */
-export interface MaskColumnsOptions {
-  readonly keys: readonly string[];
-  readonly replacement?: string;
-  readonly exemptRoles?: readonly string[];
-}
+export const maskColumnsOptions = z
+  .object({
+    keys: z.array(z.string().min(1)).min(1, 'expected at least one key to mask'),
+    replacement: z.string().default('***'),
+    exemptRoles: z.array(z.string()).default([]),
+  })
+  .strict();
 
-export default function maskColumns(options: MaskColumnsOptions): PgduetPlugin {
+/** The options with their defaults filled in. */
+export type MaskColumnsOptions = z.output<typeof maskColumnsOptions>;
+
+/** The declaration the server loads (the module's default export). */
+export default declarePlugin({
+  name: 'example-mask-columns',
+  description: 'masks the values of some keys in every answer',
+  options: maskColumnsOptions,
+  create: (options) => maskColumns(options),
+});
+
+/** The plugin itself, for options already checked. */
+export function maskColumns(options: MaskColumnsOptions): PgduetPlugin {
   const keys = new Set(options.keys);
-  const replacement = options.replacement ?? '***';
-  const exempt = new Set(options.exemptRoles ?? []);
+  const { replacement } = options;
+  const exempt = new Set(options.exemptRoles);
   const mask = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(mask);
     if (typeof value !== 'object' || value === null) return value;

@@ -1,4 +1,5 @@
-import type { PgduetPlugin } from '../../../src/chain/index.js';
+import { z } from 'zod';
+import { declarePlugin, type PgduetPlugin } from '../../../src/chain/index.js';
 import { invalidRequest } from '../../../src/errors/index.js';
 import type { ColumnValue, Plan } from '../../../src/plan/index.js';
 
@@ -13,19 +14,36 @@ import type { ColumnValue, Plan } from '../../../src/plan/index.js';
  *     options: { rules: [{ table: film, column: title, pattern: "^[A-Z0-9 ]+$", maxLength: 60, message: "titles are upper case" }] }
  * ```
  */
-export interface ValidateInputOptions {
-  readonly rules: readonly {
-    /** the table's database name (any schema) */
-    readonly table: string;
-    readonly column: string;
-    /** a regular expression the (text) value must match */
-    readonly pattern?: string;
-    readonly maxLength?: number;
-    readonly message?: string;
-  }[];
-}
+export const validateInputOptions = z
+  .object({
+    rules: z.array(
+      z
+        .object({
+          /** the table's database name (any schema) */
+          table: z.string().min(1),
+          column: z.string().min(1),
+          /** a regular expression the (text) value must match */
+          pattern: z.string().refine(isRegExp, 'expected a regular expression').optional(),
+          maxLength: z.number().int().min(0).optional(),
+          message: z.string().optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
 
-export default function validateInput(options: ValidateInputOptions): PgduetPlugin {
+export type ValidateInputOptions = z.output<typeof validateInputOptions>;
+
+/** The declaration the server loads (the module's default export). */
+export default declarePlugin({
+  name: 'example-validate-input',
+  description: 'refuses writes whose values break the configured rules (400)',
+  options: validateInputOptions,
+  create: (options) => validateInput(options),
+});
+
+/** The plugin itself, for options already checked. */
+export function validateInput(options: ValidateInputOptions): PgduetPlugin {
   const rules = options.rules.map((rule) => ({ ...rule, regex: rule.pattern === undefined ? undefined : new RegExp(rule.pattern, 'u') }));
   const check = (table: string, values: readonly { readonly column: string; readonly value: unknown }[]): void => {
     for (const rule of rules) {
@@ -60,4 +78,13 @@ function* writtenValues(plan: Plan): Generator<[string, readonly { readonly colu
     list.flatMap((row) => [[table, row.values] as [string, readonly ColumnValue[]], ...(row.parents ?? []).map((p) => [p.entity.dbName, p.row.values] as [string, readonly ColumnValue[]])]);
   yield* rows(plan.entity.dbName, plan.rows);
   for (const row of plan.rows) for (const child of row.children ?? []) yield* rows(child.entity.dbName, child.rows);
+}
+
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
 }

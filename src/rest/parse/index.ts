@@ -14,6 +14,7 @@ export { parseColumns, parseEmbedPath, parseTreePath } from './field-path.js';
 export { quoteValue } from './values.js';
 export { parsePrefer } from './prefer.js';
 export { parseRange } from './range.js';
+export { parseCsv } from './csv.js';
 export { negotiateFormat } from './accept.js';
 export type {
   AggregateFunction,

@@ -45,6 +45,11 @@ export interface ReadOptions {
   readonly source?: Source;
   /** the `Range` header, applied to the top level with `limit`/`offset` */
   readonly range?: RangeRequest;
+  /**
+   * at most this many rows at the top level (`rest.maxRows`, PostgREST's `db-max-rows`): a
+   * larger page is cut to it, and `Content-Range` says where it ends
+   */
+  readonly maxRows?: number | null | undefined;
 }
 
 export function planRead(graph: TypeGraph, entity: Entity, query: RestQuery, options: ReadOptions = {}): ReadPlan {
@@ -57,6 +62,7 @@ export function planRead(graph: TypeGraph, entity: Entity, query: RestQuery, opt
   for (const { path, value } of query.limits) levelAt(root, path).limit = value;
   for (const { path, value } of query.offsets) levelAt(root, path).offset = value;
   applyRange(root, options.range);
+  if (options.maxRows !== undefined && options.maxRows !== null) root.limit = Math.min(root.limit ?? Infinity, options.maxRows);
   return finish(root, options.source ?? { kind: 'entity', entity: { schema: entity.schema, dbName: entity.dbName } });
 }
 

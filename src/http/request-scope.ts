@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { ANONYMOUS, type Chain, type Identity, type RequestInfo } from '../chain/index.js';
 import type { RequestTransaction } from '../db/index.js';
 import type { TypeGraph } from '../model/index.js';
-import type { RequestContext } from './http.js';
+import type { RequestContext } from './request-context.js';
 
 /** Who a request runs as, and the graph that role sees: the first step of both protocols. */
 export interface RequestScope {
@@ -40,5 +40,6 @@ export async function scopeRequest(chain: Chain, req: IncomingMessage, ctx: Requ
     throw error;
   }
   ctx.trace.identity = identity;
+  await ctx.admit(identity.role);
   return { request, identity, graph: chain.graphFor(request.graph, identity.role) };
 }

@@ -1,61 +1,22 @@
-import { createHash } from 'node:crypto';
-import type { AuthorizedPlan, Chain, Identity, RequestInfo } from '../chain/index.js';
-import type { AggregatePlan, DeletePlan, InsertPlan, Plan, ReadPlan, Returning, UpdatePlan } from '../plan/index.js';
-import pg from 'pg';
-import { compileCountEstimate, compileDocument, compilePage, compilePlan, isNestedRow, type CompileOptions, type CompiledQuery } from '../sql/index.js';
-
-const pgTypes = pg.types;
-import { runNestedInsert } from './run-nested-insert.js';
-
-/** What can run a statement: the pool (autocommit) or the request's transaction client. */
-export interface StatementRunner {
-  query(config: { name?: string; text: string; values?: unknown[]; types?: typeof JSON_AS_TEXT }): Promise<{ rows: Record<string, unknown>[] }>;
-}
+import { deferredPart, type AuthorizedPlan, type Chain, type Identity, type RequestInfo } from '../chain/index.js';
+import { executeCompiled, executeRow, type StatementRunner } from '../db/index.js';
+import { isNestedInsert, splitNestedInsert, type AggregatePlan, type DeletePlan, type InsertPlan, type Plan, type ReadPlan, type Returning, type UpdatePlan } from '../plan/index.js';
+import { compileCountEstimate, compileDocument, compilePage, compilePlan, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+import { runInsertProgram, type AuthorizedInsertProgram } from './nested-insert.js';
 
 /**
- * Statement texts are few (one per query shape: values are parameters), so each runs as a
- * named prepared statement: PostgreSQL parses and plans it once per connection instead of
- * on every request. The names are capped, so that a client sending ever new query shapes
- * cannot make every connection hold ever more prepared statements; past the cap, statements
- * run unnamed (parsed each time), as before.
+ * The one pipeline of DESIGN.md, the same for REST and every GraphQL route:
+ *
+ *   a protocol's request → Plans (rest/plan, graphql/plan-operation)
+ *     → authorize: the chain's onPlan hooks over every Plan of the request, once  (authorize, authorizeAll)
+ *     → compile (sql/) → execute (db/) in the request's transaction               (runAuthorized, runDocument, runPage)
+ *     → onResult hooks over each Plan's answer                                    (resultHooks)
+ *     → the protocol renders it (rest/, graphql/)
+ *
+ * Nothing reaches `sql/` without passing `authorize`: the compiler accepts AuthorizedPlans
+ * only, and only the chain makes them (or narrows them, chain/derive.ts, for a strategy
+ * that runs an authorized Plan in parts).
  */
-const MAX_PREPARED = 2000;
-const preparedNames = new Map<string, string>();
-
-function statementName(text: string): string | undefined {
-  let name = preparedNames.get(text);
-  if (name === undefined && preparedNames.size < MAX_PREPARED) {
-    name = `pgduet_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-    preparedNames.set(text, name);
-  }
-  return name;
-}
-
-/** Runs a compiled statement and returns its one `result` column (the answer as JSON). */
-export async function executeCompiled(db: StatementRunner, query: CompiledQuery, jsonAsText = false): Promise<unknown> {
-  const row = await executeRow(db, query, jsonAsText);
-  return row?.['result'] ?? null;
-}
-
-/** Runs a compiled statement and returns its first row (json and jsonb as text when asked). */
-export async function executeRow(db: StatementRunner, query: CompiledQuery, jsonAsText = false): Promise<Record<string, unknown> | undefined> {
-  const name = statementName(query.text);
-  const { rows } = await db.query({
-    ...(name === undefined ? {} : { name }),
-    text: query.text,
-    values: query.values as unknown[],
-    ...(jsonAsText ? { types: JSON_AS_TEXT } : {}),
-  });
-  return rows[0];
-}
-
-const JSON_OIDS = new Set([114, 3802]);
-/** pg's type parsers, except json and jsonb, which stay the text PostgreSQL sent (no precision lost, no parse). */
-const JSON_AS_TEXT = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    JSON_OIDS.has(oid) ? (value: string) => value : (pgTypes.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown)(oid, format),
-};
-
 export interface RunPlanContext {
   readonly chain: Chain;
   readonly request: RequestInfo;
@@ -73,31 +34,80 @@ export interface RunPlanContext {
   readonly onRowsAffected?: (rows: number) => void;
 }
 
-async function authorize<P extends Plan>(plan: P, ctx: RunPlanContext): Promise<AuthorizedPlan<P>> {
+/** A request of one Plan (REST): the chain's verdict on it. */
+export async function authorize<P extends Plan>(plan: P, ctx: RunPlanContext): Promise<AuthorizedPlan<P>> {
   const authorized = await ctx.chain.authorize(plan, ctx.request, ctx.identity);
   ctx.onAuthorized?.(authorized);
   return authorized;
 }
 
+/** A request of several Plans (GraphQL's root fields): all authorized before any runs. */
+export async function authorizeAll<P extends Plan>(plans: readonly P[], ctx: RunPlanContext): Promise<AuthorizedPlan<P>[]> {
+  const authorized = await ctx.chain.authorizeAll(plans, ctx.request, ctx.identity);
+  for (const plan of authorized) ctx.onAuthorized?.(plan);
+  return authorized;
+}
+
 /**
- * The pipeline of DESIGN.md for one Plan, the same for GraphQL and REST:
- * chain (authorize, may rewrite or deny) → sql (compile) → db (execute).
+ * What the chain authorized, ready to run: a Plan, or a nested insert as the statements it
+ * runs as (split before the chain, plan/split-nested-insert.ts, so that each table's rules
+ * hold for its rows).
  */
+export type AuthorizedUnit =
+  | { readonly kind: 'plan'; readonly plan: AuthorizedPlan }
+  | { readonly kind: 'program'; readonly program: AuthorizedInsertProgram; readonly request: InsertPlan };
+
+/** Every Plan of a request through the chain at once, a nested insert as its statements. */
+export async function authorizeUnits(plans: readonly Plan[], ctx: RunPlanContext): Promise<AuthorizedUnit[]> {
+  const split = plans.map((plan) => (isNestedInsert(plan) ? { request: plan, program: splitNestedInsert(plan, ctx.request.graph) } : { plan }));
+  const flat = split.flatMap((one): Plan[] => ('plan' in one ? [one.plan] : [...one.program.steps, ...(one.program.readBack === undefined ? [] : [one.program.readBack])]));
+  const authorized = await authorizeAll(flat, ctx);
+  let next = 0;
+  return split.map((one): AuthorizedUnit => {
+    if ('plan' in one) return { kind: 'plan', plan: authorized[next++] as AuthorizedPlan };
+    const steps = authorized.slice(next, next + one.program.steps.length) as AuthorizedPlan<InsertPlan>[];
+    next += steps.length;
+    const readBack = one.program.readBack === undefined ? undefined : (authorized[next++] as AuthorizedPlan<ReadPlan>);
+    return { kind: 'program', request: one.request, program: { steps, returning: one.program.returning, ...(readBack === undefined ? {} : { readBack }) } };
+  });
+}
+
+/** The Plan the onResult hooks are told of for a unit's answer. */
+export function unitPlan(unit: AuthorizedUnit): Plan {
+  return unit.kind === 'plan' ? unit.plan : unit.request;
+}
+
+/** authorize → compile → execute → onResult, for a request of one Plan (REST). */
 export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown> {
-  const authorized: AuthorizedPlan = await authorize(plan, ctx);
-  // a nested insert is several statements (parents, rows, children) in the request's transaction
-  if (authorized.kind === 'insert' && authorized.rows.some(isNestedRow)) {
-    // its steps need parsed answers (the keys of the rows inserted)
-    const answer = await runNestedInsert(authorized as AuthorizedPlan<InsertPlan>, (q) => execute({ ...ctx, jsonAsText: false }, q), ctx.request.graph, ctx.options);
-    ctx.onRowsAffected?.(rowsWritten(authorized.returning, answer));
-    const result = await afterResult(authorized, answer, ctx);
-    return ctx.jsonAsText === true ? JSON.stringify(result) : result;
-  }
+  const [unit] = await authorizeUnits([plan], ctx);
+  if (unit === undefined) throw new Error('runPlan: no Plan');
+  return runUnit(unit, ctx);
+}
+
+/**
+ * Runs an authorized unit. `parts`: it is a part of a larger answer (GraphQL's resolvers):
+ * its relationships are deferred (loaded later per level) and the onResult hooks run once
+ * over the assembled answer instead (`resultHooks`).
+ */
+export async function runUnit(unit: AuthorizedUnit, ctx: RunPlanContext, parts = false): Promise<unknown> {
+  if (unit.kind === 'plan') return runAuthorized(parts ? deferredPart(unit.plan) : unit.plan, ctx, parts);
+  // a nested insert is several statements in the request's transaction; its steps need parsed answers (the keys)
+  const { answer, rowsAffected } = await runInsertProgram(unit.program, (q) => execute({ ...ctx, jsonAsText: false }, q), ctx.options, parts);
+  ctx.onRowsAffected?.(rowsAffected);
+  const result = parts ? answer : await resultHooks(unit.request, answer, ctx);
+  return ctx.jsonAsText === true ? JSON.stringify(result) : result;
+}
+
+/**
+ * compile → execute → onResult for an authorized Plan. `parts`: the Plan is a part of a
+ * larger answer; the onResult hooks then run once over the assembled answer instead.
+ */
+export async function runAuthorized(authorized: AuthorizedPlan, ctx: RunPlanContext, parts = false): Promise<unknown> {
   const answer = await execute(ctx, compilePlan(authorized, ctx.options));
   if (ctx.onRowsAffected !== undefined && isWrite(authorized)) ctx.onRowsAffected(rowsWritten(authorized.returning, answer));
-  if (!ctx.chain.hasResultHooks) return answer;
+  if (parts || !ctx.chain.hasResultHooks) return answer;
   const text = ctx.jsonAsText === true && typeof answer === 'string';
-  const result = await afterResult(authorized, text ? (JSON.parse(answer) as unknown) : answer, ctx);
+  const result = await resultHooks(authorized, text ? (JSON.parse(answer) as unknown) : answer, ctx);
   return text ? JSON.stringify(result) : result;
 }
 
@@ -122,7 +132,7 @@ function rowsWritten(returning: Returning, answer: unknown): number {
  * The chain's `onResult` hooks over a Plan's answer. Only when a plugin has one: then the
  * answer is parsed and printed again (the text PostgreSQL wrote cannot be edited in place).
  */
-async function afterResult(plan: Plan, answer: unknown, ctx: RunPlanContext): Promise<unknown> {
+export async function resultHooks(plan: Plan, answer: unknown, ctx: RunPlanContext): Promise<unknown> {
   return ctx.chain.hasResultHooks ? ctx.chain.result(plan, answer, ctx.request, ctx.identity) : answer;
 }
 
@@ -168,7 +178,7 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
     total: total !== null && total !== undefined ? Number(total) : estimate,
   };
   if (!ctx.chain.hasResultHooks) return page;
-  const rows = await afterResult(authorized, JSON.parse(page.body) as unknown, ctx);
+  const rows = await resultHooks(authorized, JSON.parse(page.body) as unknown, ctx);
   return { ...page, body: JSON.stringify(rows), rows: Array.isArray(rows) ? rows.length : page.rows };
 }
 
@@ -194,18 +204,15 @@ function planRows(explained: unknown): number | undefined {
   return typeof rows === 'number' ? rows : undefined;
 }
 
-/** Several read Plans, each authorized, answered by one statement as JSON text. */
+/** Several authorized read Plans answered by one statement, as the JSON text of one object. */
 export async function runDocument(
-  fields: readonly { readonly key: string; readonly plan: ReadPlan | AggregatePlan; readonly single?: boolean }[],
+  authorized: readonly { readonly key: string; readonly plan: AuthorizedPlan<ReadPlan | AggregatePlan>; readonly single?: boolean }[],
   ctx: RunPlanContext,
 ): Promise<string> {
-  const authorized = await Promise.all(
-    fields.map(async (field) => ({ ...field, plan: await authorize(field.plan, ctx) })),
-  );
   const answer = await execute(ctx, compileDocument(authorized, ctx.options));
   const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
   if (!ctx.chain.hasResultHooks) return text;
   const document = JSON.parse(text) as Record<string, unknown>;
-  for (const field of authorized) document[field.key] = await afterResult(field.plan, document[field.key], ctx);
+  for (const field of authorized) document[field.key] = await resultHooks(field.plan, document[field.key], ctx);
   return JSON.stringify(document);
 }

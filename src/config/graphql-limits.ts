@@ -1,12 +1,20 @@
 import { z } from 'zod';
 
-/** A limit: a whole number of at least `min`. */
+/** A limit: a whole number of at least `min`, or `null` for none. */
 const limit = (min: number, what: string) =>
   z
-    .number({ error: `expected a number (${what})` })
+    .number({ error: `expected a number, or null for no limit (${what})` })
     .int(`expected a whole number (${what})`)
     .min(min, `expected at least ${min} (${what})`)
+    .nullable()
     .optional();
+
+/**
+ * The limits every document is held to unless the config says otherwise (`null` turns one
+ * off): deep enough for any ordinary client (and introspection, which armor does not count),
+ * low enough that a document cannot ask for a tree of relationships that holds the pool.
+ */
+export const GRAPHQL_LIMIT_DEFAULTS = { maxDepth: 10, maxAliases: 30, maxCost: 5000 } as const;
 
 const persistedQueries = z
   .object({
@@ -35,7 +43,7 @@ const fields = {
   persistedQueries: persistedQueries.optional(),
 };
 
-/** What one role may send: every value left out is taken from the global ones. */
+/** What one role may send: every value left out is taken from the global ones; `null` is no limit. */
 const roleLimits = z
   .object({
     ...fields,
@@ -52,6 +60,9 @@ const roleLimits = z
 export const graphqlLimitsOptions = z
   .object({
     ...fields,
+    maxDepth: fields.maxDepth.default(GRAPHQL_LIMIT_DEFAULTS.maxDepth),
+    maxAliases: fields.maxAliases.default(GRAPHQL_LIMIT_DEFAULTS.maxAliases),
+    maxCost: fields.maxCost.default(GRAPHQL_LIMIT_DEFAULTS.maxCost),
     introspection: z.boolean({ error: 'expected true or false' }).default(true),
     roles: z.record(z.string().min(1, 'expected a role name'), roleLimits).default({}),
   })

@@ -1,17 +1,14 @@
-import { getNamedType, type FieldNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLOutputType } from 'graphql';
+import { getNamedType, type FieldNode, type GraphQLObjectType, type GraphQLOutputType } from 'graphql';
 import { invalidRequest, notSupported } from '../errors/index.js';
 import { findEntity, type Entity, type TypeGraph } from '../model/index.js';
 import { nestInsert, type Assignment, type Condition, type DeletePlan, type InsertPlan, type InsertRow, type OnConflict, type Returning, type UpdatePlan } from '../plan/index.js';
 import { collectFields, subSelections } from './collect-fields.js';
-import type { GraphqlContext } from './context.js';
 import { metaOf } from './meta.js';
-import { guarded, planContext } from './resolve-read.js';
 import { conditionOf, selectionOf, type PlanContext } from './to-plan.js';
 
 /**
- * Resolvers of mutations: GraphQL arguments → InsertPlan / UpdatePlan / DeletePlan. They run
- * inside the request's transaction (see useMutationTransaction); relationship fields of
- * `returning` are then loaded in that same transaction, so they see what was just written.
+ * Mutation root fields: GraphQL arguments → InsertPlan / UpdatePlan / DeletePlan. Pure
+ * planning; what runs them is graphql/answer-operation.ts.
  */
 
 type Args = Readonly<Record<string, unknown>>;
@@ -88,10 +85,6 @@ export function writePlan(root: WriteRoot, args: Args, nodes: readonly FieldNode
         returning,
       };
   }
-}
-
-export function writeResolver(root: WriteRoot): GraphQLFieldResolver<unknown, GraphqlContext, Args> {
-  return guarded(async (_source, args: Args, ctx, info) => ctx.run(writePlan(root, args, info.fieldNodes, info.returnType, planContext(ctx, info), ctx.graph)));
 }
 
 /** One `<t>_insert_input` object: its columns, and nested rows of its relationships. */
@@ -174,13 +167,7 @@ function pkCondition(entity: Entity, values: Args): Condition {
   };
 }
 
-export function updateManyResolver(entity: Entity): GraphQLFieldResolver<unknown, GraphqlContext, Args> {
-  return guarded(async (_source, args: Args, ctx, info) => {
-    const results: unknown[] = [];
-    // one after the other, in the request's transaction: a later update sees the earlier ones
-    for (const update of args['updates'] as Args[]) {
-      results.push(await ctx.run(writePlan({ kind: 'update', entity }, update, info.fieldNodes, info.returnType, planContext(ctx, info), ctx.graph)));
-    }
-    return results;
-  });
+/** `update_<t>_many`: one UpdatePlan per entry of `updates`, run in order. */
+export function updateManyPlans(entity: Entity, args: Args, nodes: readonly FieldNode[], returnType: GraphQLOutputType, plans: PlanContext, graph: TypeGraph): UpdatePlan[] {
+  return (args['updates'] as Args[]).map((update) => writePlan({ kind: 'update', entity }, update, nodes, returnType, plans, graph) as UpdatePlan);
 }

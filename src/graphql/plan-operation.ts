@@ -1,0 +1,154 @@
+import {
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLSchema,
+} from 'graphql';
+import { toGraphqlError } from '../errors/index.js';
+import { functionArguments, hasRelations, type Plan, type Source } from '../plan/index.js';
+import { collectFields } from './collect-fields.js';
+import type { RootMeta } from './meta.js';
+import type { RowBound } from './row-cap.js';
+import type { SchemaBuilder } from './schema-builder.js';
+import { aggregatePlan, pkWhere, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
+import { updateManyPlans, writePlan } from './write-plan.js';
+
+/**
+ * A GraphQL operation as Plans, before anything runs: the first step of the one pipeline for
+ * every GraphQL route (the fast path, yoga's, the resolvers). Each root field becomes whole
+ * Plan trees — relationships nested, however the request is then answered — so the chain
+ * authorizes the same Plans for the same request whichever route answers it.
+ */
+
+/** One root field of the operation: what it is, and its Plans (one, or one per `update_<t>_many` entry). */
+export interface RootPlan {
+  /** the response key (alias or name) */
+  readonly key: string;
+  readonly meta: RootMeta;
+  readonly plans: readonly Plan[];
+}
+
+export interface OperationPlan {
+  readonly operation: 'query' | 'mutation';
+  readonly roots: readonly RootPlan[];
+  /** why PostgreSQL cannot shape the answer as GraphQL would (empty: it can) */
+  readonly unshaped: readonly string[];
+  /** root fields graphql-js answers by itself (`__typename`, `__schema`…): not one statement's */
+  readonly others: readonly string[];
+  /** graphql.maxRows: the root fields asked for one row more than the bound (row-cap.ts) */
+  readonly rowBound?: RowBound;
+}
+
+/**
+ * What planning gives: the Plans; or errors in GraphQL's shape (an argument that cannot be
+ * planned, with its root field's path); or `undefined` when graphql-js itself must report
+ * what is wrong before anything is planned (no such operation, variables that do not coerce)
+ * or the operation is not one pgduet plans (a subscription, `__schema` / `__type` / a query
+ * that asks only `__typename`).
+ */
+export type Planned = { readonly plan: OperationPlan } | { readonly errors: readonly GraphQLError[] } | undefined;
+
+export function planOperation(
+  schema: GraphQLSchema,
+  builder: SchemaBuilder,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Readonly<Record<string, unknown>> | null | undefined,
+): Planned {
+  const operation = getOperationAST(document, operationName);
+  if (operation === null || operation === undefined || operation.operation === OperationTypeNode.SUBSCRIPTION) return undefined;
+  const mutation = operation.operation === OperationTypeNode.MUTATION;
+  const root = mutation ? schema.getMutationType() : schema.getQueryType();
+  if (root === null || root === undefined) return undefined;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  if (coerced.errors !== undefined) return undefined;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+  }
+  const ctx: PlanContext = { builder, fragments, variableValues: coerced.coerced, unshaped: [] };
+  const roots: RootPlan[] = [];
+  const errors: GraphQLError[] = [];
+  const others: string[] = [];
+  for (const [key, nodes] of collectFields(ctx, root, [operation.selectionSet])) {
+    const node = nodes[0];
+    const field = node === undefined ? undefined : root.getFields()[node.name.value];
+    const meta = field?.extensions.pgduetRoot;
+    // `__typename`, `__schema`, `__type`, `no_queries_available`: graphql-js answers them
+    if (node === undefined || field === undefined || meta === undefined) {
+      others.push(key);
+      continue;
+    }
+    try {
+      roots.push({ key, meta, plans: rootPlans(meta, field, nodes, getArgumentValues(field, node, coerced.coerced), ctx) });
+    } catch (error) {
+      errors.push(toGraphqlError(error, [key]));
+    }
+  }
+  if (errors.length > 0) return { errors };
+  if (roots.length === 0) return undefined;
+  return { plan: { operation: mutation ? 'mutation' : 'query', roots, unshaped: ctx.unshaped, others } };
+}
+
+type Args = Readonly<Record<string, unknown>>;
+
+function rootPlans(meta: RootMeta, field: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[], args: Args, ctx: PlanContext): Plan[] {
+  switch (meta.kind) {
+    case 'select':
+      return [readPlan(meta.entity, nodes, args as SelectArgs, ctx)];
+    case 'select_by_pk':
+      return [readPlan(meta.entity, nodes, { where: pkWhere(meta.entity, args), limit: 1 }, ctx)];
+    case 'select_aggregate':
+      return [aggregatePlan(meta.entity, nodes, args as SelectArgs, ctx)];
+    case 'function_rows':
+      return [readPlan(meta.entity, nodes, args as SelectArgs, ctx, functionSource(meta, args))];
+    case 'function_aggregate':
+      return [aggregatePlan(meta.entity, nodes, args as SelectArgs, ctx, functionSource(meta, args))];
+    case 'function_value': {
+      const fn = meta.fn;
+      return [
+        {
+          kind: 'call',
+          fn: { schema: fn.schema, dbName: fn.dbName },
+          args: functionArguments(fn, args['args'] as Args | null | undefined),
+          returns: fn.returns.kind === 'value' ? { kind: 'value', type: fn.returns.type, set: fn.returns.set } : { kind: 'void' },
+        },
+      ];
+    }
+    case 'update_many':
+      return updateManyPlans(meta.entity, args, nodes, field.type, ctx, ctx.builder.graph);
+    default:
+      return [writePlan({ kind: meta.kind, entity: meta.entity }, args, nodes, field.type, ctx, ctx.builder.graph)];
+  }
+}
+
+/** A function as the source of rows, with the arguments of its `args` input object. */
+function functionSource(meta: Extract<RootMeta, { kind: 'function_rows' | 'function_aggregate' }>, args: Args): Source {
+  const fn = meta.fn;
+  return { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args: functionArguments(fn, args['args'] as Args | null | undefined) };
+}
+
+/**
+ * Whether one statement answers the whole operation: a query whose every root field is a
+ * table's rows, one row by key, or an aggregate, all shaped by PostgreSQL exactly as GraphQL
+ * would; or a mutation of one root field with nothing to load after it (no nested insert,
+ * no relationship in what it returns). The statement is then atomic by itself: no explicit
+ * transaction, no BEGIN and COMMIT round trips.
+ */
+export function answeredByOneStatement(plan: OperationPlan): boolean {
+  if (plan.unshaped.length > 0 || plan.others.length > 0) return false;
+  if (plan.operation === 'query') return plan.roots.every((root) => ['select', 'select_by_pk', 'select_aggregate'].includes(root.meta.kind));
+  const [only, ...others] = plan.roots;
+  if (only === undefined || others.length > 0 || only.plans.length !== 1 || only.meta.kind === 'update_many') return false;
+  const write = only.plans[0];
+  if (write === undefined || (write.kind !== 'insert' && write.kind !== 'update' && write.kind !== 'delete')) return false;
+  if (write.kind === 'insert' && write.rows.some((row) => row.parents !== undefined || row.children !== undefined)) return false;
+  return !hasRelations(write);
+}

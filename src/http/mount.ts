@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Chain } from '../chain/index.js';
+import type { Config } from '../config/index.js';
+import type { Pool } from '../db/index.js';
+import type { Metrics } from './metrics.js';
+import type { GraphSnapshot, RequestContext } from './request-context.js';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
+
+/**
+ * A handler mounted at a path. The GraphQL issue mounts graphql-yoga at `/graphql`, the REST
+ * issue its handler at `/rest` (with `prefix: true`); the server itself only routes.
+ */
+export interface Mount {
+  /** the `route` label of the metrics: a fixed name, never the raw URL */
+  readonly name: string;
+  readonly protocol: 'graphql' | 'rest' | 'system';
+  readonly path: string;
+  /** also match everything below `path` */
+  readonly prefix?: boolean;
+  readonly methods?: readonly string[];
+  readonly handler: Handler;
+}
+
+/** Where the current type graph is kept (the server's GraphHolder): what a mount may read of it. */
+export interface GraphSource {
+  readonly current: GraphSnapshot;
+  /** told of every new graph, after the swap */
+  onSwap(listener: (snapshot: GraphSnapshot) => void): void;
+}
+
+/** What a protocol module needs to mount itself (the seam for /graphql and /rest). */
+export interface MountContext {
+  readonly config: Config;
+  /** the authorization chain every request of every protocol passes */
+  readonly chain: Chain;
+  readonly pool: Pool;
+  readonly holder: GraphSource;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}

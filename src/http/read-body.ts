@@ -1,0 +1,30 @@
+import type { IncomingMessage } from 'node:http';
+import { PgduetError } from '../errors/index.js';
+
+/**
+ * A request's body, at most `maxBytes` of it: more is refused (PGD404, 413) as soon as it
+ * arrives, and the rest is not read. The listener refuses a `Content-Length` over the limit
+ * before any handler; this catches bodies sent without one (chunked).
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function tooLarge(maxBytes: number): PgduetError {
+  return new PgduetError('PGD404', `the request body is larger than ${maxBytes} bytes`, { hint: 'send less, or raise server.maxBodyBytes' });
+}
