@@ -8,6 +8,8 @@ Commands:
   serve              start the server (the default command)
   introspect         write the type graph to the schema cache
   sdl                print the GraphQL schema (SDL)
+  openapi            print (or write) the OpenAPI 3.1 document of a role
+  config check       validate pgduet.yaml and the environment it reads
   watch install      reload running servers after every DDL (needs a superuser)
   watch uninstall    remove that event trigger
   help <command>     help for one command
@@ -17,15 +19,19 @@ PostgreSQL (PGlite) in .pgduet/data and loads a sample schema on its first run.
 
 Common options:
   --config FILE      pgduet.yaml to read (also PGDUET_CONFIG; default ./pgduet.yaml if present)
+  --database-url URL the database (also DATABASE_URL, or database.url in pgduet.yaml)
   --schemas a,b      schemas to expose (default: public)
   --version          print the version
   -h, --help         print help`,
   serve: `Usage: pgduet serve [options]
 
-Starts the HTTP server: /graphql, /rest, /health, /ready, /metrics.
+Starts the HTTP server: / (a page of links), /graphql, /graphql/sdl, /rest, /docs,
+/openapi.json, /health, /ready, /metrics. The port is bound first; until the schema is
+loaded /health answers 200, /ready and the APIs 503.
 
 Options:
   --config FILE         pgduet.yaml to read (also PGDUET_CONFIG)
+  --database-url URL    the database (also DATABASE_URL); without one, the embedded database
   --port N              port to listen on (also PORT; default 4000; 0 picks a free one)
   --host ADDR           address to bind (also HOST; default 127.0.0.1)
   --schemas a,b         schemas to expose (also PGDUET_SCHEMAS; default public)
@@ -56,6 +62,22 @@ Options:
   --config FILE         pgduet.yaml to read
   --schemas a,b         schemas to expose
   --schema-cache FILE   read the type graph from a schema cache instead of the database`,
+  openapi: `Usage: pgduet openapi [options]
+
+Writes the OpenAPI 3.1 document of the REST API, as /openapi.json serves it to one role,
+without starting the HTTP server.
+
+Options:
+  --role ROLE           whose view (default: auth.anonymousRole, "anonymous")
+  --out FILE            write to FILE instead of standard output
+  --config FILE         pgduet.yaml to read
+  --database-url URL    the database (also DATABASE_URL); without one, the embedded database
+  --schemas a,b         schemas to expose`,
+  config: `Usage: pgduet config check [--config FILE]
+
+Reads pgduet.yaml (or FILE, or PGDUET_CONFIG) with the environment variables it uses and
+checks every setting. Prints "OK: …" and exits 0, or prints each mistake on its own line
+(file, key path, what was expected) and exits 1. Nothing is started.`,
   watch: `Usage: pgduet watch install | watch uninstall [--config FILE]
 
 install    creates schema "pgduet", the function pgduet.notify_schema_change() and two

@@ -1,17 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig, parsePort, splitList, type Config, type ConfigOverrides } from '../config/index.js';
+import { checkConfig, loadConfig, parsePort, splitList, type Config, type ConfigOverrides, type LoadConfigOptions, type LoadedConfig } from '../config/index.js';
 import { checkDatabase, createPool, installWatch, startEmbeddedDatabase, uninstallWatch, type Pool } from '../db/index.js';
 import { isPgduetError } from '../errors/index.js';
 import { readSchemaCache, writeSchemaCache, type TypeGraph } from '../model/index.js';
 import { printSchema } from 'graphql';
-import { buildGraphqlSchema, graphqlMount } from '../graphql/index.js';
-import { restMounts } from '../rest/index.js';
+import { buildGraphqlSchema, graphqlMount, sdlMount } from '../graphql/index.js';
+import { openApiOptions, renderOpenApi, restMounts } from '../rest/index.js';
 import { buildChain, createLogger, loadGraph, startServer } from '../server/index.js';
+import { packageVersion as version } from '../version.js';
 import { HELP } from './help.js';
 
 const OPTIONS = {
   config: { type: 'string' },
+  'database-url': { type: 'string' },
+  role: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
   schemas: { type: 'string' },
@@ -47,9 +50,12 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (command === 'help') {
-    process.stdout.write(`${HELP[sub ?? 'main'] ?? HELP['main']}\n`);
+    const text = HELP[sub ?? 'main'];
+    if (text === undefined) throw new UnknownCommand(`unknown command "${sub ?? ''}"`);
+    process.stdout.write(`${text}\n`);
     return;
   }
+  if (!(command in COMMANDS)) throw new UnknownCommand(`unknown command "${command}"`);
   if (flags.help === true) {
     // `pgduet --help` is about the program; `pgduet serve --help` about one command
     process.stdout.write(`${(positionals.length === 0 ? undefined : HELP[command]) ?? HELP['main']}\n`);
@@ -62,16 +68,26 @@ async function main(argv: readonly string[]): Promise<void> {
       return introspectCommand(flags);
     case 'sdl':
       return sdlCommand(flags);
+    case 'openapi':
+      return openApiCommand(flags);
+    case 'config':
+      if (sub !== 'check') throw new UsageError('expected "pgduet config check"');
+      return configCheckCommand(flags);
     case 'watch':
       if (sub !== 'install' && sub !== 'uninstall') throw new UsageError('expected "pgduet watch install" or "pgduet watch uninstall"');
       return watchCommand(flags, sub);
-    default:
-      throw new UsageError(`unknown command "${command}" (see "pgduet --help")`);
   }
 }
 
-function configFrom(flags: Flags): Config {
+/** The commands there are (each has its help text). */
+const COMMANDS = { serve: true, introspect: true, sdl: true, openapi: true, config: true, watch: true } as const;
+
+/** A command that does not exist: the general help goes with it, to stderr. */
+class UnknownCommand extends UsageError {}
+
+function loadOptions(flags: Flags): LoadConfigOptions {
   const overrides: ConfigOverrides = {
+    ...(flags['database-url'] === undefined ? {} : { databaseUrl: flags['database-url'] }),
     ...(flags.schemas === undefined ? {} : { schemas: splitList(flags.schemas) }),
     ...(flags.port === undefined ? {} : { port: parsePort(flags.port, '--port') }),
     ...(flags.host === undefined ? {} : { host: flags.host }),
@@ -79,20 +95,26 @@ function configFrom(flags: Flags): Config {
     ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
     ...(flags['log-level'] === undefined ? {} : { logLevel: flags['log-level'] }),
   };
-  return loadConfig({ file: flags.config, overrides }).config;
+  return { file: flags.config, overrides };
+}
+
+function configFrom(flags: Flags): Config {
+  return loadConfig(loadOptions(flags)).config;
 }
 
 async function serve(flags: Flags): Promise<void> {
-  const config = configFrom(flags);
+  const loaded = loadConfig(loadOptions(flags));
+  const { config } = loaded;
   const logger = createLogger(config.log.level);
-  const server = await startServer({ config, logger, schemaCacheFile: flags['schema-cache'], handleSignals: true, mounts: [graphqlMount, restMounts], chain: buildChain });
+  // progress goes to stderr with the banner, so stdout stays a clean stream of JSON log lines
+  const progress = (line: string): void => void process.stderr.write(`pgduet: ${line}\n`);
+  const server = await startServer({ config, logger, progress, schemaCacheFile: flags['schema-cache'], handleSignals: true, mounts: [graphqlMount, sdlMount, restMounts], chain: buildChain });
   const { graph } = server.holder.current;
   const lines = [
     `pgduet ${version()} ready on ${server.url} (pid ${process.pid}${flags['schema-cache'] === undefined ? '' : `, from the schema cache ${flags['schema-cache']}`})`,
-    `  database   ${server.embedded === undefined ? 'DATABASE_URL' : config.embedded.memory ? 'embedded, in memory' : `embedded, in ${config.embedded.dataDir}`} — schemas ${graph.schemas.join(', ')}: ${graph.entities.length} tables and views, ${graph.functions.length} functions`,
-    ...server.mounts.map((m) => `  ${m.name.padEnd(10)} ${server.url}${m.path}`),
+    `  database   ${databaseOrigin(loaded, server.embedded !== undefined)} — schemas ${graph.schemas.join(', ')}: ${graph.entities.length} tables and views, ${graph.functions.length} functions`,
+    ...server.mounts.map((m) => `  ${m.name.padEnd(11)} ${server.url}${m.path}`),
   ];
-  // The banner goes to stderr so stdout stays a clean stream of JSON log lines.
   process.stderr.write(`${lines.join('\n')}\n`);
 
   let stopping = false;
@@ -110,6 +132,12 @@ async function serve(flags: Flags): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Where the database came from, for the banner: never the URL itself (it may hold a password). */
+function databaseOrigin(loaded: LoadedConfig, embedded: boolean): string {
+  if (embedded) return loaded.config.embedded.memory ? 'embedded, in memory' : `embedded, in ${loaded.config.embedded.dataDir}`;
+  return loaded.databaseUrlSource === undefined ? 'database.url' : loaded.databaseUrlSource === loaded.file ? `database.url in ${loaded.file}` : loaded.databaseUrlSource;
 }
 
 /** A pool on DATABASE_URL, or on the embedded database when there is none. */
@@ -151,6 +179,48 @@ async function sdlCommand(flags: Flags): Promise<void> {
   process.stdout.write(`${printSchema(built.schema)}\n`);
 }
 
+/**
+ * The OpenAPI 3.1 document of the REST API as one role sees it (default: the anonymous
+ * role), as /openapi.json serves it, without starting the HTTP server.
+ */
+async function openApiCommand(flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const role = flags.role ?? config.auth.anonymousRole;
+  if (role === null) throw new UsageError('auth.anonymousRole is null: pass --role ROLE');
+  const document = await withDatabase(config, async (pool) => {
+    const { graph, warnings } = await loadGraph(pool, config);
+    for (const warning of warnings) process.stderr.write(`pgduet: warning: ${warning}\n`);
+    // the role's view comes from the chain the configuration describes (permissions, …)
+    const chain = await buildChain({ config, pool, logger: createLogger('silent', { pretty: false }) });
+    try {
+      return renderOpenApi(chain.graphFor(graph, role), openApiOptions(config));
+    } finally {
+      await chain.close(() => undefined);
+    }
+  });
+  const text = `${JSON.stringify(document, null, 2)}\n`;
+  if (flags.out === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  await writeFile(flags.out, text);
+  process.stderr.write(`pgduet: wrote the OpenAPI document of role "${role}" to ${flags.out} (${Object.keys(document.paths ?? {}).length} paths)\n`);
+}
+
+/** Validates pgduet.yaml (and the environment it reads) without starting anything. */
+function configCheckCommand(flags: Flags): void {
+  const { file, problems } = checkConfig(loadOptions(flags));
+  if (problems.length === 0) {
+    process.stdout.write(`OK: ${file ?? 'no config file; the defaults and the environment'} is valid\n`);
+    return;
+  }
+  process.stderr.write(problems.map((problem) => `pgduet: ${problem}\n`).join(''));
+  throw new SilentFailure();
+}
+
+/** A failure already reported: exit 1 without another line. */
+class SilentFailure extends Error {}
+
 async function watchCommand(flags: Flags, sub: 'install' | 'uninstall'): Promise<void> {
   const config = configFrom(flags);
   await withDatabase(config, async (pool) => {
@@ -175,22 +245,19 @@ async function watchCommand(flags: Flags, sub: 'install' | 'uninstall'): Promise
   );
 }
 
-function version(): string {
-  for (const path of ['../../package.json', '../../../package.json']) {
-    const url = new URL(path, import.meta.url);
-    if (existsSync(url)) {
-      const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'pgduet' && pkg.version !== undefined) return pkg.version;
-    }
-  }
-  return 'unknown';
-}
+// `pgduet openapi | head`: a reader that stops early is not an error
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   // One line that says what is wrong and where; no stack trace for problems the user can fix.
+  if (error instanceof SilentFailure) process.exit(1);
   const known = isPgduetError(error) || error instanceof UsageError;
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`pgduet: ${known ? message : `unexpected error: ${message}`}\n`);
+  if (error instanceof UnknownCommand) process.stderr.write(`\n${HELP['main'] ?? ''}\n`);
   if (!known && error instanceof Error && process.env['PGDUET_DEBUG'] !== undefined) process.stderr.write(`${error.stack ?? ''}\n`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 export { configSchema } from './schema.js';
 export type { Config, ConfigInput, TableOptions, ManualRelationshipOptions } from './schema.js';
-export { loadConfig, splitList, parsePort } from './load.js';
-export type { ConfigOverrides, LoadConfigOptions, LoadedConfig } from './load.js';
+export { checkConfig, loadConfig, splitList, parsePort } from './load.js';
+export type { ConfigCheck, ConfigOverrides, LoadConfigOptions, LoadedConfig } from './load.js';
 export { graphqlLimitsOptions } from './graphql-limits.js';
 export type { GraphqlLimitsOptions, GraphqlRoleLimits } from './graphql-limits.js';

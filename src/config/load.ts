@@ -28,6 +28,17 @@ export interface LoadedConfig {
   readonly config: Config;
   /** the file it came from, if any */
   readonly file: string | undefined;
+  /**
+   * where `database.url` came from: `--database-url`, `DATABASE_URL`, or the config file's
+   * path; undefined when there is none (the embedded database)
+   */
+  readonly databaseUrlSource: string | undefined;
+}
+
+/** What `pgduet config check` reports: every mistake, one per entry, or none. */
+export interface ConfigCheck {
+  readonly file: string | undefined;
+  readonly problems: readonly string[];
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -40,17 +51,39 @@ type JsonObject = { [key: string]: Json };
  */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
+  const { file, merged } = readSources(options, env);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError('PGD001', `${file ?? 'configuration'}: ${issueLines(result.error.issues).join('; ')}`);
+  }
+  const databaseUrlSource = options.overrides?.databaseUrl !== undefined ? '--database-url' : env['DATABASE_URL'] ? 'DATABASE_URL' : result.data.database.url !== undefined ? file : undefined;
+  return { config: result.data, file, databaseUrlSource };
+}
+
+/**
+ * Every mistake in the configuration, each on its own, prefixed with the file: what
+ * `pgduet config check` prints. A file that does not read or parse is one mistake.
+ */
+export function checkConfig(options: LoadConfigOptions = {}): ConfigCheck {
+  const env = options.env ?? process.env;
+  let sources: { file: string | undefined; merged: JsonObject };
+  try {
+    sources = readSources(options, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return { file: undefined, problems: [error.message] };
+    throw error;
+  }
+  const result = configSchema.safeParse(sources.merged);
+  const where = sources.file ?? 'configuration';
+  return { file: sources.file, problems: result.success ? [] : issueLines(result.error.issues).map((line) => `${where}: ${line}`) };
+}
+
+function readSources(options: LoadConfigOptions, env: Readonly<Record<string, string | undefined>>): { file: string | undefined; merged: JsonObject } {
   const cwd = options.cwd ?? process.cwd();
   const explicit = options.file ?? env['PGDUET_CONFIG'];
   const file = explicit !== undefined ? resolve(cwd, explicit) : defaultFile(cwd);
-
   const fromFile = file === undefined ? {} : readYaml(file, explicit !== undefined, env);
-  const merged = applyOverrides(applyEnv(fromFile, env), options.overrides ?? {});
-  const result = configSchema.safeParse(merged);
-  if (!result.success) {
-    throw new ConfigError('PGD001', `${file ?? 'configuration'}: ${formatIssues(result.error.issues)}`);
-  }
-  return { config: result.data, file };
+  return { file, merged: applyOverrides(applyEnv(fromFile, env), options.overrides ?? {}) };
 }
 
 function defaultFile(cwd: string): string | undefined {
@@ -165,13 +198,11 @@ export function parsePort(text: string, source: string): number {
   return Number(text);
 }
 
-function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path.map(String).join('.');
-      return `${path === '' ? '(top level)' : path}: ${issue.message}`;
-    })
-    .join('; ');
+function issueLines(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return `${path === '' ? '(top level)' : path}: ${issue.message}`;
+  });
 }
 
 function errorMessage(error: unknown): string {

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   PGD002: { status: 500, title: 'Database unreachable' },
   PGD003: { status: 500, title: 'Schema cache unreadable' },
   PGD004: { status: 500, title: 'Embedded database failed to start' },
+  PGD005: { status: 503, title: 'Server starting' },
   PGD101: { status: 404, title: 'Route not found' },
   PGD102: { status: 405, title: 'Method not allowed' },
   PGD103: { status: 400, title: 'Invalid request' },
@@ -83,6 +84,8 @@ export const POSTGREST_CODES = {
   PGRST204: 400,
   /** the table or view does not exist */
   PGRST205: 404,
+  /** the schema is not loaded yet (pgduet: the server is still starting) */
+  PGRST002: 503,
 } as const satisfies Record<string, number>;
 
 export type PostgrestCode = keyof typeof POSTGREST_CODES;

@@ -1,3 +1,4 @@
 export { buildGraphqlSchema } from './build-schema.js';
 export type { BuiltSchema } from './build-schema.js';
 export { graphqlMount } from './mount.js';
+export { sdlMount } from './sdl-mount.js';

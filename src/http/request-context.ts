@@ -36,4 +36,6 @@ export interface RequestTrace {
   readonly plans: Plan[];
   /** rows the request's writes touched */
   rowsAffected?: number;
+  /** GraphQL: the `extensions.code` of the errors in the answer (read from what was sent) */
+  errorCodes?: string[];
 }

@@ -1,7 +1,20 @@
+import type { Config } from '../config/index.js';
 import { scopeRequest, type Mount, type MountContext } from '../http/index.js';
+import { packageVersion } from '../version.js';
 import { docsMount, openApiMount, openApiServer } from './docs.js';
 import { restMount } from './mount.js';
-import { renderOpenApi } from './openapi/index.js';
+import { renderOpenApi, type OpenApiOptions } from './openapi/index.js';
+
+/** How the served OpenAPI document is rendered; `pgduet openapi` writes the same one. */
+export function openApiOptions(config: Config): OpenApiOptions {
+  return {
+    title: 'pgduet REST API',
+    version: packageVersion(),
+    // relative: Swagger UI and other clients resolve it against the document's own URL
+    serverUrl: config.server.restPath,
+    exactNumbers: 'number',
+  };
+}
 
 /**
  * The REST surface's mounts: the API at `server.restPath` (whose root serves the OpenAPI
@@ -9,15 +22,8 @@ import { renderOpenApi } from './openapi/index.js';
  */
 export function restMounts(context: MountContext): Mount[] {
   const { config, chain } = context;
-  const serve = openApiServer((graph) =>
-    renderOpenApi(graph, {
-      title: 'pgduet REST API',
-      version: '0.1.0',
-      // relative: Swagger UI and other clients resolve it against the document's own URL
-      serverUrl: config.server.restPath,
-      exactNumbers: 'number',
-    }),
-  );
+  const options = openApiOptions(config);
+  const serve = openApiServer((graph) => renderOpenApi(graph, options));
   const openApi = openApiMount({ path: '/openapi.json', serve, graphOf: async (req, ctx) => (await scopeRequest(chain, req, ctx, 'rest')).graph });
   return [restMount(context, serve), openApi, docsMount({ path: '/docs', openApiUrl: '/openapi.json', title: 'pgduet REST API' })];
 }

@@ -6,6 +6,7 @@ import { tooLarge, type Mount, type RequestContext, type RequestTrace } from '..
 import type { GraphHolder } from './graph-holder.js';
 import type { RoleConcurrency } from './role-concurrency.js';
 import type { Logger } from './logger.js';
+import { watchGraphqlErrorCodes } from './graphql-error-codes.js';
 import type { Metrics } from './metrics.js';
 
 /** Counts requests in flight, so that shutdown can wait for them. */
@@ -32,11 +33,15 @@ export class InFlight {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Routes that orchestrators and scrapers call every few seconds: their lines are at debug. */
+const PROBES = new Set(['health', 'ready', 'metrics']);
+
 export interface ListenerOptions {
   readonly mounts: readonly Mount[];
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly holder: GraphHolder;
+  /** absent while the server starts: only mounts that need no graph are served then */
+  readonly holder: GraphHolder | undefined;
   readonly inFlight: InFlight;
   /** told of every response the protocol handlers traced (audit) */
   readonly chain?: Chain;
@@ -88,7 +93,18 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       countRequest(protocol, route, res.statusCode);
       timeRequest(protocol, route, seconds);
-      if (logger.isLevelEnabled('info')) log().info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      // one line per request: probes at debug, everything else (4xx included) at info
+      const level = protocol === 'system' && PROBES.has(route) ? 'debug' : 'info';
+      if (logger.isLevelEnabled(level)) {
+        log()[level]({
+          method: req.method,
+          path,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1e4) / 10,
+          ...(trace.identity === undefined ? {} : { role: trace.identity.role }),
+          ...(trace.errorCodes === undefined ? {} : { errorCodes: trace.errorCodes }),
+        }, 'request');
+      }
       if (chain !== undefined && trace.request !== undefined && trace.identity !== undefined) {
         chain.response({
           request: trace.request,
@@ -101,13 +117,19 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       }
     });
     const trace: RequestTrace = { plans: [] };
+    if (protocol === 'graphql') watchGraphqlErrorCodes(res, (codes) => (trace.errorCodes = codes));
 
+    const snapshot = holder?.current;
     const ctx: RequestContext = {
       id,
       get log() {
         return log();
       },
-      snapshot: holder.current,
+      get snapshot() {
+        // only mounts that need no graph are mounted while the server starts
+        if (snapshot === undefined) throw new Error('no type graph yet: the server is starting');
+        return snapshot;
+      },
       trace,
       signal: gone.signal,
       admit: async (role) => {

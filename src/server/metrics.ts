@@ -10,7 +10,8 @@ export type { Metrics } from '../http/index.js';
  */
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'pgduet_' });
+  // the standard names (process_*, nodejs_*), as every Node.js dashboard expects them
+  collectDefaultMetrics({ register: registry });
   let pool: Pool | undefined;
   const requests = new Counter({
     name: 'pgduet_http_requests_total',

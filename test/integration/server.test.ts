@@ -89,7 +89,7 @@ describe('system routes', () => {
     expect(text).toMatch(/pgduet_db_pool_connections\{state="total"\} \d/);
     expect(text).toMatch(/pgduet_db_pool_connections\{state="waiting"\} 0/);
     expect(text).toContain('# TYPE pgduet_schema_reloads_total counter');
-    expect(text).toContain('pgduet_process_resident_memory_bytes');
+    expect(text).toContain('process_resident_memory_bytes');
   });
 });
 

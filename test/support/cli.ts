@@ -55,7 +55,7 @@ export async function serve(args: readonly string[], env: Record<string, string>
     const match = /ready on (http:\/\/\S+)/.exec(banner);
     if (match?.[1] !== undefined) url = match[1];
     return url !== '' || child.exitCode !== null;
-  }, 60_000, 'the server banner');
+  }, 180_000, 'the server banner');
   if (url === '') throw new Error(`server exited: ${(await output).stderr}`);
   return { child, url, output };
 }

@@ -1,7 +1,6 @@
-import { pino } from 'pino';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/index.js';
 import { buildChain } from '../../src/server/build-chain.js';
-import { startServer, type MountContext, type Mount, type RunningServer } from '../../src/server/index.js';
+import { createLogger, startServer, type Logger, type MountContext, type Mount, type RunningServer } from '../../src/server/index.js';
 
 /** A config for tests: the given database, a free port, quiet logs, fast reloads. */
 export function testConfig(databaseUrl: string, input: ConfigInput = {}): Config {
@@ -22,6 +21,9 @@ export function startTestServer(
     readonly mounts?: readonly ((context: MountContext) => Mount | readonly Mount[])[];
     readonly handleSignals?: boolean;
     readonly schemaCacheFile?: string;
+    /** default: the server's own logger (with its fault filter), silent unless TEST_LOG is set */
+    readonly logger?: Logger;
+    readonly progress?: (line: string) => void;
   } = {},
 ): Promise<RunningServer> {
   const config = testConfig(databaseUrl, options.config);
@@ -29,7 +31,8 @@ export function startTestServer(
     config,
     // the chain the configuration describes, as the CLI builds it
     chain: buildChain,
-    logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }),
+    logger: options.logger ?? createLogger(process.env['TEST_LOG'] ?? 'silent', { pretty: false }),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
     mounts: options.mounts ?? [],
     handleSignals: options.handleSignals ?? false,
     schemaCacheFile: options.schemaCacheFile,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
+import { checkConfig, loadConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors/index.js';
 
 function withFile(text: string): string {
@@ -123,5 +123,33 @@ relationships:
     for (const url of ['postgres://u:p@h:5432/db', 'postgresql://h/db?sslmode=require', 'postgres://u:p@/db?host=/cloudsql/project:region:instance']) {
       expect(loadConfig({ env: { DATABASE_URL: url }, cwd: tmpdir() }).config.database.url).toBe(url);
     }
+  });
+});
+
+describe('where the database URL came from', () => {
+  const url = 'postgres://u@h/db';
+  it('names --database-url, DATABASE_URL or the file, in that order of precedence', () => {
+    const file = withFile(`database:\n  url: ${url}\n`);
+    expect(loadConfig({ file, env: {} }).databaseUrlSource).toBe(file);
+    expect(loadConfig({ file, env: { DATABASE_URL: url } }).databaseUrlSource).toBe('DATABASE_URL');
+    expect(loadConfig({ file, env: { DATABASE_URL: url }, overrides: { databaseUrl: url } }).databaseUrlSource).toBe('--database-url');
+    expect(loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'pgduet-empty-')) }).databaseUrlSource).toBeUndefined();
+  });
+});
+
+describe('checkConfig', () => {
+  it('lists every mistake, each with the file and its key path', () => {
+    const file = withFile('server:\n  port: "x"\n  prot: 1\ndatabase:\n  poolSize: 0\n');
+    const { problems } = checkConfig({ file, env: {} });
+    expect([...problems].sort()).toEqual([
+      `${file}: database.poolSize: Too small: expected number to be >=1`,
+      `${file}: server.port: Invalid input: expected number, received string`,
+      `${file}: server: Unrecognized key: "prot"`,
+    ]);
+  });
+
+  it('reports a file that does not parse as one mistake, and a valid one as none', () => {
+    expect(checkConfig({ file: withFile('a: [1\n'), env: {} }).problems).toHaveLength(1);
+    expect(checkConfig({ file: withFile('server:\n  port: 4100\n'), env: {} }).problems).toEqual([]);
   });
 });

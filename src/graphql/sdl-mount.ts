@@ -1,0 +1,42 @@
+import { printSchema } from 'graphql';
+import { toRestError } from '../errors/index.js';
+import { scopeRequest, type Mount, type MountContext } from '../http/index.js';
+import type { TypeGraph } from '../model/index.js';
+import { buildGraphqlSchema } from './build-schema.js';
+
+/**
+ * `GET <graphqlPath>/sdl`: the GraphQL schema the caller's role sees, in SDL (what
+ * `pgduet sdl` prints), for code generators and for reading. Printed once per role's graph.
+ */
+export function sdlMount(context: MountContext): Mount {
+  const { chain, config } = context;
+  const printed = new WeakMap<TypeGraph, string>();
+  const sdlOf = (graph: TypeGraph): string => {
+    let text = printed.get(graph);
+    if (text === undefined) printed.set(graph, (text = `${printSchema(buildGraphqlSchema(graph).schema)}\n`));
+    return text;
+  };
+  const base = config.server.graphqlPath.replace(/\/+$/, '');
+  return {
+    name: 'graphql_sdl',
+    protocol: 'graphql',
+    path: `${base}/sdl`,
+    methods: ['GET', 'HEAD'],
+    handler: async (req, res, ctx) => {
+      let text: string;
+      try {
+        text = sdlOf((await scopeRequest(chain, req, ctx, 'graphql')).graph);
+      } catch (error) {
+        // refused before any GraphQL (a bad token, a spent rate limit): the status and the code
+        const { status, body, unexpected } = toRestError(error);
+        if (unexpected) ctx.log.error({ err: error }, 'unexpected error serving the SDL');
+        const text = JSON.stringify(body);
+        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    },
+  };
+}
