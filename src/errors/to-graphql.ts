@@ -12,6 +12,7 @@ import type { ErrorCode } from './codes.js';
 /** Hasura's `extensions.code` for pgduet's codes that have their own. */
 const HASURA_CODES: Partial<Record<ErrorCode, string>> = {
   PGD104: 'not-supported',
+  PGD201: 'unexpected',
   PGD301: 'invalid-jwt',
   PGD302: 'invalid-headers',
   PGD303: 'permission-error',

@@ -7,8 +7,10 @@ import {
   type GraphQLFieldConfigArgumentMap,
   type GraphQLFieldConfigMap,
   type GraphQLInputFieldConfigMap,
+  type GraphQLNamedType,
 } from 'graphql';
 import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../model/index.js';
+import { collectNamedTypes, TypeWalk } from './collect-types.js';
 import type { GraphqlContext } from './context.js';
 import { isComputedField, isValidName } from './names.js';
 import {
@@ -36,6 +38,33 @@ export interface BuiltSchema {
  * schema; the server builds it once per graph (and again after a reload).
  */
 export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
+  const roots = buildRoots(graph);
+  return finishSchema(roots, collectNamedTypes(roots.types));
+}
+
+/**
+ * The same schema, built in steps of about `stepMs` with `pause()` between them, so that a
+ * build at start-up or after a reload leaves the event loop to the requests being served.
+ */
+export async function buildGraphqlSchemaInSteps(graph: TypeGraph, pause: () => Promise<void>, stepMs = 20): Promise<BuiltSchema> {
+  const roots = buildRoots(graph);
+  const walk = new TypeWalk(roots.types);
+  while (!walk.step(stepMs)) await pause();
+  await pause();
+  return finishSchema(roots, walk.types);
+}
+
+interface Roots {
+  readonly builder: SchemaBuilder;
+  /** query_root, then mutation_root when there is one */
+  readonly types: readonly GraphQLObjectType[];
+}
+
+/**
+ * The root types. The other types are made as graphql-js asks for their fields (thunks):
+ * building a root field's type does not build the types of related tables yet.
+ */
+function buildRoots(graph: TypeGraph): Roots {
   const builder = new SchemaBuilder(graph, { byResponseKey, relation: relationResolver });
   const query: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
   for (const entity of builder.entities) {
@@ -68,12 +97,20 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
   const mutation: GraphQLFieldConfigMap<unknown, GraphqlContext> = mutationFields(builder);
   for (const fn of graph.functions) addFunction(builder, fn, fn.volatility === 'volatile' ? mutation : query);
 
-  const schema = new GraphQLSchema({
-    // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
-    query: new GraphQLObjectType({ name: 'query_root', fields: Object.keys(query).length > 0 ? sorted(query) : NO_QUERIES }),
-    ...(Object.keys(mutation).length > 0 ? { mutation: new GraphQLObjectType({ name: 'mutation_root', fields: sorted(mutation) }) } : {}),
-  });
-  return { schema, builder, warnings: builder.warnings };
+  // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
+  const queryRoot = new GraphQLObjectType({ name: 'query_root', fields: Object.keys(query).length > 0 ? sorted(query) : NO_QUERIES });
+  const mutationRoot = Object.keys(mutation).length > 0 ? new GraphQLObjectType({ name: 'mutation_root', fields: sorted(mutation) }) : undefined;
+  return { builder, types: mutationRoot === undefined ? [queryRoot] : [queryRoot, mutationRoot] };
+}
+
+/**
+ * The schema of the roots and every type they reach (`types`, from TypeWalk): given them all,
+ * graphql-js's own collection does not recurse along relationships (see collect-types.ts).
+ */
+function finishSchema(roots: Roots, types: readonly GraphQLNamedType[]): BuiltSchema {
+  const [query, mutation] = roots.types;
+  const schema = new GraphQLSchema({ query: query ?? null, ...(mutation === undefined ? {} : { mutation }), types });
+  return { schema, builder: roots.builder, warnings: roots.builder.warnings };
 }
 
 /** The primary key columns as non-null arguments, or undefined when there is no usable key. */
