@@ -12,6 +12,7 @@ import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
 import { createGraphqlLimits, useGraphqlLimits } from './limits.js';
+import { useRequestParams } from './request-params.js';
 import { createSchemaStore, warmUpSchemas } from './schema-store.js';
 import { answerText, planDocument } from './one-statement.js';
 
@@ -121,7 +122,7 @@ export function graphqlMount(mount: MountContext): Mount {
         return new GraphQLError('unexpected error', { extensions: { code: 'unexpected' } });
       },
     },
-    plugins: [...(limits === undefined ? [] : [useGraphqlLimits(limits)]), ...(config.graphql.oneStatement ? [useOneStatement()] : []), useHasuraErrorCodes(), useMutationTransaction(pool)],
+    plugins: [...(limits === undefined ? [] : [useGraphqlLimits(limits)]), useRequestParams(), ...(config.graphql.oneStatement ? [useOneStatement()] : []), useHasuraErrorCodes(), useMutationTransaction(pool)],
   });
 
   return {
