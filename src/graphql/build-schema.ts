@@ -10,7 +10,8 @@ import {
   type GraphQLNamedType,
 } from 'graphql';
 import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../model/index.js';
-import { collectNamedTypes, TypeWalk } from './collect-types.js';
+import { collectNamedTypes } from './collect-types.js';
+import { LazySchema } from './lazy-schema.js';
 import type { GraphqlContext } from './context.js';
 import { isComputedField, isValidName } from './names.js';
 import {
@@ -43,15 +44,15 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
 }
 
 /**
- * The same schema, built in steps of about `stepMs` with `pause()` between them, so that a
- * build at start-up or after a reload leaves the event loop to the requests being served.
+ * The same schema for serving: only the root types are made now, the others when a request
+ * needs them (lazy-schema.ts). Not validated here: `buildGraphqlSchema` makes the same types
+ * and validates them (the CLI's `sdl`, the unit tests).
  */
-export async function buildGraphqlSchemaInSteps(graph: TypeGraph, pause: () => Promise<void>, stepMs = 20): Promise<BuiltSchema> {
+export function buildLazyGraphqlSchema(graph: TypeGraph): BuiltSchema {
   const roots = buildRoots(graph);
-  const walk = new TypeWalk(roots.types);
-  while (!walk.step(stepMs)) await pause();
-  await pause();
-  return finishSchema(roots, walk.types);
+  const [query, mutation] = roots.types;
+  if (query === undefined) throw new Error('no query root');
+  return { schema: new LazySchema(roots.builder, query, mutation), builder: roots.builder, warnings: roots.builder.warnings };
 }
 
 interface Roots {

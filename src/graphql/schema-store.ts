@@ -3,14 +3,14 @@ import { PgduetError } from '../errors/index.js';
 import type { TypeGraph } from '../model/index.js';
 import type { GraphHolder } from '../server/graph-holder.js';
 import type { Logger } from '../server/logger.js';
-import { buildGraphqlSchema, buildGraphqlSchemaInSteps, type BuiltSchema } from './build-schema.js';
+import { buildLazyGraphqlSchema, type BuiltSchema } from './build-schema.js';
 
 /**
  * The GraphQL schema of each type graph (the server's, and each role's), built once.
  *
- * A build runs in steps that leave the event loop to the requests being served, starts as
- * soon as the graph is there (`warmUp`), and is shared by every request that arrives while it
- * runs. A build that fails is logged once and remembered for that graph: requests get
+ * The schema is lazy (lazy-schema.ts): building it makes the root types only. The build
+ * starts as soon as the graph is there (`warmUp`), and is shared by every request that
+ * arrives while it runs. A build that fails is logged once and remembered for that graph: requests get
  * PGD201 without building again, and a reload (a new graph) tries again. The WeakMap drops a
  * schema with its graph.
  */
@@ -42,7 +42,7 @@ export function createSchemaStore(logger: Logger): SchemaStore {
   };
 
   const start = (graph: TypeGraph): Promise<BuiltSchema> => {
-    const promise = buildGraphqlSchemaInSteps(graph, () => nextTurn()).then(
+    const promise = buildInBackground(graph).then(
       (schema) => built(graph, schema),
       (cause: unknown) => {
         throw failed(graph, cause);
@@ -66,7 +66,7 @@ export function createSchemaStore(logger: Logger): SchemaStore {
       if (entry?.kind === 'built') return entry.built;
       if (entry?.kind === 'failed') throw entry.error;
       try {
-        return built(graph, buildGraphqlSchema(graph));
+        return built(graph, buildLazyGraphqlSchema(graph));
       } catch (cause) {
         throw failed(graph, cause);
       }
@@ -75,6 +75,18 @@ export function createSchemaStore(logger: Logger): SchemaStore {
       if (!entries.has(graph)) void start(graph);
     },
   };
+}
+
+/**
+ * The root types (lazy-schema.ts: the others are made on use), and the query root's fields,
+ * which every query needs: in two turns of the event loop, after the current one.
+ */
+async function buildInBackground(graph: TypeGraph): Promise<BuiltSchema> {
+  await nextTurn();
+  const built = buildLazyGraphqlSchema(graph);
+  await nextTurn();
+  built.schema.getQueryType()?.getFields();
+  return built;
 }
 
 /**
