@@ -30,6 +30,10 @@ const TARGETS = {
     '1k': { cold: 1.5, cache: 0.4 },
     '10k': { cold: 3.0 }, // the moonshot
   },
+  /** ready for both protocols: /ready, `{ __typename }` and a first real GraphQL query answered (issue 10) */
+  both: {
+    '10k': { cold: 3.0, cache: 1.0, rssMb: 250 },
+  },
 };
 
 const USAGE = `Usage: node bench/introspect.mjs [--runs N] [--warmup N] [--only pagila,1k,10k] [--keep]
@@ -74,11 +78,38 @@ function get(port, path) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** One GraphQL POST on a fresh connection: { status, body } or undefined when nothing answers. */
+function postGraphql(port, query) {
+  const payload = JSON.stringify({ query });
+  return new Promise((resolvePost) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent: false, timeout: READY_TIMEOUT_MS, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolvePost({ status: res.statusCode, body }));
+        res.on('error', () => resolvePost(undefined));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolvePost(undefined));
+    req.end(payload);
+  });
+}
+
+/** A GraphQL answer is good when it is a 200 with `data` and no `errors`. */
+function goodGraphql(answer) {
+  if (answer?.status !== 200) return false;
+  const body = JSON.parse(answer.body);
+  return body.errors === undefined && body.data !== null && typeof body.data === 'object';
+}
+
 /**
  * Spawns `node args…`, polls http://127.0.0.1:port/path every ~10 ms until a 200, reads
  * the process' VmHWM, stops it. Returns { ms, rssBytes, body }.
  */
-async function measureStartup({ args, port, path, env, cwd = ROOT }) {
+async function measureStartup({ args, port, path, env, cwd = ROOT, graphql = [] }) {
   const started = performance.now();
   const child = spawnTracked(process.execPath, args, { env, cwd });
   try {
@@ -89,8 +120,15 @@ async function measureStartup({ args, port, path, env, cwd = ROOT }) {
       const answer = await get(port, path);
       if (answer?.status === 200) {
         const ms = performance.now() - started;
+        // then each GraphQL query once, in order, timed from the spawn too: ready for both protocols
+        const graphqlMs = [];
+        for (const query of graphql) {
+          const reply = await postGraphql(port, query);
+          if (!goodGraphql(reply)) throw new Error(`${query} answered ${reply?.status ?? 'nothing'} ${reply?.body.slice(0, 500) ?? ''}:\n${child.output}`);
+          graphqlMs.push(performance.now() - started);
+        }
         const rssBytes = peakRss(child.pid);
-        return { ms, rssBytes, body: answer.body };
+        return { ms, graphqlMs, rssBytes, body: answer.body };
       }
       if (performance.now() - started > READY_TIMEOUT_MS) {
         throw new Error(`${path} did not answer 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${answer?.status ?? 'no answer'} ${answer?.body ?? ''}):\n${child.output}`);
@@ -294,6 +332,14 @@ create index on ${name} (${bCol});`);
   return scripts;
 }
 
+/** The first real GraphQL query of a start-up: the last table of the chain, through its relationship to the one before. */
+function generatedQuery(n) {
+  const last = nonJunction(n);
+  const before = nonJunction(last - 1);
+  return `{ ${tableName(last)}(limit: 1, order_by: {id: asc}) { id name ${tableName(before)} { id name } } }`;
+}
+const PAGILA_QUERY = '{ film(limit: 1, order_by: {film_id: asc}) { title language { name } } }';
+
 const generatedEntities = (n) => n + Math.floor(n / 50);
 
 async function createGenerated(url, n) {
@@ -323,7 +369,7 @@ async function measureServer(spec, mode) {
   const port = await freePort();
   const args = [CLI, 'serve', '--port', String(port), '--schemas', 'public', '--log-level', 'warn'];
   if (mode === 'cache') args.push('--schema-cache', spec.cache.file);
-  const result = await measureStartup({ args, port, path: '/ready', env: serverEnv(spec.db) });
+  const result = await measureStartup({ args, port, path: '/ready', env: serverEnv(spec.db), graphql: ['{ __typename }', spec.query] });
   const ready = JSON.parse(result.body);
   // a broken server must not look fast
   if (ready.status !== 'ready' || ready.entities !== spec.expectedEntities) {
@@ -444,9 +490,9 @@ async function main() {
   if (!existsSync(CLI)) throw new Error(`${CLI} not found: run "npm run build" first (npm run bench:introspect does)`);
 
   const all = {
-    pagila: { key: 'pagila', label: 'Pagila', db: 'pgduet_bench_pagila', create: createPagila },
-    '1k': { key: '1k', label: '1k tables', db: 'pgduet_bench_1k', tables: 1000, create: (url) => createGenerated(url, 1000) },
-    '10k': { key: '10k', label: '10k tables', db: 'pgduet_bench_10k', tables: 10_000, create: (url) => createGenerated(url, 10_000) },
+    pagila: { key: 'pagila', label: 'Pagila', db: 'pgduet_bench_pagila', create: createPagila, query: PAGILA_QUERY },
+    '1k': { key: '1k', label: '1k tables', db: 'pgduet_bench_1k', tables: 1000, create: (url) => createGenerated(url, 1000), query: generatedQuery(1000) },
+    '10k': { key: '10k', label: '10k tables', db: 'pgduet_bench_10k', tables: 10_000, create: (url) => createGenerated(url, 10_000), query: generatedQuery(10_000) },
   };
   const keys = values.only.split(',').map((k) => k.trim()).filter((k) => k !== '');
   for (const key of keys) if (!(key in all)) throw new UsageError(`--only: unknown schema "${key}" (expected pagila, 1k, 10k)`);
@@ -484,7 +530,7 @@ async function main() {
       for (const spec of specs) {
         for (const mode of ['cold', 'cache']) {
           const r = await measureServer(spec, mode);
-          log(`  ${spec.label.padEnd(10)} ${mode.padEnd(5)} ${sec(r.ms)}  ${mb(r.rssBytes)}`);
+          log(`  ${spec.label.padEnd(10)} ${mode.padEnd(5)} ready ${sec(r.ms)}  __typename ${sec(r.graphqlMs[0])}  query ${sec(r.graphqlMs[1])}  ${mb(r.rssBytes)}`);
           if (measured) spec.samples[mode].push(r);
         }
       }
@@ -513,13 +559,17 @@ async function main() {
     // ---- the report
     const floorMs = median(baseline.map((b) => b.ms));
     const floorRss = median(baseline.map((b) => b.rssBytes));
-    const rows = [['baseline: bare node:http', 'process start floor', '—', sec(floorMs), span(baseline), '1.00', '—', '', mb(floorRss), '—', '']];
+    const rows = [['baseline: bare node:http', 'process start floor', '—', sec(floorMs), span(baseline), '1.00', '—', '', '—', '—', '—', '', mb(floorRss), '—', '']];
     for (const spec of specs) {
       for (const mode of ['cold', 'cache']) {
         const samples = spec.samples[mode];
         const readyMs = median(samples.map((s) => s.ms));
         const rss = median(samples.map((s) => s.rssBytes));
         const limit = TARGETS.ready[spec.key]?.[mode];
+        const both = TARGETS.both[spec.key];
+        const typenameMs = median(samples.map((s) => s.graphqlMs[0]));
+        const queryMs = median(samples.map((s) => s.graphqlMs[1]));
+        const rssLimit = both?.rssMb ?? TARGETS.rssMb;
         rows.push([
           `${spec.label}`,
           mode === 'cold' ? 'cold (catalog query)' : 'schema cache',
@@ -529,22 +579,27 @@ async function main() {
           (readyMs / floorMs).toFixed(2),
           limit === undefined ? '—' : `≤ ${limit.toFixed(1)} s${spec.key === '10k' ? ' (moonshot)' : ''}`,
           verdict(readyMs / 1000, limit),
+          sec(typenameMs),
+          sec(queryMs),
+          both?.[mode] === undefined ? '—' : `≤ ${both[mode].toFixed(1)} s`,
+          verdict(queryMs / 1000, both?.[mode]),
           mb(rss),
-          `≤ ${TARGETS.rssMb} MB`,
-          verdict(rss / MB, TARGETS.rssMb),
+          `≤ ${rssLimit} MB`,
+          verdict(rss / MB, rssLimit),
         ]);
       }
     }
     const out = [];
     out.push('');
-    out.push(`pgduet startup: spawn → first 200 from /ready (polled every ${POLL_MS} ms), peak RSS (VmHWM) of the server process`);
+    out.push(`pgduet startup: spawn → first 200 from /ready (polled every ${POLL_MS} ms), then → a GraphQL \`{ __typename }\` answered,`);
+    out.push('then → a first real GraphQL query (through a relationship) answered; peak RSS (VmHWM) of the server process after both');
     out.push(`median of ${runs} run${runs === 1 ? '' : 's'} (${warmup} warm-up round${warmup === 1 ? '' : 's'} discarded), node ${process.version}, targets interleaved`);
     out.push('');
     out.push(
       table(
-        ['schema', 'mode', 'entities', 'ready', 'min–max', '× floor', 'target', 'ready?', 'peak RSS', 'target', 'RSS?'],
+        ['schema', 'mode', 'entities', 'ready', 'min–max', '× floor', 'target', 'ready?', '{ __typename }', 'first query', 'target', 'both?', 'peak RSS', 'target', 'RSS?'],
         rows,
-        [false, false, true, true, true, true, false, false, true, false, false],
+        [false, false, true, true, true, true, false, false, true, true, false, false, true, false, false],
       ),
     );
     out.push('');

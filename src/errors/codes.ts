@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   PGD103: { status: 400, title: 'Invalid request' },
   PGD104: { status: 400, title: 'Not supported' },
   PGD105: { status: 400, title: 'Unfiltered write refused' },
+  PGD201: { status: 503, title: 'GraphQL schema unavailable' },
   PGD301: { status: 401, title: 'Invalid credentials' },
   PGD302: { status: 401, title: 'Credentials required' },
   PGD303: { status: 403, title: 'Permission denied' },

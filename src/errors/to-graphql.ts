@@ -14,6 +14,7 @@ import type { ErrorCode } from './codes.js';
 const HASURA_CODES: Partial<Record<ErrorCode, string>> = {
   PGD005: 'not-ready',
   PGD104: 'not-supported',
+  PGD201: 'unexpected',
   PGD301: 'invalid-jwt',
   PGD302: 'invalid-headers',
   PGD303: 'permission-error',

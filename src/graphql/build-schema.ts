@@ -7,8 +7,11 @@ import {
   type GraphQLFieldConfigArgumentMap,
   type GraphQLFieldConfigMap,
   type GraphQLInputFieldConfigMap,
+  type GraphQLNamedType,
 } from 'graphql';
 import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../model/index.js';
+import { collectNamedTypes } from './collect-types.js';
+import { LazySchema } from './lazy-schema.js';
 import type { GraphqlContext } from './context.js';
 import { isComputedField, isValidName } from './names.js';
 import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
@@ -27,6 +30,33 @@ export interface BuiltSchema {
  * schema; the server builds it once per graph (and again after a reload).
  */
 export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
+  const roots = buildRoots(graph);
+  return finishSchema(roots, collectNamedTypes(roots.types));
+}
+
+/**
+ * The same schema for serving: only the root types are made now, the others when a request
+ * needs them (lazy-schema.ts). Not validated here: `buildGraphqlSchema` makes the same types
+ * and validates them (the CLI's `sdl`, the unit tests).
+ */
+export function buildLazyGraphqlSchema(graph: TypeGraph): BuiltSchema {
+  const roots = buildRoots(graph);
+  const [query, mutation] = roots.types;
+  if (query === undefined) throw new Error('no query root');
+  return { schema: new LazySchema(roots.builder, query, mutation), builder: roots.builder, warnings: roots.builder.warnings };
+}
+
+interface Roots {
+  readonly builder: SchemaBuilder;
+  /** query_root, then mutation_root when there is one */
+  readonly types: readonly GraphQLObjectType[];
+}
+
+/**
+ * The root types. The other types are made as graphql-js asks for their fields (thunks):
+ * building a root field's type does not build the types of related tables yet.
+ */
+function buildRoots(graph: TypeGraph): Roots {
   const builder = new SchemaBuilder(graph, { byResponseKey, relation: relationResolver });
   const query: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
   for (const entity of builder.entities) {
@@ -59,12 +89,20 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
   const mutation: GraphQLFieldConfigMap<unknown, GraphqlContext> = mutationFields(builder);
   for (const fn of graph.functions) addFunction(builder, fn, fn.volatility === 'volatile' ? mutation : query);
 
-  const schema = new GraphQLSchema({
-    // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
-    query: new GraphQLObjectType({ name: 'query_root', fields: Object.keys(query).length > 0 ? sorted(query) : NO_QUERIES }),
-    ...(Object.keys(mutation).length > 0 ? { mutation: new GraphQLObjectType({ name: 'mutation_root', fields: sorted(mutation) }) } : {}),
-  });
-  return { schema, builder, warnings: builder.warnings };
+  // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
+  const queryRoot = new GraphQLObjectType({ name: 'query_root', fields: Object.keys(query).length > 0 ? sorted(query) : NO_QUERIES });
+  const mutationRoot = Object.keys(mutation).length > 0 ? new GraphQLObjectType({ name: 'mutation_root', fields: sorted(mutation) }) : undefined;
+  return { builder, types: mutationRoot === undefined ? [queryRoot] : [queryRoot, mutationRoot] };
+}
+
+/**
+ * The schema of the roots and every type they reach (`types`, from TypeWalk): given them all,
+ * graphql-js's own collection does not recurse along relationships (see collect-types.ts).
+ */
+function finishSchema(roots: Roots, types: readonly GraphQLNamedType[]): BuiltSchema {
+  const [query, mutation] = roots.types;
+  const schema = new GraphQLSchema({ query: query ?? null, ...(mutation === undefined ? {} : { mutation }), types });
+  return { schema, builder: roots.builder, warnings: roots.builder.warnings };
 }
 
 /** The primary key columns as non-null arguments, or undefined when there is no usable key. */

@@ -5,6 +5,7 @@ import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import type { QueryRules } from './limits.js';
 import { answeredByOneStatement, planOperation } from './plan-operation.js';
+import { paramsFromJson, type GraphqlRequestParams } from './request-params.js';
 import { capRows } from './row-cap.js';
 import { parseDocument, validateDocument } from './validate.js';
 
@@ -114,23 +115,18 @@ interface GraphqlParams {
   readonly variables: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** The GraphQL-over-HTTP parameters of a JSON body, or undefined for anything unusual. */
+/**
+ * The GraphQL-over-HTTP parameters of a JSON body (request-params.ts), or undefined for anything
+ * unusual: malformed (yoga answers the 4xx), `extensions` or a persisted query's id (yoga decides).
+ */
 function graphqlParams(body: Buffer): GraphqlParams | undefined {
-  let value: unknown;
+  let params: GraphqlRequestParams;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    params = paramsFromJson(body.toString('utf8'));
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { query, operationName, variables, ...rest } = value as Record<string, unknown>;
-  // `extensions` (persisted queries and the like) and unknown keys: yoga decides
-  if (Object.keys(rest).length > 0 || typeof query !== 'string') return undefined;
-  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
-  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
-  return {
-    query,
-    operationName: operationName ?? undefined,
-    variables: (variables ?? undefined) as Readonly<Record<string, unknown>> | undefined,
-  };
+  const { query, operationName, variables, ...rest } = params;
+  if (typeof query !== 'string' || Object.keys(rest).length > 0) return undefined;
+  return { query, operationName, variables };
 }

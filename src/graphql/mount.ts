@@ -7,7 +7,7 @@ import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
 import { answerInTransaction, readBody, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
-import { buildGraphqlSchema, type BuiltSchema } from './build-schema.js';
+import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
 import { createGraphqlLimits, useGraphqlLimits, type GraphqlLimits } from './limits.js';
@@ -15,6 +15,8 @@ import { answerInOneStatement, authorizeOperation, operationError, planningError
 import { planOperation } from './plan-operation.js';
 import { capRows } from './row-cap.js';
 import { useValidation } from './validate.js';
+import { useRequestParams } from './request-params.js';
+import { createSchemaStore, warmUpSchemas } from './schema-store.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
 interface ServerContext {
@@ -40,20 +42,10 @@ export function graphqlMount(mount: MountContext): Mount {
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
   const options: CompileOptions = { exactNumbersAsStrings: config.output.exactNumbers === 'string' };
   const chain = mount.chain;
-  const schemas = new WeakMap<TypeGraph, BuiltSchema>();
-  const schemaFor = (graph: TypeGraph): BuiltSchema => {
-    let built = schemas.get(graph);
-    if (built === undefined) {
-      built = buildGraphqlSchema(graph);
-      for (const warning of built.warnings) logger.warn(warning);
-      schemas.set(graph, built);
-    }
-    return built;
-  };
-  // Built on first use, not at start-up: at 1,000 tables the GraphQL schema takes about a
-  // second and much memory, and /ready (the type graph loaded) must not wait for it — nor
-  // must a server that only serves REST. The first GraphQL request after a start or a reload
-  // pays for it; the WeakMap drops a schema with its graph.
+  // built in the background from start-up and after each reload, once per graph (schema-store.ts)
+  const schemas = createSchemaStore(logger);
+  warmUpSchemas(mount.holder, schemas);
+  const schemaFor = (graph: TypeGraph): BuiltSchema => schemas.get(graph);
 
   /**
    * The resolvers' per-request context. `transaction` is the slot the mutation plugin fills
@@ -132,6 +124,7 @@ export function graphqlMount(mount: MountContext): Mount {
     parserAndValidationCache: { validationCache: false },
     plugins: [
       ...(limits === undefined ? [] : [useGraphqlLimits(limits)]),
+      useRequestParams(),
       useValidation<ServerContext>(rulesOf(limits)),
       usePipeline(config.graphql.oneStatement, config.graphql.maxRows),
       useHasuraErrorCodes(),
@@ -147,8 +140,9 @@ export function graphqlMount(mount: MountContext): Mount {
       let scope: RequestScope;
       try {
         scope = await scopeRequest(chain, req, ctx, 'graphql');
+        await schemas.ready(scope.graph);
       } catch (error) {
-        // refused before any GraphQL: a bad token, a blocked address, a spent rate limit
+        // refused before any GraphQL: a bad token, a blocked address, a spent rate limit; or no schema (PGD201)
         sendGraphqlErrors(res, error, ctx);
         return;
       }

@@ -135,6 +135,11 @@ export class ScalarRegistry {
     return scalar;
   }
 
+  /** the scalar of that GraphQL name made so far (not the built-in ones) */
+  named(name: string): GraphQLScalarType | undefined {
+    return this.#byName.get(name);
+  }
+
   #make(name: string, pgName: string): GraphQLScalarType {
     if (pgName === 'int8' || pgName === 'numeric') return exactNumber(name);
     if (pgName === 'json' || pgName === 'jsonb' || pgName === 'geometry' || pgName === 'geography') return jsonLike(name);

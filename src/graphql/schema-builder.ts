@@ -14,6 +14,7 @@ import {
   type GraphQLFieldResolver,
   type GraphQLInputFieldConfigMap,
   type GraphQLInputType,
+  type GraphQLNamedType,
   type GraphQLObjectTypeConfig,
   type GraphQLOutputType,
   type GraphQLScalarType,
@@ -452,6 +453,11 @@ export class SchemaBuilder {
       extensions: { pgduet: meta },
       ...(description === undefined ? {} : { description }),
     };
+  }
+
+  /** the type of that name made so far, if any (a lazy schema's lookup: lazy-schema.ts) */
+  madeType(name: string): GraphQLNamedType | undefined {
+    return this.#objects.get(name) ?? this.#inputs.get(name) ?? this.#enums.get(name) ?? this.scalars.named(name);
   }
 
   /** the cached type of that name, made on first use */

@@ -1,0 +1,63 @@
+import { GraphQLObjectType, GraphQLSchema, introspectionFromSchema, parse, printSchema, validate, validateSchema } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { buildGraphqlSchema, buildLazyGraphqlSchema } from '../../src/graphql/build-schema.js';
+import { buildTypeGraph, type TypeGraph } from '../../src/model/index.js';
+import { CatalogBuilder } from '../support/catalog-builder.js';
+
+const OPTIONS = { naming: 'database', tables: {}, functions: {}, relationships: [] } as const;
+
+/** `t1 ← t2 ← … ← tn`: each table's parent_id references the one before (issue 10's chain). */
+function chainGraph(n: number): TypeGraph {
+  const catalog = new CatalogBuilder().table('t1', { id: 'int4', name: 'text' }, { pk: ['id'] });
+  for (let i = 2; i <= n; i++) {
+    catalog.table(`t${i}`, { id: 'int4', name: 'text', parent_id: 'int4' }, { pk: ['id'], fks: [{ columns: ['parent_id'], target: `t${i - 1}`, targetColumns: ['id'] }] });
+  }
+  return buildTypeGraph(catalog.build(), 'chain', OPTIONS).graph;
+}
+
+describe('a GraphQL schema of thousands of tables in a foreign-key chain', () => {
+  const graph = chainGraph(3000);
+
+  it('builds without running out of stack, and is valid', () => {
+    const built = buildGraphqlSchema(graph);
+    expect(validateSchema(built.schema)).toEqual([]);
+    const t3000 = built.schema.getType('t3000');
+    expect(t3000).toBeDefined();
+    // its relationship to the table before it
+    expect(Object.keys((built.schema.getType('t3000') as GraphQLObjectType).getFields())).toContain('parent');
+    // the chain is whole: the last table reaches the first through its relationships
+    expect(built.schema.getType('t1_bool_exp')).toBeDefined();
+    expect(Object.keys(built.schema.getQueryType()?.getFields() ?? {})).toHaveLength(3 * 3000);
+  });
+
+  it('is served lazily: a query through a relationship validates after making a few types, and the type map is complete on demand', () => {
+    const lazy = buildLazyGraphqlSchema(graph);
+    const document = parse('query ($w: t2999_bool_exp) { t3000(where: {parent: {name: {_eq: "x"}}}) { id parent { id parent { name } } } t2999(where: $w) { id } }');
+    expect(validate(lazy.schema, document)).toEqual([]);
+    expect(validate(lazy.schema, parse('{ t3000 { nope } }')).map((e) => e.message)).toEqual(['Cannot query field "nope" on type "t3000". Did you mean "name"?']);
+    expect(validate(lazy.schema, parse('query ($w: nope_bool_exp) { t1(where: $w) { id } }')).map((e) => e.message)).toEqual([expect.stringMatching(/^Unknown type "nope_bool_exp"/)]);
+    // the whole map, in graphql-js's order, once something enumerates it (introspection)
+    expect(Object.keys(lazy.schema.getTypeMap())).toEqual(Object.keys(buildGraphqlSchema(graph).schema.getTypeMap()));
+  });
+});
+
+describe('the type order of a small schema', () => {
+  it('is the order graphql-js finds by itself, so introspection and the SDL do not change', () => {
+    const catalog = new CatalogBuilder()
+      .enumType('public.rating', ['G', 'PG-13'])
+      .table('language', { language_id: 'int4', name: 'text' }, { pk: ['language_id'] })
+      .table('film', { film_id: 'int4', title: 'text', rating: 'public.rating', tags: 'text[]', doc: 'jsonb', language_id: 'int4' }, {
+        pk: ['film_id'],
+        fks: [{ columns: ['language_id'], target: 'language', targetColumns: ['language_id'] }],
+      });
+    const { schema } = buildGraphqlSchema(buildTypeGraph(catalog.build(), 'small', OPTIONS).graph);
+    const mutation = schema.getMutationType();
+    // graphql-js's own recursive collection over the same root types
+    const recursive = new GraphQLSchema({ query: schema.getQueryType() ?? null, ...(mutation ? { mutation } : {}) });
+    expect(Object.keys(schema.getTypeMap())).toEqual(Object.keys(recursive.getTypeMap()));
+    expect(printSchema(schema)).toEqual(printSchema(recursive));
+    const lazy = buildLazyGraphqlSchema(buildTypeGraph(catalog.build(), 'small', OPTIONS).graph).schema;
+    expect(printSchema(lazy)).toEqual(printSchema(recursive));
+    expect(introspectionFromSchema(lazy)).toEqual(introspectionFromSchema(recursive));
+  });
+});
