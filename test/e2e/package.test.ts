@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,11 @@ beforeAll(async () => {
   expect(install.code, installOutput).toBe(0);
 }, 480_000);
 
-afterAll(() => {
+let server: ChildProcess | undefined;
+
+afterAll(async () => {
+  // also when a test timed out before its own `finally` could stop the server
+  if (server !== undefined) await stopCommand(server);
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
@@ -77,7 +82,7 @@ describe('npm pack → npm install → npx pgduet', () => {
   it('npx pgduet --memory starts on the embedded database and answers REST and GraphQL', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const server = startCommand('npx', ['pgduet', '--memory', '--port', String(port)], { cwd: project, env: NPX_ENV });
+    server = startCommand('npx', ['pgduet', '--memory', '--port', String(port)], { cwd: project, env: NPX_ENV });
     const output = collectOutput(server);
     try {
       await waitReady(base, server);
