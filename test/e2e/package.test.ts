@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv } from '../support/cli.js';
-import { collectOutput, freePort, runCommand, startCommand, stopCommand, waitReady } from '../support/processes.js';
+import { collectOutput, freePort, runCommand, shellEnv, startCommand, stopCommand, waitReady } from '../support/processes.js';
 
 /**
  * The package as a stranger gets it: `npm pack` (its prepack builds dist/), the tarball
@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 /** npx's `yes=false`: it runs the installed bin, and never fetches a `pgduet` from the registry. */
-const NPX_ENV = cleanEnv({ npm_config_yes: 'false' });
+const NPX_ENV = { ...shellEnv(cleanEnv({})), npm_config_yes: 'false' };
 
 function npx(args: readonly string[]) {
   return runCommand('npx', ['pgduet', ...args], { cwd: project, env: NPX_ENV, timeoutMs: 60_000 });

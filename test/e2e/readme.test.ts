@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv } from '../support/cli.js';
-import { freePort, runCommand, startCommand, stopCommand, waitReady } from '../support/processes.js';
+import { freePort, runCommand, shellEnv, startCommand, stopCommand, waitReady } from '../support/processes.js';
 
 /**
  * The README's examples, run as written against the server its first command starts
@@ -43,7 +43,7 @@ let port: number;
 
 beforeAll(async () => {
   port = await freePort();
-  server = startCommand('npm', ['start', '--', '--memory', '--port', String(port)], { cwd: ROOT, env: cleanEnv({}) });
+  server = startCommand('npm', ['start', '--', '--memory', '--port', String(port)], { cwd: ROOT, env: shellEnv(cleanEnv({})) });
   await waitReady(`http://127.0.0.1:${port}`, server);
 }, 120_000);
 

@@ -16,9 +16,19 @@ export interface CommandResult {
 
 export interface CommandOptions {
   readonly cwd: string;
+  /** default: ours, without npm's variables (`shellEnv`) */
   readonly env?: NodeJS.ProcessEnv;
   /** killed (the whole group) after this long; the result then has code null */
   readonly timeoutMs?: number;
+}
+
+/**
+ * The environment a user's shell has: `npm test` puts its own `npm_*` variables (its config,
+ * `npm_config_local_prefix` = this repository, the lifecycle event) into ours, and an npm
+ * started from a test would take them as its own.
+ */
+export function shellEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !/^npm_/i.test(key)));
 }
 
 /** Runs a command to its end and collects its output. */
@@ -32,7 +42,7 @@ export function runCommand(command: string, args: readonly string[], options: Co
 export function startCommand(command: string, args: readonly string[], options: CommandOptions): ChildProcess {
   return spawn(command, [...args], {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env: options.env ?? shellEnv(process.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
