@@ -13,7 +13,12 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import pg from 'pg';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const PAGILA_DIR = process.env.PGDUET_BENCH_DATA ?? resolve(ROOT, '../shared/data');
+// ../shared/data beside the repository when it is there (the project's shared copy), else the
+// copy the repository carries for its tests, so a fresh clone benchmarks as it is.
+const SHARED_PAGILA = resolve(ROOT, '../shared/data');
+export const PAGILA_DIR =
+  process.env.PGDUET_BENCH_DATA ??
+  (existsSync(join(SHARED_PAGILA, 'pagila-schema.sql')) ? SHARED_PAGILA : resolve(ROOT, 'test/fixtures/pagila'));
 export const ADMIN_URL = process.env.PGDUET_BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const live = new Set();
@@ -445,7 +450,7 @@ function throughputUsage(script, keys, db) {
                    --duration seconds (after --warmup), print its top self-time functions
 
 Environment: PGDUET_BENCH_ADMIN_URL (default ${ADMIN_URL}),
-PGDUET_BENCH_DATA (directory of pagila-schema.sql and pagila-data.sql, default ../shared/data).`;
+PGDUET_BENCH_DATA (directory of pagila-schema.sql and pagila-data.sql, default ../shared/data, else test/fixtures/pagila).`;
 }
 
 /** The command line of a throughput benchmark: { usage } for --help, else { keep, options, selected, profileKey }. */

@@ -44,7 +44,7 @@ const USAGE = `Usage: node bench/introspect.mjs [--runs N] [--warmup N] [--only 
   --keep       keep the databases pgduet_bench_* at the end (the next run reuses them)
 
 Environment: PGDUET_BENCH_ADMIN_URL (default ${ADMIN_URL}),
-PGDUET_BENCH_DATA (directory of pagila-schema.sql and pagila-data.sql, default ../shared/data).`;
+PGDUET_BENCH_DATA (directory of pagila-schema.sql and pagila-data.sql, default ../shared/data, else test/fixtures/pagila).`;
 
 /** A mistake on the command line: printed as one line, no stack. */
 class UsageError extends Error {}

@@ -164,13 +164,16 @@ async function runFiles(client: Parameters<typeof runSqlScript>[0], files: reado
 // ---------------------------------------------------------------------------------------------
 // Pagila template
 
-/** Where Pagila lives: `PAGILA_DIR`, else `../shared/data` beside the repository. */
+/**
+ * Pagila, as the repository carries it (test/fixtures/pagila, with its licence and source):
+ * the tests read nothing outside the repository, so a fresh clone runs them as it is.
+ */
 export function pagilaFiles(): { readonly schema: string; readonly data: string } {
-  const dir = process.env['PAGILA_DIR'] ?? fileURLToPath(new URL('../../../shared/data/', import.meta.url));
-  const schema = `${dir.replace(/\/$/, '')}/pagila-schema.sql`;
-  const data = `${dir.replace(/\/$/, '')}/pagila-data.sql`;
+  const dir = fileURLToPath(new URL('../fixtures/pagila/', import.meta.url));
+  const schema = `${dir}pagila-schema.sql`;
+  const data = `${dir}pagila-data.sql`;
   for (const file of [schema, data]) {
-    if (!existsSync(file)) throw new Error(`Pagila not found: ${file} is missing (set PAGILA_DIR to the folder holding it)`);
+    if (!existsSync(file)) throw new Error(`Pagila not found: ${file} is missing (the repository carries it; is the clone complete?)`);
   }
   return { schema, data };
 }

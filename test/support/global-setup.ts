@@ -5,18 +5,11 @@
  * template if this content of Pagila has none yet, so that test files only clone it. On PGlite
  * there is nothing to share between test files: each loads what it needs in memory.
  */
-import { dropStaleTestDatabases, ensurePagilaTemplate, pagilaFiles, resolveServer } from './database.js';
+import { dropStaleTestDatabases, ensurePagilaTemplate, resolveServer } from './database.js';
 
 export default async function setup(): Promise<void> {
   const server = await resolveServer();
   if (server.kind !== 'postgres') return;
   await dropStaleTestDatabases(server.adminUrl);
-  try {
-    pagilaFiles();
-  } catch (error: unknown) {
-    // Only the tests that ask for Pagila need it; they fail with this same message.
-    console.warn(`global-setup: ${error instanceof Error ? error.message : String(error)}`);
-    return;
-  }
   await ensurePagilaTemplate(server.adminUrl);
 }
