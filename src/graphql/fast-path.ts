@@ -44,7 +44,7 @@ export interface FastPathOptions {
   /** called for each request the fast path answers */
   readonly onAnswer?: () => void;
   /** the caller's role's limits (graphql.limits): validation rules, persisted queries only */
-  readonly rulesFor?: (scope: RequestScope) => QueryRules;
+  readonly rulesFor: (scope: RequestScope) => QueryRules;
 }
 
 export function createFastPath(options: FastPathOptions): FastPath {
@@ -53,8 +53,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const contentType = responseType(req);
       if (contentType === undefined) return false;
       // a role that may run persisted queries only: yoga finds the document (or refuses)
-      const rules = options.rulesFor?.(scope);
-      if (rules?.onlyPersisted === true) return false;
+      const rules = options.rulesFor(scope);
+      if (rules.onlyPersisted) return false;
       const body = await readBody(req, options.maxBodyBytes);
       const params = graphqlParams(body);
       const built = params === undefined ? undefined : options.schemaFor(scope);

@@ -16,7 +16,7 @@ import { planOperation } from './plan-operation.js';
 import { capRows } from './row-cap.js';
 import { useValidation } from './validate.js';
 import { useRequestParams } from './request-params.js';
-import { createSchemaStore, warmUpSchemas } from './schema-store.js';
+import { schemaStoreOf } from './schema-store.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
 interface ServerContext {
@@ -43,8 +43,7 @@ export function graphqlMount(mount: MountContext): Mount {
   const options: CompileOptions = { exactNumbersAsStrings: config.output.exactNumbers === 'string' };
   const chain = mount.chain;
   // built in the background from start-up and after each reload, once per graph (schema-store.ts)
-  const schemas = createSchemaStore(logger);
-  warmUpSchemas(mount.holder, schemas);
+  const schemas = schemaStoreOf(mount.holder, logger);
   const schemaFor = (graph: TypeGraph): BuiltSchema => schemas.get(graph);
 
   /**
@@ -82,7 +81,7 @@ export function graphqlMount(mount: MountContext): Mount {
   };
   // per role: depth, aliases, directives, tokens, cost, introspection, persisted only; the
   // same rules on yoga's path (useGraphqlLimits) and the fast path
-  const limits = config.graphql.limits === undefined ? undefined : createGraphqlLimits(config.graphql.limits);
+  const limits = createGraphqlLimits(config.graphql.limits);
   const fastPath = config.graphql.oneStatement
     ? createFastPath({
         schemaFor: (scope) => schemaFor(scope.graph),
@@ -90,7 +89,7 @@ export function graphqlMount(mount: MountContext): Mount {
         maxBodyBytes: config.server.maxBodyBytes,
         maxRows: config.graphql.maxRows,
         onAnswer: () => metrics.graphqlFastPath.inc(),
-        ...(limits === undefined ? {} : { rulesFor: (scope: RequestScope) => limits.rulesFor(scope.identity.role) }),
+        rulesFor: (scope: RequestScope) => limits.rulesFor(scope.identity.role),
       })
     : undefined;
 
@@ -123,7 +122,7 @@ export function graphqlMount(mount: MountContext): Mount {
     // one validation for every route (validate.ts): yoga's own validation cache is off
     parserAndValidationCache: { validationCache: false },
     plugins: [
-      ...(limits === undefined ? [] : [useGraphqlLimits(limits)]),
+      useGraphqlLimits(limits),
       useRequestParams(),
       useValidation<ServerContext>(rulesOf(limits)),
       usePipeline(config.graphql.oneStatement, config.graphql.maxRows),
@@ -194,8 +193,8 @@ function sendGraphqlErrors(res: ServerResponse, error: unknown, ctx: RequestCont
 }
 
 /** The role's validation rules of a request on yoga's path. */
-function rulesOf(limits: GraphqlLimits | undefined): (context: ServerContext) => ReturnType<GraphqlLimits['rulesFor']> | undefined {
-  return (context) => limits?.rulesFor(context.scope.identity.role);
+function rulesOf(limits: GraphqlLimits): (context: ServerContext) => ReturnType<GraphqlLimits['rulesFor']> {
+  return (context) => limits.rulesFor(context.scope.identity.role);
 }
 
 /**

@@ -94,7 +94,22 @@ async function buildInBackground(graph: TypeGraph): Promise<BuiltSchema> {
  * that the first GraphQL request does not wait for it. Roles with a graph of their own
  * (permissions) build theirs on first use.
  */
-export function warmUpSchemas(holder: GraphSource, schemas: SchemaStore): void {
+function warmUpSchemas(holder: GraphSource, schemas: SchemaStore): void {
   schemas.warmUp(holder.current.graph);
   holder.onSwap((snapshot) => schemas.warmUp(snapshot.graph));
+}
+
+const stores = new WeakMap<GraphSource, SchemaStore>();
+
+/**
+ * The schema store of a server (of its graph source), warmed up: one per server, so that the
+ * GraphQL mount and the SDL mount serve the same schema, built once.
+ */
+export function schemaStoreOf(holder: GraphSource, logger: Logger): SchemaStore {
+  let store = stores.get(holder);
+  if (store === undefined) {
+    stores.set(holder, (store = createSchemaStore(logger)));
+    warmUpSchemas(holder, store);
+  }
+  return store;
 }

@@ -52,7 +52,6 @@ export function deferRelations<P extends Plan>(plan: P): P {
     case 'call':
       return (plan.returns.kind === 'rows' ? { ...plan, returns: { ...plan.returns, plan: deferRead(plan.returns.plan) } } : plan) as P;
   }
-  return plan;
 }
 
 /** Whether any selection of the Plan's top level is a relationship. */
