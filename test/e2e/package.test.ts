@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,20 @@ let installOutput: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pgduet-package-'));
-  const pack = await runCommand('npm', ['pack', '--silent', '--pack-destination', work], { cwd: ROOT, timeoutMs: 240_000 });
+  const source = join(work, 'source');
+  const listed = await runCommand('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT });
+  expect(listed.code, listed.stderr).toBe(0);
+  for (const file of listed.stdout.split('\0').filter((name) => name !== '')) {
+    mkdirSync(join(source, file, '..'), { recursive: true });
+    try {
+      cpSync(join(ROOT, file), join(source, file));
+    } catch (error) {
+      // a file deleted in the working tree but not yet in the index: not part of what is packed
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'));
+  const pack = await runCommand('npm', ['pack', '--silent', '--pack-destination', work], { cwd: source, timeoutMs: 240_000 });
   expect(pack.code, pack.stderr).toBe(0);
   const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
   if (tarball === undefined) throw new Error(`npm pack wrote no tarball: ${pack.stdout}`);
