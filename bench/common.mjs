@@ -1,7 +1,7 @@
 // What the benchmarks share: child processes (every process spawned is tracked and killed on
 // any way out, so that no server outlives a benchmark), the database URL, a free port, and
 // the side-by-side table.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequestRaw } from 'node:http';
 import { createServer } from 'node:net';
@@ -307,23 +307,25 @@ export function jsonDifferences(a, b, path = '$', out = [], max = 5) {
 /** Environment of a server child: `extra` on top of this process's, without the variables that would change what it serves. */
 export function cleanEnv(extra) {
   const env = { ...process.env, ...extra };
-  for (const key of ['PGDUET_SCHEMAS', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_OPTIONS']) if (!(key in extra)) delete env[key];
+  for (const key of ['PGDUET_SCHEMAS', 'PGDUET_LOG_LEVEL', 'PGDUET_CONFIG', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_OPTIONS']) if (!(key in extra)) delete env[key];
   return env;
 }
 
 /**
- * pgduet: `node [nodeArgs] dist/src/cli/bin.js serve --port N --log-level warn` on `db`, pool
+ * pgduet: `node [nodeArgs] dist/src/cli/bin.js serve --port N [--log-level L]` on `db`, pool
  * size `poolSize` and schema `public` from a pgduet.yaml written in `workDir`; spawned as `node`
  * itself (the pid is the server's). Resolves once /ready says ready.
  */
-export async function startPgduetServer({ db, workDir, poolSize, nodeArgs = [] }) {
+export async function startPgduetServer({ db, workDir, poolSize, nodeArgs = [], serverLog = 'default' }) {
   const port = await freePort();
   const config = join(workDir, 'pgduet.yaml');
   writeFileSync(config, `database:\n  poolSize: ${poolSize}\n  schemas: [public]\n`);
-  const args = [...nodeArgs, join(ROOT, 'dist/src/cli/bin.js'), 'serve', '--port', String(port), '--log-level', 'warn'];
+  // 'default': no log option at all, so the server logs what `npm start` logs (one line per request)
+  const logArgs = serverLog === 'default' ? [] : ['--log-level', serverLog];
+  const args = [...nodeArgs, join(ROOT, 'dist/src/cli/bin.js'), 'serve', '--port', String(port), ...logArgs];
   const child = spawnTracked(process.execPath, args, {
     cwd: ROOT,
-    env: cleanEnv({ DATABASE_URL: urlFor(db), PGDUET_CONFIG: config, PGDUET_LOG_LEVEL: 'warn' }),
+    env: cleanEnv({ DATABASE_URL: urlFor(db), PGDUET_CONFIG: config }),
   });
   const ready = JSON.parse(await waitReady(child, port, 'pgduet'));
   if (ready.status !== 'ready') throw new Error(`pgduet: /ready says ${JSON.stringify(ready)}`);
@@ -436,7 +438,7 @@ export class UsageError extends Error {}
 
 function throughputUsage(script, keys, db) {
   const all = keys.length === 2 ? 'both' : keys.length === 3 ? 'all three' : 'all';
-  return `Usage: node bench/${script}.mjs [--duration S] [--warmup S] [--rounds N] [--only ${keys.join(',')}] [--connections N] [--keep]
+  return `Usage: node bench/${script}.mjs [--duration S] [--warmup S] [--rounds N] [--only ${keys.join(',')}] [--connections N] [--load wrk|autocannon] [--server-log L] [--keep]
        node bench/${script}.mjs --profile ${keys[0]} [--duration S] [--warmup S] [--connections N] [--keep]
 
   --duration S     measured seconds per target and round (default 10)
@@ -445,6 +447,10 @@ function throughputUsage(script, keys, db) {
                    medians are reported
   --only LIST      a subset of ${keys.join(',')} (default: ${all})
   --connections N  concurrent keep-alive connections (default 32)
+  --load L         the load generator: wrk (a separate process, as BENCH.md measures; the default
+                   when wrk is installed) or autocannon (in the bench's own process)
+  --server-log L   pgduet's log level: default (what \`npm start\` logs: info, one line per
+                   request) or a level (warn, error, …)
   --keep           keep the database ${db} at the end (the next run reuses it)
   --profile W      instead: run pgduet alone under workload W with node --cpu-prof for
                    --duration seconds (after --warmup), print its top self-time functions
@@ -466,6 +472,8 @@ function parseThroughputArgs(script, workloads, db) {
         rounds: { type: 'string', default: '2' },
         only: { type: 'string', default: keys.join(',') },
         connections: { type: 'string', default: '32' },
+        load: { type: 'string', default: wrkAvailable() ? 'wrk' : 'autocannon' },
+        'server-log': { type: 'string', default: 'default' },
         keep: { type: 'boolean', default: false },
         profile: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -480,7 +488,11 @@ function parseThroughputArgs(script, workloads, db) {
     warmup: Number(values.warmup),
     rounds: Number(values.rounds),
     connections: Number(values.connections),
+    load: values.load,
+    serverLog: values['server-log'],
   };
+  if (!['wrk', 'autocannon'].includes(options.load)) throw new UsageError('--load must be wrk or autocannon');
+  if (options.load === 'wrk' && !wrkAvailable()) throw new UsageError('--load wrk: wrk is not installed (apt-get install wrk)');
   if (!(options.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
   if (!(options.warmup >= 0)) throw new UsageError('--warmup must be a number of seconds, 0 or more');
   if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError('--rounds must be a positive integer');
@@ -500,7 +512,91 @@ function parseThroughputArgs(script, workloads, db) {
  * body and verifyBody of the workload): completed requests, req/s, latencies in ms of every 2xx
  * response, and the failures (errors, timeouts, non-2xx, bodies verifyBody rejects).
  */
-async function loadWindow(target, path, seconds, connections, extra) {
+function loadWindow(target, path, seconds, options, extra) {
+  return options.load === 'wrk' ? wrkWindow(target, path, seconds, options.connections, extra) : autocannonWindow(target, path, seconds, options.connections, extra);
+}
+
+let wrkFound;
+/** Whether `wrk` is on the PATH. */
+export function wrkAvailable() {
+  wrkFound ??= spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+  return wrkFound;
+}
+
+/** A Lua long string holding `text` verbatim (a level of `=` that does not occur in it). */
+function luaString(text) {
+  let level = '';
+  while (text.includes(`]${level}]`)) level += '=';
+  return `[${level}[${text}]${level}]`;
+}
+
+/**
+ * The same window with wrk, a separate process (2 threads): the workload's bodies (one, or the
+ * bodies the autocannon options' setupRequest would send, cycled), and its verifyBody as
+ * `verify: { prefix, reject? }` checked on every 2xx response in Lua.
+ */
+async function wrkWindow(target, path, seconds, connections, extra) {
+  const bodies = [];
+  if (extra.requests !== undefined) {
+    const setup = extra.requests[0].setupRequest;
+    for (let i = 0; i < 1000; i++) bodies.push(setup({}).body);
+  } else if (extra.body !== undefined) {
+    bodies.push(extra.body);
+  }
+  const headers = Object.entries(extra.headers ?? {}).map(([name, value]) => `[ ${luaString(name)} ] = ${luaString(value)}`);
+  const { prefix, reject } = extra.verify;
+  const script = `
+local method = ${luaString(extra.method ?? 'GET')}
+local headers = { ${headers.join(', ')} }
+local bodies = { ${bodies.map(luaString).join(',\n')} }
+local prefix = ${luaString(prefix)}
+local reject = ${reject === undefined ? 'nil' : luaString(reject)}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+local i = 0
+mismatches = 0
+function request()
+  i = i + 1
+  return wrk.format(method, nil, headers, #bodies > 0 and bodies[(i % #bodies) + 1] or nil)
+end
+function response(status, _, body)
+  if status >= 200 and status < 300 then
+    if body:sub(1, #prefix) ~= prefix or (reject ~= nil and body:find(reject, 1, true) ~= nil) then mismatches = mismatches + 1 end
+  end
+end
+function done(summary, latency, _)
+  local m = 0
+  for _, thread in ipairs(threads) do m = m + thread:get("mismatches") end
+  local e = summary.errors
+  io.write(string.format('WRK-RESULT {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"mismatches":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout, latency:percentile(50), latency:percentile(99), m))
+end
+`;
+  const dir = mkdtempSync(join(tmpdir(), 'pgduet-bench-wrk-'));
+  try {
+    const file = join(dir, 'load.lua');
+    writeFileSync(file, script);
+    if (process.env.BENCH_WRK_DEBUG) writeFileSync('/tmp/wrk-debug.lua', script);
+    const out = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', file, `http://127.0.0.1:${target.port}${path}`]);
+    const line = out.split('\n').find((l) => l.startsWith('WRK-RESULT '));
+    if (line === undefined) throw new Error(`wrk printed no result:\n${out}`);
+    const r = JSON.parse(line.slice('WRK-RESULT '.length));
+    const failures = r.connect + r.read + r.write + r.status + r.timeout + r.mismatches;
+    return {
+      completed: r.requests,
+      ok: r.requests - r.status,
+      rps: r.requests / (r.duration_us / 1e6),
+      p50: r.p50_us / 1000,
+      p99: r.p99_us / 1000,
+      failures,
+      detail: `errors ${r.connect + r.read + r.write}, timeouts ${r.timeout}, non-2xx ${r.status}, mismatches ${r.mismatches}`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function autocannonWindow(target, path, seconds, connections, extra) {
   const { default: autocannon } = await import('autocannon'); // loaded by the throughput benchmarks only
   const latencies = [];
   const instance = autocannon({ url: `http://127.0.0.1:${target.port}${path}`, connections, pipelining: 1, duration: seconds, timeout: 30, ...extra });
@@ -527,7 +623,7 @@ async function loadWindow(target, path, seconds, connections, extra) {
  * the server's CPU per request, and for pgduet statements per request from /metrics.
  */
 async function measureTarget(spec, key, target, options) {
-  const load = (seconds) => loadWindow(target, target.path(key), seconds, options.connections, spec.loadOptions(key));
+  const load = (seconds) => loadWindow(target, target.path(key), seconds, options, spec.loadOptions(key));
   if (options.warmup > 0) {
     const warm = await load(options.warmup);
     if (warm.failures > 0) throw new Error(`${target.name} ${key}: ${warm.detail} in the warm-up`);
@@ -556,7 +652,7 @@ async function profileWorkload(spec, key, options, startPgduet, workDir) {
   const server = await startPgduet(['--cpu-prof', '--cpu-prof-dir', dir]);
   try {
     await spec.check(server, key); // a right answer, or it throws
-    const load = (seconds) => loadWindow(server, server.path(key), seconds, options.connections, spec.loadOptions(key));
+    const load = (seconds) => loadWindow(server, server.path(key), seconds, options, spec.loadOptions(key));
     if (options.warmup > 0) await load(options.warmup);
     const from = Number(process.hrtime.bigint() / 1000n);
     const result = await load(options.duration);
@@ -640,7 +736,7 @@ async function throughputMain(spec) {
   // temporary folder (pgduet.yaml, cpu profiles), removed on any exit
   const workDir = mkdtempSync(join(tmpdir(), `pgduet-bench-${spec.script}-`));
   onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
-  const startPgduet = async (nodeArgs = []) => ({ name: 'pgduet', ...(await startPgduetServer({ db, workDir, poolSize: POOL_SIZE, nodeArgs })), path: spec.pgduetPath });
+  const startPgduet = async (nodeArgs = []) => ({ name: 'pgduet', ...(await startPgduetServer({ db, workDir, poolSize: POOL_SIZE, nodeArgs, serverLog: options.serverLog })), path: spec.pgduetPath });
   try {
     await ensurePagilaDatabase(db, spec.marker);
     await spec.prepare?.();
@@ -720,7 +816,7 @@ async function throughputMain(spec) {
     out.push('');
     out.push(spec.title);
     out.push(
-      `autocannon, ${options.connections} connections, keep-alive, ${options.warmup} s warm-up discarded + ${options.duration} s measured per target, ` +
+      `${options.load === 'wrk' ? 'wrk -t2' : 'autocannon (in the bench process)'}, ${options.connections} connections, keep-alive, ${options.warmup} s warm-up discarded + ${options.duration} s measured per target, ` +
         `${options.rounds} round${options.rounds === 1 ? '' : 's'} interleaved (baseline, pgduet, baseline, pgduet), medians; pool size ${POOL_SIZE} each; node ${process.version}`,
     );
     out.push('');

@@ -119,6 +119,7 @@ function loadOptions(key) {
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     // a 200 that carries GraphQL errors is a failure too (counted as a mismatch)
     verifyBody: (body) => body.startsWith('{"data"') && !body.includes('"errors"'),
+    verify: { prefix: '{"data"', reject: '"errors"' }, // the same check, for wrk
   };
   if (workload.variables === undefined) {
     options.body = bodyOf(workload, 0);

@@ -100,6 +100,7 @@ function loadOptions() {
     headers: { accept: 'application/json' },
     // a 2xx that is not a JSON array is a failure too (counted as a mismatch)
     verifyBody: (body) => body.startsWith('['),
+    verify: { prefix: '[' }, // the same check, for wrk
   };
 }
 
