@@ -10,7 +10,13 @@ import type { JwtOptions } from './options.js';
 export type JwtKey =
   | { readonly kind: 'secret'; readonly key: Uint8Array }
   | { readonly kind: 'public'; readonly key: KeyObject }
-  | { readonly kind: 'set'; readonly getKey: JWTVerifyGetKey; readonly prefetch: () => Promise<void> };
+  | {
+      readonly kind: 'set';
+      readonly getKey: JWTVerifyGetKey;
+      readonly prefetch: () => Promise<void>;
+      /** the set as last fetched (a new object after each fetch): tokens verified against another are verified again */
+      readonly generation: () => unknown;
+    };
 
 /**
  * The key set could not be had (network, HTTP status, not JSON, timeout): a fault of the
@@ -34,7 +40,7 @@ export function createJwtKey(options: JwtOptions): JwtKey {
     if (typeof key === 'string') return { kind: 'public', key: createPublicKey(key) };
     if (isKeySet(key)) {
       const local = createLocalJWKSet(key as unknown as JSONWebKeySet);
-      return { kind: 'set', getKey: local, prefetch: () => Promise.resolve() };
+      return { kind: 'set', getKey: local, prefetch: () => Promise.resolve(), generation: () => key };
     }
     return { kind: 'public', key: createPublicKey({ key: key as JsonWebKey, format: 'jwk' }) };
   }
@@ -54,6 +60,7 @@ export function createJwtKey(options: JwtOptions): JwtKey {
     return {
       kind: 'set',
       getKey,
+      generation: () => remote.jwks(),
       prefetch: async () => {
         try {
           await remote.reload();

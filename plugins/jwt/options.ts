@@ -93,6 +93,10 @@ export const jwtOptions = z
     claimsNamespace: z.union([z.string().min(1), z.literal(false)]).default(HASURA_CLAIMS_NAMESPACE),
     /** longer Bearer JWTs are refused without being decoded */
     maxTokenLength: z.number().int().min(256).default(16_384),
+    /** verified tokens kept so that a repeated token is not verified again (0: none; PostgREST's jwt-cache-max-entries) */
+    cacheMaxEntries: z.number().int().min(0).default(1000),
+    /** the longest a verified token is kept, in seconds (never past its exp) */
+    cacheMaxAgeSeconds: z.number().min(0).default(300),
   })
   .strict()
   .superRefine((options, ctx) => {

@@ -3,6 +3,7 @@ import type { PgduetError } from '../../src/errors/index.js';
 import { invalidToken } from './errors.js';
 import { createJwtKey, KeySetUnavailableError, type JwtKey } from './keys.js';
 import { acceptedAlgorithms, type JwtAlgorithm, type JwtOptions } from './options.js';
+import { createVerifiedTokenCache } from './verified-cache.js';
 
 /** Verifies compact JWTs against one configured key (or key set). */
 export interface JwtVerifier {
@@ -17,12 +18,21 @@ export interface JwtVerifierDeps {
   readonly now?: () => Date;
 }
 
-/** A verifier for validated options (see `jwtOptions`). */
+/** A verifier for validated options (see `jwtOptions`); tokens that passed are remembered (verified-cache.ts). */
 export function createJwtVerifier(options: JwtOptions, deps: JwtVerifierDeps = {}): JwtVerifier {
   const key = createJwtKey(options);
   const algorithms = acceptedAlgorithms(options);
+  const generation = (): unknown => (key.kind === 'set' ? key.generation() : key);
+  const verified = createVerifiedTokenCache({ maxEntries: options.cacheMaxEntries, maxAgeMs: options.cacheMaxAgeSeconds * 1000, clockSkewSeconds: options.clockSkewSeconds });
   return {
-    verify: (token) => verifyToken(token, key, options, algorithms, deps.now?.() ?? new Date()),
+    verify: async (token) => {
+      const now = deps.now?.() ?? new Date();
+      const cached = verified.get(token, now.getTime(), generation());
+      if (cached !== undefined) return cached;
+      const claims = await verifyToken(token, key, options, algorithms, now);
+      verified.set(token, claims, now.getTime(), generation());
+      return claims;
+    },
     prefetch: () => (key.kind === 'set' ? key.prefetch() : Promise.resolve()),
   };
 }

@@ -238,6 +238,53 @@ describe('time, audience, issuer', () => {
   });
 });
 
+describe('the cache of verified tokens', () => {
+  /** a clock the test moves */
+  function movingClock(start: Date): { now: () => Date; advance: (seconds: number) => void } {
+    let at = start.getTime();
+    return { now: () => new Date(at), advance: (seconds) => void (at += seconds * 1000) };
+  }
+
+  it('a cached token is refused once it expires (exp plus the skew), as an uncached one would be', async () => {
+    const time = movingClock(NOW);
+    const plugin = useJwt({ secret: SECRET, clockSkewSeconds: 5 }, time);
+    const token = await hs({ role: 'u', exp: NOW_S + 10 });
+    expect((await identify(plugin, bearer(token))).role).toBe('u');
+    time.advance(14);
+    expect((await identify(plugin, bearer(token))).role).toBe('u'); // cached, 1 s of skew left
+    time.advance(2);
+    await expectRefused(plugin, token, 'JWT expired', 'PGRST303');
+  });
+
+  it('only the very token that passed hits: a forged signature on the same claims is refused', async () => {
+    const plugin = withSecret();
+    const token = await hs({ role: 'u', exp: NOW_S + 60 });
+    expect((await identify(plugin, bearer(token))).role).toBe('u');
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${payload}.${createHmac('sha256', 'another-secret-of-at-least-32-bytes!!').update(`${header}.${payload}`).digest('base64url')}`;
+    await expectRefused(plugin, forged, 'JWT invalid: signature does not match');
+    expect((await identify(plugin, bearer(token))).role).toBe('u');
+  });
+
+  it('a token without exp is kept cacheMaxAgeSeconds, then verified again (and still good)', async () => {
+    const time = movingClock(NOW);
+    const plugin = useJwt({ secret: SECRET, cacheMaxAgeSeconds: 60 }, time);
+    const token = await hs({ role: 'u' });
+    expect((await identify(plugin, bearer(token))).role).toBe('u');
+    time.advance(3600);
+    expect((await identify(plugin, bearer(token))).role).toBe('u');
+  });
+
+  it('is bounded (least recently used go first) and can be turned off', async () => {
+    const plugin = useJwt({ secret: SECRET, cacheMaxEntries: 2 }, clock);
+    const tokens = await Promise.all(['a', 'b', 'c', 'd'].map((role) => hs({ role, exp: NOW_S + 60 })));
+    for (const token of tokens) expect((await identify(plugin, bearer(token))).role).toMatch(/^[abcd]$/);
+    const off = useJwt({ secret: SECRET, cacheMaxEntries: 0 }, clock);
+    expect((await identify(off, bearer(tokens[0] ?? ''))).role).toBe('a');
+    expect(jwtOptions.safeParse({ secret: SECRET, cacheMaxEntries: -1 }).success).toBe(false);
+  });
+});
+
 describe('malformed tokens', () => {
   it('refuses tokens that are not three base64url JSON parts', async () => {
     await expectRefused(withSecret(), 'a.b.c', 'JWT invalid: malformed token');
@@ -489,6 +536,8 @@ describe('options', () => {
       roleClaim: '.role',
       claimsNamespace: HASURA,
       maxTokenLength: 16_384,
+      cacheMaxEntries: 1000,
+      cacheMaxAgeSeconds: 300,
     });
   });
 
