@@ -101,10 +101,22 @@ const W4 = {
 ) t`,
 };
 
+/**
+ * W7's settings, as PostgreSQL-native mode sets them (plugins/postgres-role): the role, the
+ * claims, the headers, the method and the path, for the transaction only.
+ */
+const W7_SETTINGS = {
+  name: 'bench_w7_settings',
+  text: `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.headers', $3, true),
+  set_config('request.method', $4, true), set_config('request.path', $5, true)`,
+};
+
 /** GET path (the query string is ignored: the bench sends pgduet's) → statement, without parameters */
 const GET_ROUTES = {
   '/w3': W3,
   '/w4': W4,
+  // W6 is W3 as a role whose row filter (rating = 'PG') and column list pgduet applies: the same statement
+  '/w6': W3,
 };
 
 /** path → [statement, the values from the request's variables] */
@@ -112,6 +124,7 @@ const ROUTES = {
   '/w1': [W1, () => []],
   '/w2': [W2, (variables) => [variables.id]],
   '/w5': [W5, (variables) => [variables.note ?? null]],
+  '/w7': [W2, (variables) => [variables.id]],
 };
 
 const url = process.env.DATABASE_URL;
@@ -149,8 +162,35 @@ async function handle(req, res, body) {
   }
   const [statement, valuesOf] = route;
   const variables = body === '' ? {} : (JSON.parse(body).variables ?? {});
+  if (req.url === '/w7') {
+    answer(res, 200, await inNativeMode(req, statement, valuesOf(variables)));
+    return;
+  }
   const { rows } = await pool.query({ name: statement.name, text: statement.text, values: valuesOf(variables) });
   answer(res, 200, rows[0].body);
+}
+
+/**
+ * W7: one transaction — begin, the settings (the claims are the token's payload, read, not
+ * verified: the baseline trusts its bench), the statement, commit.
+ */
+async function inNativeMode(req, statement, values) {
+  const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+  const claims = Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8');
+  const { authorization: _hidden, ...headers } = req.headers;
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query({ name: W7_SETTINGS.name, text: W7_SETTINGS.text, values: ['bench_web', claims, JSON.stringify(headers), req.method, req.url] });
+    const { rows } = await client.query({ name: statement.name, text: statement.text, values });
+    await client.query('commit');
+    return rows[0].body;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 const server = createServer((req, res) => {

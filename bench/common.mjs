@@ -313,13 +313,13 @@ export function cleanEnv(extra) {
 
 /**
  * pgduet: `node [nodeArgs] dist/src/cli/bin.js serve --port N [--log-level L]` on `db`, pool
- * size `poolSize` and schema `public` from a pgduet.yaml written in `workDir`; spawned as `node`
+ * size `poolSize` and schema `public` (plus `extraConfig`, YAML) from a pgduet.yaml written in `workDir`; spawned as `node`
  * itself (the pid is the server's). Resolves once /ready says ready.
  */
-export async function startPgduetServer({ db, workDir, poolSize, nodeArgs = [], serverLog = 'default' }) {
+export async function startPgduetServer({ db, workDir, poolSize, nodeArgs = [], serverLog = 'default', extraConfig = '' }) {
   const port = await freePort();
-  const config = join(workDir, 'pgduet.yaml');
-  writeFileSync(config, `database:\n  poolSize: ${poolSize}\n  schemas: [public]\n`);
+  const config = join(workDir, `pgduet-${port}.yaml`);
+  writeFileSync(config, `database:\n  poolSize: ${poolSize}\n  schemas: [public]\n${extraConfig}`);
   // 'default': no log option at all, so the server logs what `npm start` logs (one line per request)
   const logArgs = serverLog === 'default' ? [] : ['--log-level', serverLog];
   const args = [...nodeArgs, join(ROOT, 'dist/src/cli/bin.js'), 'serve', '--port', String(port), ...logArgs];
@@ -736,23 +736,37 @@ async function throughputMain(spec) {
   // temporary folder (pgduet.yaml, cpu profiles), removed on any exit
   const workDir = mkdtempSync(join(tmpdir(), `pgduet-bench-${spec.script}-`));
   onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
-  const startPgduet = async (nodeArgs = []) => ({ name: 'pgduet', ...(await startPgduetServer({ db, workDir, poolSize: POOL_SIZE, nodeArgs, serverLog: options.serverLog })), path: spec.pgduetPath });
+  const startPgduet = async (nodeArgs = [], extraConfig = '') => ({
+    name: 'pgduet',
+    ...(await startPgduetServer({ db, workDir, poolSize: POOL_SIZE, nodeArgs, serverLog: options.serverLog, extraConfig })),
+    path: spec.pgduetPath,
+  });
+  // a workload with its own `pgduetConfig` (auth, PostgreSQL-native mode) gets a pgduet of its own;
+  // the others share the plain one, whose memory the report gives
+  const configOf = (key) => workloads[key].pgduetConfig ?? '';
   try {
     await ensurePagilaDatabase(db, spec.marker);
     await spec.prepare?.();
     if (profileKey !== undefined) {
-      await profileWorkload(spec, profileKey, options, startPgduet, workDir);
+      await profileWorkload(spec, profileKey, options, (nodeArgs) => startPgduet(nodeArgs, configOf(profileKey)), workDir);
       return;
     }
 
     const baseline = { name: 'baseline', ...(await startBaselineServer({ db })), path: spec.baselinePath };
-    const pgduet = await startPgduet();
-    log(`baseline on :${baseline.port} (pid ${baseline.child.pid}), pgduet on :${pgduet.port} (pid ${pgduet.child.pid})`);
+    const servers = new Map();
+    for (const config of new Set(selected.map(configOf))) {
+      const server = await startPgduet([], config);
+      servers.set(config, server);
+      log(`pgduet on :${server.port} (pid ${server.child.pid})${config === '' ? '' : ` with its own configuration for ${selected.filter((k) => configOf(k) === config).join(', ')}`}`);
+    }
+    const pgduetOf = (key) => servers.get(configOf(key));
+    const pgduet = servers.get('') ?? [...servers.values()][0];
+    log(`baseline on :${baseline.port} (pid ${baseline.child.pid})`);
 
     // before measuring: each workload's answer, pgduet against the baseline
     const checks = {};
     for (const key of selected) {
-      const check = (checks[key] = await spec.compareAnswers(key, baseline, pgduet));
+      const check = (checks[key] = await spec.compareAnswers(key, baseline, pgduetOf(key)));
       const compared = check.requests === undefined ? '' : ` (${check.requests} request${check.requests === 1 ? '' : 's'} compared)`;
       log(`${key}: ${check.same ? 'same answer' : 'ANSWERS DIFFER'}${compared}`);
       for (const d of [...check.details, ...(check.notes ?? [])]) log(`  ${d}`);
@@ -761,7 +775,7 @@ async function throughputMain(spec) {
     const samples = Object.fromEntries(selected.map((k) => [k, { baseline: [], pgduet: [] }]));
     for (let round = 1; round <= options.rounds; round++) {
       for (const key of selected) {
-        for (const target of [baseline, pgduet]) {
+        for (const target of [baseline, pgduetOf(key)]) {
           const r = await measureTarget(spec, key, target, options);
           samples[key][target.name].push(r);
           log(`round ${round}/${options.rounds} ${key} ${target.name.padEnd(8)} ${int(r.rps).padStart(6)} req/s  p50 ${msText(r.p50)}  p99 ${msText(r.p99)}  ${r.perRequest.toFixed(2)} stmt/req  ${r.cpuPerRequest.toFixed(3)} ms CPU/req`);
@@ -770,7 +784,7 @@ async function throughputMain(spec) {
     }
     const pgduetMemory = memoryOf(pgduet.child.pid);
     const baselineMemory = memoryOf(baseline.child.pid);
-    await stop(pgduet.child);
+    for (const server of servers.values()) await stop(server.child);
     await stop(baseline.child);
 
     // ---- the report

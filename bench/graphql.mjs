@@ -12,6 +12,7 @@
 // Plain ESM, node built-ins plus `pg` and `autocannon` (a devDependency). The server is
 // dist/src/cli/bin.js: build it first. The harness (options, servers, rounds, report, profile)
 // is runThroughputBench in common.mjs; this file holds what is GraphQL's.
+import { JWT_CONFIG, NATIVE_ROLE, NATIVE_ROLE_SQL, benchToken } from './auth.mjs';
 import { CPU_PER_REQUEST_NOTE, httpRequest, jsonDifferences, runThroughputBench, urlFor, withClient } from './common.mjs';
 
 const DB = 'pgduet_bench_graphql';
@@ -43,13 +44,30 @@ const WORKLOADS = {
     query: 'mutation($note: String) { insert_bench_scratch_one(object: {note: $note}) { id } }',
     variables: (i) => ({ note: `bench ${i}` }),
   },
+  /**
+   * W2 in PostgreSQL-native mode: a JWT per request (the same token, as a logged-in client sends
+   * it), then the request's transaction with the role switched and the claims, headers, method
+   * and path set (plugins/postgres-role). The baseline runs the same settings and statement in
+   * one transaction (begin, set_config…, the statement, commit).
+   */
+  W7: {
+    what: 'W2 in PostgreSQL-native mode (JWT, role + claims)',
+    target: 0.45,
+    query: 'query($id: Int!) { customer_by_pk(customer_id: $id) { customer_id first_name last_name email address { address district phone city { city } } } }',
+    variables: (i) => ({ id: (i % CUSTOMERS) + 1 }),
+    headers: { authorization: `Bearer ${benchToken({ role: 'bench_user', sub: 'bench' })}` },
+    pgduetConfig: `${JWT_CONFIG}postgres:\n  rls: true\n  roles: { bench_user: ${NATIVE_ROLE} }\n`,
+  },
 };
 
 const bodyOf = (workload, i) => JSON.stringify({ query: workload.query, ...(workload.variables ? { variables: workload.variables(i) } : {}) });
 
 /** W5's table starts empty in every run (and does not grow across kept runs). */
 async function resetScratch() {
-  await withClient(urlFor(DB), (c) => c.query('truncate bench_scratch restart identity'));
+  await withClient(urlFor(DB), async (c) => {
+    await c.query('truncate bench_scratch restart identity');
+    await c.query(NATIVE_ROLE_SQL); // W7's role
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -64,7 +82,7 @@ const shapeOf = (value) =>
       : value;
 
 async function ask(target, key, body) {
-  const answer = await httpRequest(target.port, target.path(key), { method: 'POST', body });
+  const answer = await httpRequest(target.port, target.path(key), { method: 'POST', body, headers: WORKLOADS[key].headers ?? {} });
   if (answer === undefined) throw new Error(`${target.name} ${key}: no answer`);
   let json;
   try {
@@ -87,7 +105,7 @@ async function compareAnswers(key, baseline, pgduet) {
   const workload = WORKLOADS[key];
   const details = [];
   let requests = 0;
-  const count = key === 'W2' ? CUSTOMERS : 1;
+  const count = key === 'W2' || key === 'W7' ? CUSTOMERS : 1;
   for (let i = 0; i < count && details.length < 5; i++) {
     const body = bodyOf(workload, key === 'W5' ? -1 - i : i);
     const [a, b] = [await ask(baseline, key, body), await ask(pgduet, key, body)];
@@ -116,7 +134,7 @@ function loadOptions(key) {
   const workload = WORKLOADS[key];
   const options = {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...workload.headers },
     // a 200 that carries GraphQL errors is a failure too (counted as a mismatch)
     verifyBody: (body) => body.startsWith('{"data"') && !body.includes('"errors"'),
     verify: { prefix: '{"data"', reject: '"errors"' }, // the same check, for wrk

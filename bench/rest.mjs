@@ -12,6 +12,7 @@
 // Plain ESM, node built-ins plus `pg` and `autocannon` (a devDependency). The server is
 // dist/src/cli/bin.js: build it first. The harness (options, servers, rounds, report, profile)
 // is runThroughputBench in common.mjs; this file holds what is REST's.
+import { JWT_CONFIG, benchToken } from './auth.mjs';
 import { CPU_PER_REQUEST_NOTE, httpRequest, jsonDifferences, runThroughputBench } from './common.mjs';
 
 /**
@@ -53,13 +54,27 @@ const WORKLOADS = {
     normalize: (rows) =>
       rows.map((r) => (Array.isArray(r?.rental) ? { ...r, rental: [...r.rental].sort((p, q) => (p?.rental_id ?? 0) - (q?.rental_id ?? 0)) } : r)),
   },
+  /**
+   * W3 as a JWT role of `permissions` that sees PG films only (a row filter) and three columns:
+   * the request leaves out `rating=eq.PG`, the role's filter puts it back. The baseline runs
+   * W3's statement, which is the same filtered statement.
+   */
+  W6: {
+    what: 'W3 as a JWT role with a row filter and a column list',
+    target: 0.65,
+    query: 'select=film_id,title,length&length=gt.100&order=title&limit=25',
+    resource: 'film',
+    headers: { authorization: `Bearer ${benchToken({ role: 'bench_reader' })}` },
+    pgduetConfig: `${JWT_CONFIG}permissions:\n  bench_reader:\n    tables:\n      film:\n        select: { columns: [film_id, title, length], filter: { rating: { _eq: PG } } }\n`,
+    expect: (rows) => (rows.length === 25 ? undefined : `expected 25 films, got ${rows.length}`),
+  },
 };
 
 // ---------------------------------------------------------------------------------------
 // same answers: checked before measuring
 
 async function ask(target, key) {
-  const answer = await httpRequest(target.port, target.path(key), { headers: { accept: 'application/json' } });
+  const answer = await httpRequest(target.port, target.path(key), { headers: { accept: 'application/json', ...WORKLOADS[key].headers } });
   if (answer === undefined) throw new Error(`${target.name} ${key}: no answer`);
   if (answer.status < 200 || answer.status >= 300 || !answer.body.startsWith('[')) {
     throw new Error(`${target.name} ${key}: GET ${target.path(key)} answered ${answer.status} ${answer.body.slice(0, 500)}`);
@@ -94,10 +109,10 @@ async function compareAnswers(key, baseline, pgduet) {
 // ---------------------------------------------------------------------------------------
 // load
 
-function loadOptions() {
+function loadOptions(key) {
   return {
     method: 'GET',
-    headers: { accept: 'application/json' },
+    headers: { accept: 'application/json', ...WORKLOADS[key].headers },
     // a 2xx that is not a JSON array is a failure too (counted as a mismatch)
     verifyBody: (body) => body.startsWith('['),
     verify: { prefix: '[' }, // the same check, for wrk
