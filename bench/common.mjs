@@ -561,7 +561,10 @@ function request()
 end
 function response(status, _, body)
   if status >= 200 and status < 300 then
-    if body:sub(1, #prefix) ~= prefix or (reject ~= nil and body:find(reject, 1, true) ~= nil) then mismatches = mismatches + 1 end
+    if body:sub(1, #prefix) ~= prefix or (reject ~= nil and body:find(reject, 1, true) ~= nil) then
+      mismatches = mismatches + 1
+      if mismatches == 1 then io.write('WRK-MISMATCH ' .. body:sub(1, 600):gsub('\\n', ' ') .. '\\n') end
+    end
   end
 end
 function done(summary, latency, _)
@@ -582,6 +585,7 @@ end
     if (line === undefined) throw new Error(`wrk printed no result:\n${out}`);
     const r = JSON.parse(line.slice('WRK-RESULT '.length));
     const failures = r.connect + r.read + r.write + r.status + r.timeout + r.mismatches;
+    const sample = out.split('\n').find((l) => l.startsWith('WRK-MISMATCH '));
     return {
       completed: r.requests,
       ok: r.requests - r.status,
@@ -589,7 +593,7 @@ end
       p50: r.p50_us / 1000,
       p99: r.p99_us / 1000,
       failures,
-      detail: `errors ${r.connect + r.read + r.write}, timeouts ${r.timeout}, non-2xx ${r.status}, mismatches ${r.mismatches}`,
+      detail: `errors ${r.connect + r.read + r.write}, timeouts ${r.timeout}, non-2xx ${r.status}, mismatches ${r.mismatches}${sample === undefined ? '' : ` (the first: ${sample.slice('WRK-MISMATCH '.length)})`}`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

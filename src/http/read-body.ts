@@ -8,6 +8,17 @@ import { PgduetError } from '../errors/index.js';
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // A client that left before its body was read: Node destroys the request, which then never
+    // ends. Without this the caller would wait forever (holding its transaction, in
+    // PostgreSQL-native mode, and so a pooled connection).
+    const gone = (): void => reject(clientGone());
+    if (req.destroyed && !req.readableEnded) {
+      gone();
+      return;
+    }
+    req.once('close', () => {
+      if (!req.readableEnded) gone();
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -23,6 +34,10 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function clientGone(): PgduetError {
+  return new PgduetError('PGD503', 'the client closed the connection before its request body was read');
 }
 
 export function tooLarge(maxBytes: number): PgduetError {

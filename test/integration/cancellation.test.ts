@@ -116,6 +116,30 @@ describe('a client that disconnects cancels its statement', () => {
     expect((await admin.query('select count(*)::int as n from note')).rows).toEqual([{ n: 0 }]);
   });
 
+  it('in a request transaction: clients that leave while waiting for a connection leave no transaction open', async () => {
+    // every pooled connection busy with a slow read, so the next requests wait for one
+    const slow = Array.from({ length: 3 }, () => send(inTransaction, 'GET', '/rest/slow_view'));
+    await eventually(async () => (await running()).length === 3, 5000, 'the slow reads to start');
+    // requests whose whole body has arrived, then the client leaves, before a connection is free
+    const waiting = [
+      ...Array.from({ length: 4 }, () => send(inTransaction, 'POST', '/graphql', { query: '{ note { id } }' })),
+      ...Array.from({ length: 4 }, () => send(inTransaction, 'POST', '/rest/note', { body: 'never' })),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const req of waiting) req.destroy();
+    for (const req of slow) req.destroy();
+    // each waiting request gets its connection, finds its client gone, rolls back and releases it
+    await eventually(() => inTransaction.pool.idleCount === inTransaction.pool.totalCount && inTransaction.pool.waitingCount === 0, 5000, 'every connection back in the pool');
+    const { rows } = await admin.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'pgduet' and state like 'idle in transaction%'`,
+    );
+    expect(rows).toEqual([{ n: 0 }]);
+    expect((await admin.query('select count(*)::int as n from note')).rows).toEqual([{ n: 0 }]);
+    const res = await fetch(`${inTransaction.url}/rest/note?select=body`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual([]);
+  });
+
   it('the pool serves the next requests normally', async () => {
     await admin.query('alter table note disable trigger slow_insert');
     expect(await graphql('mutation { insert_note_one(object: {body: "kept"}) { body } }')).toEqual({ data: { insert_note_one: { body: 'kept' } } });
