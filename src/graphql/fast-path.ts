@@ -4,7 +4,8 @@ import { answerInOneStatement, authorizeOperation, operationError } from './answ
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import type { QueryRules } from './limits.js';
-import { answeredByOneStatement, planOperation } from './plan-operation.js';
+import { PlanCache } from '../plan/index.js';
+import { answeredByOneStatement, planOperation, type OperationPlan } from './plan-operation.js';
 import { paramsFromJson, type GraphqlRequestParams } from './request-params.js';
 import { capRows } from './row-cap.js';
 import { parseDocument, validateDocument } from './validate.js';
@@ -56,28 +57,51 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const rules = options.rulesFor(scope);
       if (rules.onlyPersisted) return false;
       const body = await readBody(req, options.maxBodyBytes);
-      const params = graphqlParams(body);
-      const built = params === undefined ? undefined : options.schemaFor(scope);
-      const document = params === undefined ? undefined : parseDocument(params.query);
-      const valid = built !== undefined && document !== undefined && !(document instanceof Error) && validateDocument(built.schema, document, rules).length === 0;
-      const planned = !valid || params === undefined ? undefined : planOperation(built.schema, built.builder, document, params.operationName, params.variables);
-      if (planned === undefined || !('plan' in planned) || !answeredByOneStatement(planned.plan)) {
+      const built = options.schemaFor(scope);
+      const text = body.toString('utf8');
+      // the same body, role schema and rules give the same plan: parsed, validated and planned once
+      // (graphql.maxRows applied too, so that a repeated request brings the very same Plan objects)
+      const make = (): OperationPlan | undefined => {
+        const plan = planBody(text, built, rules);
+        return plan === undefined ? undefined : capRows(plan, options.maxRows);
+      };
+      const plan = text.length <= MAX_CACHED_BODY ? planned.get(built, `${scope.identity.role}\0${text}`, make) : make();
+      if (plan === undefined) {
         (req as IncomingMessage & { body?: Buffer }).body = body;
         return false;
       }
       const context = options.contextFor(ctx, scope);
-      let text: string;
+      let answer: string;
       try {
-        text = await answerInOneStatement(await authorizeOperation(capRows(planned.plan, options.maxRows), context.run), context.run, context.log);
+        answer = await answerInOneStatement(await authorizeOperation(plan, context.run), context.run, context.log);
       } catch (error) {
-        text = JSON.stringify(operationError(error, planned.plan.roots.map((root) => root.key), context.log));
+        answer = JSON.stringify(operationError(error, plan.roots.map((root) => root.key), context.log));
       }
-      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
-      res.end(text);
+      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(answer) });
+      res.end(answer);
       options.onAnswer?.();
       return true;
     },
   };
+}
+
+/** Plans of bodies seen before, per role schema (PlanCache: only what precedes the chain). */
+const planned = new PlanCache<OperationPlan | undefined>();
+/** Longer bodies are planned every time: the cache keys are the bodies, and its memory stays small. */
+const MAX_CACHED_BODY = 8192;
+
+/**
+ * The body's operation as Plans, when one statement answers it; undefined for anything the fast
+ * path leaves to yoga (not its kind of body, a document that does not parse or validate, variables
+ * that do not coerce, errors to report, an operation resolvers answer).
+ */
+function planBody(text: string, built: BuiltSchema, rules: QueryRules): OperationPlan | undefined {
+  const params = graphqlParams(text);
+  if (params === undefined) return undefined;
+  const document = parseDocument(params.query);
+  if (document instanceof Error || validateDocument(built.schema, document, rules).length > 0) return undefined;
+  const result = planOperation(built.schema, built.builder, document, params.operationName, params.variables);
+  return result !== undefined && 'plan' in result && answeredByOneStatement(result.plan) ? result.plan : undefined;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -119,10 +143,10 @@ interface GraphqlParams {
  * The GraphQL-over-HTTP parameters of a JSON body (request-params.ts), or undefined for anything
  * unusual: malformed (yoga answers the 4xx), `extensions` or a persisted query's id (yoga decides).
  */
-function graphqlParams(body: Buffer): GraphqlParams | undefined {
+function graphqlParams(body: string): GraphqlParams | undefined {
   let params: GraphqlRequestParams;
   try {
-    params = paramsFromJson(body.toString('utf8'));
+    params = paramsFromJson(body);
   } catch {
     return undefined;
   }

@@ -103,7 +103,7 @@ export async function runUnit(unit: AuthorizedUnit, ctx: RunPlanContext, parts =
  * larger answer; the onResult hooks then run once over the assembled answer instead.
  */
 export async function runAuthorized(authorized: AuthorizedPlan, ctx: RunPlanContext, parts = false): Promise<unknown> {
-  const answer = await execute(ctx, compilePlan(authorized, ctx.options));
+  const answer = await execute(ctx, compileOnce(authorized, ctx.options, 'plan', () => compilePlan(authorized, ctx.options)));
   if (ctx.onRowsAffected !== undefined && isWrite(authorized)) ctx.onRowsAffected(rowsWritten(authorized.returning, answer));
   if (parts || !ctx.chain.hasResultHooks) return answer;
   const text = ctx.jsonAsText === true && typeof answer === 'string';
@@ -182,19 +182,26 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
   return { ...page, body: JSON.stringify(rows), rows: Array.isArray(rows) ? rows.length : page.rows };
 }
 
-/**
- * A plan the chain let through unchanged is the same object each time a request is repeated
- * (REST caches its Plans), so its statement is compiled once: same object, same SQL.
- */
-const compiledPages = new WeakMap<ReadPlan, Map<string, CompiledQuery>>();
-
 function compiledPage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, total: boolean): CompiledQuery {
-  let byOptions = compiledPages.get(plan);
-  if (byOptions === undefined) compiledPages.set(plan, (byOptions = new Map()));
-  const key = `${options.exactNumbersAsStrings}:${total}`;
-  let compiled = byOptions.get(key);
-  if (compiled === undefined) byOptions.set(key, (compiled = compilePage(plan, options, { total })));
-  return compiled;
+  return compileOnce(plan, options, `page:${total}`, () => compilePage(plan, options, { total }));
+}
+
+/**
+ * A Plan the chain let through unchanged is the same object each time a request is repeated
+ * (REST and GraphQL's fast path cache their Plans: PlanCache), so its statement is compiled
+ * once: same object, same SQL. Compiling is a pure function of the Plan and the options; the
+ * values a statement carries are the Plan's own. A Plan the chain rewrote is a new object each
+ * time and is compiled each time (its entry goes when the Plan does).
+ */
+const compiled = new WeakMap<object, Map<string, CompiledQuery>>();
+
+function compileOnce(plan: object, options: CompileOptions, variant: string, make: () => CompiledQuery): CompiledQuery {
+  let byVariant = compiled.get(plan);
+  if (byVariant === undefined) compiled.set(plan, (byVariant = new Map()));
+  const key = `${variant}:${JSON.stringify(options)}`;
+  let query = byVariant.get(key);
+  if (query === undefined) byVariant.set(key, (query = make()));
+  return query;
 }
 
 /** "Plan Rows" of the top node of `explain (format json)`. */
@@ -209,7 +216,13 @@ export async function runDocument(
   authorized: readonly { readonly key: string; readonly plan: AuthorizedPlan<ReadPlan | AggregatePlan>; readonly single?: boolean }[],
   ctx: RunPlanContext,
 ): Promise<string> {
-  const answer = await execute(ctx, compileDocument(authorized, ctx.options));
+  // one field (the common case): compiled once per Plan object, like any other statement
+  const [only, ...more] = authorized;
+  const query =
+    only !== undefined && more.length === 0
+      ? compileOnce(only.plan, ctx.options, `document:${only.single === true}:${only.key}`, () => compileDocument(authorized, ctx.options))
+      : compileDocument(authorized, ctx.options);
+  const answer = await execute(ctx, query);
   const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
   if (!ctx.chain.hasResultHooks) return text;
   const document = JSON.parse(text) as Record<string, unknown>;

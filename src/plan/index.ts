@@ -39,3 +39,4 @@ export { joinKey, deferRelations, deferSelection, hasRelations, relationAt, batc
 export type { NestedRelation } from './defer-relations.js';
 export { splitNestedInsert, isNestedInsert, isNestedRow, STEP_COUNT_KEY, STEP_ROWS_KEY } from './split-nested-insert.js';
 export type { InsertProgram } from './split-nested-insert.js';
+export { PlanCache } from './plan-cache.js';

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { runPage, type Page } from '../pipeline/index.js';
 import { RequestError } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
-import { PlanCache } from './plan-cache.js';
+import { PlanCache } from '../plan/index.js';
 import type { RestScope } from './scope.js';
 import type { ReadPlan } from '../plan/index.js';
 import { isGeometry } from '../sql/index.js';

@@ -96,7 +96,9 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       // one line per request: probes at debug, everything else (4xx included) at info
       const level = protocol === 'system' && PROBES.has(route) ? 'debug' : 'info';
       if (logger.isLevelEnabled(level)) {
-        log()[level]({
+        // the request id as a field, not through a child logger (made only when something else logs)
+        (child ?? logger)[level]({
+          ...(child === undefined ? { reqId: id } : {}),
           method: req.method,
           path,
           status: res.statusCode,

@@ -1,0 +1,27 @@
+/** Entries kept per owner; past it the map starts over (a client cannot grow it without bound). */
+const MAX_ENTRIES = 1000;
+
+/**
+ * Plans of requests seen before, per owner (REST: the type graph; GraphQL: the role's schema):
+ * parsing and planning are pure functions of the request's text and of that owner, so the same
+ * text gives the same Plan. Applications repeat a small set of requests; they skip the parser
+ * and planner after the first. The Plan still goes through the chain on every request: only
+ * what precedes the chain is cached, and nothing downstream changes a Plan (the chain makes new
+ * ones). A reload brings a new owner, and the WeakMap lets the old entries go with it.
+ */
+export class PlanCache<T> {
+  readonly #byOwner = new WeakMap<object, Map<string, T>>();
+
+  get(owner: object, key: string, make: () => T): T {
+    let entries = this.#byOwner.get(owner);
+    if (entries === undefined) this.#byOwner.set(owner, (entries = new Map()));
+    let entry = entries.get(key);
+    if (entry === undefined) {
+      // errors are thrown, never cached: a bad request is parsed again, and refused again
+      entry = make();
+      if (entries.size >= MAX_ENTRIES) entries.clear();
+      entries.set(key, entry);
+    }
+    return entry;
+  }
+}
