@@ -124,6 +124,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Cross-origin requests (browsers on another origin), for REST and GraphQL alike: the
+     * origins allowed (`https://app.example`); empty: any origin, as PostgREST and Hasura do
+     */
+    cors: z
+      .object({
+        origins: z.array(z.string().regex(/^(\*|[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+)$/i, 'expected "*" or an origin such as https://app.example')).default([]),
+      })
+      .strict()
+      .prefault({}),
     graphql: z
       .object({
         /**

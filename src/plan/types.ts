@@ -281,6 +281,11 @@ export interface Returning {
   readonly single?: boolean;
   /** the answer is the JSON array of the written rows, nothing around it (REST) */
   readonly rowsOnly?: boolean;
+  /**
+   * with `rowsOnly`, on an insert: `{"inserted": n, "rows": [...]}`, where n counts the rows
+   * inserted rather than merged by ON CONFLICT DO UPDATE (REST answers 200 when none was)
+   */
+  readonly countInserted?: boolean;
   /** only the written rows that satisfy it are returned (a role's select filter); the count is of all */
   readonly where?: Condition;
 }

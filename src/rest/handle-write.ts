@@ -24,7 +24,7 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   const query = parseQuery(request.params);
   const prefer = request.prefer;
   const format = prefer.return === 'representation' ? readFormat(request, entity) : 'json';
-  const returning = returningOf(scope.graph, entity, query, prefer);
+  const returning = returningOf(scope.graph, entity, query, prefer, request.method);
   const plan = await planWrite(request, scope, entity, query, returning);
 
   const rollback = prefer.tx === 'rollback';
@@ -36,13 +36,22 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   let text = '[]';
   // PUT answers 201 when its row was created, 200 when it replaced one: was it there before?
   let existed = false;
+  // rows an upsert inserted (not merged)
+  let inserted = 0;
   if (plan !== undefined) {
     const run = async (db: RestScope['run']['db']): Promise<string> => {
       if (put) existed = (await runPage(planRead(scope.graph, entity, { ...query, select: [] }), { ...scope.run, db }, { total: false })).rows > 0;
       const answers: string[] = [];
       for (const part of parts) {
         const answer = await runPlan(part, { ...scope.run, db });
-        answers.push(typeof answer === 'string' ? answer : JSON.stringify(answer));
+        const json = typeof answer === 'string' ? answer : JSON.stringify(answer);
+        if (!returning.countInserted) {
+          answers.push(json);
+          continue;
+        }
+        const counted = JSON.parse(json) as { inserted: number; rows: unknown[] };
+        inserted += counted.inserted;
+        answers.push(JSON.stringify(counted.rows));
       }
       const written = answers.length === 1 ? (answers[0] as string) : JSON.stringify(answers.flatMap((a) => JSON.parse(a) as unknown[]));
       checkMaxAffected(prefer, written);
@@ -53,7 +62,7 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   } else if (format === 'object') {
     checkSingular(0);
   }
-  respond(request, res, entity, plan, text, format, put && !existed);
+  respond(request, res, entity, plan, text, format, put && !existed, returning.countInserted === true && inserted === 0);
 }
 
 /**
@@ -183,7 +192,7 @@ function rowCount(text: string): number {
   return Array.isArray(rows) ? rows.length : 0;
 }
 
-function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan: Plan | undefined, text: string, format: ResponseFormat, putCreated: boolean): void {
+function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan: Plan | undefined, text: string, format: ResponseFormat, putCreated: boolean, allMerged: boolean): void {
   const prefer = request.prefer;
   const headers: Record<string, string> = {};
   const applied = preferenceApplied(prefer);
@@ -191,10 +200,15 @@ function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan
   const rows = rowCount(text);
   headers['Content-Range'] = writeContentRange(request.method, rows, prefer.count === 'exact');
   if (request.method === 'POST' && prefer.return === 'headers-only' && plan?.kind === 'insert') {
-    const location = locationOf(entity, plan, text);
+    const location = locationOf(request.prefix, entity, plan, text);
     if (location !== undefined) headers['Location'] = location;
   }
-  const created = request.method === 'POST' ? 201 : undefined;
+  // an upsert whose every row was merged into an existing one created nothing: 200 (PostgREST)
+  const created = request.method === 'POST' && !allMerged ? 201 : undefined;
+  if (allMerged && prefer.return !== 'representation') {
+    send(res, 200, headers, '');
+    return;
+  }
   if (prefer.return !== 'representation') {
     // a 201 says so with an empty body; a 204 has none at all
     send(res, created ?? 204, headers, created === undefined ? undefined : '');
@@ -220,8 +234,11 @@ function writeContentRange(method: string, rows: number, counted: boolean): stri
   return method === 'PATCH' && rows > 0 ? `0-${rows - 1}/${total}` : `*/${total}`;
 }
 
-/** `Location: /film?film_id=eq.1001` for a single row inserted into a table with a primary key. */
-function locationOf(entity: Entity, plan: InsertPlan, text: string): string | undefined {
+/**
+ * `Location: /rest/film?film_id=eq.1001` for a single row inserted into a table with a primary
+ * key: PostgREST's path, under the mount prefix, so that a GET of it finds the row.
+ */
+function locationOf(prefix: string, entity: Entity, plan: InsertPlan, text: string): string | undefined {
   if (plan.rows.length !== 1 || entity.primaryKey.length === 0) return undefined;
   const row = (JSON.parse(text) as Record<string, unknown>[])[0];
   if (row === undefined) return undefined;
@@ -230,7 +247,7 @@ function locationOf(entity: Entity, plan: InsertPlan, text: string): string | un
     const name = column?.name ?? dbName;
     return `${encodeURIComponent(name)}=eq.${encodeURIComponent(String(row[name]))}`;
   });
-  return `/${encodeURIComponent(entity.name)}?${params.join('&')}`;
+  return `${prefix}/${encodeURIComponent(entity.name)}?${params.join('&')}`;
 }
 
 function preferenceApplied(prefer: Preferences): string {

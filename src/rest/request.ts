@@ -10,6 +10,8 @@ import { parsePrefer, type Preferences } from './parse/index.js';
  */
 export interface RestRequest {
   readonly method: string;
+  /** where the REST API is mounted (`/rest`; `` at the root): the start of every path it names */
+  readonly prefix: string;
   /** the path below the REST prefix, without the leading slash: `film`, `rpc/fn`, `` */
   readonly resource: string;
   readonly params: URLSearchParams;
@@ -47,6 +49,7 @@ export function restRequest(req: IncomingMessage, prefix: string, schemas: reado
   let params: URLSearchParams | undefined;
   return {
     method,
+    prefix,
     resource,
     // parsed only when a request is not in the plan cache
     get params() {
