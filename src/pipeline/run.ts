@@ -151,31 +151,32 @@ export interface Page {
 /**
  * How a page's total is counted (REST's `Prefer: count=…`): `exact` counts the rows in the same
  * statement; `planned` takes the planner's estimate (EXPLAIN, a second, cheap statement);
- * `estimated` takes the estimate when it is above `ESTIMATE_EXACT_BELOW` rows and counts
- * exactly otherwise (PostgREST's rule, with its `db-max-rows` as this fixed bound).
+ * `estimated` counts exactly, and when that count is above `estimateAbove` (PostgREST's
+ * `db-max-rows`; none: always) takes the planner's estimate if it is larger (PostgREST's rule).
  */
 export type TotalCount = 'exact' | 'planned' | 'estimated';
 
-export const ESTIMATE_EXACT_BELOW = 1000;
-
 /** The pipeline for a read whose answer goes out as text, with a total count if asked. */
-export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total?: TotalCount | boolean | undefined }): Promise<Page> {
+export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total?: TotalCount | boolean | undefined; readonly estimateAbove?: number | null }): Promise<Page> {
   const authorized = await authorize(plan, ctx);
-  let estimate: number | undefined;
-  if (options.total === 'planned' || options.total === 'estimated') {
+  const explain = async (): Promise<number | undefined> => {
     ctx.onStatement?.();
     const explained = await executeRow(ctx.db(), compileCountEstimate(authorized, ctx.options));
-    estimate = planRows(explained?.['QUERY PLAN']);
-    if (options.total === 'estimated' && estimate !== undefined && estimate < ESTIMATE_EXACT_BELOW) estimate = undefined;
-  }
-  const exact = options.total === true || options.total === 'exact' || (options.total === 'estimated' && estimate === undefined);
+    return planRows(explained?.['QUERY PLAN']);
+  };
+  const estimate = options.total === 'planned' ? await explain() : undefined;
+  const exact = options.total === true || options.total === 'exact' || options.total === 'estimated';
   ctx.onStatement?.();
   const row = await executeRow(ctx.db(), compiledPage(authorized, ctx.options, exact));
-  const total = row?.['total'];
+  const counted = row?.['total'];
+  let total = counted !== null && counted !== undefined ? Number(counted) : estimate;
+  if (options.total === 'estimated' && total !== undefined && (options.estimateAbove === undefined || options.estimateAbove === null || total > options.estimateAbove)) {
+    total = Math.max(total, (await explain()) ?? 0);
+  }
   const page: Page = {
     body: typeof row?.['result'] === 'string' ? row['result'] : '[]',
     rows: Number(row?.['page'] ?? 0),
-    total: total !== null && total !== undefined ? Number(total) : estimate,
+    total,
   };
   if (!ctx.chain.hasResultHooks) return page;
   const rows = await resultHooks(authorized, JSON.parse(page.body) as unknown, ctx);

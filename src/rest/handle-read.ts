@@ -34,9 +34,26 @@ export function readFormat(request: RestRequest, entity: Entity | undefined): Re
   return negotiateFormat(header(request, 'accept'), offers);
 }
 
+/** An answer not yet written: what `send` takes, and how many rows it holds. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  readonly rows: number;
+}
+
 /** Runs a read Plan and writes its page in `format`, with Content-Range and the page's status. */
 export async function sendPage(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<void> {
-  const page = await runPage(plan, scope.run, { total: request.prefer.count });
+  sendReply(request, res, await pageReply(request, scope, plan, format));
+}
+
+export function sendReply(request: RestRequest, res: ServerResponse, reply: Reply): void {
+  send(res, reply.status, reply.headers, reply.body, request.method === 'HEAD');
+}
+
+/** Runs a read Plan: its page in `format`, with Content-Range and the page's status. */
+export async function pageReply(request: RestRequest, scope: RestScope, plan: ReadPlan, format: ResponseFormat, applied: readonly string[] = ['count']): Promise<Reply> {
+  const page = await runPage(plan, scope.run, { total: request.prefer.count, estimateAbove: scope.config.rest.maxRows });
   const { status, contentRange } = pageStatus(plan.offset ?? 0, page.rows, page.total);
   if (status === 416) {
     throw new RequestError('PGD103', 'Requested range not satisfiable', {
@@ -44,11 +61,27 @@ export async function sendPage(request: RestRequest, res: ServerResponse, scope:
       details: `An offset of ${plan.offset ?? 0} was requested, but there are only ${page.total ?? 0} rows.`,
     });
   }
-  const head = request.method === 'HEAD';
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], 'Content-Range': contentRange };
-  if (request.prefer.count !== undefined) headers['Preference-Applied'] = `count=${request.prefer.count}`;
+  const preferences = preferenceApplied(request.prefer, applied);
+  if (preferences !== '') headers['Preference-Applied'] = preferences;
   const body = render(page, format, geometryKey(plan));
-  send(res, format === 'object' ? 200 : status, headers, (format === 'json' || format === 'object') && strippedNulls(request) ? stripNulls(body) : body, head);
+  return { status: format === 'object' ? 200 : status, headers, body: (format === 'json' || format === 'object') && strippedNulls(request) ? stripNulls(body) : body, rows: page.rows };
+}
+
+/** `Preference-Applied`: those of `names` the request gave, in PostgREST's order. */
+export function preferenceApplied(prefer: RestRequest['prefer'], names: readonly string[]): string {
+  const out: string[] = [];
+  const add = (name: string, value: string | number | undefined): void => {
+    if (value !== undefined && names.includes(name)) out.push(`${name}=${value}`);
+  };
+  add('resolution', prefer.resolution);
+  add('return', prefer.return);
+  add('count', prefer.count);
+  add('tx', prefer.tx);
+  add('missing', prefer.missing);
+  add('handling', prefer.handling);
+  add('max-affected', prefer.maxAffected);
+  return out.join(', ');
 }
 
 /**

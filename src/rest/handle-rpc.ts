@@ -3,13 +3,13 @@ import { runPage, runPlan } from '../pipeline/index.js';
 import { invalidRequest, RequestError } from '../errors/index.js';
 import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
-import { header, readFormat, render, sendPage } from './handle-read.js';
+import { header, pageReply, preferenceApplied, readFormat, render, sendReply, type Reply } from './handle-read.js';
 import { allow, methodNotAllowed } from './allow.js';
 import { isOperator, parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
 import { isJsonType } from '../sql/index.js';
 import { planRead } from './plan/index.js';
 import { parseJsonBody, type RestRequest } from './request.js';
-import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';
+import { CONTENT_TYPES, jsonToCsv, pageStatus } from './respond.js';
 import type { RestScope } from './scope.js';
 
 /**
@@ -19,17 +19,43 @@ import type { RestScope } from './scope.js';
  * Functions returning rows take `select`, filters, `order`, `limit` and embeddings on them.
  */
 export async function handleRpc(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
-  if (request.prefer.tx !== 'rollback') return callFunction(request, res, scope, name);
-  // `Prefer: tx=rollback`: a dry run, whatever the function writes is undone
-  await scope.atomically((db) => callFunction(request, res, { ...scope, run: { ...scope.run, db: () => db } }, name), { rollback: true });
+  const prefer = request.prefer;
+  // `Prefer: handling=strict, max-affected=N`: more rows than N is PGRST124, and nothing the function wrote stays
+  const bounded = prefer.handling === 'strict' && prefer.maxAffected !== undefined;
+  let reply: Reply | undefined;
+  if (prefer.tx !== 'rollback' && !bounded) {
+    reply = await callFunction(request, res, scope, name);
+  } else {
+    // `Prefer: tx=rollback`: a dry run, whatever the function writes is undone
+    reply = await scope.atomically(
+      async (db) => {
+        const answer = await callFunction(request, res, { ...scope, run: { ...scope.run, db: () => db } }, name);
+        if (bounded && answer !== undefined) checkMaxAffected(prefer.maxAffected ?? 0, answer.rows);
+        return answer;
+      },
+      { rollback: prefer.tx === 'rollback' },
+    );
+  }
+  if (reply !== undefined) sendReply(request, res, reply);
 }
 
-async function callFunction(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
+/** PostgREST's PGRST124: a call, update or delete affecting more rows than `max-affected`. */
+export function checkMaxAffected(max: number, affected: number): void {
+  if (affected > max) {
+    throw invalidRequest('Query result exceeds max-affected preference constraint', { postgrest: 'PGRST124', details: `The query affects ${affected} rows` });
+  }
+}
+
+/** The preferences an RPC answer says it applied (PostgREST's list). */
+const RPC_APPLIED = ['count', 'tx', 'handling', 'max-affected'];
+
+/** Calls the function: its answer, to be sent (undefined when OPTIONS was answered already). */
+async function callFunction(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<Reply | undefined> {
   const candidates = findFunction(scope.graph, request.schema, name);
   if (candidates.length === 0) throw noFunction(request.schema, name, []);
   if (request.method === 'OPTIONS') {
     allow(res, candidates.every((fn) => fn.volatility === 'volatile') ? 'OPTIONS, POST' : 'OPTIONS, GET, HEAD, POST');
-    return;
+    return undefined;
   }
   if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw methodNotAllowed(request.method, 'GET, HEAD, POST');
   const byQuery = request.method !== 'POST';
@@ -52,35 +78,38 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
     const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
     const plan = planRead(scope.graph, rows.entity, query, { source, maxRows: rows.set ? scope.config.rest.maxRows : undefined, ...(range === undefined ? {} : { range }) });
     const format = readFormat(request, rows.entity);
-    if (rows.set) {
-      await sendPage(request, res, scope, plan, format);
-      return;
-    }
-    await sendSingleRow(request, res, scope, plan, format);
-    return;
+    if (rows.set) return pageReply(request, scope, plan, format, RPC_APPLIED);
+    return singleRowReply(request, scope, plan, format);
   }
   if (query.conditions.length > 0) {
     throw invalidRequest(`the function ${name} returns a value, not rows: it cannot be filtered`, { postgrest: 'PGRST100' });
   }
   const returns: CallPlan['returns'] = fn.returns.kind === 'value' ? { kind: 'value', type: fn.returns.type, set: fn.returns.set } : { kind: 'void' };
   const plan: CallPlan = { kind: 'call', fn: { schema: fn.schema, dbName: fn.dbName }, args, returns };
-  const text = await runPlan(plan, scope.run);
-  if (returns.kind === 'void') {
-    send(res, 204, {}, undefined);
-    return;
-  }
-  send(res, 200, { 'Content-Type': CONTENT_TYPES.json }, typeof text === 'string' ? text : JSON.stringify(text), request.method === 'HEAD');
+  const answer = await runPlan(plan, scope.run);
+  const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
+  // a scalar is one row; a set of scalars as many as its array holds (PostgREST's Content-Range)
+  const count = returns.kind === 'value' && returns.set ? (JSON.parse(text) as unknown[]).length : 1;
+  const headers = callHeaders(request, count);
+  if (returns.kind === 'void') return { status: 204, headers, body: undefined, rows: count };
+  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES.json, ...headers }, body: text, rows: count };
+}
+
+/** Content-Range (`0-0/*`, `/1` when counted) and Preference-Applied of a call's answer. */
+function callHeaders(request: RestRequest, rows: number): Record<string, string> {
+  const headers: Record<string, string> = { 'Content-Range': pageStatus(0, rows, request.prefer.count === undefined ? undefined : rows).contentRange };
+  const applied = preferenceApplied(request.prefer, RPC_APPLIED);
+  if (applied !== '') headers['Preference-Applied'] = applied;
+  return headers;
 }
 
 /** `RETURNS film` (one row): the row as an object, or `null`. */
-async function sendSingleRow(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<void> {
+async function singleRowReply(request: RestRequest, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<Reply> {
   const page = await runPage(plan, scope.run, { total: false });
-  if (format === 'csv') {
-    send(res, 200, { 'Content-Type': CONTENT_TYPES.csv }, jsonToCsv(page.body), request.method === 'HEAD');
-    return;
-  }
+  const headers = callHeaders(request, page.rows);
+  if (format === 'csv') return { status: 200, headers: { 'Content-Type': CONTENT_TYPES.csv, ...headers }, body: jsonToCsv(page.body), rows: page.rows };
   const body = page.rows === 0 ? 'null' : render(page, 'object');
-  send(res, 200, { 'Content-Type': CONTENT_TYPES[format === 'object' ? 'object' : 'json'] }, body, request.method === 'HEAD');
+  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[format === 'object' ? 'object' : 'json'], ...headers }, body, rows: page.rows };
 }
 
 type Given = { readonly kind: 'named'; readonly values: Readonly<Record<string, unknown>> } | { readonly kind: 'whole'; readonly value: unknown };

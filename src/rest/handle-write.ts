@@ -8,6 +8,7 @@ import { isNestedRow, type Condition, type InsertPlan, type InsertRow, type Plan
 import { header, readFormat, strippedNulls, stripNulls } from './handle-read.js';
 import type { RestScope } from './scope.js';
 import { methodNotAllowed } from './allow.js';
+import { checkMaxAffected } from './handle-rpc.js';
 import { parseCsv, parseQuery, type Preferences, type ResponseFormat } from './parse/index.js';
 import { planDelete, planInsert, planPut, planRead, planUpdate, returningOf } from './plan/index.js';
 import { parseJsonBody, type RestRequest } from './request.js';
@@ -32,7 +33,7 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   // transaction, so that a failed check writes nothing (as in PostgREST)
   const put = request.method === 'PUT';
   const parts = plan === undefined ? [] : statements(plan);
-  const inTx = rollback || put || parts.length > 1 || prefer.maxAffected !== undefined || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
+  const inTx = rollback || put || parts.length > 1 || (prefer.maxAffected !== undefined && prefer.handling === 'strict') || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
   let text = '[]';
   // PUT answers 201 when its row was created, 200 when it replaced one: was it there before?
   let existed = false;
@@ -54,7 +55,7 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
         answers.push(JSON.stringify(counted.rows));
       }
       const written = answers.length === 1 ? (answers[0] as string) : JSON.stringify(answers.flatMap((a) => JSON.parse(a) as unknown[]));
-      checkMaxAffected(prefer, written);
+      checkWriteMaxAffected(prefer, written);
       if (format === 'object') checkSingular(rowCount(written));
       return written;
     };
@@ -179,12 +180,10 @@ function csvRows(rows: Record<string, string | null>[], entity: Entity): Record<
   );
 }
 
-function checkMaxAffected(prefer: Preferences, written: string): void {
-  if (prefer.maxAffected === undefined) return;
-  const affected = rowCount(written);
-  if (affected > prefer.maxAffected) {
-    throw invalidRequest('Query result exceeds max-affected preference constraint', { postgrest: 'PGRST124', details: `The query affects ${affected} rows` });
-  }
+/** `Prefer: handling=strict, max-affected=N` (PostgREST ignores max-affected without strict handling). */
+function checkWriteMaxAffected(prefer: Preferences, written: string): void {
+  if (prefer.maxAffected === undefined || prefer.handling !== 'strict') return;
+  checkMaxAffected(prefer.maxAffected, rowCount(written));
 }
 
 function rowCount(text: string): number {

@@ -18,6 +18,10 @@ let sql: pg.Client;
 
 const FIXTURE = `
   create table task (id serial primary key, title text not null unique, done boolean not null default false);
+  create function add_tasks(titles text[]) returns setof task language sql volatile
+    as $$ insert into task (title) select unnest(titles) returning * $$;
+  create function add_task(t text) returns task language sql volatile
+    as $$ insert into task (title) values (t) returning * $$;
 `;
 
 beforeAll(async () => {
@@ -53,5 +57,56 @@ describe('writes', () => {
     const location = answer.headers.get('location');
     expect(location).toBe(`/rest/task?id=eq.${String(id)}`);
     expect(await (await fetch(`${server.url}${location ?? ''}`)).json()).toEqual([{ id, title: 'located', done: false }]);
+  });
+});
+
+/** postgrest-js types offer maxAffected() to clients typed for PostgREST 13; the method is there */
+function maxAffected<T>(builder: T, rows: number): T {
+  return (builder as unknown as { maxAffected(rows: number): T }).maxAffected(rows);
+}
+
+describe('rpc', () => {
+  it('handling=strict, max-affected on a volatile set-returning function: PGRST124 and nothing written', async () => {
+    const refused = await maxAffected(client.rpc('add_tasks', { titles: ['r1', 'r2', 'r3'] }), 2);
+    expect(refused.status).toBe(400);
+    expect(refused.error).toEqual({ code: 'PGRST124', message: 'Query result exceeds max-affected preference constraint', details: 'The query affects 3 rows', hint: null });
+    expect(await sqlColumn(sql, `select count(*) from task where title in ('r1', 'r2', 'r3')`)).toEqual(['0']);
+    const allowed = await maxAffected(client.rpc('add_tasks', { titles: ['r1', 'r2'] }).select('title'), 2);
+    expect(allowed.error).toBeNull();
+    expect(allowed.data).toEqual([{ title: 'r1' }, { title: 'r2' }]);
+    expect(await sqlColumn(sql, `select count(*) from task where title in ('r1', 'r2')`)).toEqual(['2']);
+    // one row returned: within any max-affected of at least 1
+    const one = await maxAffected(client.rpc('add_task', { t: 'r4' }).select('title'), 1);
+    expect(one.error).toBeNull();
+    expect(one.data).toEqual({ title: 'r4' });
+  });
+
+  it('without handling=strict, max-affected is not enforced (PostgREST ignores it)', async () => {
+    const answer = await fetch(`${server.url}/rest/rpc/add_tasks`, { method: 'POST', headers: { 'Content-Type': 'application/json', Prefer: 'max-affected=1' }, body: JSON.stringify({ titles: ['lenient-1', 'lenient-2'] }) });
+    expect(answer.status).toBe(200);
+    expect(await sqlColumn(sql, `select count(*) from task where title like 'lenient-%'`)).toEqual(['2']);
+  });
+
+  it('counts on GET, POST and HEAD, with Content-Range', async () => {
+    const total = Number((await sqlColumn(sql, 'select count(*) from films_longer(150)'))[0]);
+    const got = await client.rpc('films_longer', { min_length: 150 }, { get: true, count: 'exact' }).select('film_id').order('film_id').range(0, 4);
+    expect(got.error).toBeNull();
+    expect(got.count).toBe(total);
+    expect(got.status).toBe(206);
+    expect(got.data).toEqual(await sqlJson(sql, 'select film_id from films_longer(150) order by film_id limit 5'));
+    const posted = await client.rpc('films_longer', { min_length: 150 }, { count: 'exact' }).select('film_id').limit(3);
+    expect(posted.count).toBe(total);
+    const head = await client.rpc('films_longer', { min_length: 150 }, { head: true, count: 'planned' });
+    expect(head.data).toBeNull();
+    expect(head.count).toBeGreaterThan(0);
+    const estimated = await client.rpc('films_longer', { min_length: 150 }, { get: true, count: 'estimated' }).select('film_id').limit(2);
+    // fewer rows than rest.maxRows: counted exactly
+    expect(estimated.count).toBe(total);
+    // a scalar is one row; a set of scalars its length
+    const scalar = await fetch(`${server.url}/rest/rpc/add_them?a=1`, { headers: { Prefer: 'count=exact' } });
+    expect(scalar.headers.get('content-range')).toBe('0-0/1');
+    expect(scalar.headers.get('preference-applied')).toBe('count=exact');
+    const letters = await fetch(`${server.url}/rest/rpc/letters`);
+    expect(letters.headers.get('content-range')).toBe('0-2/*');
   });
 });
