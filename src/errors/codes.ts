@@ -87,6 +87,14 @@ export const POSTGREST_CODES = {
   PGRST205: 404,
   /** the schema is not loaded yet (pgduet: the server is still starting) */
   PGRST002: 503,
+  /**
+   * PostgreSQL's own codes, which PostgREST passes through because PostgreSQL raises them:
+   * pgduet finds these mistakes before any SQL runs, and answers as PostgreSQL would have
+   */
+  /** an unknown column in select, a filter, an order or an aggregate (undefined_column) */
+  '42703': 400,
+  /** one table embedded twice under one name (duplicate_alias) */
+  '42712': 400,
 } as const satisfies Record<string, number>;
 
 export type PostgrestCode = keyof typeof POSTGREST_CODES;

@@ -20,6 +20,14 @@ const FIXTURE = `
   create table task (id serial primary key, title text not null unique, done boolean not null default false);
   create function add_tasks(titles text[]) returns setof task language sql volatile
     as $$ insert into task (title) select unnest(titles) returning * $$;
+  create table person (id int primary key, name text not null, parent_id int references person (id));
+  insert into person values (1, 'Ada', null), (2, 'Ben', 1), (3, 'Cy', 1), (4, 'Dee', 2);
+  create table message (
+    id int primary key, body text not null,
+    sender_id int not null constraint message_sender_fkey references person (id),
+    recipient_id int not null constraint message_recipient_fkey references person (id)
+  );
+  insert into message values (1, 'hi', 1, 2), (2, 'yo', 2, 3), (3, 'ok', 4, 1);
   create function add_task(t text) returns task language sql volatile
     as $$ insert into task (title) values (t) returning * $$;
 `;
@@ -108,5 +116,79 @@ describe('rpc', () => {
     expect(scalar.headers.get('preference-applied')).toBe('count=exact');
     const letters = await fetch(`${server.url}/rest/rpc/letters`);
     expect(letters.headers.get('content-range')).toBe('0-2/*');
+  });
+});
+
+describe('embedding by foreign key name and column', () => {
+  it('alias:fk_name(*), table!fk_name(*) and fk_column(*)', async () => {
+    const { data, error } = await client.from('message').select('body, from:message_sender_fkey(name), to:person!message_recipient_fkey(name), recipient_id(id)').order('id');
+    expect(error).toBeNull();
+    expect(data).toEqual(
+      await sqlJson(
+        sql,
+        `select m.body, json_build_object('name', s.name) as "from", json_build_object('name', r.name) as "to", json_build_object('id', r.id) as recipient_id
+         from message m join person s on s.id = m.sender_id join person r on r.id = m.recipient_id order by m.id`,
+      ),
+    );
+  });
+
+  it('a hint naming a column of the foreign key: person!sender_id', async () => {
+    const { data, error } = await client.from('message').select('id, person!sender_id(name)').eq('id', 3);
+    expect(error).toBeNull();
+    expect(data).toEqual([{ id: 3, person: { name: 'Dee' } }]);
+  });
+
+  it('a self-referencing table: its own name is its children, the key column its parent', async () => {
+    const { data, error } = await client.from('person').select('name, person(name), parent:parent_id(name), kids:person!parent_id(id)').order('id').order('id', { referencedTable: 'person' }).order('id', { referencedTable: 'kids' });
+    expect(error).toBeNull();
+    expect(data).toEqual(
+      await sqlJson(
+        sql,
+        `select p.name,
+           (select coalesce(json_agg(json_build_object('name', c.name) order by c.id), '[]') from person c where c.parent_id = p.id) as person,
+           (select json_build_object('name', q.name) from person q where q.id = p.parent_id) as parent,
+           (select coalesce(json_agg(json_build_object('id', c.id) order by c.id), '[]') from person c where c.parent_id = p.id) as kids
+         from person p order by p.id`,
+      ),
+    );
+  });
+
+  it('PGRST201 lists the candidates as PostgREST does, PGRST200 says where it searched', async () => {
+    const ambiguous = await client.from('message').select('body, person(name)');
+    expect(ambiguous.status).toBe(300);
+    expect(ambiguous.error).toEqual({
+      code: 'PGRST201',
+      message: "Could not embed because more than one relationship was found for 'message' and 'person'",
+      details: [
+        { cardinality: 'many-to-one', embedding: 'message with person', relationship: 'message_recipient_fkey using message(recipient_id) and person(id)' },
+        { cardinality: 'many-to-one', embedding: 'message with person', relationship: 'message_sender_fkey using message(sender_id) and person(id)' },
+      ],
+      hint: "Try changing 'person' to one of the following: 'person!message_recipient_fkey', 'person!message_sender_fkey'. Find the desired relationship in the 'details' key.",
+    });
+    const reverse = await client.from('person').select('name, message(body)');
+    expect(reverse.status).toBe(300);
+    expect((reverse.error?.details as unknown as { relationship: string }[]).map((d) => d.relationship)).toEqual([
+      'message_recipient_fkey using person(id) and message(recipient_id)',
+      'message_sender_fkey using person(id) and message(sender_id)',
+    ]);
+    const missing = await client.from('message').select('body, nope(*)');
+    expect(missing.status).toBe(400);
+    expect(missing.error).toEqual({
+      code: 'PGRST200',
+      message: "Could not find a relationship between 'message' and 'nope' in the schema cache",
+      details: "Searched for a foreign key relationship between 'message' and 'nope' in the schema 'public', but no matches were found.",
+      hint: null,
+    });
+  });
+
+  it('unknown columns and a table embedded twice are PostgreSQL\'s errors', async () => {
+    const unknown = await client.from('message').select('nope');
+    expect(unknown.status).toBe(400);
+    expect(unknown.error).toEqual({ code: '42703', message: 'column message.nope does not exist', details: null, hint: null });
+    const aggregate = await client.from('message').select('nope.sum()');
+    expect(aggregate.error?.code).toBe('42703');
+    const twice = await client.from('person').select('name, person(name), person(id)');
+    expect(twice.status).toBe(400);
+    expect(twice.error).toEqual({ code: '42712', message: 'table name "person_person_1" specified more than once', details: null, hint: null });
   });
 });

@@ -3,7 +3,7 @@ import type { Entity, TypeGraph, TypeRef } from '../../model/index.js';
 import { joinOf, type Condition, type OrderItem, type ReadPlan, type Selection, type Source } from '../../plan/index.js';
 import type { EmbedPath, Filter, OrderTerm, RangeRequest, Condition as RestCondition, RestQuery, SelectItem } from '../parse/index.js';
 import { columnRef, embedNullFilter, jsonPath, pathType, planCondition } from './conditions.js';
-import { notEmbedded, resolveColumn, resolveEmbedding, type Embedding } from './resolve.js';
+import { notEmbedded, resolveColumn, resolveEmbedding, tableAlias, type Embedding } from './resolve.js';
 
 /**
  * A REST read (`GET /rest/film?select=…&rating=eq.PG&order=title&limit=25`) as a ReadPlan,
@@ -115,13 +115,13 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
         for (const column of entity.columns) level.items.push({ kind: 'column', key: column.name, column: column.dbName, type: column.type });
         break;
       case 'field':
-        level.items.push(computedField(graph, entity, item) ?? fieldSelection(entity, item));
+        level.items.push(computedField(graph, entity, item) ?? fieldSelection(entity, item, tableAlias(entity, path.length)));
         break;
       case 'count':
         level.items.push({ kind: 'aggregate', key: item.alias ?? 'count', fn: 'count', ...(item.cast === undefined ? {} : { cast: castType(item.cast) }) });
         break;
       case 'embed': {
-        const aggregate = aggregateInEmbedForm(graph, entity, item);
+        const aggregate = aggregateInEmbedForm(graph, entity, item, tableAlias(entity, path.length));
         if (aggregate !== undefined) {
           level.items.push(aggregate);
           break;
@@ -133,7 +133,10 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
           throw notSupported(`'...${item.relation}' spreads a to-many relationship; only to-one resources can be spread`, { postgrest: 'PGRST100' });
         }
         const child: Child = { kind: 'child', key, embedding, level: childLevel, spread: item.spread, inner: item.join === 'inner', hidden: item.select.length === 0 };
-        if (level.children.has(key)) throw invalidRequest(`'${key}' is embedded twice; give one of them an alias (alias:${item.relation}(…))`, { postgrest: 'PGRST100' });
+        if (level.children.has(key)) {
+          // PostgREST's SQL joins each embedding under one alias: PostgreSQL refuses the second
+          throw invalidRequest(`table name "${entity.dbName}_${item.relation}_${path.length + 1}" specified more than once`, { postgrest: '42712' });
+        }
         level.children.set(key, child);
         level.items.push(child);
         break;
@@ -168,8 +171,8 @@ function computedField(graph: TypeGraph, entity: Entity, item: Extract<SelectIte
   return { kind: 'computed', key: item.alias ?? name, fn: { schema: fn.schema, dbName: fn.dbName }, type: fn.returns.type };
 }
 
-function fieldSelection(entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): Selection {
-  const column = resolveColumn(entity, item.field.name);
+function fieldSelection(entity: Entity, item: Extract<SelectItem, { kind: 'field' }>, alias: string): Selection {
+  const column = resolveColumn(entity, item.field.name, alias);
   const last = item.field.jsonPath[item.field.jsonPath.length - 1];
   const path = item.field.jsonPath.length > 0 ? jsonPath(column, item.field) : undefined;
   const valueType = path === undefined ? column.type : pathType(column, item.field);
@@ -205,7 +208,7 @@ const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
  * `sum(amount)` parses as an embedding named `sum` (PostgREST's grammar writes `amount.sum()`);
  * when no relationship has that name, it is read as the aggregate it looks like.
  */
-function aggregateInEmbedForm(graph: TypeGraph, entity: Entity, item: Extract<SelectItem, { kind: 'embed' }>): Selection | undefined {
+function aggregateInEmbedForm(graph: TypeGraph, entity: Entity, item: Extract<SelectItem, { kind: 'embed' }>, alias: string): Selection | undefined {
   if (!AGGREGATES.has(item.relation) || item.spread || item.hint !== undefined || item.join !== undefined) return undefined;
   const isRelation = entity.relations.some((r) => r.name === item.relation || graph.entities.some((e) => e.name === item.relation && e.schema === r.target.schema && e.dbName === r.target.dbName));
   if (isRelation) return undefined;
@@ -214,7 +217,7 @@ function aggregateInEmbedForm(graph: TypeGraph, entity: Entity, item: Extract<Se
   if (inner.length === 0 && fn === 'count') return { kind: 'aggregate', key: item.alias ?? 'count', fn };
   const only = inner[0];
   if (inner.length !== 1 || only === undefined || only.kind !== 'field' || only.aggregate !== undefined) return undefined;
-  const column = resolveColumn(entity, only.field.name);
+  const column = resolveColumn(entity, only.field.name, alias);
   return { kind: 'aggregate', key: item.alias ?? fn, fn, column: { column: column.dbName, type: column.type } };
 }
 
