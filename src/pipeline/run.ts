@@ -143,7 +143,9 @@ function execute(ctx: RunPlanContext, query: CompiledQuery): Promise<unknown> {
 
 /** A page of rows as REST sends it: the JSON array as text, its length, and the total when asked. */
 export interface Page {
+  /** the JSON array of the rows; with `csv`, the rows as CSV lines (PostgreSQL's record text) */
   readonly body: string;
+  readonly csv?: true;
   readonly rows: number;
   readonly total: number | undefined;
 }
@@ -157,7 +159,7 @@ export interface Page {
 export type TotalCount = 'exact' | 'planned' | 'estimated';
 
 /** The pipeline for a read whose answer goes out as text, with a total count if asked. */
-export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total?: TotalCount | boolean | undefined; readonly estimateAbove?: number | null }): Promise<Page> {
+export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total?: TotalCount | boolean | undefined; readonly estimateAbove?: number | null; readonly csv?: boolean }): Promise<Page> {
   const authorized = await authorize(plan, ctx);
   const explain = async (): Promise<number | undefined> => {
     ctx.onStatement?.();
@@ -167,7 +169,9 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
   const estimate = options.total === 'planned' ? await explain() : undefined;
   const exact = options.total === true || options.total === 'exact' || options.total === 'estimated';
   ctx.onStatement?.();
-  const row = await executeRow(ctx.db(), compiledPage(authorized, ctx.options, exact));
+  // result hooks read the rows as JSON: then the CSV is made of the JSON afterwards
+  const csv = options.csv === true && !ctx.chain.hasResultHooks;
+  const row = await executeRow(ctx.db(), compiledPage(authorized, ctx.options, exact, csv));
   const counted = row?.['total'];
   let total = counted !== null && counted !== undefined ? Number(counted) : estimate;
   if (options.total === 'estimated' && total !== undefined && (options.estimateAbove === undefined || options.estimateAbove === null || total > options.estimateAbove)) {
@@ -177,6 +181,7 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
     body: typeof row?.['result'] === 'string' ? row['result'] : '[]',
     rows: Number(row?.['page'] ?? 0),
     total,
+    ...(csv ? { csv: true } : {}),
   };
   if (!ctx.chain.hasResultHooks) return page;
   const rows = await resultHooks(authorized, JSON.parse(page.body) as unknown, ctx);
@@ -189,12 +194,12 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
  */
 const compiledPages = new WeakMap<ReadPlan, Map<string, CompiledQuery>>();
 
-function compiledPage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, total: boolean): CompiledQuery {
+function compiledPage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, total: boolean, csv: boolean): CompiledQuery {
   let byOptions = compiledPages.get(plan);
   if (byOptions === undefined) compiledPages.set(plan, (byOptions = new Map()));
-  const key = `${options.exactNumbersAsStrings}:${total}`;
+  const key = `${options.exactNumbersAsStrings}:${total}:${csv}`;
   let compiled = byOptions.get(key);
-  if (compiled === undefined) byOptions.set(key, (compiled = compilePage(plan, options, { total })));
+  if (compiled === undefined) byOptions.set(key, (compiled = compilePage(plan, options, { total, csv })));
   return compiled;
 }
 

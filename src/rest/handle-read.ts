@@ -53,7 +53,7 @@ export function sendReply(request: RestRequest, res: ServerResponse, reply: Repl
 
 /** Runs a read Plan: its page in `format`, with Content-Range and the page's status. */
 export async function pageReply(request: RestRequest, scope: RestScope, plan: ReadPlan, format: ResponseFormat, applied: readonly string[] = ['count']): Promise<Reply> {
-  const page = await runPage(plan, scope.run, { total: request.prefer.count, estimateAbove: scope.config.rest.maxRows });
+  const page = await runPage(plan, scope.run, { total: request.prefer.count, estimateAbove: scope.config.rest.maxRows, csv: format === 'csv' });
   const { status, contentRange } = pageStatus(plan.offset ?? 0, page.rows, page.total);
   if (status === 416) {
     throw new RequestError('PGD103', 'Requested range not satisfiable', {
@@ -64,7 +64,7 @@ export async function pageReply(request: RestRequest, scope: RestScope, plan: Re
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], 'Content-Range': contentRange };
   const preferences = preferenceApplied(request.prefer, applied);
   if (preferences !== '') headers['Preference-Applied'] = preferences;
-  const body = render(page, format, geometryKey(plan));
+  const body = format === 'csv' ? csvOf(page, plan) : render(page, format, geometryKey(plan));
   return { status: format === 'object' ? 200 : status, headers, body: (format === 'json' || format === 'object') && strippedNulls(request) ? stripNulls(body) : body, rows: page.rows };
 }
 
@@ -100,6 +100,19 @@ export function stripNulls(text: string): string {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, strip(v)]));
   };
   return JSON.stringify(strip(JSON.parse(text) as unknown));
+}
+
+/**
+ * `text/csv` as PostgREST writes it: a header line of the keys of the first row (none when
+ * there is no row), a newline, then one line per row in PostgreSQL's record text form.
+ */
+function csvOf(page: Page, plan: ReadPlan): string {
+  if (page.csv !== true) return jsonToCsv(page.body);
+  return `${page.rows === 0 ? '' : selectionKeys(plan.selection).join(',')}\n${page.body}`;
+}
+
+function selectionKeys(selection: ReadPlan['selection']): string[] {
+  return selection.flatMap((s) => (s.kind === 'spread' ? selectionKeys(s.plan.selection) : [s.key]));
 }
 
 /** The page's text in the chosen format (the JSON array goes out as PostgreSQL wrote it). */

@@ -71,7 +71,7 @@ export function compileAggregate(plan: AuthorizedPlan<AggregatePlan>, options: C
  * JSON array of the page as text, `page` the number of rows in it and, when `total` is asked,
  * `total` the number of rows the filters match, ignoring limit and offset (`Content-Range`).
  */
-export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, page: { readonly total: boolean }): CompiledQuery {
+export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, page: { readonly total: boolean; readonly csv?: boolean }): CompiledQuery {
   if (plan.batch !== undefined) throw new Error('compilePage: a page cannot be batched');
   const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
   const alias = ctx.aliases.next();
@@ -82,7 +82,7 @@ export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOpti
   const withCall = called === undefined ? '' : `with ${called} as materialized (select * from ${sourceFrom(plan, ctx)}) `;
   const source = (): string => called ?? sourceFrom(plan, ctx);
   const from = `${source()} as ${alias}`;
-  const rows = rowsQuery(plan, ctx, from, alias, []);
+  const rows = rowsQuery(plan, ctx, from, alias, [], [], page.csv === true ? 'record' : 'json');
   let total = 'null::int8';
   if (page.total) {
     const counted = ctx.aliases.next();
@@ -97,9 +97,18 @@ export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOpti
     }
   }
   return {
-    text: `${withCall}select coalesce(json_agg(${x}.r), '[]'::json)::text as result, count(*)::int4 as page, ${total} as total from (${rows}) as ${x}`,
+    text: `${withCall}select ${page.csv === true ? csvLines(`${x}.r`) : `coalesce(json_agg(${x}.r), '[]'::json)::text`} as result, count(*)::int4 as page, ${total} as total from (${rows}) as ${x}`,
     values: ctx.params.values,
   };
+}
+
+/**
+ * The rows as CSV lines, the way PostgREST writes them: each row's record in PostgreSQL's text
+ * form without its parentheses (values in their text form, quoted where a record quotes them),
+ * one line each. The header line is the caller's.
+ */
+function csvLines(record: string): string {
+  return `coalesce(string_agg(substring(${record}::text, 2, length(${record}::text) - 2), chr(10)), '')`;
 }
 
 /**
@@ -168,15 +177,19 @@ export function rowObjectQuery(plan: ReadPlan, ctx: Context, from: string, alias
   return `(${rowsQuery({ ...plan, limit: 1 }, ctx, from, alias, tie)})`;
 }
 
-/** `select <row object> as r from … where … order by … limit … offset …` */
-function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], extra: readonly string[] = []): string {
-  if (plan.selection.some((s) => s.kind === 'aggregate')) return groupedRowsQuery(plan, ctx, from, alias, tie);
+/**
+ * `select <row object> as r from … where … order by … limit … offset …`; with `shape`
+ * `record`, `r` is a row of the values (`row(v1, v2, …)`) instead of a JSON object.
+ */
+function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], extra: readonly string[] = [], shape: 'json' | 'record' = 'json'): string {
+  if (plan.selection.some((s) => s.kind === 'aggregate')) return groupedRowsQuery(plan, ctx, from, alias, tie, shape);
   const where = [...tie];
   if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
   const distinct = plan.distinctOn !== undefined && plan.distinctOn.length > 0
     ? `distinct on (${plan.distinctOn.map((c) => `${alias}.${quoteIdentifier(c)}`).join(', ')}) `
     : '';
-  const columns = [`${rowObject(plan.selection, alias, ctx)} as r`, ...extra];
+  const r = shape === 'record' ? rowRecord(objectPairs(plan.selection, alias, ctx)) : rowObject(plan.selection, alias, ctx);
+  const columns = [`${r} as r`, ...extra];
   return (
     `select ${distinct}${columns.join(', ')} from ${from}` +
     (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
@@ -191,7 +204,7 @@ function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, ti
  * inner query grouped by position (`group by 1, 2`: a JSON path's parameters would make the
  * same expression look different to PostgreSQL), and the outer one builds the objects.
  */
-function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
+function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], shape: 'json' | 'record' = 'json'): string {
   const g = ctx.aliases.next('g');
   const values: string[] = [];
   const grouped: number[] = [];
@@ -211,7 +224,12 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
     orderBy(plan.orderBy, alias, ctx) +
     (plan.limit !== undefined ? ` limit ${ctx.params.add(plan.limit, INT8)}` : '') +
     (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '');
-  return `select ${buildObject(pairs, ctx)} as r from (${inner}) as ${g}`;
+  return `select ${shape === 'record' ? rowRecord(pairs) : buildObject(pairs, ctx)} as r from (${inner}) as ${g}`;
+}
+
+/** The values of a row object's pairs as a record: `row(v1, v2, …)`. */
+function rowRecord(pairs: readonly (readonly [string, string])[]): string {
+  return `row(${pairs.map(([, value]) => value).join(', ')})`;
 }
 
 export function sourceFrom(plan: ReadPlan, ctx: Context): string {

@@ -192,3 +192,13 @@ describe('embedding by foreign key name and column', () => {
     expect(twice.error).toEqual({ code: '42712', message: 'table name "person_person_1" specified more than once', details: null, hint: null });
   });
 });
+
+describe('csv', () => {
+  it('.csv() cell for cell as PostgREST writes it', async () => {
+    const { data, error } = await client.from('doc').select('id, tags, data, body').order('id').csv();
+    expect(error).toBeNull();
+    const rows = await sqlColumn(sql, `select string_agg(substring(t::text, 2, length(t::text) - 2), chr(10) order by t.id) from (select id, tags, data, body from doc) t`);
+    expect(data).toBe(`id,tags,data,body\n${String(rows[0])}`);
+    expect(String(data).split('\n')[2]).toBe('2,{blue},"{""a"": 2, ""b"": {""c"": ""y""}, ""s"": ""two, (2)""}","lazy dogs sleep"');
+  });
+});

@@ -97,7 +97,7 @@ describe('functions returning rows', () => {
     const res = await rest(server, '/rpc/one_film?id=2&select=film_id,title', { headers: { Accept: 'text/csv' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(res.text).toBe('film_id,title\n2,ACE GOLDFINGER');
+    expect(res.text).toBe('film_id,title\n2,"ACE GOLDFINGER"');
   });
 
   it('SETOF a composite type: its fields select, filter and order like columns', async () => {
