@@ -32,6 +32,8 @@ export interface ColumnRef {
   readonly column: string;
   readonly type: TypeRef;
   readonly path?: readonly JsonPathStep[];
+  /** a computed field (a function of the row, `fn(row)`) instead of a column; `column` is its name */
+  readonly computed?: DbRef;
 }
 
 /** The comparisons a condition can make; each protocol maps its own operator names onto these. */
@@ -119,7 +121,7 @@ export type AggregateFunction = 'count' | 'sum' | 'avg' | 'max' | 'min' | 'stdde
 
 /** What a row is ordered by. */
 export type OrderTarget =
-  | { readonly kind: 'column'; readonly column: string; readonly path?: readonly JsonPathStep[] }
+  | { readonly kind: 'column'; readonly column: string; readonly path?: readonly JsonPathStep[]; readonly computed?: DbRef }
   /** a column of the row an object relationship points at */
   | { readonly kind: 'related_column'; readonly join: JoinPath; readonly column: string }
   /** an aggregate over the rows an array relationship points at (count: column absent) */

@@ -8,7 +8,7 @@ import { allow, methodNotAllowed } from './allow.js';
 import { isOperator, parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
 import { isJsonType } from '../sql/index.js';
 import { planRead } from './plan/index.js';
-import { parseJsonBody, type RestRequest } from './request.js';
+import { isFormBody, parseFormBody, parseJsonBody, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, pageStatus } from './respond.js';
 import type { RestScope } from './scope.js';
 
@@ -149,7 +149,7 @@ function variadicAsArrays(fn: FunctionDef, values: Readonly<Record<string, unkno
 async function bodyArguments(request: RestRequest, candidates: readonly FunctionDef[]): Promise<Given> {
   const body = await request.body();
   const empty = body.toString('utf8').trim() === '';
-  const value = empty ? {} : parseJsonBody(body);
+  const value = empty ? {} : isFormBody(header(request, 'content-type')) ? parseFormBody(body) : parseJsonBody(body);
   const single = candidates.length === 1 ? candidates[0] : undefined;
   const wholeBody = request.prefer.params === 'single-object' || (single !== undefined && takesWholeBody(single));
   if (wholeBody) return { kind: 'whole', value };

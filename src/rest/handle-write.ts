@@ -11,7 +11,7 @@ import { methodNotAllowed } from './allow.js';
 import { checkMaxAffected } from './handle-rpc.js';
 import { parseCsv, parseQuery, type Preferences, type ResponseFormat } from './parse/index.js';
 import { planDelete, planInsert, planPut, planRead, planUpdate, returningOf } from './plan/index.js';
-import { parseJsonBody, type RestRequest } from './request.js';
+import { isFormBody, parseFormBody, parseJsonBody, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';
 
 /**
@@ -150,6 +150,7 @@ async function bodyOf(request: RestRequest, entity: Entity): Promise<unknown> {
   const type = (header(request, 'content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase();
   const body = await request.body();
   if (type === 'text/csv') return csvRows(parseCsv(body.toString('utf8')), entity);
+  if (isFormBody(type)) return parseFormBody(body);
   if (type === 'application/json' || type === '' || type === undefined) {
     const json = parseJsonBody(body);
     // Prefer: params=single-object is for RPC; here the body is always rows

@@ -57,6 +57,8 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
   const route = async (req: IncomingMessage, res: ServerResponse, requestScope: RequestScope, tx: RequestTransaction | undefined, ctx: RequestContext): Promise<void> => {
     const request = restRequest(req, prefix, config.database.schemas, config.server.maxBodyBytes);
     const scope = scopeOf(ctx, requestScope, tx);
+    // PostgREST names the schema of the answer when it was negotiated (sendRestError removes it from errors)
+    if (request.negotiated) res.setHeader('Content-Profile', request.schema);
     if (request.resource === '') {
       if (request.method === 'OPTIONS') {
         allow(res, 'OPTIONS, GET, HEAD');

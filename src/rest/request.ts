@@ -21,6 +21,8 @@ export interface RestRequest {
   readonly headers: IncomingMessage['headers'];
   /** the schema chosen by Accept-Profile (reads) or Content-Profile (writes), else the first */
   readonly schema: string;
+  /** the schema was negotiated (a profile header, or more than one schema exposed): answers say which in Content-Profile */
+  readonly negotiated: boolean;
   body(): Promise<Buffer>;
 }
 
@@ -59,6 +61,7 @@ export function restRequest(req: IncomingMessage, prefix: string, schemas: reado
     prefer,
     headers: req.headers,
     schema: chooseSchema(req, method, schemas),
+    negotiated: schemas.length > 1 || profileHeader(req, method) !== undefined,
     body: () => (body ??= readBody(req, maxBodyBytes)),
   };
 }
@@ -69,14 +72,31 @@ function joinHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function chooseSchema(req: IncomingMessage, method: string, schemas: readonly string[]): string {
+function profileHeader(req: IncomingMessage, method: string): string | undefined {
   const header = method === 'GET' || method === 'HEAD' ? req.headers['accept-profile'] : req.headers['content-profile'];
   const wanted = typeof header === 'string' ? header.trim() : undefined;
+  return wanted === '' ? undefined : wanted;
+}
+
+function chooseSchema(req: IncomingMessage, method: string, schemas: readonly string[]): string {
+  const wanted = profileHeader(req, method);
   if (wanted === undefined || wanted === '') return schemas[0] ?? 'public';
   if (!schemas.includes(wanted)) {
     throw new RequestError('PGD103', `The schema must be one of the following: ${schemas.join(', ')}`, { postgrest: 'PGRST106' });
   }
   return wanted;
+}
+
+/**
+ * `application/x-www-form-urlencoded` (an HTML form, `curl -d a=1`): one object of its fields,
+ * each a string (PostgreSQL reads it as the column's or argument's type), as PostgREST takes it.
+ */
+export function isFormBody(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+export function parseFormBody(body: Buffer): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
 }
 
 /** The body as JSON, or PGRST102 (400). */

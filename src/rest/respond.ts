@@ -27,6 +27,7 @@ export function sendRestError(res: ServerResponse, error: unknown, log: Logger, 
     res.destroy();
     return;
   }
+  res.removeHeader('Content-Profile');
   const headers: Record<string, string> = { ...rendered.headers, 'Content-Type': CONTENT_TYPES.json };
   if (rendered.status === 405 && error instanceof RequestError && error.details !== undefined && error.details.startsWith('Allow: ')) {
     headers['Allow'] = error.details.slice('Allow: '.length);

@@ -202,3 +202,38 @@ describe('csv', () => {
     expect(String(data).split('\n')[2]).toBe('2,{blue},"{""a"": 2, ""b"": {""c"": ""y""}, ""s"": ""two, (2)""}","lazy dogs sleep"');
   });
 });
+
+describe('profiles, form bodies, computed fields', () => {
+  it('Content-Profile names the schema of the answer when more than one is exposed', async () => {
+    const other = await fetch(`${server.url}/rest/thing?select=id`, { headers: { 'Accept-Profile': 'other' } });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('content-profile')).toBe('other');
+    const plain = await fetch(`${server.url}/rest/task?select=id&limit=1`);
+    expect(plain.headers.get('content-profile')).toBe('public');
+    const { data, error } = await client.schema('other').from('thing').select('name').order('id');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ name: 'one' }, { name: 'two' }]);
+    const wrong = await fetch(`${server.url}/rest/thing`, { headers: { 'Accept-Profile': 'nope' } });
+    expect(wrong.status).toBe(406);
+    expect(wrong.headers.get('content-profile')).toBeNull();
+  });
+
+  it('application/x-www-form-urlencoded bodies for an insert and an RPC', async () => {
+    const inserted = await fetch(`${server.url}/rest/task?select=title,done`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Prefer: 'return=representation' },
+      body: new URLSearchParams({ title: 'from a form', done: 'true' }).toString(),
+    });
+    expect(inserted.status).toBe(201);
+    expect(await inserted.json()).toEqual([{ title: 'from a form', done: true }]);
+    const called = await fetch(`${server.url}/rest/rpc/add_them`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=4&b=5' });
+    expect(called.status).toBe(200);
+    expect(await called.json()).toBe(9);
+  });
+
+  it('computed fields in filters and ordering', async () => {
+    const { data, error } = await client.from('film').select('title, film_title_length').lt('film_title_length', 9).order('film_title_length', { ascending: false }).order('title').limit(5);
+    expect(error).toBeNull();
+    expect(data).toEqual(await sqlJson(sql, 'select title, length(title) as film_title_length from film where length(title) < 9 order by length(title) desc, title limit 5'));
+  });
+});

@@ -2,7 +2,7 @@ import { invalidRequest, notSupported } from '../../errors/index.js';
 import type { Entity, TypeGraph, TypeRef } from '../../model/index.js';
 import { joinOf, type Condition, type OrderItem, type ReadPlan, type Selection, type Source } from '../../plan/index.js';
 import type { EmbedPath, Filter, OrderTerm, RangeRequest, Condition as RestCondition, RestQuery, SelectItem } from '../parse/index.js';
-import { columnRef, embedNullFilter, jsonPath, pathType, planCondition } from './conditions.js';
+import { columnRef, embedNullFilter, findComputedField, jsonPath, pathType, planCondition } from './conditions.js';
 import { notEmbedded, resolveColumn, resolveEmbedding, tableAlias, type Embedding } from './resolve.js';
 
 /**
@@ -17,6 +17,7 @@ import { notEmbedded, resolveColumn, resolveEmbedding, tableAlias, type Embeddin
 
 /** One level of the tree: an entity's rows, and what the query asks of them. */
 interface Level {
+  readonly graph: TypeGraph;
   readonly entity: Entity;
   readonly path: EmbedPath;
   readonly items: (Selection | Child)[];
@@ -82,7 +83,7 @@ function levelCondition(level: Level, condition: RestCondition): Condition {
   }
   const child = level.children.get(condition.field.name);
   if (child !== undefined && !hasColumn(level.entity, condition.field.name)) return embedPresence(child, condition);
-  return planCondition(condition, level.entity);
+  return planCondition(condition, level.entity, level.graph);
 }
 
 function levelAt(root: Level, path: EmbedPath): Level {
@@ -108,7 +109,7 @@ function applyRange(root: Level, range: RangeRequest | undefined): void {
 }
 
 function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem[], path: EmbedPath): Level {
-  const level: Level = { entity, path, items: [], children: new Map(), conditions: [], order: [] };
+  const level: Level = { graph, entity, path, items: [], children: new Map(), conditions: [], order: [] };
   for (const item of items) {
     switch (item.kind) {
       case 'star':
@@ -159,14 +160,7 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
 function computedField(graph: TypeGraph, entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): Selection | undefined {
   const name = item.field.name;
   if (hasColumn(entity, name) || item.field.jsonPath.length > 0 || item.aggregate !== undefined || item.cast !== undefined) return undefined;
-  const fn = graph.functions.find(
-    (f) =>
-      f.name === name &&
-      f.computedFieldOf?.schema === entity.schema &&
-      f.computedFieldOf.dbName === entity.dbName &&
-      f.volatility !== 'volatile' &&
-      f.args.slice(1).every((a) => a.hasDefault),
-  );
+  const fn = findComputedField(graph, entity, name);
   if (fn === undefined || fn.returns.kind !== 'value') return undefined;
   return { kind: 'computed', key: item.alias ?? name, fn: { schema: fn.schema, dbName: fn.dbName }, type: fn.returns.type };
 }
@@ -238,8 +232,8 @@ function orderItem(graph: TypeGraph, level: Level, term: OrderTerm): OrderItem {
   const direction = term.direction ?? 'asc';
   const nulls = term.nulls === undefined ? {} : { nulls: term.nulls };
   if (term.relation === undefined) {
-    const ref = columnRef(entity, term.field);
-    return { target: { kind: 'column', column: ref.column, ...(ref.path === undefined ? {} : { path: ref.path }) }, direction, ...nulls };
+    const ref = columnRef(entity, term.field, graph);
+    return { target: { kind: 'column', column: ref.column, ...(ref.path === undefined ? {} : { path: ref.path }), ...(ref.computed === undefined ? {} : { computed: ref.computed }) }, direction, ...nulls };
   }
   const embedding = level.children.get(term.relation)?.embedding ?? resolveEmbedding(graph, entity, term.relation, undefined);
   if (embedding.relation.type !== 'object') {
