@@ -161,8 +161,11 @@ export type Selection =
       readonly column?: { readonly column: string; readonly type: TypeRef; readonly path?: readonly JsonPathStep[]; readonly cast?: TypeRef };
       readonly cast?: TypeRef;
     }
-  /** the columns of a to-one related row, as keys of this object (REST's spread `...rel(cols)`) */
-  | { readonly kind: 'spread'; readonly join: JoinPath; readonly plan: ReadPlan }
+  /**
+   * the columns of a related row, as keys of this object (REST's spread `...rel(cols)`); of
+   * to-many related rows (`many`), each key holds the array of their values
+   */
+  | { readonly kind: 'spread'; readonly join: JoinPath; readonly plan: ReadPlan; readonly many?: boolean }
   /**
    * A column carried as text, to join on later (a relationship loaded for many parents at
    * once): text keeps every digit and every type round-trips through a cast back.

@@ -87,7 +87,7 @@ export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOpti
   if (page.total) {
     const counted = ctx.aliases.next();
     const countFrom = `${source()} as ${counted}`;
-    if (plan.selection.some((s) => s.kind === 'aggregate')) {
+    if (hasAggregates(plan)) {
       // grouped rows are counted as groups: the rows the page is a slice of
       const { limit: _limit, offset: _offset, ...unbounded } = plan;
       total = `(select count(*) from (${rowsQuery({ ...unbounded, orderBy: [] }, ctx, countFrom, counted, [])}) as ${ctx.aliases.next('x')})`;
@@ -182,7 +182,7 @@ export function rowObjectQuery(plan: ReadPlan, ctx: Context, from: string, alias
  * `record`, `r` is a row of the values (`row(v1, v2, …)`) instead of a JSON object.
  */
 function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], extra: readonly string[] = [], shape: 'json' | 'record' = 'json'): string {
-  if (plan.selection.some((s) => s.kind === 'aggregate')) return groupedRowsQuery(plan, ctx, from, alias, tie, shape);
+  if (hasAggregates(plan)) return groupedRowsQuery(plan, ctx, from, alias, tie, shape);
   const where = [...tie];
   if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
   const distinct = plan.distinctOn !== undefined && plan.distinctOn.length > 0
@@ -199,6 +199,11 @@ function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, ti
   );
 }
 
+/** Aggregates at this level, or hoisted to it from a spread. */
+function hasAggregates(plan: ReadPlan): boolean {
+  return plan.selection.some((s) => s.kind === 'aggregate' || (s.kind === 'spread' && s.plan.selection.some((inner) => inner.kind === 'aggregate')));
+}
+
 /**
  * Rows with aggregates, grouped by the other selected values: the values are computed in an
  * inner query grouped by position (`group by 1, 2`: a JSON path's parameters would make the
@@ -208,12 +213,25 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
   const g = ctx.aliases.next('g');
   const values: string[] = [];
   const grouped: number[] = [];
-  const pairs = plan.selection.map((s, i): readonly [string, string] => {
-    if (s.kind !== 'column' && s.kind !== 'aggregate') throw new Error(`compileRead: ${s.kind} next to an aggregate`);
+  // what is not an aggregate groups the rows: columns, computed fields, embedded resources
+  // (as jsonb: json has no equality) and the keys of spreads
+  const entries = plan.selection.flatMap((s): { key: string; value: string; aggregate: boolean }[] => {
+    if (s.kind === 'spread') {
+      return s.plan.selection.map((inner) => {
+        if (inner.kind === 'aggregate') return { key: inner.key, value: hoistedAggregate(s, inner, alias, ctx), aggregate: true };
+        const value = spreadValue(s, inner, alias, ctx);
+        return { key: inner.kind === 'spread' ? '' : inner.key, value: s.many === true ? `${value}::jsonb` : value, aggregate: false };
+      });
+    }
+    const value = selectionValue(s, alias, ctx);
+    if (s.kind === 'relation' || s.kind === 'relation_aggregate') return [{ key: s.key, value: `${value}::jsonb`, aggregate: false }];
+    return [{ key: s.key, value, aggregate: s.kind === 'aggregate' }];
+  });
+  const pairs = entries.map((entry, i): readonly [string, string] => {
     const name = quoteIdentifier(`c${i}`);
-    values.push(`${selectionValue(s, alias, ctx)} as ${name}`);
-    if (s.kind === 'column') grouped.push(i + 1);
-    return [s.key, `${g}.${name}`];
+    values.push(`${entry.value} as ${name}`);
+    if (!entry.aggregate) grouped.push(i + 1);
+    return [entry.key, `${g}.${name}`];
   });
   const where = [...tie];
   if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
@@ -287,14 +305,48 @@ export function rowObject(selection: readonly Selection[], alias: string, ctx: C
 function objectPairs(selection: readonly Selection[], alias: string, ctx: Context): (readonly [string, string])[] {
   return selection.flatMap((s): (readonly [string, string])[] => {
     if (s.kind !== 'spread') return [[s.key, selectionValue(s, alias, ctx)]];
-    // one scalar subquery per key: the related row is at most one, and each stays a plain value
-    return s.plan.selection.map((inner) => {
-      if (inner.kind === 'spread') throw new Error('compileRead: a spread inside a spread');
-      const { from, where } = joinFrom(s.join, alias, ctx);
-      const conditions = s.plan.where === undefined ? where : [...where, compileCondition(s.plan.where, from.alias, ctx)];
-      return [inner.key, `(select ${selectionValue(inner, from.alias, ctx)} from ${from} where ${conditions.join(' and ')} limit 1)`] as const;
-    });
+    return s.plan.selection.map((inner) => [inner.kind === 'spread' ? '' : inner.key, spreadValue(s, inner, alias, ctx)] as const);
   });
+}
+
+/**
+ * One key of a spread: a scalar subquery, as the related row is at most one and each key stays
+ * a plain value; of to-many rows, the array of their values (in the spread's order and range).
+ */
+function spreadValue(s: Extract<Selection, { kind: 'spread' }>, inner: Selection, alias: string, ctx: Context): string {
+  if (inner.kind === 'spread') throw new Error('compileRead: a spread inside a spread');
+  const { from, where } = joinFrom(s.join, alias, ctx);
+  const conditions = s.plan.where === undefined ? where : [...where, compileCondition(s.plan.where, from.alias, ctx)];
+  if (s.many !== true) return `(select ${selectionValue(inner, from.alias, ctx)} from ${from} where ${conditions.join(' and ')} limit 1)`;
+  const x = ctx.aliases.next('x');
+  const rows =
+    `select ${selectionValue(inner, from.alias, ctx)} as v from ${from} where ${conditions.join(' and ')}` +
+    orderBy(s.plan.orderBy, from.alias, ctx) +
+    (s.plan.limit !== undefined ? ` limit ${ctx.params.add(s.plan.limit, INT8)}` : '') +
+    (s.plan.offset !== undefined && s.plan.offset > 0 ? ` offset ${ctx.params.add(s.plan.offset, INT8)}` : '');
+  return `(select coalesce(json_agg(${x}.v), '[]'::json) from (${rows}) as ${x})`;
+}
+
+/**
+ * An aggregate inside a spread (`client_id,...invoices(total.sum())`), hoisted to the level
+ * that spreads it, as PostgREST does: computed over the related rows of each row, then
+ * combined over the rows of each group (a count or sum summed, min of mins, max of maxes; an
+ * average as the sum of sums over the sum of counts).
+ */
+function hoistedAggregate(s: Extract<Selection, { kind: 'spread' }>, inner: Extract<Selection, { kind: 'aggregate' }>, alias: string, ctx: Context): string {
+  const { from, where } = joinFrom(s.join, alias, ctx);
+  const conditions = s.plan.where === undefined ? where : [...where, compileCondition(s.plan.where, from.alias, ctx)];
+  const over = (fn: Extract<Selection, { kind: 'aggregate' }>['fn']): string => `(select ${selectionValue({ ...inner, fn }, from.alias, ctx)} from ${from} where ${conditions.join(' and ')})`;
+  switch (inner.fn) {
+    case 'count':
+      return `sum(${over('count')})::int8`;
+    case 'sum':
+      return `sum(${over('sum')})`;
+    case 'avg':
+      return `(sum(${over('sum')}) / nullif(sum(${over('count')}), 0))`;
+    default:
+      return `${inner.fn}(${over(inner.fn)})`;
+  }
 }
 
 function selectionValue(selection: Exclude<Selection, { kind: 'spread' }>, alias: string, ctx: Context): string {

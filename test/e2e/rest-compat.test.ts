@@ -237,3 +237,50 @@ describe('profiles, form bodies, computed fields', () => {
     expect(data).toEqual(await sqlJson(sql, 'select title, length(title) as film_title_length from film where length(title) < 9 order by length(title) desc, title limit 5'));
   });
 });
+
+describe('aggregates with embeds and spreads', () => {
+  it('an aggregate next to an embedded resource groups by it', async () => {
+    const { data, error } = await client.from('city').select('country(country), count()').lt('country_id', 6);
+    expect(error).toBeNull();
+    const expected = await sqlJson(sql, `select json_build_object('country', co.country) as country, count(*) as count from city c join country co using (country_id) where c.country_id < 6 group by co.country`);
+    const key = (row: unknown): string => JSON.stringify(row);
+    expect((data as unknown[]).map(key).sort()).toEqual(expected.map(key).sort());
+  });
+
+  it('an aggregate next to a spread groups by its keys', async () => {
+    const { data, error } = await client.from('film').select('rating, ...language!language_id(name), length.max()').order('rating');
+    expect(error).toBeNull();
+    expect(data).toEqual(await sqlJson(sql, `select f.rating, l.name, max(f.length) as max from film f join language l on l.language_id = f.language_id group by f.rating, l.name order by f.rating`));
+  });
+
+  it('a bare count in an embedded resource is count()', async () => {
+    const { data, error } = await client.from('country').select('country, city(count)').lt('country_id', 4).order('country_id');
+    expect(error).toBeNull();
+    expect(data).toEqual(await sqlJson(sql, `select co.country, json_build_array(json_build_object('count', (select count(*) from city c where c.country_id = co.country_id))) as city from country co where co.country_id < 4 order by co.country_id`));
+  });
+
+  it('an aggregate inside a to-many spread is hoisted to the level that spreads it', async () => {
+    const { data, error } = await client.from('country').select('country, ...city(count())').lt('country_id', 6).order('country');
+    expect(error).toBeNull();
+    const expected = await sqlJson(sql, `select co.country, (select count(*) from city c where c.country_id = co.country_id) as count from country co where co.country_id < 6 order by co.country`);
+    expect(data).toEqual(expected);
+    // grouped by a column many rows share: the related rows of the whole group
+    const byRating = await client.from('film').select('rating, ...inventory(count())').order('rating');
+    expect(byRating.error).toBeNull();
+    expect(byRating.data).toEqual(await sqlJson(sql, `select f.rating, count(i.inventory_id) as count from film f left join inventory i using (film_id) group by f.rating order by f.rating`));
+  });
+
+  it('a to-many spread: each column becomes the array of its values', async () => {
+    const { data, error } = await client.from('country').select('country, ...city(city, city_id)').lt('country_id', 4).order('country_id').order('city', { referencedTable: 'city' });
+    expect(error).toBeNull();
+    expect(data).toEqual(
+      await sqlJson(
+        sql,
+        `select co.country,
+           (select coalesce(json_agg(c.city order by c.city), '[]') from city c where c.country_id = co.country_id) as city,
+           (select coalesce(json_agg(c.city_id order by c.city), '[]') from city c where c.country_id = co.country_id) as city_id
+         from country co where co.country_id < 4 order by co.country_id`,
+      ),
+    );
+  });
+});

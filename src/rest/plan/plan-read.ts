@@ -67,6 +67,10 @@ export function planRead(graph: TypeGraph, entity: Entity, query: RestQuery, opt
   return finish(root, options.source ?? { kind: 'entity', entity: { schema: entity.schema, dbName: entity.dbName } });
 }
 
+function isBareCount(entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): boolean {
+  return item.field.name === 'count' && item.field.jsonPath.length === 0 && item.aggregate === undefined && item.cast === undefined && !hasColumn(entity, 'count');
+}
+
 function hasColumn(entity: Entity, name: string): boolean {
   return entity.columns.some((c) => c.name === name);
 }
@@ -116,6 +120,11 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
         for (const column of entity.columns) level.items.push({ kind: 'column', key: column.name, column: column.dbName, type: column.type });
         break;
       case 'field':
+        if (path.length > 0 && isBareCount(entity, item)) {
+          // `films(count)`: in an embedded resource, a bare count is count() (PostgREST)
+          level.items.push({ kind: 'aggregate', key: item.alias ?? 'count', fn: 'count' });
+          break;
+        }
         level.items.push(computedField(graph, entity, item) ?? fieldSelection(entity, item, tableAlias(entity, path.length)));
         break;
       case 'count':
@@ -130,9 +139,6 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
         const embedding = resolveEmbedding(graph, entity, item.relation, item.hint);
         const key = item.alias ?? item.relation;
         const childLevel = buildLevel(graph, embedding.target, item.select, [...path, key]);
-        if (item.spread && embedding.relation.type !== 'object') {
-          throw notSupported(`'...${item.relation}' spreads a to-many relationship; only to-one resources can be spread`, { postgrest: 'PGRST100' });
-        }
         const child: Child = { kind: 'child', key, embedding, level: childLevel, spread: item.spread, inner: item.join === 'inner', hidden: item.select.length === 0 };
         if (level.children.has(key)) {
           // PostgREST's SQL joins each embedding under one alias: PostgreSQL refuses the second
@@ -143,12 +149,6 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
         break;
       }
     }
-  }
-  if (level.items.some((i) => i.kind === 'aggregate') && level.items.some((i) => i.kind === 'computed')) {
-    throw notSupported('aggregates next to computed fields are not supported yet', { postgrest: 'PGRST100' });
-  }
-  if (level.items.some((i) => i.kind === 'aggregate') && level.children.size > 0) {
-    throw notSupported('aggregates next to embedded resources are not supported yet', { postgrest: 'PGRST100' });
   }
   return level;
 }
@@ -260,7 +260,7 @@ function finish(level: Level, source: Source): ReadPlan {
     const target: Source = { kind: 'entity', entity: { schema: item.embedding.target.schema, dbName: item.embedding.target.dbName } };
     const plan = finish(item.level, target);
     const join = joinOf(item.embedding.relation);
-    if (item.spread) return [{ kind: 'spread', join, plan }];
+    if (item.spread) return [{ kind: 'spread', join, plan, ...(item.embedding.relation.type === 'object' ? {} : { many: true }) }];
     return [{ kind: 'relation', key: item.key, join, cardinality: item.embedding.relation.type === 'object' ? 'one' : 'many', plan }];
   });
   const where = childWhere(level);
