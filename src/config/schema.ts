@@ -158,6 +158,11 @@ export const configSchema = z
          * cut to it and `Content-Range` shows where it ends (`0-99999/*`); `null`: no bound
          */
         maxRows: z.number().int().min(1).nullable().default(100_000),
+        /**
+         * EXPLAIN through `Accept: application/vnd.pgrst.plan+json|text` (PostgREST's
+         * db-plan-enabled); off by default: a plan shows the shape of the data and its policies
+         */
+        explain: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -188,6 +188,31 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
   return { ...page, body: JSON.stringify(rows), rows: Array.isArray(rows) ? rows.length : page.rows };
 }
 
+/** EXPLAIN's format and options (REST's `Accept: application/vnd.pgrst.plan`). */
+export interface ExplainOptions {
+  readonly format: 'json' | 'text';
+  readonly analyze: boolean;
+  readonly verbose: boolean;
+  readonly settings: boolean;
+  readonly buffers: boolean;
+  readonly wal: boolean;
+}
+
+/**
+ * The plan PostgreSQL makes for a read's page statement, authorized as the read itself would
+ * be: the JSON array of `explain (format json)`, or the lines of the text format. The options
+ * are a fixed list: no request text reaches the EXPLAIN clause.
+ */
+export async function explainPage(plan: ReadPlan, ctx: RunPlanContext, explain: ExplainOptions): Promise<string> {
+  const authorized = await authorize(plan, ctx);
+  const compiled = compilePage(authorized, ctx.options, { total: false });
+  const flags = (['analyze', 'verbose', 'settings', 'buffers', 'wal'] as const).filter((o) => explain[o]);
+  ctx.onStatement?.();
+  const { rows } = await ctx.db().query({ text: `explain (${[`format ${explain.format}`, ...flags].join(', ')}) ${compiled.text}`, values: [...compiled.values] });
+  if (explain.format === 'json') return JSON.stringify(rows[0]?.['QUERY PLAN'] ?? []);
+  return rows.map((row) => String(row['QUERY PLAN'])).join('\n');
+}
+
 /**
  * A plan the chain let through unchanged is the same object each time a request is repeated
  * (REST caches its Plans), so its statement is compiled once: same object, same SQL.

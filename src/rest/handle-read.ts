@@ -10,6 +10,7 @@ import { negotiateFormat, parseQuery, parseRange, type ResponseFormat } from './
 import { planRead } from './plan/index.js';
 import { geometryColumn, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, pageStatus, send } from './respond.js';
+import { explainRequest, sendExplain } from './explain.js';
 
 const readPlans = new PlanCache<{ readonly plan: ReadPlan; readonly format: ResponseFormat }>();
 
@@ -18,6 +19,13 @@ export async function handleRead(request: RestRequest, res: ServerResponse, scop
   const accept = header(request, 'accept');
   const rangeHeader = header(request, 'range');
   const rangeUnit = header(request, 'range-unit');
+  const explain = explainRequest(request, scope.config.rest.explain);
+  if (explain !== undefined) {
+    const range = parseRange(rangeHeader, rangeUnit);
+    const plan = planRead(scope.graph, entity, parseQuery(request.params), { maxRows: scope.config.rest.maxRows, ...(range === undefined ? {} : { range }) });
+    await sendExplain(request, res, scope, plan, explain);
+    return;
+  }
   const key = `${entity.schema}\n${entity.name}\n${request.query}\n${accept ?? ''}\n${rangeHeader ?? ''}\n${rangeUnit ?? ''}`;
   const { plan, format } = readPlans.get(scope.graph, key, () => {
     const chosen = readFormat(request, entity);

@@ -11,6 +11,7 @@ import { planRead } from './plan/index.js';
 import { isFormBody, parseFormBody, parseJsonBody, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, pageStatus } from './respond.js';
 import type { RestScope } from './scope.js';
+import { explainRequest, sendExplain } from './explain.js';
 
 /**
  * `/rest/rpc/<function>`: `POST` with the arguments as a JSON object (or, for a function of one
@@ -77,6 +78,11 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
     const source: Source = { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args };
     const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
     const plan = planRead(scope.graph, rows.entity, query, { source, maxRows: rows.set ? scope.config.rest.maxRows : undefined, ...(range === undefined ? {} : { range }) });
+    const explain = explainRequest(request, scope.config.rest.explain);
+    if (explain !== undefined) {
+      await sendExplain(request, res, scope, plan, explain);
+      return undefined;
+    }
     const format = readFormat(request, rows.entity);
     if (rows.set) return pageReply(request, scope, plan, format, RPC_APPLIED);
     return singleRowReply(request, scope, plan, format);

@@ -37,7 +37,7 @@ beforeAll(async () => {
   sql = await connect(db.url);
   await sql.query(REST_FIXTURE_SQL);
   await sql.query(FIXTURE);
-  server = await startRestServer(db.url, { config: { database: { schemas: ['public', 'other'] } } });
+  server = await startRestServer(db.url, { config: { database: { schemas: ['public', 'other'] }, rest: { explain: true } } });
   client = new PostgrestClient(`${server.url}/rest`);
 });
 
@@ -282,5 +282,35 @@ describe('aggregates with embeds and spreads', () => {
          from country co where co.country_id < 4 order by co.country_id`,
       ),
     );
+  });
+});
+
+describe('explain (rest.explain: true)', () => {
+  it('.explain() as text and as JSON, with options', async () => {
+    const text = await client.from('film').select('title').eq('film_id', 1).explain();
+    expect(text.error).toBeNull();
+    expect(typeof text.data).toBe('string');
+    expect(String(text.data)).toMatch(/film/);
+    expect(String(text.data)).toMatch(/cost=/);
+    const json = await client.from('film').select('title, language!language_id(name)').limit(2).explain({ format: 'json', analyze: true, verbose: true });
+    expect(json.error).toBeNull();
+    const plan = (json.data as unknown as { Plan: { 'Node Type': string; 'Actual Rows'?: number; Output?: string[] } }[])[0]?.Plan;
+    expect(plan?.['Node Type']).toBe('Aggregate');
+    expect(plan?.['Actual Rows']).toBe(1);
+    expect(plan?.Output).toBeDefined();
+    const rpc = await client.rpc('films_longer', { min_length: 150 }).explain({ format: 'json' });
+    expect(rpc.error).toBeNull();
+    // PostgreSQL inlines the SQL function: its filter is in the plan
+    expect(JSON.stringify(rpc.data)).toContain('(length > 150)');
+  });
+
+  it('the content type names the plan, its target and options; a bad option is 406', async () => {
+    const answer = await fetch(`${server.url}/rest/film?limit=1`, { headers: { Accept: 'application/vnd.pgrst.plan+json; for="text/csv"; options=analyze|buffers' } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('application/vnd.pgrst.plan+json; for="text/csv"; options=analyze|buffers; charset=utf-8');
+    expect(((await answer.json()) as { Plan: unknown }[])[0]?.Plan).toBeDefined();
+    const bad = await fetch(`${server.url}/rest/film?limit=1`, { headers: { Accept: 'application/vnd.pgrst.plan; options=drop' } });
+    expect(bad.status).toBe(406);
+    expect(((await bad.json()) as { code: string }).code).toBe('PGRST107');
   });
 });

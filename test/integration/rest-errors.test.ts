@@ -92,6 +92,15 @@ describe('schema cache errors', () => {
     expect(await restError(server, '/film?select=title,languag(name)', {}, 400)).toMatchObject({ code: 'PGRST200', hint: "Perhaps you meant 'language' instead of 'languag'." });
   });
 
+  it('EXPLAIN is off by default: a plan media type is 406 PGRST107', async () => {
+    expect(await restError(server, '/film?limit=1', { headers: { Accept: 'application/vnd.pgrst.plan+json' } }, 406)).toEqual({
+      code: 'PGRST107',
+      message: 'None of these media types are available: application/vnd.pgrst.plan+json',
+      details: null,
+      hint: null,
+    });
+  });
+
   it('a filter on a resource that is not embedded: 400 PGRST108', async () => {
     expect(await restError(server, '/film?select=title&language.name=eq.English', {}, 400)).toMatchObject({
       code: 'PGRST108',
