@@ -28,6 +28,8 @@ const FIXTURE = `
     recipient_id int not null constraint message_recipient_fkey references person (id)
   );
   insert into message values (1, 'hi', 1, 2), (2, 'yo', 2, 3), (3, 'ok', 4, 1);
+  create view letters as select id, body, sender_id from message;
+  create view people as select id as pid, name from person;
   create function add_task(t text) returns task language sql volatile
     as $$ insert into task (title) values (t) returning * $$;
 `;
@@ -312,5 +314,21 @@ describe('explain (rest.explain: true)', () => {
     const bad = await fetch(`${server.url}/rest/film?limit=1`, { headers: { Accept: 'application/vnd.pgrst.plan; options=drop' } });
     expect(bad.status).toBe(406);
     expect(((await bad.json()) as { code: string }).code).toBe('PGRST107');
+  });
+});
+
+describe('relationships through views', () => {
+  it('a view showing a foreign key\'s columns embeds as its table does, both ways and view to view', async () => {
+    const toTable = await client.from('letters').select('body, person(name)').order('id');
+    expect(toTable.error).toBeNull();
+    expect(toTable.data).toEqual(await sqlJson(sql, `select m.body, json_build_object('name', p.name) as person from message m join person p on p.id = m.sender_id order by m.id`));
+    const fromTable = await client.from('person').select('name, letters(body)').eq('id', 1);
+    expect(fromTable.error).toBeNull();
+    expect(fromTable.data).toEqual([{ name: 'Ada', letters: [{ body: 'hi' }] }]);
+    const viewToView = await client.from('letters').select('body, sender:people!message_sender_fkey(pid, name)').eq('id', 2);
+    expect(viewToView.error).toBeNull();
+    expect(viewToView.data).toEqual([{ body: 'yo', sender: { pid: 2, name: 'Ben' } }]);
+    const toView = await client.from('message').select('id, people!message_recipient_fkey(name)').eq('id', 1);
+    expect(toView.data).toEqual([{ id: 1, people: { name: 'Ben' } }]);
   });
 });
