@@ -1,13 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { runPage, runPlan } from '../pipeline/index.js';
 import { invalidRequest, RequestError } from '../errors/index.js';
-import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
+import { findEntity, findFunction, type Entity, type FunctionDef, type TypeGraph, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
 import { header, pageReply, preferenceApplied, readFormat, render, sendReply, type Reply } from './handle-read.js';
 import { allow, methodNotAllowed } from './allow.js';
 import { isOperator, parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
 import { isJsonType } from '../sql/index.js';
-import { planRead } from './plan/index.js';
+import { nearest, planRead } from './plan/index.js';
 import { isFormBody, parseFormBody, parseJsonBody, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, pageStatus } from './respond.js';
 import type { RestScope } from './scope.js';
@@ -53,7 +53,8 @@ const RPC_APPLIED = ['count', 'tx', 'handling', 'max-affected'];
 /** Calls the function: its answer, to be sent (undefined when OPTIONS was answered already). */
 async function callFunction(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<Reply | undefined> {
   const candidates = findFunction(scope.graph, request.schema, name);
-  if (candidates.length === 0) throw noFunction(request.schema, name, []);
+  const missing = (args: readonly string[]): RequestError => noFunction(scope.graph, request.schema, name, args, request.method === 'POST', candidates);
+  if (candidates.length === 0 && (request.method === 'OPTIONS' || !['GET', 'HEAD', 'POST'].includes(request.method))) throw missing([]);
   if (request.method === 'OPTIONS') {
     allow(res, candidates.every((fn) => fn.volatility === 'volatile') ? 'OPTIONS, POST' : 'OPTIONS, GET, HEAD, POST');
     return undefined;
@@ -67,7 +68,7 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
   const plain = new Set([...request.params].filter(([key, value]) => !key.includes('.') && !hasOperator(value)).map(([key]) => key));
   const query = parseQuery(request.params, byQuery ? { isArgument: (n) => argumentNames.has(n) || plain.has(n) } : {});
   const given = byQuery ? queryArguments(query) : await bodyArguments(request, candidates);
-  const fn = chooseOverload(candidates, given, request.schema, name);
+  const fn = chooseOverload(candidates, given, missing);
   if (byQuery && fn.volatility === 'volatile') {
     throw new RequestError('PGD102', `the function ${name} is volatile: call it with POST`, { postgrest: 'PGRST101', details: 'Allow: POST' });
   }
@@ -180,10 +181,10 @@ function argumentName(fn: FunctionDef): string {
 }
 
 /** The overload whose argument names cover what was given and whose required arguments were all given. */
-function chooseOverload(candidates: readonly FunctionDef[], given: Given, schema: string, name: string): FunctionDef {
+function chooseOverload(candidates: readonly FunctionDef[], given: Given, missing: (args: readonly string[]) => RequestError): FunctionDef {
   if (given.kind === 'whole') {
     const fn = candidates.find((f) => f.args.length === 1) ?? candidates[0];
-    if (fn === undefined) throw noFunction(schema, name, []);
+    if (fn === undefined) throw missing([]);
     return fn;
   }
   const names = Object.keys(given.values);
@@ -192,15 +193,30 @@ function chooseOverload(candidates: readonly FunctionDef[], given: Given, schema
     return names.every((n) => argNames.includes(n)) && fn.args.every((a, i) => a.hasDefault || names.includes(argNames[i] as string));
   });
   const fn = fits.length === 1 ? fits[0] : fits.find((f) => f.args.length === names.length);
-  if (fn === undefined) throw noFunction(schema, name, names);
+  if (fn === undefined) throw missing(names);
   return fn;
 }
 
-function noFunction(schema: string, name: string, args: readonly string[]): RequestError {
-  const shown = args.length === 0 ? 'without parameters' : `with parameter${args.length > 1 ? 's' : ''} ${[...args].sort().join(', ')}`;
-  return new RequestError('PGD101', `Could not find the function ${schema}.${name} ${shown} in the schema cache`, {
+/**
+ * PostgREST's PGRST202 (404): the function and the argument names asked for (sorted), where it
+ * searched, and a hint: the function's own arguments when the name exists, else a near name.
+ */
+function noFunction(graph: TypeGraph, schema: string, name: string, args: readonly string[], post: boolean, overloads: readonly FunctionDef[]): RequestError {
+  const sorted = [...args].sort();
+  const fn = `${schema}.${name}`;
+  const searched = sorted.length === 0 ? ' without parameters' : ` with parameter${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}`;
+  const overload = overloads[0];
+  const near = overload === undefined ? nearest(name, graph.functions.filter((f) => f.schema === schema).map((f) => f.name)) : undefined;
+  const hint =
+    overload !== undefined
+      ? `Perhaps you meant to call the function ${fn}(${overload.args.map((a, i) => defaultArgumentName(a.name, i)).join(', ')})`
+      : near !== undefined
+        ? `Perhaps you meant to call the function ${schema}.${near}`
+        : undefined;
+  return new RequestError('PGD101', `Could not find the function ${fn}(${sorted.join(', ')}) in the schema cache`, {
     postgrest: 'PGRST202',
-    hint: 'Check the function name and the names of its arguments',
+    details: `Searched for the function ${fn}${searched}${post ? ' or with a single unnamed json/jsonb parameter' : ''}, but no matches were found in the schema cache.`,
+    ...(hint === undefined ? {} : { hint }),
   });
 }
 
