@@ -140,7 +140,7 @@ export function render(page: Page, format: ResponseFormat, geometry?: string): s
 /** `application/vnd.pgrst.object+json`: exactly one row, as an object; else PGRST116 (406). */
 function singleObject(page: Page): string {
   if (page.rows !== 1) {
-    throw new RequestError('PGD103', 'JSON object requested, multiple (or no) rows returned', {
+    throw new RequestError('PGD103', 'Cannot coerce the result to a single JSON object', {
       postgrest: 'PGRST116',
       details: `The result contains ${page.rows} rows`,
     });

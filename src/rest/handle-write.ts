@@ -94,7 +94,7 @@ function statements(plan: Plan): Plan[] {
 /** `Accept: application/vnd.pgrst.object+json` on a write: exactly one row, else PGRST116 (406). */
 function checkSingular(rows: number): void {
   if (rows !== 1) {
-    throw new RequestError('PGD103', 'JSON object requested, multiple (or no) rows returned', { postgrest: 'PGRST116', details: `The result contains ${rows} rows` });
+    throw new RequestError('PGD103', 'Cannot coerce the result to a single JSON object', { postgrest: 'PGRST116', details: `The result contains ${rows} rows` });
   }
 }
 

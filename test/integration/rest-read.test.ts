@@ -531,7 +531,7 @@ describe('content negotiation', () => {
   it('vnd.pgrst.object+json: zero or two rows are 406 PGRST116', async () => {
     for (const [filter, count] of [['film_id=lt.0', 0], ['film_id=lt.3', 2]] as const) {
       const error = await restError(server, `/film?select=film_id&${filter}`, { headers: { Accept: 'application/vnd.pgrst.object+json' } }, 406);
-      expect(error).toEqual({ code: 'PGRST116', message: 'JSON object requested, multiple (or no) rows returned', details: `The result contains ${count} rows`, hint: null });
+      expect(error).toEqual({ code: 'PGRST116', message: 'Cannot coerce the result to a single JSON object', details: `The result contains ${count} rows`, hint: null });
     }
   });
 
