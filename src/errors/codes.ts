@@ -55,6 +55,8 @@ export const POSTGREST_CODES = {
   PGRST105: 405,
   /** PUT: the body's primary key values differ from the URL's */
   PGRST115: 400,
+  /** `Prefer: handling=strict` with a preference that is not understood */
+  PGRST122: 400,
   /** more rows would be affected than `Prefer: max-affected` allows */
   PGRST124: 400,
   /** the schema in Accept-Profile / Content-Profile is not exposed */

@@ -45,7 +45,7 @@ export function restRequest(req: IncomingMessage, prefix: string, schemas: reado
   const preferHeader = joinHeader(req.headers['prefer']);
   const prefer = preferHeader === undefined ? NO_PREFERENCES : parsePrefer(preferHeader);
   if (prefer.handling === 'strict' && prefer.invalid.length > 0) {
-    throw invalidRequest(`Invalid preferences given with handling=strict`, { postgrest: 'PGRST100', details: `Invalid preferences: ${prefer.invalid.join(', ')}` });
+    throw invalidRequest(`Invalid preferences given with handling=strict`, { postgrest: 'PGRST122', details: `Invalid preferences: ${prefer.invalid.join(', ')}` });
   }
   let body: Promise<Buffer> | undefined;
   let params: URLSearchParams | undefined;

@@ -163,10 +163,12 @@ describe('request errors', () => {
     await expect(restError(server, '/uniq', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'id=1' }, 406)).resolves.toMatchObject({ code: 'PGRST107' });
   });
 
-  it('Prefer: handling=strict with a preference pgduet does not know: 400 PGRST100', async () => {
-    await expect(restError(server, '/film?limit=1', { headers: { Prefer: 'handling=strict, frobnicate=yes' } }, 400)).resolves.toMatchObject({
-      code: 'PGRST100',
+  it('Prefer: handling=strict with a preference pgduet does not know: 400 PGRST122', async () => {
+    expect(await restError(server, '/film?limit=1', { headers: { Prefer: 'handling=strict, frobnicate=yes' } }, 400)).toEqual({
+      code: 'PGRST122',
+      message: 'Invalid preferences given with handling=strict',
       details: 'Invalid preferences: frobnicate=yes',
+      hint: null,
     });
     // lenient (the default): ignored
     expect((await rest(server, '/film?limit=1', { headers: { Prefer: 'frobnicate=yes' } })).status).toBe(200);
