@@ -218,10 +218,10 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
   const entries = plan.selection.flatMap((s): { key: string; value: string; aggregate: boolean }[] => {
     if (s.kind === 'spread') {
       return s.plan.selection.map((inner) => {
-        if (inner.kind === 'aggregate') return { key: inner.key, value: hoistedAggregate(s, inner, alias, ctx), aggregate: true };
-        const value = spreadValue(s, inner, alias, ctx);
-        return { key: inner.kind === 'spread' ? '' : inner.key, value: s.many === true ? `${value}::jsonb` : value, aggregate: false };
-      });
+        if (inner.kind === 'aggregate') return [{ key: inner.key, value: hoistedAggregate(s, inner, alias, ctx), aggregate: true }];
+        const pairs = inner.kind === 'spread' ? spreadPairs({ ...s, plan: { ...s.plan, selection: [inner] } }, alias, ctx) : [[inner.key, spreadValue(s, (row) => selectionValue(inner, row, ctx), alias, ctx)] as const];
+        return pairs.map(([key, value]) => ({ key, value: s.many === true ? `${value}::jsonb` : value, aggregate: false }));
+      }).flat();
     }
     const value = selectionValue(s, alias, ctx);
     if (s.kind === 'relation' || s.kind === 'relation_aggregate') return [{ key: s.key, value: `${value}::jsonb`, aggregate: false }];
@@ -303,24 +303,45 @@ export function rowObject(selection: readonly Selection[], alias: string, ctx: C
 
 /** The keys and value expressions of a row object; a spread brings its related row's keys. */
 function objectPairs(selection: readonly Selection[], alias: string, ctx: Context): (readonly [string, string])[] {
-  return selection.flatMap((s): (readonly [string, string])[] => {
-    if (s.kind !== 'spread') return [[s.key, selectionValue(s, alias, ctx)]];
-    return s.plan.selection.map((inner) => [inner.kind === 'spread' ? '' : inner.key, spreadValue(s, inner, alias, ctx)] as const);
+  return selection.flatMap((s): (readonly [string, string])[] => (s.kind === 'spread' ? spreadPairs(s, alias, ctx) : [[s.key, selectionValue(s, alias, ctx)]]));
+}
+
+/** The keys a spread brings, each with its value; a spread inside a spread brings its keys up too. */
+function spreadPairs(s: Extract<Selection, { kind: 'spread' }>, alias: string, ctx: Context): (readonly [string, string])[] {
+  return s.plan.selection.flatMap((inner): (readonly [string, string])[] => {
+    if (inner.kind !== 'spread') return [[inner.key, spreadValue(s, (row) => selectionValue(inner, row, ctx), alias, ctx)]];
+    // each key of the inner spread, read through this one's related row(s)
+    return spreadKeys(inner).map((key, i) => [key, spreadValue(s, (row) => (spreadPairs(only(inner, i), row, ctx)[0] as readonly [string, string])[1], alias, ctx)] as const);
   });
+}
+
+/** The keys a spread brings up, in order (a spread inside it brings its own). */
+function spreadKeys(s: Extract<Selection, { kind: 'spread' }>): string[] {
+  return s.plan.selection.flatMap((inner) => (inner.kind === 'spread' ? spreadKeys(inner) : [inner.key]));
+}
+
+/** The spread narrowed to its `i`-th key (counting the keys of spreads inside it). */
+function only(s: Extract<Selection, { kind: 'spread' }>, i: number): Extract<Selection, { kind: 'spread' }> {
+  let index = i;
+  for (const inner of s.plan.selection) {
+    const count = inner.kind === 'spread' ? spreadKeys(inner).length : 1;
+    if (index < count) return { ...s, plan: { ...s.plan, selection: [inner.kind === 'spread' ? only(inner, index) : inner] } };
+    index -= count;
+  }
+  throw new Error('compileRead: a spread key out of range');
 }
 
 /**
  * One key of a spread: a scalar subquery, as the related row is at most one and each key stays
  * a plain value; of to-many rows, the array of their values (in the spread's order and range).
  */
-function spreadValue(s: Extract<Selection, { kind: 'spread' }>, inner: Selection, alias: string, ctx: Context): string {
-  if (inner.kind === 'spread') throw new Error('compileRead: a spread inside a spread');
+function spreadValue(s: Extract<Selection, { kind: 'spread' }>, value: (row: string) => string, alias: string, ctx: Context): string {
   const { from, where } = joinFrom(s.join, alias, ctx);
   const conditions = s.plan.where === undefined ? where : [...where, compileCondition(s.plan.where, from.alias, ctx)];
-  if (s.many !== true) return `(select ${selectionValue(inner, from.alias, ctx)} from ${from} where ${conditions.join(' and ')} limit 1)`;
+  if (s.many !== true) return `(select ${value(from.alias)} from ${from} where ${conditions.join(' and ')} limit 1)`;
   const x = ctx.aliases.next('x');
   const rows =
-    `select ${selectionValue(inner, from.alias, ctx)} as v from ${from} where ${conditions.join(' and ')}` +
+    `select ${value(from.alias)} as v from ${from} where ${conditions.join(' and ')}` +
     orderBy(s.plan.orderBy, from.alias, ctx) +
     (s.plan.limit !== undefined ? ` limit ${ctx.params.add(s.plan.limit, INT8)}` : '') +
     (s.plan.offset !== undefined && s.plan.offset > 0 ? ` offset ${ctx.params.add(s.plan.offset, INT8)}` : '');

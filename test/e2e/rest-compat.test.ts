@@ -272,6 +272,12 @@ describe('aggregates with embeds and spreads', () => {
     expect(byRating.data).toEqual(await sqlJson(sql, `select f.rating, count(i.inventory_id) as count from film f left join inventory i using (film_id) group by f.rating order by f.rating`));
   });
 
+  it('a spread inside a spread brings its keys up', async () => {
+    const { data, error } = await client.from('address').select('address, ...city(city, ...country(country))').lt('address_id', 4).order('address_id');
+    expect(error).toBeNull();
+    expect(data).toEqual(await sqlJson(sql, `select a.address, c.city, co.country from address a join city c using (city_id) join country co using (country_id) where a.address_id < 4 order by a.address_id`));
+  });
+
   it('a to-many spread: each column becomes the array of its values', async () => {
     const { data, error } = await client.from('country').select('country, ...city(city, city_id)').lt('country_id', 4).order('country_id').order('city', { referencedTable: 'city' });
     expect(error).toBeNull();
