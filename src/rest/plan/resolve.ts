@@ -92,12 +92,13 @@ export function resolveEmbedding(graph: TypeGraph, entity: Entity, name: string,
     return target === undefined ? [] : [{ relation, target }];
   });
   let candidates = all.filter((e) => findRelMatches(graph, entity, e, name, hint, false));
-  // a hint naming a column of this side's foreign key wins over one naming the column it
-  // references (`film?select=language!language_id(*)`: PostgREST finds both of film's keys to
-  // language, one by each side, and answers 300; pgduet takes the one held in film.language_id)
+  // a hint naming the column that holds a foreign key wins over one naming the column it
+  // references (`film?select=language!language_id(*)`, `language?select=film!language_id(*)`:
+  // PostgREST finds both of film's keys to language, one by each side, and answers 300;
+  // pgduet takes the one held in film.language_id)
   if (candidates.length > 1 && hint !== undefined) {
-    const own = candidates.filter((e) => findRelMatches(graph, entity, e, name, hint, true));
-    if (own.length > 0) candidates = own;
+    const held = candidates.filter((e) => findRelMatches(graph, entity, e, name, hint, true));
+    if (held.length > 0) candidates = held;
   }
   if (candidates.length === 0 && hint === undefined) candidates = all.filter((e) => e.relation.name === name);
   if (candidates.length === 1) return candidates[0] as Embedding;
@@ -118,12 +119,15 @@ export function resolveEmbedding(graph: TypeGraph, entity: Entity, name: string,
 }
 
 /** PostgREST's `findRel` filter for one relationship. */
-function findRelMatches(graph: TypeGraph, entity: Entity, embedding: Embedding, name: string, hint: string | undefined, ownSideOnly: boolean): boolean {
+function findRelMatches(graph: TypeGraph, entity: Entity, embedding: Embedding, name: string, hint: string | undefined, heldOnly: boolean): boolean {
   const { relation, target } = embedding;
   const single = relation.through === undefined && relation.mapping.length === 1 ? relation.mapping[0] : undefined;
   // PostgREST's relColumns: (this side's column, the other side's column)
-  const fkColumn = (h: string): boolean => single !== undefined && (single.from === h || columnName(entity, single.from) === h);
-  const refColumn = (h: string): boolean => !ownSideOnly && single !== undefined && (single.to === h || columnName(target, single.to) === h);
+  const fromColumn = (h: string): boolean => single !== undefined && (single.from === h || columnName(entity, single.from) === h);
+  const toColumn = (h: string): boolean => single !== undefined && (single.to === h || columnName(target, single.to) === h);
+  // with `heldOnly`, a column matches only on the side that holds the foreign key
+  const fkColumn = (h: string): boolean => (heldOnly ? relation.foreignKeyOn !== 'target' : true) && fromColumn(h);
+  const refColumn = (h: string): boolean => (heldOnly ? relation.foreignKeyOn === 'target' : true) && toColumn(h);
   const constraint = (h: string): boolean => relation.through === undefined && relation.constraint !== undefined && relation.constraint === h;
   const junction = (h: string): boolean => relation.through !== undefined && (findEntity(graph, relation.through.junction)?.name === h || relation.through.junction.dbName === h);
   const toMany = relation.cardinality === 'one_to_many';
