@@ -124,6 +124,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Cross-origin requests (browsers on another origin), for REST and GraphQL alike: the
+     * origins allowed (`https://app.example`); empty: any origin, as PostgREST and Hasura do
+     */
+    cors: z
+      .object({
+        origins: z.array(z.string().regex(/^(\*|[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+)$/i, 'expected "*" or an origin such as https://app.example')).default([]),
+      })
+      .strict()
+      .prefault({}),
     graphql: z
       .object({
         /**
@@ -148,6 +158,11 @@ export const configSchema = z
          * cut to it and `Content-Range` shows where it ends (`0-99999/*`); `null`: no bound
          */
         maxRows: z.number().int().min(1).nullable().default(100_000),
+        /**
+         * EXPLAIN through `Accept: application/vnd.pgrst.plan+json|text` (PostgREST's
+         * db-plan-enabled); off by default: a plan shows the shape of the data and its policies
+         */
+        explain: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -55,6 +55,8 @@ export const POSTGREST_CODES = {
   PGRST105: 405,
   /** PUT: the body's primary key values differ from the URL's */
   PGRST115: 400,
+  /** `Prefer: handling=strict` with a preference that is not understood */
+  PGRST122: 400,
   /** more rows would be affected than `Prefer: max-affected` allows */
   PGRST124: 400,
   /** the schema in Accept-Profile / Content-Profile is not exposed */
@@ -87,6 +89,14 @@ export const POSTGREST_CODES = {
   PGRST205: 404,
   /** the schema is not loaded yet (pgduet: the server is still starting) */
   PGRST002: 503,
+  /**
+   * PostgreSQL's own codes, which PostgREST passes through because PostgreSQL raises them:
+   * pgduet finds these mistakes before any SQL runs, and answers as PostgreSQL would have
+   */
+  /** an unknown column in select, a filter, an order or an aggregate (undefined_column) */
+  '42703': 400,
+  /** one table embedded twice under one name (duplicate_alias) */
+  '42712': 400,
 } as const satisfies Record<string, number>;
 
 export type PostgrestCode = keyof typeof POSTGREST_CODES;

@@ -5,7 +5,7 @@ import { checkout, withCancel, type PoolClient, type RequestTransaction, type St
 import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
-import { answerInTransaction, readBody, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
+import { answerCors, answerInTransaction, hasuraCors, readBody, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
@@ -93,9 +93,12 @@ export function graphqlMount(mount: MountContext): Mount {
       })
     : undefined;
 
+  const cors = hasuraCors(config.cors.origins);
   const yoga = createYoga<ServerContext, YogaContext>({
     graphqlEndpoint: config.server.graphqlPath,
     landingPage: false,
+    // CORS is src/http's, the same for every protocol (answered in the handler below)
+    cors: false,
     graphiql: { title: 'pgduet GraphiQL' },
     // GraphiQL bundled in the package, not from a CDN: it works offline and behind firewalls.
     // Loaded on first use: the bundle is 9 MB that API-only servers never need in memory.
@@ -136,6 +139,7 @@ export function graphqlMount(mount: MountContext): Mount {
     protocol: 'graphql',
     path: config.server.graphqlPath,
     handler: async (req, res, ctx) => {
+      if (answerCors(req, res, cors)) return;
       let scope: RequestScope;
       try {
         scope = await scopeRequest(chain, req, ctx, 'graphql');

@@ -100,7 +100,8 @@ export class SchemaBuilder {
     const exposed = new Set(entity.columns.map((c) => c.dbName));
     return entity.relations.flatMap((relation) => {
       const target = this.target(relation);
-      if (target === undefined || !isValidName(relation.name) || columns.has(relation.name)) return [];
+      // Hasura infers no relationship through a view (REST does, as PostgREST)
+      if (relation.viaView === true || target === undefined || !isValidName(relation.name) || columns.has(relation.name)) return [];
       // the join reads the parent's key columns: an omitted key column leaves the relationship out
       if (!relation.mapping.every((p) => exposed.has(p.from))) return [];
       return [{ relation, target }];

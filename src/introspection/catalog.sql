@@ -48,7 +48,22 @@ rels as (
     case
       when c.relkind in ('v', 'f') and c.oid in (select oid from unwritable) then 0
       when c.relkind in ('v', 'f') then pg_relation_is_updatable(c.oid, true)
-    end as updatable_mask
+    end as updatable_mask,
+    -- a view's columns that are a base table's column as they are (PostgREST reads them from
+    -- the view's query tree: each target entry's resorigtbl and resorigcol), so that the base
+    -- tables' foreign keys hold for the view too; the last entry of a position is the outer query's
+    case when c.relkind in ('v', 'm') then (
+      select json_agg(json_build_object('attnum', o.attnum, 'table_oid', o.tbl, 'table_attnum', o.col) order by o.attnum)
+      from (
+        select distinct on (m[1]::int) m[1]::int as attnum, m[3]::oid as tbl, m[4]::int as col
+        from pg_rewrite rw
+        cross join lateral regexp_matches(rw.ev_action::text, ':resno (\d+) :resname (\S+) :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+) :resjunk false', 'g') with ordinality as x(m, ord)
+        where rw.ev_class = c.oid and rw.rulename = '_RETURN'
+          and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attnum = m[1]::int and a.attname = m[2])
+        order by m[1]::int, x.ord desc
+      ) o
+      where o.tbl <> 0
+    ) end as view_columns
   from pg_class c
   join exposed n on n.oid = c.relnamespace
   left join pg_description dsc on dsc.objoid = c.oid and dsc.classoid = 'pg_class'::regclass and dsc.objsubid = 0

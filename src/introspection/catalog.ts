@@ -16,6 +16,8 @@ export interface CatalogRelation {
   readonly comment: string | null;
   /** pg_relation_is_updatable(oid, true) for views and foreign tables, else null. */
   readonly updatable_mask: number | null;
+  /** views: the columns that are a base table's column as it is (from the view's query tree) */
+  readonly view_columns?: readonly { readonly attnum: number; readonly table_oid: Oid; readonly table_attnum: number }[] | null;
 }
 
 export interface CatalogColumn {

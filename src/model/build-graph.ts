@@ -15,6 +15,7 @@ import {
   type Entity,
   type EntityKind,
   type EnumDef,
+  type ForeignKey,
   type TypeGraph,
 } from './type-graph.js';
 
@@ -119,7 +120,8 @@ export function buildTypeGraph(
   }
   entities.sort((a, b) => compare(a.schema, b.schema) || compare(a.dbName, b.dbName));
 
-  const withRelations = deriveRelations(entities, options, catalog.schemas, inflection, warnings);
+  const withViewKeys = addViewForeignKeys(entities, catalog, exposed, columnsByRel);
+  const withRelations = deriveRelations(withViewKeys, options, catalog.schemas, inflection, warnings);
   const functions = buildFunctions(catalog, exposed, omittedTypes, withRelations, options, inflection, resolveType, warnings);
 
   const enums: EnumDef[] = catalog.types
@@ -244,6 +246,58 @@ function foreignKeyOf(
       targetColumns: (c.foreign_columns ?? []).map((n) => targetNames.get(n) ?? `#${n}`),
     },
   ];
+}
+
+/**
+ * PostgREST's relationships through views: a view whose columns include every column of a base
+ * table's foreign key (as they are, per the view's query tree) has that foreign key too, under
+ * the same name, and so does a view showing every referenced column: view → table, table →
+ * view and view → view, one for each pair of sides.
+ */
+function addViewForeignKeys(
+  entities: readonly Entity[],
+  catalog: Catalog,
+  exposed: ReadonlyMap<string, CatalogRelation>,
+  columnsByRel: ReadonlyMap<string, readonly CatalogColumn[]>,
+): Entity[] {
+  const entityOf = new Map<string, Entity>();
+  for (const [oid, rel] of exposed) {
+    const entity = entities.find((e) => e.schema === rel.schema && e.dbName === rel.name);
+    if (entity !== undefined) entityOf.set(oid, entity);
+  }
+  /** the sides a table's columns can be seen from: the table itself, and each view showing all of them */
+  const sides = (tableOid: string, attnums: readonly number[]): { entity: Entity; columns: string[]; view: boolean }[] => {
+    const out: { entity: Entity; columns: string[]; view: boolean }[] = [];
+    const table = entityOf.get(tableOid);
+    const tableNames = new Map((columnsByRel.get(tableOid) ?? []).map((c) => [c.attnum, c.name]));
+    if (table !== undefined) out.push({ entity: table, columns: attnums.map((n) => tableNames.get(n) ?? `#${n}`), view: false });
+    for (const [oid, rel] of exposed) {
+      const view = entityOf.get(oid);
+      if (view === undefined || rel.view_columns === undefined || rel.view_columns === null) continue;
+      const viewNames = new Map((columnsByRel.get(oid) ?? []).map((c) => [c.attnum, c.name]));
+      const columns = attnums.map((n) => {
+        const shown = rel.view_columns?.find((v) => String(v.table_oid) === String(tableOid) && v.table_attnum === n);
+        return shown === undefined ? undefined : viewNames.get(shown.attnum);
+      });
+      if (columns.every((c): c is string => c !== undefined) && columns.every((c) => view.columns.some((col) => col.dbName === c))) out.push({ entity: view, columns, view: true });
+    }
+    return out;
+  };
+  const added = new Map<Entity, ForeignKey[]>();
+  for (const c of catalog.constraints) {
+    if (c.contype !== 'f' || c.foreign_relid === null || c.columns === null || c.foreign_columns === null) continue;
+    const sources = sides(c.relid, c.columns);
+    const targets = sides(c.foreign_relid, c.foreign_columns);
+    for (const source of sources) {
+      for (const target of targets) {
+        if (!source.view && !target.view) continue;
+        const list = added.get(source.entity) ?? [];
+        list.push({ name: c.name, columns: source.columns, target: { schema: target.entity.schema, dbName: target.entity.dbName }, targetColumns: target.columns, viaView: true });
+        added.set(source.entity, list);
+      }
+    }
+  }
+  return entities.map((e) => (added.has(e) ? { ...e, foreignKeys: [...e.foreignKeys, ...(added.get(e) ?? [])] } : e));
 }
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

@@ -63,6 +63,7 @@ export function deriveRelations(
         constraint: fk.name,
         foreignKeyOn: 'source',
         origin: 'foreign_key',
+        ...(fk.viaView === true ? { viaView: true } : {}),
       },
     });
   }
@@ -79,6 +80,7 @@ export function deriveRelations(
         constraint: fk.name,
         foreignKeyOn: 'target',
         origin: 'foreign_key',
+        ...(fk.viaView === true ? { viaView: true } : {}),
       },
     });
   }
@@ -100,6 +102,7 @@ export function deriveRelations(
               targetConstraint: far.name,
             },
             origin: 'foreign_key',
+            ...(near.viaView === true || far.viaView === true ? { viaView: true } : {}),
           },
         });
       }
@@ -153,7 +156,9 @@ function resolveRelationshipConfig(
 function assignNames(entity: Entity, candidates: readonly Candidate[], inflection: Inflection): Relation[] {
   const taken = new Set(entity.columns.map((c) => c.name));
   const out: Relation[] = [];
-  for (const candidate of candidates) {
+  // relationships through views are named last: they never change the name of another
+  const ordered = [...candidates.filter((c) => c.relation.viaView !== true), ...candidates.filter((c) => c.relation.viaView === true)];
+  for (const candidate of ordered) {
     let name = inflection.convention(candidate.base);
     if (taken.has(name)) name = inflection.convention(inflection.disambiguate(candidate.base, candidate.discriminator));
     const stem = name;

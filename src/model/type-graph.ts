@@ -61,6 +61,8 @@ export interface ForeignKey {
   readonly columns: readonly string[];
   readonly target: DbRef;
   readonly targetColumns: readonly string[];
+  /** a base table's foreign key seen through a view's columns (PostgREST infers these; Hasura does not) */
+  readonly viaView?: boolean;
 }
 
 export interface CheckConstraint {
@@ -102,6 +104,8 @@ export interface Relation {
    */
   readonly foreignKeyOn?: 'source' | 'target';
   readonly origin: 'foreign_key' | 'manual';
+  /** from a foreign key seen through a view (REST embeds it, as PostgREST does; GraphQL leaves it out, as Hasura does) */
+  readonly viaView?: boolean;
 }
 
 export type EntityKind = 'table' | 'partitioned_table' | 'view' | 'materialized_view' | 'foreign_table';

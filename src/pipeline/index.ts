@@ -1,2 +1,2 @@
-export { authorize, authorizeAll, authorizeUnits, runAuthorized, runDocument, runPage, runPlan, runUnit, resultHooks, unitPlan, ESTIMATE_EXACT_BELOW } from './run.js';
-export type { AuthorizedUnit, Page, RunPlanContext, TotalCount } from './run.js';
+export { authorize, authorizeAll, authorizeUnits, runAuthorized, runDocument, runPage, explainPage, runPlan, runUnit, resultHooks, unitPlan } from './run.js';
+export type { AuthorizedUnit, ExplainOptions, Page, RunPlanContext, TotalCount } from './run.js';

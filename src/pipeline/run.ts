@@ -143,7 +143,9 @@ function execute(ctx: RunPlanContext, query: CompiledQuery): Promise<unknown> {
 
 /** A page of rows as REST sends it: the JSON array as text, its length, and the total when asked. */
 export interface Page {
+  /** the JSON array of the rows; with `csv`, the rows as CSV lines (PostgreSQL's record text) */
   readonly body: string;
+  readonly csv?: true;
   readonly rows: number;
   readonly total: number | undefined;
 }
@@ -151,39 +153,68 @@ export interface Page {
 /**
  * How a page's total is counted (REST's `Prefer: count=…`): `exact` counts the rows in the same
  * statement; `planned` takes the planner's estimate (EXPLAIN, a second, cheap statement);
- * `estimated` takes the estimate when it is above `ESTIMATE_EXACT_BELOW` rows and counts
- * exactly otherwise (PostgREST's rule, with its `db-max-rows` as this fixed bound).
+ * `estimated` counts exactly, and when that count is above `estimateAbove` (PostgREST's
+ * `db-max-rows`; none: always) takes the planner's estimate if it is larger (PostgREST's rule).
  */
 export type TotalCount = 'exact' | 'planned' | 'estimated';
 
-export const ESTIMATE_EXACT_BELOW = 1000;
-
 /** The pipeline for a read whose answer goes out as text, with a total count if asked. */
-export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total?: TotalCount | boolean | undefined }): Promise<Page> {
+export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { readonly total?: TotalCount | boolean | undefined; readonly estimateAbove?: number | null; readonly csv?: boolean }): Promise<Page> {
   const authorized = await authorize(plan, ctx);
-  let estimate: number | undefined;
-  if (options.total === 'planned' || options.total === 'estimated') {
+  const explain = async (): Promise<number | undefined> => {
     ctx.onStatement?.();
     const explained = await executeRow(ctx.db(), compileCountEstimate(authorized, ctx.options));
-    estimate = planRows(explained?.['QUERY PLAN']);
-    if (options.total === 'estimated' && estimate !== undefined && estimate < ESTIMATE_EXACT_BELOW) estimate = undefined;
-  }
-  const exact = options.total === true || options.total === 'exact' || (options.total === 'estimated' && estimate === undefined);
+    return planRows(explained?.['QUERY PLAN']);
+  };
+  const estimate = options.total === 'planned' ? await explain() : undefined;
+  const exact = options.total === true || options.total === 'exact' || options.total === 'estimated';
   ctx.onStatement?.();
-  const row = await executeRow(ctx.db(), compiledPage(authorized, ctx.options, exact));
-  const total = row?.['total'];
+  // result hooks read the rows as JSON: then the CSV is made of the JSON afterwards
+  const csv = options.csv === true && !ctx.chain.hasResultHooks;
+  const row = await executeRow(ctx.db(), compiledPage(authorized, ctx.options, exact, csv));
+  const counted = row?.['total'];
+  let total = counted !== null && counted !== undefined ? Number(counted) : estimate;
+  if (options.total === 'estimated' && total !== undefined && (options.estimateAbove === undefined || options.estimateAbove === null || total > options.estimateAbove)) {
+    total = Math.max(total, (await explain()) ?? 0);
+  }
   const page: Page = {
     body: typeof row?.['result'] === 'string' ? row['result'] : '[]',
     rows: Number(row?.['page'] ?? 0),
-    total: total !== null && total !== undefined ? Number(total) : estimate,
+    total,
+    ...(csv ? { csv: true } : {}),
   };
   if (!ctx.chain.hasResultHooks) return page;
   const rows = await resultHooks(authorized, JSON.parse(page.body) as unknown, ctx);
   return { ...page, body: JSON.stringify(rows), rows: Array.isArray(rows) ? rows.length : page.rows };
 }
 
-function compiledPage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, total: boolean): CompiledQuery {
-  return compileOnce(plan, options, `page:${total}`, () => compilePage(plan, options, { total }));
+/** EXPLAIN's format and options (REST's `Accept: application/vnd.pgrst.plan`). */
+export interface ExplainOptions {
+  readonly format: 'json' | 'text';
+  readonly analyze: boolean;
+  readonly verbose: boolean;
+  readonly settings: boolean;
+  readonly buffers: boolean;
+  readonly wal: boolean;
+}
+
+/**
+ * The plan PostgreSQL makes for a read's page statement, authorized as the read itself would
+ * be: the JSON array of `explain (format json)`, or the lines of the text format. The options
+ * are a fixed list: no request text reaches the EXPLAIN clause.
+ */
+export async function explainPage(plan: ReadPlan, ctx: RunPlanContext, explain: ExplainOptions): Promise<string> {
+  const authorized = await authorize(plan, ctx);
+  const compiled = compilePage(authorized, ctx.options, { total: false });
+  const flags = (['analyze', 'verbose', 'settings', 'buffers', 'wal'] as const).filter((o) => explain[o]);
+  ctx.onStatement?.();
+  const { rows } = await ctx.db().query({ text: `explain (${[`format ${explain.format}`, ...flags].join(', ')}) ${compiled.text}`, values: [...compiled.values] });
+  if (explain.format === 'json') return JSON.stringify(rows[0]?.['QUERY PLAN'] ?? []);
+  return rows.map((row) => String(row['QUERY PLAN'])).join('\n');
+}
+
+function compiledPage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, total: boolean, csv: boolean): CompiledQuery {
+  return compileOnce(plan, options, `page:${total}:${csv}`, () => compilePage(plan, options, { total, csv }));
 }
 
 /**

@@ -32,6 +32,8 @@ export interface ColumnRef {
   readonly column: string;
   readonly type: TypeRef;
   readonly path?: readonly JsonPathStep[];
+  /** a computed field (a function of the row, `fn(row)`) instead of a column; `column` is its name */
+  readonly computed?: DbRef;
 }
 
 /** The comparisons a condition can make; each protocol maps its own operator names onto these. */
@@ -119,7 +121,7 @@ export type AggregateFunction = 'count' | 'sum' | 'avg' | 'max' | 'min' | 'stdde
 
 /** What a row is ordered by. */
 export type OrderTarget =
-  | { readonly kind: 'column'; readonly column: string; readonly path?: readonly JsonPathStep[] }
+  | { readonly kind: 'column'; readonly column: string; readonly path?: readonly JsonPathStep[]; readonly computed?: DbRef }
   /** a column of the row an object relationship points at */
   | { readonly kind: 'related_column'; readonly join: JoinPath; readonly column: string }
   /** an aggregate over the rows an array relationship points at (count: column absent) */
@@ -159,8 +161,11 @@ export type Selection =
       readonly column?: { readonly column: string; readonly type: TypeRef; readonly path?: readonly JsonPathStep[]; readonly cast?: TypeRef };
       readonly cast?: TypeRef;
     }
-  /** the columns of a to-one related row, as keys of this object (REST's spread `...rel(cols)`) */
-  | { readonly kind: 'spread'; readonly join: JoinPath; readonly plan: ReadPlan }
+  /**
+   * the columns of a related row, as keys of this object (REST's spread `...rel(cols)`); of
+   * to-many related rows (`many`), each key holds the array of their values
+   */
+  | { readonly kind: 'spread'; readonly join: JoinPath; readonly plan: ReadPlan; readonly many?: boolean }
   /**
    * A column carried as text, to join on later (a relationship loaded for many parents at
    * once): text keeps every digit and every type round-trips through a cast back.
@@ -281,6 +286,11 @@ export interface Returning {
   readonly single?: boolean;
   /** the answer is the JSON array of the written rows, nothing around it (REST) */
   readonly rowsOnly?: boolean;
+  /**
+   * with `rowsOnly`, on an insert: `{"inserted": n, "rows": [...]}`, where n counts the rows
+   * inserted rather than merged by ON CONFLICT DO UPDATE (REST answers 200 when none was)
+   */
+  readonly countInserted?: boolean;
   /** only the written rows that satisfy it are returned (a role's select filter); the count is of all */
   readonly where?: Condition;
 }

@@ -10,6 +10,7 @@ import { negotiateFormat, parseQuery, parseRange, type ResponseFormat } from './
 import { planRead } from './plan/index.js';
 import { geometryColumn, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, pageStatus, send } from './respond.js';
+import { explainRequest, sendExplain } from './explain.js';
 
 const readPlans = new PlanCache<{ readonly plan: ReadPlan; readonly format: ResponseFormat }>();
 
@@ -18,6 +19,13 @@ export async function handleRead(request: RestRequest, res: ServerResponse, scop
   const accept = header(request, 'accept');
   const rangeHeader = header(request, 'range');
   const rangeUnit = header(request, 'range-unit');
+  const explain = explainRequest(request, scope.config.rest.explain);
+  if (explain !== undefined) {
+    const range = parseRange(rangeHeader, rangeUnit);
+    const plan = planRead(scope.graph, entity, parseQuery(request.params), { maxRows: scope.config.rest.maxRows, ...(range === undefined ? {} : { range }) });
+    await sendExplain(request, res, scope, plan, explain);
+    return;
+  }
   const key = `${entity.schema}\n${entity.name}\n${request.query}\n${accept ?? ''}\n${rangeHeader ?? ''}\n${rangeUnit ?? ''}`;
   const { plan, format } = readPlans.get(scope.graph, key, () => {
     const chosen = readFormat(request, entity);
@@ -34,9 +42,26 @@ export function readFormat(request: RestRequest, entity: Entity | undefined): Re
   return negotiateFormat(header(request, 'accept'), offers);
 }
 
+/** An answer not yet written: what `send` takes, and how many rows it holds. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  readonly rows: number;
+}
+
 /** Runs a read Plan and writes its page in `format`, with Content-Range and the page's status. */
 export async function sendPage(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<void> {
-  const page = await runPage(plan, scope.run, { total: request.prefer.count });
+  sendReply(request, res, await pageReply(request, scope, plan, format));
+}
+
+export function sendReply(request: RestRequest, res: ServerResponse, reply: Reply): void {
+  send(res, reply.status, reply.headers, reply.body, request.method === 'HEAD');
+}
+
+/** Runs a read Plan: its page in `format`, with Content-Range and the page's status. */
+export async function pageReply(request: RestRequest, scope: RestScope, plan: ReadPlan, format: ResponseFormat, applied: readonly string[] = ['count']): Promise<Reply> {
+  const page = await runPage(plan, scope.run, { total: request.prefer.count, estimateAbove: scope.config.rest.maxRows, csv: format === 'csv' });
   const { status, contentRange } = pageStatus(plan.offset ?? 0, page.rows, page.total);
   if (status === 416) {
     throw new RequestError('PGD103', 'Requested range not satisfiable', {
@@ -44,11 +69,27 @@ export async function sendPage(request: RestRequest, res: ServerResponse, scope:
       details: `An offset of ${plan.offset ?? 0} was requested, but there are only ${page.total ?? 0} rows.`,
     });
   }
-  const head = request.method === 'HEAD';
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], 'Content-Range': contentRange };
-  if (request.prefer.count !== undefined) headers['Preference-Applied'] = `count=${request.prefer.count}`;
-  const body = render(page, format, geometryKey(plan));
-  send(res, format === 'object' ? 200 : status, headers, (format === 'json' || format === 'object') && strippedNulls(request) ? stripNulls(body) : body, head);
+  const preferences = preferenceApplied(request.prefer, applied);
+  if (preferences !== '') headers['Preference-Applied'] = preferences;
+  const body = format === 'csv' ? csvOf(page, plan) : render(page, format, geometryKey(plan));
+  return { status: format === 'object' ? 200 : status, headers, body: (format === 'json' || format === 'object') && strippedNulls(request) ? stripNulls(body) : body, rows: page.rows };
+}
+
+/** `Preference-Applied`: those of `names` the request gave, in PostgREST's order. */
+export function preferenceApplied(prefer: RestRequest['prefer'], names: readonly string[]): string {
+  const out: string[] = [];
+  const add = (name: string, value: string | number | undefined): void => {
+    if (value !== undefined && names.includes(name)) out.push(`${name}=${value}`);
+  };
+  add('resolution', prefer.resolution);
+  add('return', prefer.return);
+  add('count', prefer.count);
+  add('tx', prefer.tx);
+  add('missing', prefer.missing);
+  add('handling', prefer.handling);
+  add('max-affected', prefer.maxAffected);
+  return out.join(', ');
 }
 
 /**
@@ -69,6 +110,19 @@ export function stripNulls(text: string): string {
   return JSON.stringify(strip(JSON.parse(text) as unknown));
 }
 
+/**
+ * `text/csv` as PostgREST writes it: a header line of the keys of the first row (none when
+ * there is no row), a newline, then one line per row in PostgreSQL's record text form.
+ */
+function csvOf(page: Page, plan: ReadPlan): string {
+  if (page.csv !== true) return jsonToCsv(page.body);
+  return `${page.rows === 0 ? '' : selectionKeys(plan.selection).join(',')}\n${page.body}`;
+}
+
+function selectionKeys(selection: ReadPlan['selection']): string[] {
+  return selection.flatMap((s) => (s.kind === 'spread' ? selectionKeys(s.plan.selection) : [s.key]));
+}
+
 /** The page's text in the chosen format (the JSON array goes out as PostgreSQL wrote it). */
 export function render(page: Page, format: ResponseFormat, geometry?: string): string {
   switch (format) {
@@ -86,7 +140,7 @@ export function render(page: Page, format: ResponseFormat, geometry?: string): s
 /** `application/vnd.pgrst.object+json`: exactly one row, as an object; else PGRST116 (406). */
 function singleObject(page: Page): string {
   if (page.rows !== 1) {
-    throw new RequestError('PGD103', 'JSON object requested, multiple (or no) rows returned', {
+    throw new RequestError('PGD103', 'Cannot coerce the result to a single JSON object', {
       postgrest: 'PGRST116',
       details: `The result contains ${page.rows} rows`,
     });

@@ -1,16 +1,17 @@
 import type { ServerResponse } from 'node:http';
 import { runPage, runPlan } from '../pipeline/index.js';
 import { invalidRequest, RequestError } from '../errors/index.js';
-import { findEntity, findFunction, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
+import { findEntity, findFunction, type Entity, type FunctionDef, type TypeGraph, type TypeRef } from '../model/index.js';
 import { defaultArgumentName, functionArguments, type CallPlan, type ReadPlan, type Source } from '../plan/index.js';
-import { header, readFormat, render, sendPage } from './handle-read.js';
+import { header, pageReply, preferenceApplied, readFormat, render, sendReply, type Reply } from './handle-read.js';
 import { allow, methodNotAllowed } from './allow.js';
 import { isOperator, parseQuery, parseRange, type ResponseFormat, type RestQuery } from './parse/index.js';
 import { isJsonType } from '../sql/index.js';
-import { planRead } from './plan/index.js';
-import { parseJsonBody, type RestRequest } from './request.js';
-import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';
+import { nearest, planRead } from './plan/index.js';
+import { isFormBody, parseFormBody, parseJsonBody, type RestRequest } from './request.js';
+import { CONTENT_TYPES, jsonToCsv, pageStatus } from './respond.js';
 import type { RestScope } from './scope.js';
+import { explainRequest, sendExplain } from './explain.js';
 
 /**
  * `/rest/rpc/<function>`: `POST` with the arguments as a JSON object (or, for a function of one
@@ -19,17 +20,44 @@ import type { RestScope } from './scope.js';
  * Functions returning rows take `select`, filters, `order`, `limit` and embeddings on them.
  */
 export async function handleRpc(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
-  if (request.prefer.tx !== 'rollback') return callFunction(request, res, scope, name);
-  // `Prefer: tx=rollback`: a dry run, whatever the function writes is undone
-  await scope.atomically((db) => callFunction(request, res, { ...scope, run: { ...scope.run, db: () => db } }, name), { rollback: true });
+  const prefer = request.prefer;
+  // `Prefer: handling=strict, max-affected=N`: more rows than N is PGRST124, and nothing the function wrote stays
+  const bounded = prefer.handling === 'strict' && prefer.maxAffected !== undefined;
+  let reply: Reply | undefined;
+  if (prefer.tx !== 'rollback' && !bounded) {
+    reply = await callFunction(request, res, scope, name);
+  } else {
+    // `Prefer: tx=rollback`: a dry run, whatever the function writes is undone
+    reply = await scope.atomically(
+      async (db) => {
+        const answer = await callFunction(request, res, { ...scope, run: { ...scope.run, db: () => db } }, name);
+        if (bounded && answer !== undefined) checkMaxAffected(prefer.maxAffected ?? 0, answer.rows);
+        return answer;
+      },
+      { rollback: prefer.tx === 'rollback' },
+    );
+  }
+  if (reply !== undefined) sendReply(request, res, reply);
 }
 
-async function callFunction(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<void> {
+/** PostgREST's PGRST124: a call, update or delete affecting more rows than `max-affected`. */
+export function checkMaxAffected(max: number, affected: number): void {
+  if (affected > max) {
+    throw invalidRequest('Query result exceeds max-affected preference constraint', { postgrest: 'PGRST124', details: `The query affects ${affected} rows` });
+  }
+}
+
+/** The preferences an RPC answer says it applied (PostgREST's list). */
+const RPC_APPLIED = ['count', 'tx', 'handling', 'max-affected'];
+
+/** Calls the function: its answer, to be sent (undefined when OPTIONS was answered already). */
+async function callFunction(request: RestRequest, res: ServerResponse, scope: RestScope, name: string): Promise<Reply | undefined> {
   const candidates = findFunction(scope.graph, request.schema, name);
-  if (candidates.length === 0) throw noFunction(request.schema, name, []);
+  const missing = (args: readonly string[]): RequestError => noFunction(scope.graph, request.schema, name, args, request.method === 'POST', candidates);
+  if (candidates.length === 0 && (request.method === 'OPTIONS' || !['GET', 'HEAD', 'POST'].includes(request.method))) throw missing([]);
   if (request.method === 'OPTIONS') {
     allow(res, candidates.every((fn) => fn.volatility === 'volatile') ? 'OPTIONS, POST' : 'OPTIONS, GET, HEAD, POST');
-    return;
+    return undefined;
   }
   if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw methodNotAllowed(request.method, 'GET, HEAD, POST');
   const byQuery = request.method !== 'POST';
@@ -40,7 +68,7 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
   const plain = new Set([...request.params].filter(([key, value]) => !key.includes('.') && !hasOperator(value)).map(([key]) => key));
   const query = parseQuery(request.params, byQuery ? { isArgument: (n) => argumentNames.has(n) || plain.has(n) } : {});
   const given = byQuery ? queryArguments(query) : await bodyArguments(request, candidates);
-  const fn = chooseOverload(candidates, given, request.schema, name);
+  const fn = chooseOverload(candidates, given, missing);
   if (byQuery && fn.volatility === 'volatile') {
     throw new RequestError('PGD102', `the function ${name} is volatile: call it with POST`, { postgrest: 'PGRST101', details: 'Allow: POST' });
   }
@@ -51,36 +79,44 @@ async function callFunction(request: RestRequest, res: ServerResponse, scope: Re
     const source: Source = { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args };
     const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
     const plan = planRead(scope.graph, rows.entity, query, { source, maxRows: rows.set ? scope.config.rest.maxRows : undefined, ...(range === undefined ? {} : { range }) });
-    const format = readFormat(request, rows.entity);
-    if (rows.set) {
-      await sendPage(request, res, scope, plan, format);
-      return;
+    const explain = explainRequest(request, scope.config.rest.explain);
+    if (explain !== undefined) {
+      await sendExplain(request, res, scope, plan, explain);
+      return undefined;
     }
-    await sendSingleRow(request, res, scope, plan, format);
-    return;
+    const format = readFormat(request, rows.entity);
+    if (rows.set) return pageReply(request, scope, plan, format, RPC_APPLIED);
+    return singleRowReply(request, scope, plan, format);
   }
   if (query.conditions.length > 0) {
     throw invalidRequest(`the function ${name} returns a value, not rows: it cannot be filtered`, { postgrest: 'PGRST100' });
   }
   const returns: CallPlan['returns'] = fn.returns.kind === 'value' ? { kind: 'value', type: fn.returns.type, set: fn.returns.set } : { kind: 'void' };
   const plan: CallPlan = { kind: 'call', fn: { schema: fn.schema, dbName: fn.dbName }, args, returns };
-  const text = await runPlan(plan, scope.run);
-  if (returns.kind === 'void') {
-    send(res, 204, {}, undefined);
-    return;
-  }
-  send(res, 200, { 'Content-Type': CONTENT_TYPES.json }, typeof text === 'string' ? text : JSON.stringify(text), request.method === 'HEAD');
+  const answer = await runPlan(plan, scope.run);
+  const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
+  // a scalar is one row; a set of scalars as many as its array holds (PostgREST's Content-Range)
+  const count = returns.kind === 'value' && returns.set ? (JSON.parse(text) as unknown[]).length : 1;
+  const headers = callHeaders(request, count);
+  if (returns.kind === 'void') return { status: 204, headers, body: undefined, rows: count };
+  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES.json, ...headers }, body: text, rows: count };
+}
+
+/** Content-Range (`0-0/*`, `/1` when counted) and Preference-Applied of a call's answer. */
+function callHeaders(request: RestRequest, rows: number): Record<string, string> {
+  const headers: Record<string, string> = { 'Content-Range': pageStatus(0, rows, request.prefer.count === undefined ? undefined : rows).contentRange };
+  const applied = preferenceApplied(request.prefer, RPC_APPLIED);
+  if (applied !== '') headers['Preference-Applied'] = applied;
+  return headers;
 }
 
 /** `RETURNS film` (one row): the row as an object, or `null`. */
-async function sendSingleRow(request: RestRequest, res: ServerResponse, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<void> {
+async function singleRowReply(request: RestRequest, scope: RestScope, plan: ReadPlan, format: ResponseFormat): Promise<Reply> {
   const page = await runPage(plan, scope.run, { total: false });
-  if (format === 'csv') {
-    send(res, 200, { 'Content-Type': CONTENT_TYPES.csv }, jsonToCsv(page.body), request.method === 'HEAD');
-    return;
-  }
+  const headers = callHeaders(request, page.rows);
+  if (format === 'csv') return { status: 200, headers: { 'Content-Type': CONTENT_TYPES.csv, ...headers }, body: jsonToCsv(page.body), rows: page.rows };
   const body = page.rows === 0 ? 'null' : render(page, 'object');
-  send(res, 200, { 'Content-Type': CONTENT_TYPES[format === 'object' ? 'object' : 'json'] }, body, request.method === 'HEAD');
+  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[format === 'object' ? 'object' : 'json'], ...headers }, body, rows: page.rows };
 }
 
 type Given = { readonly kind: 'named'; readonly values: Readonly<Record<string, unknown>> } | { readonly kind: 'whole'; readonly value: unknown };
@@ -120,7 +156,7 @@ function variadicAsArrays(fn: FunctionDef, values: Readonly<Record<string, unkno
 async function bodyArguments(request: RestRequest, candidates: readonly FunctionDef[]): Promise<Given> {
   const body = await request.body();
   const empty = body.toString('utf8').trim() === '';
-  const value = empty ? {} : parseJsonBody(body);
+  const value = empty ? {} : isFormBody(header(request, 'content-type')) ? parseFormBody(body) : parseJsonBody(body);
   const single = candidates.length === 1 ? candidates[0] : undefined;
   const wholeBody = request.prefer.params === 'single-object' || (single !== undefined && takesWholeBody(single));
   if (wholeBody) return { kind: 'whole', value };
@@ -145,10 +181,10 @@ function argumentName(fn: FunctionDef): string {
 }
 
 /** The overload whose argument names cover what was given and whose required arguments were all given. */
-function chooseOverload(candidates: readonly FunctionDef[], given: Given, schema: string, name: string): FunctionDef {
+function chooseOverload(candidates: readonly FunctionDef[], given: Given, missing: (args: readonly string[]) => RequestError): FunctionDef {
   if (given.kind === 'whole') {
     const fn = candidates.find((f) => f.args.length === 1) ?? candidates[0];
-    if (fn === undefined) throw noFunction(schema, name, []);
+    if (fn === undefined) throw missing([]);
     return fn;
   }
   const names = Object.keys(given.values);
@@ -157,15 +193,30 @@ function chooseOverload(candidates: readonly FunctionDef[], given: Given, schema
     return names.every((n) => argNames.includes(n)) && fn.args.every((a, i) => a.hasDefault || names.includes(argNames[i] as string));
   });
   const fn = fits.length === 1 ? fits[0] : fits.find((f) => f.args.length === names.length);
-  if (fn === undefined) throw noFunction(schema, name, names);
+  if (fn === undefined) throw missing(names);
   return fn;
 }
 
-function noFunction(schema: string, name: string, args: readonly string[]): RequestError {
-  const shown = args.length === 0 ? 'without parameters' : `with parameter${args.length > 1 ? 's' : ''} ${[...args].sort().join(', ')}`;
-  return new RequestError('PGD101', `Could not find the function ${schema}.${name} ${shown} in the schema cache`, {
+/**
+ * PostgREST's PGRST202 (404): the function and the argument names asked for (sorted), where it
+ * searched, and a hint: the function's own arguments when the name exists, else a near name.
+ */
+function noFunction(graph: TypeGraph, schema: string, name: string, args: readonly string[], post: boolean, overloads: readonly FunctionDef[]): RequestError {
+  const sorted = [...args].sort();
+  const fn = `${schema}.${name}`;
+  const searched = sorted.length === 0 ? ' without parameters' : ` with parameter${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}`;
+  const overload = overloads[0];
+  const near = overload === undefined ? nearest(name, graph.functions.filter((f) => f.schema === schema).map((f) => f.name)) : undefined;
+  const hint =
+    overload !== undefined
+      ? `Perhaps you meant to call the function ${fn}(${overload.args.map((a, i) => defaultArgumentName(a.name, i)).join(', ')})`
+      : near !== undefined
+        ? `Perhaps you meant to call the function ${schema}.${near}`
+        : undefined;
+  return new RequestError('PGD101', `Could not find the function ${fn}(${sorted.join(', ')}) in the schema cache`, {
     postgrest: 'PGRST202',
-    hint: 'Check the function name and the names of its arguments',
+    details: `Searched for the function ${fn}${searched}${post ? ' or with a single unnamed json/jsonb parameter' : ''}, but no matches were found in the schema cache.`,
+    ...(hint === undefined ? {} : { hint }),
   });
 }
 

@@ -8,9 +8,10 @@ import { isNestedRow, type Condition, type InsertPlan, type InsertRow, type Plan
 import { header, readFormat, strippedNulls, stripNulls } from './handle-read.js';
 import type { RestScope } from './scope.js';
 import { methodNotAllowed } from './allow.js';
+import { checkMaxAffected } from './handle-rpc.js';
 import { parseCsv, parseQuery, type Preferences, type ResponseFormat } from './parse/index.js';
 import { planDelete, planInsert, planPut, planRead, planUpdate, returningOf } from './plan/index.js';
-import { parseJsonBody, type RestRequest } from './request.js';
+import { isFormBody, parseFormBody, parseJsonBody, type RestRequest } from './request.js';
 import { CONTENT_TYPES, jsonToCsv, send } from './respond.js';
 
 /**
@@ -24,7 +25,7 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   const query = parseQuery(request.params);
   const prefer = request.prefer;
   const format = prefer.return === 'representation' ? readFormat(request, entity) : 'json';
-  const returning = returningOf(scope.graph, entity, query, prefer);
+  const returning = returningOf(scope.graph, entity, query, prefer, request.method);
   const plan = await planWrite(request, scope, entity, query, returning);
 
   const rollback = prefer.tx === 'rollback';
@@ -32,20 +33,29 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   // transaction, so that a failed check writes nothing (as in PostgREST)
   const put = request.method === 'PUT';
   const parts = plan === undefined ? [] : statements(plan);
-  const inTx = rollback || put || parts.length > 1 || prefer.maxAffected !== undefined || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
+  const inTx = rollback || put || parts.length > 1 || (prefer.maxAffected !== undefined && prefer.handling === 'strict') || format === 'object' || (plan?.kind === 'insert' && plan.rows.some(isNestedRow));
   let text = '[]';
   // PUT answers 201 when its row was created, 200 when it replaced one: was it there before?
   let existed = false;
+  // rows an upsert inserted (not merged)
+  let inserted = 0;
   if (plan !== undefined) {
     const run = async (db: RestScope['run']['db']): Promise<string> => {
       if (put) existed = (await runPage(planRead(scope.graph, entity, { ...query, select: [] }), { ...scope.run, db }, { total: false })).rows > 0;
       const answers: string[] = [];
       for (const part of parts) {
         const answer = await runPlan(part, { ...scope.run, db });
-        answers.push(typeof answer === 'string' ? answer : JSON.stringify(answer));
+        const json = typeof answer === 'string' ? answer : JSON.stringify(answer);
+        if (!returning.countInserted) {
+          answers.push(json);
+          continue;
+        }
+        const counted = JSON.parse(json) as { inserted: number; rows: unknown[] };
+        inserted += counted.inserted;
+        answers.push(JSON.stringify(counted.rows));
       }
       const written = answers.length === 1 ? (answers[0] as string) : JSON.stringify(answers.flatMap((a) => JSON.parse(a) as unknown[]));
-      checkMaxAffected(prefer, written);
+      checkWriteMaxAffected(prefer, written);
       if (format === 'object') checkSingular(rowCount(written));
       return written;
     };
@@ -53,7 +63,7 @@ export async function handleWrite(request: RestRequest, res: ServerResponse, sco
   } else if (format === 'object') {
     checkSingular(0);
   }
-  respond(request, res, entity, plan, text, format, put && !existed);
+  respond(request, res, entity, plan, text, format, put && !existed, returning.countInserted === true && inserted === 0);
 }
 
 /**
@@ -84,7 +94,7 @@ function statements(plan: Plan): Plan[] {
 /** `Accept: application/vnd.pgrst.object+json` on a write: exactly one row, else PGRST116 (406). */
 function checkSingular(rows: number): void {
   if (rows !== 1) {
-    throw new RequestError('PGD103', 'JSON object requested, multiple (or no) rows returned', { postgrest: 'PGRST116', details: `The result contains ${rows} rows` });
+    throw new RequestError('PGD103', 'Cannot coerce the result to a single JSON object', { postgrest: 'PGRST116', details: `The result contains ${rows} rows` });
   }
 }
 
@@ -140,6 +150,7 @@ async function bodyOf(request: RestRequest, entity: Entity): Promise<unknown> {
   const type = (header(request, 'content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase();
   const body = await request.body();
   if (type === 'text/csv') return csvRows(parseCsv(body.toString('utf8')), entity);
+  if (isFormBody(type)) return parseFormBody(body);
   if (type === 'application/json' || type === '' || type === undefined) {
     const json = parseJsonBody(body);
     // Prefer: params=single-object is for RPC; here the body is always rows
@@ -170,12 +181,10 @@ function csvRows(rows: Record<string, string | null>[], entity: Entity): Record<
   );
 }
 
-function checkMaxAffected(prefer: Preferences, written: string): void {
-  if (prefer.maxAffected === undefined) return;
-  const affected = rowCount(written);
-  if (affected > prefer.maxAffected) {
-    throw invalidRequest('Query result exceeds max-affected preference constraint', { postgrest: 'PGRST124', details: `The query affects ${affected} rows` });
-  }
+/** `Prefer: handling=strict, max-affected=N` (PostgREST ignores max-affected without strict handling). */
+function checkWriteMaxAffected(prefer: Preferences, written: string): void {
+  if (prefer.maxAffected === undefined || prefer.handling !== 'strict') return;
+  checkMaxAffected(prefer.maxAffected, rowCount(written));
 }
 
 function rowCount(text: string): number {
@@ -183,7 +192,7 @@ function rowCount(text: string): number {
   return Array.isArray(rows) ? rows.length : 0;
 }
 
-function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan: Plan | undefined, text: string, format: ResponseFormat, putCreated: boolean): void {
+function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan: Plan | undefined, text: string, format: ResponseFormat, putCreated: boolean, allMerged: boolean): void {
   const prefer = request.prefer;
   const headers: Record<string, string> = {};
   const applied = preferenceApplied(prefer);
@@ -191,10 +200,15 @@ function respond(request: RestRequest, res: ServerResponse, entity: Entity, plan
   const rows = rowCount(text);
   headers['Content-Range'] = writeContentRange(request.method, rows, prefer.count === 'exact');
   if (request.method === 'POST' && prefer.return === 'headers-only' && plan?.kind === 'insert') {
-    const location = locationOf(entity, plan, text);
+    const location = locationOf(request.prefix, entity, plan, text);
     if (location !== undefined) headers['Location'] = location;
   }
-  const created = request.method === 'POST' ? 201 : undefined;
+  // an upsert whose every row was merged into an existing one created nothing: 200 (PostgREST)
+  const created = request.method === 'POST' && !allMerged ? 201 : undefined;
+  if (allMerged && prefer.return !== 'representation') {
+    send(res, 200, headers, '');
+    return;
+  }
   if (prefer.return !== 'representation') {
     // a 201 says so with an empty body; a 204 has none at all
     send(res, created ?? 204, headers, created === undefined ? undefined : '');
@@ -220,8 +234,11 @@ function writeContentRange(method: string, rows: number, counted: boolean): stri
   return method === 'PATCH' && rows > 0 ? `0-${rows - 1}/${total}` : `*/${total}`;
 }
 
-/** `Location: /film?film_id=eq.1001` for a single row inserted into a table with a primary key. */
-function locationOf(entity: Entity, plan: InsertPlan, text: string): string | undefined {
+/**
+ * `Location: /rest/film?film_id=eq.1001` for a single row inserted into a table with a primary
+ * key: PostgREST's path, under the mount prefix, so that a GET of it finds the row.
+ */
+function locationOf(prefix: string, entity: Entity, plan: InsertPlan, text: string): string | undefined {
   if (plan.rows.length !== 1 || entity.primaryKey.length === 0) return undefined;
   const row = (JSON.parse(text) as Record<string, unknown>[])[0];
   if (row === undefined) return undefined;
@@ -230,7 +247,7 @@ function locationOf(entity: Entity, plan: InsertPlan, text: string): string | un
     const name = column?.name ?? dbName;
     return `${encodeURIComponent(name)}=eq.${encodeURIComponent(String(row[name]))}`;
   });
-  return `/${encodeURIComponent(entity.name)}?${params.join('&')}`;
+  return `${prefix}/${encodeURIComponent(entity.name)}?${params.join('&')}`;
 }
 
 function preferenceApplied(prefer: Preferences): string {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inTransaction, withCancel, type RequestTransaction } from '../db/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import { RequestError } from '../errors/index.js';
-import { answerInTransaction, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
+import { answerCors, answerInTransaction, postgrestCors, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { OpenApiServer } from './docs.js';
 import { allow, methodNotAllowed } from './allow.js';
@@ -28,6 +28,7 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
   // PostgREST's JSON: numbers are JSON numbers (written by PostgreSQL, never parsed here,
   // so no digit is lost on the way)
   const options: CompileOptions = { exactNumbersAsStrings: false };
+  const cors = postgrestCors(config.cors.origins);
   const prefix = config.server.restPath.endsWith('/') ? config.server.restPath.slice(0, -1) : config.server.restPath;
 
   const scopeOf = (ctx: RequestContext, requestScope: RequestScope, tx: RequestTransaction | undefined): RestScope => {
@@ -56,6 +57,8 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
   const route = async (req: IncomingMessage, res: ServerResponse, requestScope: RequestScope, tx: RequestTransaction | undefined, ctx: RequestContext): Promise<void> => {
     const request = restRequest(req, prefix, config.database.schemas, config.server.maxBodyBytes);
     const scope = scopeOf(ctx, requestScope, tx);
+    // PostgREST names the schema of the answer when it was negotiated (sendRestError removes it from errors)
+    if (request.negotiated) res.setHeader('Content-Profile', request.schema);
     if (request.resource === '') {
       if (request.method === 'OPTIONS') {
         allow(res, 'OPTIONS, GET, HEAD');
@@ -97,6 +100,8 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
     prefix: true,
     handler: async (req, res, ctx) => {
       const head = req.method === 'HEAD';
+      // a preflight carries no credentials: answered before anyone is authenticated
+      if (answerCors(req, res, cors)) return;
       let authenticated = false;
       try {
         const requestScope = await scopeRequest(chain, req, ctx, 'rest');

@@ -10,6 +10,8 @@ import { parsePrefer, type Preferences } from './parse/index.js';
  */
 export interface RestRequest {
   readonly method: string;
+  /** where the REST API is mounted (`/rest`; `` at the root): the start of every path it names */
+  readonly prefix: string;
   /** the path below the REST prefix, without the leading slash: `film`, `rpc/fn`, `` */
   readonly resource: string;
   readonly params: URLSearchParams;
@@ -19,6 +21,8 @@ export interface RestRequest {
   readonly headers: IncomingMessage['headers'];
   /** the schema chosen by Accept-Profile (reads) or Content-Profile (writes), else the first */
   readonly schema: string;
+  /** the schema was negotiated (a profile header, or more than one schema exposed): answers say which in Content-Profile */
+  readonly negotiated: boolean;
   body(): Promise<Buffer>;
 }
 
@@ -41,12 +45,13 @@ export function restRequest(req: IncomingMessage, prefix: string, schemas: reado
   const preferHeader = joinHeader(req.headers['prefer']);
   const prefer = preferHeader === undefined ? NO_PREFERENCES : parsePrefer(preferHeader);
   if (prefer.handling === 'strict' && prefer.invalid.length > 0) {
-    throw invalidRequest(`Invalid preferences given with handling=strict`, { postgrest: 'PGRST100', details: `Invalid preferences: ${prefer.invalid.join(', ')}` });
+    throw invalidRequest(`Invalid preferences given with handling=strict`, { postgrest: 'PGRST122', details: `Invalid preferences: ${prefer.invalid.join(', ')}` });
   }
   let body: Promise<Buffer> | undefined;
   let params: URLSearchParams | undefined;
   return {
     method,
+    prefix,
     resource,
     // parsed only when a request is not in the plan cache
     get params() {
@@ -56,6 +61,7 @@ export function restRequest(req: IncomingMessage, prefix: string, schemas: reado
     prefer,
     headers: req.headers,
     schema: chooseSchema(req, method, schemas),
+    negotiated: schemas.length > 1 || profileHeader(req, method) !== undefined,
     body: () => (body ??= readBody(req, maxBodyBytes)),
   };
 }
@@ -66,14 +72,31 @@ function joinHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function chooseSchema(req: IncomingMessage, method: string, schemas: readonly string[]): string {
+function profileHeader(req: IncomingMessage, method: string): string | undefined {
   const header = method === 'GET' || method === 'HEAD' ? req.headers['accept-profile'] : req.headers['content-profile'];
   const wanted = typeof header === 'string' ? header.trim() : undefined;
+  return wanted === '' ? undefined : wanted;
+}
+
+function chooseSchema(req: IncomingMessage, method: string, schemas: readonly string[]): string {
+  const wanted = profileHeader(req, method);
   if (wanted === undefined || wanted === '') return schemas[0] ?? 'public';
   if (!schemas.includes(wanted)) {
     throw new RequestError('PGD103', `The schema must be one of the following: ${schemas.join(', ')}`, { postgrest: 'PGRST106' });
   }
   return wanted;
+}
+
+/**
+ * `application/x-www-form-urlencoded` (an HTML form, `curl -d a=1`): one object of its fields,
+ * each a string (PostgreSQL reads it as the column's or argument's type), as PostgREST takes it.
+ */
+export function isFormBody(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+export function parseFormBody(body: Buffer): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
 }
 
 /** The body as JSON, or PGRST102 (400). */

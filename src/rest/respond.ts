@@ -27,6 +27,7 @@ export function sendRestError(res: ServerResponse, error: unknown, log: Logger, 
     res.destroy();
     return;
   }
+  res.removeHeader('Content-Profile');
   const headers: Record<string, string> = { ...rendered.headers, 'Content-Type': CONTENT_TYPES.json };
   if (rendered.status === 405 && error instanceof RequestError && error.details !== undefined && error.details.startsWith('Allow: ')) {
     headers['Allow'] = error.details.slice('Allow: '.length);
@@ -61,21 +62,23 @@ export function pageStatus(offset: number, rows: number, total: number | undefin
 }
 
 /**
- * A JSON array of flat objects as CSV (RFC 4180): a header line of the first row's keys, then
- * one line per row; nested values as their JSON text; null as an empty field.
+ * A JSON array of objects as CSV, for answers PostgreSQL did not write as CSV itself (written
+ * rows, a single row from a function): PostgREST's layout (a header line of the first row's
+ * keys, unquoted; a newline; one line per row), values quoted the way a PostgreSQL record
+ * quotes them, booleans as `t`/`f`, nested values as their JSON text.
  */
 export function jsonToCsv(text: string): string {
-  const rows = JSON.parse(text) as Record<string, unknown>[];
+  const parsed = JSON.parse(text) as unknown;
+  const rows = (Array.isArray(parsed) ? parsed : parsed === null ? [] : [parsed]) as Record<string, unknown>[];
   const first = rows[0];
-  if (first === undefined) return '';
+  if (first === undefined) return '\n';
   const keys = Object.keys(first);
-  const lines = [keys.map(csvField).join(',')];
-  for (const row of rows) lines.push(keys.map((k) => csvField(row[k])).join(','));
-  return lines.join('\n');
+  const lines = rows.map((row) => keys.map((k) => csvField(row[k])).join(','));
+  return `${keys.join(',')}\n${lines.join('\n')}`;
 }
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const text = typeof value === 'string' ? value : typeof value === 'boolean' ? (value ? 't' : 'f') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return text === '' || /[",()\\\s]/.test(text) ? `"${text.replaceAll('\\', '\\\\').replaceAll('"', '""')}"` : text;
 }

@@ -74,8 +74,8 @@ export function compileCondition(condition: Condition, row: string, scope: Scope
 const REGCONFIG: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'regconfig' };
 
 /** `row."col"`, or with a JSON path `row."col"->'a'->>'b'` (keys and indexes as parameters). */
-export function columnExpression(row: string, ref: { readonly column: string; readonly path?: ColumnRef['path'] }, scope: Scope): string {
-  const base = `${row}.${quoteIdentifier(ref.column)}`;
+export function columnExpression(row: string, ref: { readonly column: string; readonly path?: ColumnRef['path']; readonly computed?: ColumnRef['computed'] }, scope: Scope): string {
+  const base = ref.computed === undefined ? `${row}.${quoteIdentifier(ref.column)}` : `${qualified(ref.computed)}(${row})`;
   if (ref.path === undefined || ref.path.length === 0) return base;
   return `(${base}${ref.path.map((step) => `${step.arrow}${typeof step.key === 'number' ? scope.params.add(step.key, INT4) : scope.params.add(step.key, TEXT)}`).join('')})`;
 }

@@ -71,7 +71,7 @@ export function compileAggregate(plan: AuthorizedPlan<AggregatePlan>, options: C
  * JSON array of the page as text, `page` the number of rows in it and, when `total` is asked,
  * `total` the number of rows the filters match, ignoring limit and offset (`Content-Range`).
  */
-export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, page: { readonly total: boolean }): CompiledQuery {
+export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, page: { readonly total: boolean; readonly csv?: boolean }): CompiledQuery {
   if (plan.batch !== undefined) throw new Error('compilePage: a page cannot be batched');
   const ctx: Context = { params: new Params(), aliases: new Aliases(), options };
   const alias = ctx.aliases.next();
@@ -82,12 +82,12 @@ export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOpti
   const withCall = called === undefined ? '' : `with ${called} as materialized (select * from ${sourceFrom(plan, ctx)}) `;
   const source = (): string => called ?? sourceFrom(plan, ctx);
   const from = `${source()} as ${alias}`;
-  const rows = rowsQuery(plan, ctx, from, alias, []);
+  const rows = rowsQuery(plan, ctx, from, alias, [], [], page.csv === true ? 'record' : 'json');
   let total = 'null::int8';
   if (page.total) {
     const counted = ctx.aliases.next();
     const countFrom = `${source()} as ${counted}`;
-    if (plan.selection.some((s) => s.kind === 'aggregate')) {
+    if (hasAggregates(plan)) {
       // grouped rows are counted as groups: the rows the page is a slice of
       const { limit: _limit, offset: _offset, ...unbounded } = plan;
       total = `(select count(*) from (${rowsQuery({ ...unbounded, orderBy: [] }, ctx, countFrom, counted, [])}) as ${ctx.aliases.next('x')})`;
@@ -97,9 +97,18 @@ export function compilePage(plan: AuthorizedPlan<ReadPlan>, options: CompileOpti
     }
   }
   return {
-    text: `${withCall}select coalesce(json_agg(${x}.r), '[]'::json)::text as result, count(*)::int4 as page, ${total} as total from (${rows}) as ${x}`,
+    text: `${withCall}select ${page.csv === true ? csvLines(`${x}.r`) : `coalesce(json_agg(${x}.r), '[]'::json)::text`} as result, count(*)::int4 as page, ${total} as total from (${rows}) as ${x}`,
     values: ctx.params.values,
   };
+}
+
+/**
+ * The rows as CSV lines, the way PostgREST writes them: each row's record in PostgreSQL's text
+ * form without its parentheses (values in their text form, quoted where a record quotes them),
+ * one line each. The header line is the caller's.
+ */
+function csvLines(record: string): string {
+  return `coalesce(string_agg(substring(${record}::text, 2, length(${record}::text) - 2), chr(10)), '')`;
 }
 
 /**
@@ -168,15 +177,19 @@ export function rowObjectQuery(plan: ReadPlan, ctx: Context, from: string, alias
   return `(${rowsQuery({ ...plan, limit: 1 }, ctx, from, alias, tie)})`;
 }
 
-/** `select <row object> as r from … where … order by … limit … offset …` */
-function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], extra: readonly string[] = []): string {
-  if (plan.selection.some((s) => s.kind === 'aggregate')) return groupedRowsQuery(plan, ctx, from, alias, tie);
+/**
+ * `select <row object> as r from … where … order by … limit … offset …`; with `shape`
+ * `record`, `r` is a row of the values (`row(v1, v2, …)`) instead of a JSON object.
+ */
+function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], extra: readonly string[] = [], shape: 'json' | 'record' = 'json'): string {
+  if (hasAggregates(plan)) return groupedRowsQuery(plan, ctx, from, alias, tie, shape);
   const where = [...tie];
   if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
   const distinct = plan.distinctOn !== undefined && plan.distinctOn.length > 0
     ? `distinct on (${plan.distinctOn.map((c) => `${alias}.${quoteIdentifier(c)}`).join(', ')}) `
     : '';
-  const columns = [`${rowObject(plan.selection, alias, ctx)} as r`, ...extra];
+  const r = shape === 'record' ? rowRecord(objectPairs(plan.selection, alias, ctx)) : rowObject(plan.selection, alias, ctx);
+  const columns = [`${r} as r`, ...extra];
   return (
     `select ${distinct}${columns.join(', ')} from ${from}` +
     (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
@@ -186,21 +199,39 @@ function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, ti
   );
 }
 
+/** Aggregates at this level, or hoisted to it from a spread. */
+function hasAggregates(plan: ReadPlan): boolean {
+  return plan.selection.some((s) => s.kind === 'aggregate' || (s.kind === 'spread' && s.plan.selection.some((inner) => inner.kind === 'aggregate')));
+}
+
 /**
  * Rows with aggregates, grouped by the other selected values: the values are computed in an
  * inner query grouped by position (`group by 1, 2`: a JSON path's parameters would make the
  * same expression look different to PostgreSQL), and the outer one builds the objects.
  */
-function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[]): string {
+function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], shape: 'json' | 'record' = 'json'): string {
   const g = ctx.aliases.next('g');
   const values: string[] = [];
   const grouped: number[] = [];
-  const pairs = plan.selection.map((s, i): readonly [string, string] => {
-    if (s.kind !== 'column' && s.kind !== 'aggregate') throw new Error(`compileRead: ${s.kind} next to an aggregate`);
+  // what is not an aggregate groups the rows: columns, computed fields, embedded resources
+  // (as jsonb: json has no equality) and the keys of spreads
+  const entries = plan.selection.flatMap((s): { key: string; value: string; aggregate: boolean }[] => {
+    if (s.kind === 'spread') {
+      return s.plan.selection.map((inner) => {
+        if (inner.kind === 'aggregate') return [{ key: inner.key, value: hoistedAggregate(s, inner, alias, ctx), aggregate: true }];
+        const pairs = inner.kind === 'spread' ? spreadPairs({ ...s, plan: { ...s.plan, selection: [inner] } }, alias, ctx) : [[inner.key, spreadValue(s, (row) => selectionValue(inner, row, ctx), alias, ctx)] as const];
+        return pairs.map(([key, value]) => ({ key, value: s.many === true ? `${value}::jsonb` : value, aggregate: false }));
+      }).flat();
+    }
+    const value = selectionValue(s, alias, ctx);
+    if (s.kind === 'relation' || s.kind === 'relation_aggregate') return [{ key: s.key, value: `${value}::jsonb`, aggregate: false }];
+    return [{ key: s.key, value, aggregate: s.kind === 'aggregate' }];
+  });
+  const pairs = entries.map((entry, i): readonly [string, string] => {
     const name = quoteIdentifier(`c${i}`);
-    values.push(`${selectionValue(s, alias, ctx)} as ${name}`);
-    if (s.kind === 'column') grouped.push(i + 1);
-    return [s.key, `${g}.${name}`];
+    values.push(`${entry.value} as ${name}`);
+    if (!entry.aggregate) grouped.push(i + 1);
+    return [entry.key, `${g}.${name}`];
   });
   const where = [...tie];
   if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
@@ -211,7 +242,12 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
     orderBy(plan.orderBy, alias, ctx) +
     (plan.limit !== undefined ? ` limit ${ctx.params.add(plan.limit, INT8)}` : '') +
     (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '');
-  return `select ${buildObject(pairs, ctx)} as r from (${inner}) as ${g}`;
+  return `select ${shape === 'record' ? rowRecord(pairs) : buildObject(pairs, ctx)} as r from (${inner}) as ${g}`;
+}
+
+/** The values of a row object's pairs as a record: `row(v1, v2, …)`. */
+function rowRecord(pairs: readonly (readonly [string, string])[]): string {
+  return `row(${pairs.map(([, value]) => value).join(', ')})`;
 }
 
 export function sourceFrom(plan: ReadPlan, ctx: Context): string {
@@ -267,16 +303,71 @@ export function rowObject(selection: readonly Selection[], alias: string, ctx: C
 
 /** The keys and value expressions of a row object; a spread brings its related row's keys. */
 function objectPairs(selection: readonly Selection[], alias: string, ctx: Context): (readonly [string, string])[] {
-  return selection.flatMap((s): (readonly [string, string])[] => {
-    if (s.kind !== 'spread') return [[s.key, selectionValue(s, alias, ctx)]];
-    // one scalar subquery per key: the related row is at most one, and each stays a plain value
-    return s.plan.selection.map((inner) => {
-      if (inner.kind === 'spread') throw new Error('compileRead: a spread inside a spread');
-      const { from, where } = joinFrom(s.join, alias, ctx);
-      const conditions = s.plan.where === undefined ? where : [...where, compileCondition(s.plan.where, from.alias, ctx)];
-      return [inner.key, `(select ${selectionValue(inner, from.alias, ctx)} from ${from} where ${conditions.join(' and ')} limit 1)`] as const;
-    });
+  return selection.flatMap((s): (readonly [string, string])[] => (s.kind === 'spread' ? spreadPairs(s, alias, ctx) : [[s.key, selectionValue(s, alias, ctx)]]));
+}
+
+/** The keys a spread brings, each with its value; a spread inside a spread brings its keys up too. */
+function spreadPairs(s: Extract<Selection, { kind: 'spread' }>, alias: string, ctx: Context): (readonly [string, string])[] {
+  return s.plan.selection.flatMap((inner): (readonly [string, string])[] => {
+    if (inner.kind !== 'spread') return [[inner.key, spreadValue(s, (row) => selectionValue(inner, row, ctx), alias, ctx)]];
+    // each key of the inner spread, read through this one's related row(s)
+    return spreadKeys(inner).map((key, i) => [key, spreadValue(s, (row) => (spreadPairs(only(inner, i), row, ctx)[0] as readonly [string, string])[1], alias, ctx)] as const);
   });
+}
+
+/** The keys a spread brings up, in order (a spread inside it brings its own). */
+function spreadKeys(s: Extract<Selection, { kind: 'spread' }>): string[] {
+  return s.plan.selection.flatMap((inner) => (inner.kind === 'spread' ? spreadKeys(inner) : [inner.key]));
+}
+
+/** The spread narrowed to its `i`-th key (counting the keys of spreads inside it). */
+function only(s: Extract<Selection, { kind: 'spread' }>, i: number): Extract<Selection, { kind: 'spread' }> {
+  let index = i;
+  for (const inner of s.plan.selection) {
+    const count = inner.kind === 'spread' ? spreadKeys(inner).length : 1;
+    if (index < count) return { ...s, plan: { ...s.plan, selection: [inner.kind === 'spread' ? only(inner, index) : inner] } };
+    index -= count;
+  }
+  throw new Error('compileRead: a spread key out of range');
+}
+
+/**
+ * One key of a spread: a scalar subquery, as the related row is at most one and each key stays
+ * a plain value; of to-many rows, the array of their values (in the spread's order and range).
+ */
+function spreadValue(s: Extract<Selection, { kind: 'spread' }>, value: (row: string) => string, alias: string, ctx: Context): string {
+  const { from, where } = joinFrom(s.join, alias, ctx);
+  const conditions = s.plan.where === undefined ? where : [...where, compileCondition(s.plan.where, from.alias, ctx)];
+  if (s.many !== true) return `(select ${value(from.alias)} from ${from} where ${conditions.join(' and ')} limit 1)`;
+  const x = ctx.aliases.next('x');
+  const rows =
+    `select ${value(from.alias)} as v from ${from} where ${conditions.join(' and ')}` +
+    orderBy(s.plan.orderBy, from.alias, ctx) +
+    (s.plan.limit !== undefined ? ` limit ${ctx.params.add(s.plan.limit, INT8)}` : '') +
+    (s.plan.offset !== undefined && s.plan.offset > 0 ? ` offset ${ctx.params.add(s.plan.offset, INT8)}` : '');
+  return `(select coalesce(json_agg(${x}.v), '[]'::json) from (${rows}) as ${x})`;
+}
+
+/**
+ * An aggregate inside a spread (`client_id,...invoices(total.sum())`), hoisted to the level
+ * that spreads it, as PostgREST does: computed over the related rows of each row, then
+ * combined over the rows of each group (a count or sum summed, min of mins, max of maxes; an
+ * average as the sum of sums over the sum of counts).
+ */
+function hoistedAggregate(s: Extract<Selection, { kind: 'spread' }>, inner: Extract<Selection, { kind: 'aggregate' }>, alias: string, ctx: Context): string {
+  const { from, where } = joinFrom(s.join, alias, ctx);
+  const conditions = s.plan.where === undefined ? where : [...where, compileCondition(s.plan.where, from.alias, ctx)];
+  const over = (fn: Extract<Selection, { kind: 'aggregate' }>['fn']): string => `(select ${selectionValue({ ...inner, fn }, from.alias, ctx)} from ${from} where ${conditions.join(' and ')})`;
+  switch (inner.fn) {
+    case 'count':
+      return `sum(${over('count')})::int8`;
+    case 'sum':
+      return `sum(${over('sum')})`;
+    case 'avg':
+      return `(sum(${over('sum')}) / nullif(sum(${over('count')}), 0))`;
+    default:
+      return `${inner.fn}(${over(inner.fn)})`;
+  }
 }
 
 function selectionValue(selection: Exclude<Selection, { kind: 'spread' }>, alias: string, ctx: Context): string {

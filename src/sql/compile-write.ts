@@ -105,7 +105,9 @@ export function compileInsert(plan: AuthorizedPlan<InsertPlan>, options: Compile
     source = `(${columns.map(quoteIdentifier).join(', ')}) values ${tuples.join(', ')}`;
   }
   const conflict = plan.onConflict === undefined ? '' : onConflictClause(plan.onConflict, target, ctx);
-  const write = `insert into ${qualified(plan.entity)} as ${target} ${source}${conflict} returning ${target}.*`;
+  // a row that ON CONFLICT DO UPDATE merged has the inserting transaction's xmax; a new one 0
+  const inserted = plan.returning.countInserted === true ? `, (${target}.xmax = 0) as ${INSERTED}` : '';
+  const write = `insert into ${qualified(plan.entity)} as ${target} ${source}${conflict} returning ${target}.*${inserted}`;
   return { text: withWrite(write, plan.returning, ctx, plan.check), values: ctx.params.values };
 }
 
@@ -229,11 +231,18 @@ function withWrite(write: string, returning: Returning, ctx: Context, check?: Co
 /** The text of the error a failed check raises (no user text: a constant of pgduet's). */
 export const CHECK_FAILED = 'pgduet check failed';
 
+/** the column of `m` that says a row was inserted (not merged): a name no table column has */
+const INSERTED = quoteIdentifier('?pgduet inserted');
+
 function returningResult(returning: Returning, ctx: Context): string {
   // made only where it is used: a condition compiled and left out would leave its parameters untyped
   const rows = (): string => (returning.where === undefined ? `${M}` : `${M} where ${compileCondition(returning.where, M, ctx)}`);
   if (returning.single === true) return `(select ${rowObject(returning.selection, M, ctx)} from ${rows()} limit 1)`;
-  if (returning.rowsOnly === true) return `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${rows()})`;
+  if (returning.rowsOnly === true) {
+    const array = `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${rows()})`;
+    if (returning.countInserted !== true) return array;
+    return `json_build_object('inserted', (select count(*) from ${M} where ${INSERTED}), 'rows', ${array})`;
+  }
   const pairs: (readonly [string, string])[] = [];
   if (returning.affectedRowsKey !== undefined) pairs.push([returning.affectedRowsKey, `(select count(*) from ${M})`]);
   if (returning.returningKey !== undefined) {
@@ -245,7 +254,7 @@ function returningResult(returning: Returning, ctx: Context): string {
 /** The answer of a write that writes no row, without touching the table. */
 function emptyResult(returning: Returning, ctx: Context): string {
   if (returning.single === true) return 'null::json';
-  if (returning.rowsOnly === true) return `'[]'::json`;
+  if (returning.rowsOnly === true) return returning.countInserted === true ? `json_build_object('inserted', 0, 'rows', '[]'::json)` : `'[]'::json`;
   const pairs: (readonly [string, string])[] = [];
   if (returning.affectedRowsKey !== undefined) pairs.push([returning.affectedRowsKey, '0']);
   if (returning.returningKey !== undefined) pairs.push([returning.returningKey, `'[]'::json`]);

@@ -63,7 +63,15 @@ const pairs = (...list: [string, string][]): ColumnPair[] => list.map(([from, to
 function entityOf(g: TypeGraph, ref: DbRef): Entity {
   const found = g.entities.find((e) => e.schema === ref.schema && e.dbName === ref.dbName);
   if (found === undefined) throw new Error(`no entity ${ref.schema}.${ref.dbName}`);
-  return found;
+  return withoutViewKeys(found);
+}
+
+/**
+ * The entity's own keys and relations: those a base table's foreign key gives through a view
+ * (PostgREST's, `viaView`) are left out here and tested on their own.
+ */
+function withoutViewKeys(e: Entity): Entity {
+  return { ...e, foreignKeys: e.foreignKeys.filter((fk) => fk.viaView !== true), relations: e.relations.filter((r) => r.viaView !== true) };
 }
 
 const entity = (dbName: string, schema = 'app'): Entity => entityOf(graph, { schema, dbName });
@@ -821,7 +829,7 @@ describe('only the app schema exposed', () => {
   it('leaves every other entity exactly as with both schemas exposed', () => {
     for (const e of appOnly.entities) {
       if (e.dbName === 'organization') continue;
-      expect(e, e.dbName).toStrictEqual(entity(e.dbName));
+      expect(withoutViewKeys(e), e.dbName).toStrictEqual(entity(e.dbName));
     }
   });
 

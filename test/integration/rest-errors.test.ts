@@ -41,11 +41,29 @@ describe('schema cache errors', () => {
     await expect(restError(server, '/nope', { method: 'POST', body: { a: 1 } }, 404)).resolves.toMatchObject({ code: 'PGRST205' });
   });
 
-  it('an unknown column in select, a filter or order: 400, naming the column', async () => {
-    for (const path of ['/film?select=nope', '/film?nope=eq.1', '/film?order=nope.desc', '/film?select=title,language!language_id(nope)']) {
-      const error = await restError(server, path, {}, 400);
-      expect(error.message).toMatch(/column (film|language)\.nope does not exist/);
+  it('an unknown column in select, a filter, order or an aggregate: PostgreSQL\'s 42703, as PostgREST passes it on', async () => {
+    for (const path of ['/film?select=nope', '/film?nope=eq.1', '/film?order=nope.desc', '/film?select=nope.sum()', '/film?select=sum(nope)']) {
+      expect([path, await restError(server, path, {}, 400)]).toEqual([path, { code: '42703', message: 'column film.nope does not exist', details: null, hint: null }]);
     }
+    // an embedded table is named by its alias in PostgREST's SQL
+    expect(await restError(server, '/film?select=title,language!language_id(nope)', {}, 400)).toEqual({
+      code: '42703',
+      message: 'column language_1.nope does not exist',
+      details: null,
+      // PostgreSQL's own suggestion (half the letters or fewer differ)
+      hint: 'Perhaps you meant to reference the column "language_1.name".',
+    });
+    // a near name: PostgreSQL's hint
+    expect(await restError(server, '/film?select=titel', {}, 400)).toEqual({ code: '42703', message: 'column film.titel does not exist', details: null, hint: 'Perhaps you meant to reference the column "film.title".' });
+  });
+
+  it('one table embedded twice without an alias: PostgreSQL\'s 42712', async () => {
+    expect(await restError(server, '/film?select=title,actor(first_name),actor(last_name)', {}, 400)).toEqual({
+      code: '42712',
+      message: 'table name "film_actor_1" specified more than once',
+      details: null,
+      hint: null,
+    });
   });
 
   it('an unknown column in a body or columns=: 400 PGRST204', async () => {
@@ -58,11 +76,29 @@ describe('schema cache errors', () => {
     await expect(restError(server, '/uniq?id=eq.1', { method: 'PATCH', body: { nope: 1 } }, 400)).resolves.toMatchObject({ code: 'PGRST204' });
   });
 
-  it('an unknown relationship: 400 PGRST200', async () => {
-    const error = await restError(server, '/film?select=title,nope(*)', {}, 400);
-    expect(error).toMatchObject({ code: 'PGRST200', message: "Could not find a relationship between 'film' and 'nope' in the schema cache" });
-    const hinted = await restError(server, '/film?select=title,language!nope(name)', {}, 400);
-    expect(hinted).toMatchObject({ code: 'PGRST200', details: "Searched for a foreign key relationship between 'film' and 'language' using the hint 'nope'" });
+  it('an unknown relationship: 400 PGRST200 in PostgREST\'s words', async () => {
+    expect(await restError(server, '/film?select=title,nope(*)', {}, 400)).toEqual({
+      code: 'PGRST200',
+      message: "Could not find a relationship between 'film' and 'nope' in the schema cache",
+      details: "Searched for a foreign key relationship between 'film' and 'nope' in the schema 'public', but no matches were found.",
+      hint: null,
+    });
+    expect(await restError(server, '/film?select=title,language!nope(name)', {}, 400)).toEqual({
+      code: 'PGRST200',
+      message: "Could not find a relationship between 'film' and 'language' in the schema cache",
+      details: "Searched for a foreign key relationship between 'film' and 'language' using the hint 'nope' in the schema 'public', but no matches were found.",
+      hint: null,
+    });
+    expect(await restError(server, '/film?select=title,languag(name)', {}, 400)).toMatchObject({ code: 'PGRST200', hint: "Perhaps you meant 'language' instead of 'languag'." });
+  });
+
+  it('EXPLAIN is off by default: a plan media type is 406 PGRST107', async () => {
+    expect(await restError(server, '/film?limit=1', { headers: { Accept: 'application/vnd.pgrst.plan+json' } }, 406)).toEqual({
+      code: 'PGRST107',
+      message: 'None of these media types are available: application/vnd.pgrst.plan+json',
+      details: null,
+      hint: null,
+    });
   });
 
   it('a filter on a resource that is not embedded: 400 PGRST108', async () => {
@@ -127,10 +163,12 @@ describe('request errors', () => {
     await expect(restError(server, '/uniq', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'id=1' }, 406)).resolves.toMatchObject({ code: 'PGRST107' });
   });
 
-  it('Prefer: handling=strict with a preference pgduet does not know: 400 PGRST100', async () => {
-    await expect(restError(server, '/film?limit=1', { headers: { Prefer: 'handling=strict, frobnicate=yes' } }, 400)).resolves.toMatchObject({
-      code: 'PGRST100',
+  it('Prefer: handling=strict with a preference pgduet does not know: 400 PGRST122', async () => {
+    expect(await restError(server, '/film?limit=1', { headers: { Prefer: 'handling=strict, frobnicate=yes' } }, 400)).toEqual({
+      code: 'PGRST122',
+      message: 'Invalid preferences given with handling=strict',
       details: 'Invalid preferences: frobnicate=yes',
+      hint: null,
     });
     // lenient (the default): ignored
     expect((await rest(server, '/film?limit=1', { headers: { Prefer: 'frobnicate=yes' } })).status).toBe(200);

@@ -531,15 +531,23 @@ describe('content negotiation', () => {
   it('vnd.pgrst.object+json: zero or two rows are 406 PGRST116', async () => {
     for (const [filter, count] of [['film_id=lt.0', 0], ['film_id=lt.3', 2]] as const) {
       const error = await restError(server, `/film?select=film_id&${filter}`, { headers: { Accept: 'application/vnd.pgrst.object+json' } }, 406);
-      expect(error).toEqual({ code: 'PGRST116', message: 'JSON object requested, multiple (or no) rows returned', details: `The result contains ${count} rows`, hint: null });
+      expect(error).toEqual({ code: 'PGRST116', message: 'Cannot coerce the result to a single JSON object', details: `The result contains ${count} rows`, hint: null });
     }
   });
 
-  it('text/csv: a header line, then the rows, quoted where needed', async () => {
-    const res = await rest(server, '/doc?select=id,body,tags&order=id', { headers: { Accept: 'text/csv' } });
+  it('text/csv cell for cell as PostgREST writes it: values in PostgreSQL\'s text form, quoted as a record quotes them', async () => {
+    const res = await rest(server, '/doc?select=id,body,tags,data,during&order=id', { headers: { Accept: 'text/csv' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(res.text).toBe(['id,body,tags', '1,the quick brown fox,"[""red"",""blue""]"', '2,lazy dogs sleep,"[""blue""]"', '3,,[]', '4,"a ""quoted"", (odd) value",'].join('\n'));
+    // PostgREST's own SQL: the keys, a newline, each row's record text without its parentheses
+    const rows = await sqlColumn(sql, `select string_agg(substring(t::text, 2, length(t::text) - 2), chr(10) order by t.id) from (select id, body, tags, data, during from doc) t`);
+    expect(res.text).toBe(`id,body,tags,data,during\n${String(rows[0])}`);
+    expect(res.text.split('\n')[1]).toBe('1,"the quick brown fox","{red,blue}","{""a"": 1, ""b"": {""c"": ""x""}, ""s"": ""one"", ""arr"": [10, 20]}","[""2024-01-01 00:00:00+00"",""2024-02-01 00:00:00+00"")"');
+    expect(res.text.split('\n')[4]).toBe('4,"a ""quoted"", (odd) value",,,');
+    const flags = await rest(server, '/film?select=film_id,rental_rate,last_update&film_id=lt.3&order=film_id', { headers: { Accept: 'text/csv' } });
+    expect(flags.text).toBe(`film_id,rental_rate,last_update\n${String((await sqlColumn(sql, `select string_agg(substring(t::text, 2, length(t::text) - 2), chr(10) order by t.film_id) from (select film_id, rental_rate, last_update from film where film_id < 3) t`))[0])}`);
+    // no rows: no header, only the newline
+    expect((await rest(server, '/doc?id=eq.0', { headers: { Accept: 'text/csv' } })).text).toBe('\n');
   });
 
   it('vnd.pgrst.array+json;nulls=stripped leaves out null values', async () => {

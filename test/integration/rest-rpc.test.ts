@@ -97,7 +97,7 @@ describe('functions returning rows', () => {
     const res = await rest(server, '/rpc/one_film?id=2&select=film_id,title', { headers: { Accept: 'text/csv' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(res.text).toBe('film_id,title\n2,ACE GOLDFINGER');
+    expect(res.text).toBe('film_id,title\n2,"ACE GOLDFINGER"');
   });
 
   it('SETOF a composite type: its fields select, filter and order like columns', async () => {
@@ -181,21 +181,27 @@ describe('errors', () => {
     expect(error).toEqual({ code: 'P0001', message: 'boom', details: 'it failed on purpose', hint: 'call it with another message' });
   });
 
-  it('an unknown function, or unknown or missing arguments: 404 PGRST202', async () => {
-    await expect(restError(server, '/rpc/nope', { method: 'POST', body: {} }, 404)).resolves.toMatchObject({
+  it('an unknown function, or unknown or missing arguments: 404 PGRST202 in PostgREST\'s words', async () => {
+    expect(await restError(server, '/rpc/nope', { method: 'POST', body: {} }, 404)).toEqual({
       code: 'PGRST202',
-      message: 'Could not find the function public.nope without parameters in the schema cache',
+      message: 'Could not find the function public.nope() in the schema cache',
+      details: 'Searched for the function public.nope without parameters or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.',
+      hint: null,
     });
-    await expect(restError(server, '/rpc/add_them', { method: 'POST', body: { a: 1, zz: 2 } }, 404)).resolves.toMatchObject({
+    expect(await restError(server, '/rpc/add_them', { method: 'POST', body: { zz: 2, a: 1 } }, 404)).toEqual({
       code: 'PGRST202',
-      message: 'Could not find the function public.add_them with parameters a, zz in the schema cache',
+      message: 'Could not find the function public.add_them(a, zz) in the schema cache',
+      details: 'Searched for the function public.add_them with parameters a, zz or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.',
+      hint: 'Perhaps you meant to call the function public.add_them(a, b)',
     });
     await expect(restError(server, '/rpc/add_them', { method: 'POST', body: {} }, 404)).resolves.toMatchObject({ code: 'PGRST202' });
     // by GET, a parameter without an operator is an argument (PostgREST's rule), so an unknown one is PGRST202 too
     await expect(restError(server, '/rpc/add_them?a=1&zz=2', {}, 404)).resolves.toMatchObject({
       code: 'PGRST202',
-      message: 'Could not find the function public.add_them with parameters a, zz in the schema cache',
+      message: 'Could not find the function public.add_them(a, zz) in the schema cache',
+      details: 'Searched for the function public.add_them with parameters a, zz, but no matches were found in the schema cache.',
     });
+    await expect(restError(server, '/rpc/add_thme?a=1', {}, 404)).resolves.toMatchObject({ hint: 'Perhaps you meant to call the function public.add_them' });
   });
 
   it('by GET, a parameter with an operator filters the rows; one without is an argument', async () => {

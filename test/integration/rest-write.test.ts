@@ -156,9 +156,11 @@ describe('POST', () => {
     expect(res.status).toBe(201);
     expect(res.text).toBe('');
     const id = (await sqlColumn(sql, `select id from scratch where name = 'located'`))[0];
-    expect(res.headers.get('location')).toBe(`/scratch?id=eq.${String(id)}`);
+    expect(res.headers.get('location')).toBe(`/rest/scratch?id=eq.${String(id)}`);
+    // the path is the REST API's: a GET of it finds the row
+    expect(await restOk(server, (res.headers.get('location') ?? '').slice('/rest'.length) + '&select=name')).toEqual([{ name: 'located' }]);
     const composite = await rest(server, '/pair', { method: 'POST', headers: { Prefer: 'return=headers-only' }, body: { a: 1, b: 2, label: 'x' } });
-    expect(composite.headers.get('location')).toBe('/pair?a=eq.1&b=eq.2');
+    expect(composite.headers.get('location')).toBe('/rest/pair?a=eq.1&b=eq.2');
   });
 
   it('representation with a computed field of the rows written', async () => {
@@ -249,6 +251,27 @@ describe('upsert', () => {
     // only the columns given are merged: the note stays
     expect(res.body).toEqual([{ name: 'up-1', score: 100, note: 'old' }, { name: 'up-2', score: 2, note: null }]);
     expect(await sqlJson(sql, `select name, score, note from scratch where name like 'up-%' order by name`)).toEqual(res.body);
+  });
+
+  it('an upsert whose every row merged into an existing one: 200, not 201 (one new row: 201)', async () => {
+    await restOk(server, '/scratch', { method: 'POST', body: [{ name: 'all-1', score: 1 }, { name: 'all-2', score: 2 }] }, 201);
+    const merged = await rest(server, '/scratch?on_conflict=name&select=name,score', {
+      method: 'POST',
+      headers: { Prefer: 'return=representation, resolution=merge-duplicates' },
+      body: [{ name: 'all-1', score: 10 }, { name: 'all-2', score: 20 }],
+    });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toEqual([{ name: 'all-1', score: 10 }, { name: 'all-2', score: 20 }]);
+    const minimal = await rest(server, '/scratch?on_conflict=name', { method: 'POST', headers: { Prefer: 'resolution=merge-duplicates' }, body: { name: 'all-1', score: 11 } });
+    expect(minimal.status).toBe(200);
+    expect(minimal.text).toBe('');
+    const mixed = await rest(server, '/scratch?on_conflict=name', { method: 'POST', headers: { Prefer: 'resolution=merge-duplicates' }, body: [{ name: 'all-1', score: 12 }, { name: 'all-3', score: 3 }] });
+    expect(mixed.status).toBe(201);
+    expect(await sqlJson(sql, `select name, score from scratch where name like 'all-%' order by name`)).toEqual([
+      { name: 'all-1', score: 12 },
+      { name: 'all-2', score: 20 },
+      { name: 'all-3', score: 3 },
+    ]);
   });
 
   it('resolution=ignore-duplicates leaves existing rows alone', async () => {

@@ -67,8 +67,8 @@ describe('parseCsv', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 5 }), (pairs) => {
         const rows = pairs.map(([x, y]) => ({ x, y }));
-        // an empty string and null are both written as an empty field; NULL text is written bare
-        const expected = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === '' || v === 'NULL' ? null : v])));
+        // null is an empty field, an empty string "" (as a PostgreSQL record writes it); NULL text is written bare
+        const expected = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === 'NULL' ? null : v])));
         expect(parseCsv(jsonToCsv(JSON.stringify(rows)))).toEqual(expected);
       }),
       { numRuns: 300 },

@@ -1,5 +1,5 @@
 import { invalidRequest, notSupported } from '../../errors/index.js';
-import type { Column, Entity, TypeRef } from '../../model/index.js';
+import type { Column, Entity, TypeGraph, TypeRef } from '../../model/index.js';
 import type { ColumnRef, CompareOperator, Condition, JsonPathStep, TextSearchParser } from '../../plan/index.js';
 import type { Condition as RestCondition, FieldPath, Filter } from '../parse/index.js';
 import { isJsonType } from '../../sql/index.js';
@@ -45,15 +45,15 @@ const TEXT_SEARCH: Partial<Record<Filter['operator'], TextSearchParser>> = {
 };
 
 /** A parsed condition (filter or logic tree) over the rows of `entity`. */
-export function planCondition(condition: RestCondition, entity: Entity): Condition {
-  if (condition.kind === 'filter') return planFilter(condition, entity);
-  const conditions = condition.conditions.map((c) => planCondition(c, entity));
+export function planCondition(condition: RestCondition, entity: Entity, graph?: TypeGraph): Condition {
+  if (condition.kind === 'filter') return planFilter(condition, entity, graph);
+  const conditions = condition.conditions.map((c) => planCondition(c, entity, graph));
   const tree: Condition = { kind: condition.kind, conditions };
   return condition.negated ? { kind: 'not', condition: tree } : tree;
 }
 
-function planFilter(filter: Filter, entity: Entity): Condition {
-  const ref = columnRef(entity, filter.field);
+function planFilter(filter: Filter, entity: Entity, graph: TypeGraph | undefined): Condition {
+  const ref = columnRef(entity, filter.field, graph);
   const planned = comparison(filter, ref);
   return filter.negated ? { kind: 'not', condition: planned } : planned;
 }
@@ -89,7 +89,12 @@ function comparison(filter: Filter, column: ColumnRef): Condition {
 }
 
 /** A column (with its JSON path) of `entity`, as conditions and orders refer to it. */
-export function columnRef(entity: Entity, field: FieldPath): ColumnRef {
+export function columnRef(entity: Entity, field: FieldPath, graph?: TypeGraph): ColumnRef {
+  // a computed field (PostgREST's): filtered and ordered by like a column
+  const computed = graph === undefined || field.jsonPath.length > 0 || entity.columns.some((c) => c.name === field.name) ? undefined : findComputedField(graph, entity, field.name);
+  if (computed !== undefined && computed.returns.kind === 'value') {
+    return { column: computed.dbName, type: computed.returns.type, computed: { schema: computed.schema, dbName: computed.dbName } };
+  }
   const column = resolveColumn(entity, field.name);
   if (field.jsonPath.length === 0) return { column: column.dbName, type: column.type };
   return { column: column.dbName, type: pathType(column, field), path: jsonPath(column, field) };
@@ -131,4 +136,16 @@ export function embedNullFilter(filter: Filter): 'exists' | 'not_exists' {
   const notNull = filter.value.value === 'not_null';
   if (!isNull && !notNull) throw invalidRequest('an embedded resource is null or not null, nothing else', { postgrest: 'PGRST100' });
   return isNull !== filter.negated ? 'not_exists' : 'exists';
+}
+
+/** A computed field of `entity`: a non-volatile function of its row (other arguments defaulted), by name. */
+export function findComputedField(graph: TypeGraph, entity: Entity, name: string): TypeGraph['functions'][number] | undefined {
+  return graph.functions.find(
+    (f) =>
+      f.name === name &&
+      f.computedFieldOf?.schema === entity.schema &&
+      f.computedFieldOf.dbName === entity.dbName &&
+      f.volatility !== 'volatile' &&
+      f.args.slice(1).every((a) => a.hasDefault),
+  );
 }

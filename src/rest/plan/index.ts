@@ -5,6 +5,6 @@
 export { planRead, castType } from './plan-read.js';
 export type { ReadOptions } from './plan-read.js';
 export { planCondition, columnRef, operand } from './conditions.js';
-export { resolveEntity, resolveColumn, resolveEmbedding, notEmbedded } from './resolve.js';
+export { resolveEntity, resolveColumn, resolveEmbedding, notEmbedded, nearest } from './resolve.js';
 export type { Embedding } from './resolve.js';
 export { planInsert, planUpdate, planDelete, planPut, returningOf } from './plan-write.js';

@@ -2,8 +2,8 @@ import { invalidRequest, notSupported } from '../../errors/index.js';
 import type { Entity, TypeGraph, TypeRef } from '../../model/index.js';
 import { joinOf, type Condition, type OrderItem, type ReadPlan, type Selection, type Source } from '../../plan/index.js';
 import type { EmbedPath, Filter, OrderTerm, RangeRequest, Condition as RestCondition, RestQuery, SelectItem } from '../parse/index.js';
-import { columnRef, embedNullFilter, jsonPath, pathType, planCondition } from './conditions.js';
-import { notEmbedded, resolveColumn, resolveEmbedding, type Embedding } from './resolve.js';
+import { columnRef, embedNullFilter, findComputedField, jsonPath, pathType, planCondition } from './conditions.js';
+import { notEmbedded, resolveColumn, resolveEmbedding, tableAlias, type Embedding } from './resolve.js';
 
 /**
  * A REST read (`GET /rest/film?select=…&rating=eq.PG&order=title&limit=25`) as a ReadPlan,
@@ -17,6 +17,7 @@ import { notEmbedded, resolveColumn, resolveEmbedding, type Embedding } from './
 
 /** One level of the tree: an entity's rows, and what the query asks of them. */
 interface Level {
+  readonly graph: TypeGraph;
   readonly entity: Entity;
   readonly path: EmbedPath;
   readonly items: (Selection | Child)[];
@@ -66,6 +67,10 @@ export function planRead(graph: TypeGraph, entity: Entity, query: RestQuery, opt
   return finish(root, options.source ?? { kind: 'entity', entity: { schema: entity.schema, dbName: entity.dbName } });
 }
 
+function isBareCount(entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): boolean {
+  return item.field.name === 'count' && item.field.jsonPath.length === 0 && item.aggregate === undefined && item.cast === undefined && !hasColumn(entity, 'count');
+}
+
 function hasColumn(entity: Entity, name: string): boolean {
   return entity.columns.some((c) => c.name === name);
 }
@@ -82,7 +87,7 @@ function levelCondition(level: Level, condition: RestCondition): Condition {
   }
   const child = level.children.get(condition.field.name);
   if (child !== undefined && !hasColumn(level.entity, condition.field.name)) return embedPresence(child, condition);
-  return planCondition(condition, level.entity);
+  return planCondition(condition, level.entity, level.graph);
 }
 
 function levelAt(root: Level, path: EmbedPath): Level {
@@ -108,20 +113,25 @@ function applyRange(root: Level, range: RangeRequest | undefined): void {
 }
 
 function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem[], path: EmbedPath): Level {
-  const level: Level = { entity, path, items: [], children: new Map(), conditions: [], order: [] };
+  const level: Level = { graph, entity, path, items: [], children: new Map(), conditions: [], order: [] };
   for (const item of items) {
     switch (item.kind) {
       case 'star':
         for (const column of entity.columns) level.items.push({ kind: 'column', key: column.name, column: column.dbName, type: column.type });
         break;
       case 'field':
-        level.items.push(computedField(graph, entity, item) ?? fieldSelection(entity, item));
+        if (path.length > 0 && isBareCount(entity, item)) {
+          // `films(count)`: in an embedded resource, a bare count is count() (PostgREST)
+          level.items.push({ kind: 'aggregate', key: item.alias ?? 'count', fn: 'count' });
+          break;
+        }
+        level.items.push(computedField(graph, entity, item) ?? fieldSelection(entity, item, tableAlias(entity, path.length)));
         break;
       case 'count':
         level.items.push({ kind: 'aggregate', key: item.alias ?? 'count', fn: 'count', ...(item.cast === undefined ? {} : { cast: castType(item.cast) }) });
         break;
       case 'embed': {
-        const aggregate = aggregateInEmbedForm(graph, entity, item);
+        const aggregate = aggregateInEmbedForm(graph, entity, item, tableAlias(entity, path.length));
         if (aggregate !== undefined) {
           level.items.push(aggregate);
           break;
@@ -129,22 +139,16 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
         const embedding = resolveEmbedding(graph, entity, item.relation, item.hint);
         const key = item.alias ?? item.relation;
         const childLevel = buildLevel(graph, embedding.target, item.select, [...path, key]);
-        if (item.spread && embedding.relation.type !== 'object') {
-          throw notSupported(`'...${item.relation}' spreads a to-many relationship; only to-one resources can be spread`, { postgrest: 'PGRST100' });
-        }
         const child: Child = { kind: 'child', key, embedding, level: childLevel, spread: item.spread, inner: item.join === 'inner', hidden: item.select.length === 0 };
-        if (level.children.has(key)) throw invalidRequest(`'${key}' is embedded twice; give one of them an alias (alias:${item.relation}(…))`, { postgrest: 'PGRST100' });
+        if (level.children.has(key)) {
+          // PostgREST's SQL joins each embedding under one alias: PostgreSQL refuses the second
+          throw invalidRequest(`table name "${entity.dbName}_${item.relation}_${path.length + 1}" specified more than once`, { postgrest: '42712' });
+        }
         level.children.set(key, child);
         level.items.push(child);
         break;
       }
     }
-  }
-  if (level.items.some((i) => i.kind === 'aggregate') && level.items.some((i) => i.kind === 'computed')) {
-    throw notSupported('aggregates next to computed fields are not supported yet', { postgrest: 'PGRST100' });
-  }
-  if (level.items.some((i) => i.kind === 'aggregate') && level.children.size > 0) {
-    throw notSupported('aggregates next to embedded resources are not supported yet', { postgrest: 'PGRST100' });
   }
   return level;
 }
@@ -156,20 +160,13 @@ function buildLevel(graph: TypeGraph, entity: Entity, items: readonly SelectItem
 function computedField(graph: TypeGraph, entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): Selection | undefined {
   const name = item.field.name;
   if (hasColumn(entity, name) || item.field.jsonPath.length > 0 || item.aggregate !== undefined || item.cast !== undefined) return undefined;
-  const fn = graph.functions.find(
-    (f) =>
-      f.name === name &&
-      f.computedFieldOf?.schema === entity.schema &&
-      f.computedFieldOf.dbName === entity.dbName &&
-      f.volatility !== 'volatile' &&
-      f.args.slice(1).every((a) => a.hasDefault),
-  );
+  const fn = findComputedField(graph, entity, name);
   if (fn === undefined || fn.returns.kind !== 'value') return undefined;
   return { kind: 'computed', key: item.alias ?? name, fn: { schema: fn.schema, dbName: fn.dbName }, type: fn.returns.type };
 }
 
-function fieldSelection(entity: Entity, item: Extract<SelectItem, { kind: 'field' }>): Selection {
-  const column = resolveColumn(entity, item.field.name);
+function fieldSelection(entity: Entity, item: Extract<SelectItem, { kind: 'field' }>, alias: string): Selection {
+  const column = resolveColumn(entity, item.field.name, alias);
   const last = item.field.jsonPath[item.field.jsonPath.length - 1];
   const path = item.field.jsonPath.length > 0 ? jsonPath(column, item.field) : undefined;
   const valueType = path === undefined ? column.type : pathType(column, item.field);
@@ -205,7 +202,7 @@ const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
  * `sum(amount)` parses as an embedding named `sum` (PostgREST's grammar writes `amount.sum()`);
  * when no relationship has that name, it is read as the aggregate it looks like.
  */
-function aggregateInEmbedForm(graph: TypeGraph, entity: Entity, item: Extract<SelectItem, { kind: 'embed' }>): Selection | undefined {
+function aggregateInEmbedForm(graph: TypeGraph, entity: Entity, item: Extract<SelectItem, { kind: 'embed' }>, alias: string): Selection | undefined {
   if (!AGGREGATES.has(item.relation) || item.spread || item.hint !== undefined || item.join !== undefined) return undefined;
   const isRelation = entity.relations.some((r) => r.name === item.relation || graph.entities.some((e) => e.name === item.relation && e.schema === r.target.schema && e.dbName === r.target.dbName));
   if (isRelation) return undefined;
@@ -214,7 +211,7 @@ function aggregateInEmbedForm(graph: TypeGraph, entity: Entity, item: Extract<Se
   if (inner.length === 0 && fn === 'count') return { kind: 'aggregate', key: item.alias ?? 'count', fn };
   const only = inner[0];
   if (inner.length !== 1 || only === undefined || only.kind !== 'field' || only.aggregate !== undefined) return undefined;
-  const column = resolveColumn(entity, only.field.name);
+  const column = resolveColumn(entity, only.field.name, alias);
   return { kind: 'aggregate', key: item.alias ?? fn, fn, column: { column: column.dbName, type: column.type } };
 }
 
@@ -235,8 +232,8 @@ function orderItem(graph: TypeGraph, level: Level, term: OrderTerm): OrderItem {
   const direction = term.direction ?? 'asc';
   const nulls = term.nulls === undefined ? {} : { nulls: term.nulls };
   if (term.relation === undefined) {
-    const ref = columnRef(entity, term.field);
-    return { target: { kind: 'column', column: ref.column, ...(ref.path === undefined ? {} : { path: ref.path }) }, direction, ...nulls };
+    const ref = columnRef(entity, term.field, graph);
+    return { target: { kind: 'column', column: ref.column, ...(ref.path === undefined ? {} : { path: ref.path }), ...(ref.computed === undefined ? {} : { computed: ref.computed }) }, direction, ...nulls };
   }
   const embedding = level.children.get(term.relation)?.embedding ?? resolveEmbedding(graph, entity, term.relation, undefined);
   if (embedding.relation.type !== 'object') {
@@ -263,7 +260,7 @@ function finish(level: Level, source: Source): ReadPlan {
     const target: Source = { kind: 'entity', entity: { schema: item.embedding.target.schema, dbName: item.embedding.target.dbName } };
     const plan = finish(item.level, target);
     const join = joinOf(item.embedding.relation);
-    if (item.spread) return [{ kind: 'spread', join, plan }];
+    if (item.spread) return [{ kind: 'spread', join, plan, ...(item.embedding.relation.type === 'object' ? {} : { many: true }) }];
     return [{ kind: 'relation', key: item.key, join, cardinality: item.embedding.relation.type === 'object' ? 'one' : 'many', plan }];
   });
   const where = childWhere(level);

@@ -26,7 +26,7 @@ import { resolveEmbedding } from './resolve.js';
 type BodyObject = Readonly<Record<string, unknown>>;
 
 /** What the written rows come back as: `select=`'s shape, or nothing but the keys a Location needs. */
-export function returningOf(graph: TypeGraph, entity: Entity, query: RestQuery, prefer: Preferences): Returning {
+export function returningOf(graph: TypeGraph, entity: Entity, query: RestQuery, prefer: Preferences, method: string): Returning {
   let selection: readonly Selection[] = [];
   if (prefer.return === 'representation') {
     // the filters, orders and limits of the top level pick the rows written; those of the
@@ -35,7 +35,8 @@ export function returningOf(graph: TypeGraph, entity: Entity, query: RestQuery, 
     selection = planRead(graph, entity, { ...query, conditions: nested(query.conditions), order: nested(query.order), limits: nested(query.limits), offsets: nested(query.offsets) }).selection;
   }
   else if (prefer.return === 'headers-only') selection = primaryKeySelection(entity);
-  return { selection, rowsOnly: true };
+  // an upsert says whether it inserted anything: when every row was merged, PostgREST answers 200
+  return { selection, rowsOnly: true, ...(method === 'POST' && prefer.resolution === 'merge-duplicates' ? { countInserted: true } : {}) };
 }
 
 function primaryKeySelection(entity: Entity): Selection[] {
