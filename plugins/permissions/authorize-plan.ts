@@ -3,6 +3,7 @@ import { PgduetError } from '../../src/errors/index.js';
 import { findEntity, type Column, type DbRef, type Entity, type TypeGraph } from '../../src/model/index.js';
 import {
   boolExpCondition,
+  computesAggregates,
   type AggregatePlan,
   type Assignment,
   type CallPlan,
@@ -83,7 +84,7 @@ class PlanPass {
   aggregate(plan: AggregatePlan, top: boolean): AggregatePlan {
     const source = plan.rows.source;
     const entity = source.kind === 'entity' ? source.entity : this.functionRows(source.fn);
-    if (this.table(entity)?.select?.allowAggregations !== true && plan.aggregateKey !== undefined) {
+    if (this.table(entity)?.select?.allowAggregations !== true && computesAggregates(plan)) {
       throw denied(`the role "${this.identity.role}" may not aggregate ${refKey(entity)}`);
     }
     return { ...plan, rows: this.read(plan.rows, top) };

@@ -226,26 +226,39 @@ export interface ReadPlan {
   readonly batch?: Batch;
 }
 
-/** One aggregate output: `count`, or a function over columns (`sum: { amount }`). */
+/** One aggregate output: `count`, a function over columns (`sum: { amount }`), or a constant (`__typename`). */
 export type AggregateSelection =
   | { readonly kind: 'count'; readonly key: string; readonly columns?: readonly string[]; readonly distinct: boolean }
   | {
       readonly kind: 'function';
       readonly key: string;
       readonly fn: Exclude<AggregateFunction, 'count'>;
-      readonly columns: readonly { readonly key: string; readonly column: string; readonly type: TypeRef }[];
-    };
+      readonly columns: readonly AggregateColumn[];
+    }
+  | { readonly kind: 'literal'; readonly key: string; readonly value: string };
+
+/** One key of a function's object (`sum { amount }`): a column's aggregate, or a constant (`__typename`). */
+export type AggregateColumn =
+  | { readonly kind: 'column'; readonly key: string; readonly column: string; readonly type: TypeRef }
+  | { readonly kind: 'literal'; readonly key: string; readonly value: string };
+
+/**
+ * One key of an aggregate's answer object, in the order asked: the aggregates (GraphQL: an
+ * alias of `aggregate`), the rows (an alias of `nodes`: the rows shaped by `rows.selection`),
+ * or a constant (`__typename`). Several of each may be asked under different keys.
+ */
+export type AggregateOutput =
+  | { readonly kind: 'aggregate'; readonly key: string; readonly aggregates: readonly AggregateSelection[] }
+  | { readonly kind: 'nodes'; readonly key: string }
+  | { readonly kind: 'literal'; readonly key: string; readonly value: string };
 
 /** Aggregates over the rows a ReadPlan would return, and optionally the rows themselves. */
 export interface AggregatePlan {
   readonly kind: 'aggregate';
-  /** the rows: its selection becomes `nodes`, its where/order/limit bound what is aggregated */
+  /** the rows: its selection shapes each `nodes` output, its where/order/limit bound what is aggregated */
   readonly rows: ReadPlan;
-  readonly aggregates: readonly AggregateSelection[];
-  /** output key of the aggregates object (GraphQL: the alias of `aggregate`), absent if not asked */
-  readonly aggregateKey?: string;
-  /** output key of the rows (GraphQL: the alias of `nodes`), absent if not asked */
-  readonly nodesKey?: string;
+  /** the keys of the answer, in order (empty: `{}`) */
+  readonly outputs: readonly AggregateOutput[];
 }
 
 /** A value for one column of a write. */
@@ -283,6 +296,8 @@ export interface Returning {
   readonly rowsOnly?: boolean;
   /** only the written rows that satisfy it are returned (a role's select filter); the count is of all */
   readonly where?: Condition;
+  /** constant keys of the response object (GraphQL's `__typename` of `<t>_mutation_response`) */
+  readonly literals?: readonly { readonly key: string; readonly value: string }[];
 }
 
 /**

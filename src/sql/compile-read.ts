@@ -21,7 +21,7 @@ import { quoteQualified } from './identifier.js';
  * renders every value (timestamps in ISO 8601 with offset) and Node only parses one text.
  *
  * - a plain ReadPlan gives a JSON array of row objects;
- * - an AggregatePlan gives one object `{ <aggregateKey>: {...}, <nodesKey>: [...] }`;
+ * - an AggregatePlan gives one object of its outputs `{ aggregate: {...}, nodes: [...], … }`;
  * - with a `batch`, either gives a JSON array with one entry per batch key, in key order:
  *   the parents' related rows, each computed in a LATERAL subquery so that `limit` and
  *   `offset` apply per parent.
@@ -301,7 +301,7 @@ function selectionValue(selection: Exclude<Selection, { kind: 'spread' }>, alias
     case 'key':
       return `${alias}.${quoteIdentifier(selection.column)}::text`;
     case 'literal':
-      return ctx.params.add(selection.value, { kind: 'scalar', schema: 'pg_catalog', name: 'text' });
+      return textLiteral(selection.value, ctx);
     case 'computed':
       return renderValue(`${qualified(selection.fn)}(${[`${alias}.*`, ...(selection.args === undefined || selection.args.length === 0 ? [] : [functionArgumentList(selection.args, ctx)])].join(', ')})`, selection.type, ctx.options);
     case 'relation': {
@@ -342,17 +342,23 @@ function aggregateQuery(
     }
     return `${x}.${name}`;
   };
-  const parts: (readonly [string, string])[] = [];
-  if (plan.aggregateKey !== undefined) {
-    parts.push([plan.aggregateKey, buildObject(plan.aggregates.map((a) => [a.key, aggregateValue(a, carry, ctx)] as const), ctx)]);
-  }
-  if (plan.nodesKey !== undefined) parts.push([plan.nodesKey, `coalesce(json_agg(${x}.r), '[]'::json)`]);
+  const parts = plan.outputs.map((output): readonly [string, string] => {
+    switch (output.kind) {
+      case 'aggregate':
+        return [output.key, buildObject(output.aggregates.map((a) => [a.key, aggregateValue(a, carry, ctx)] as const), ctx)];
+      case 'nodes':
+        return [output.key, `coalesce(json_agg(${x}.r), '[]'::json)`];
+      case 'literal':
+        return [output.key, textLiteral(output.value, ctx)];
+    }
+  });
   const outer = buildObject(parts, ctx);
   const extra = [...carried.entries()].map(([column, name]) => `${alias}.${quoteIdentifier(column)} as ${name}`);
   return `select ${outer} as ${column} from (${rowsQuery(plan.rows, ctx, from, alias, tie, extra)}) as ${x}`;
 }
 
 function aggregateValue(a: AggregateSelection, carry: (column: string) => string, ctx: Context): string {
+  if (a.kind === 'literal') return textLiteral(a.value, ctx);
   if (a.kind === 'count') {
     const columns = a.columns ?? [];
     const distinct = a.distinct ? 'distinct ' : '';
@@ -361,9 +367,14 @@ function aggregateValue(a: AggregateSelection, carry: (column: string) => string
     return `count(${distinct}${value})`;
   }
   return buildObject(
-    a.columns.map((c) => [c.key, renderValue(`${a.fn}(${carry(c.column)})`, aggregateResultType(a.fn, c.type), ctx.options)] as const),
+    a.columns.map((c) => [c.key, c.kind === 'literal' ? textLiteral(c.value, ctx) : renderValue(`${a.fn}(${carry(c.column)})`, aggregateResultType(a.fn, c.type), ctx.options)] as const),
     ctx,
   );
+}
+
+/** A constant text (`__typename`), as a parameter. */
+export function textLiteral(value: string, ctx: Context): string {
+  return ctx.params.add(value, { kind: 'scalar', schema: 'pg_catalog', name: 'text' });
 }
 
 /** The type PostgreSQL gives an aggregate's result, for rendering exact numbers. */
