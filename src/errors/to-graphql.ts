@@ -18,6 +18,7 @@ const HASURA_CODES: Partial<Record<ErrorCode, string>> = {
   PGD301: 'invalid-jwt',
   PGD302: 'invalid-headers',
   PGD303: 'permission-error',
+  PGD304: 'access-denied',
   PGD401: 'rate-limited',
   PGD402: 'access-denied',
   PGD403: 'validation-failed',

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startGraphqlServer, type GraphqlResponse } from '../support/graphql.js';
+
+/**
+ * A client written for Hasura changes the host and nothing else (issue 14): the same API at
+ * `/v1/graphql`, `/healthz`, the admin secret with `x-hasura-role` and session variables, and
+ * batches of operations.
+ */
+
+const SECRET = 'a-hasura-admin-secret';
+let db: TestDatabase;
+let server: RunningServer;
+let oneStatementOff: RunningServer;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ pagila: true });
+  const config = (oneStatement: boolean) => ({
+    config: {
+      graphql: { oneStatement },
+      auth: { adminSecret: SECRET },
+      permissions: {
+        customer: { tables: { customer: { select: { columns: ['customer_id', 'first_name'], filter: { customer_id: { _eq: 'X-Hasura-User-Id' } } } } } },
+      },
+    },
+  });
+  server = await startGraphqlServer(db.url, config(true));
+  oneStatementOff = await startGraphqlServer(db.url, config(false));
+});
+
+afterAll(async () => {
+  await server?.close();
+  await oneStatementOff?.close();
+  await db?.drop();
+});
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}, on = server): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${on.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+const admin = { 'x-hasura-admin-secret': SECRET };
+
+describe('/v1/graphql and /healthz', () => {
+  it('/v1/graphql is the same API as /graphql (POST and GET)', async () => {
+    const query = '{ actor(order_by: {actor_id: asc}, limit: 2) { first_name } }';
+    const at = await post('/v1/graphql', { query }, admin);
+    const there = await post('/graphql', { query }, admin);
+    expect(at.status).toBe(200);
+    expect(at.body).toEqual({ data: { actor: [{ first_name: 'PENELOPE' }, { first_name: 'NICK' }] } });
+    expect(at.body).toEqual(there.body);
+    const get = await fetch(`${server.url}/v1/graphql?${new URLSearchParams({ query }).toString()}`, { headers: { ...admin, accept: 'application/json' } });
+    expect(await get.json()).toEqual(at.body);
+  });
+
+  it('/healthz answers OK as text', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toBe('OK');
+  });
+});
+
+describe('x-hasura-admin-secret', () => {
+  it('the right secret is the admin role: every table, unrestricted', async () => {
+    for (const on of [server, oneStatementOff]) {
+      const { body } = await post('/v1/graphql', { query: '{ customer_aggregate { aggregate { count } } }' }, admin, on);
+      expect(body).toEqual({ data: { customer_aggregate: { aggregate: { count: 599 } } } });
+    }
+  });
+
+  it('the legacy x-hasura-access-key header works the same way', async () => {
+    const { body } = await post('/v1/graphql', { query: '{ customer_aggregate { aggregate { count } } }' }, { 'x-hasura-access-key': SECRET });
+    expect(body).toEqual({ data: { customer_aggregate: { aggregate: { count: 599 } } } });
+  });
+
+  it('with x-hasura-role and x-hasura-* headers, runs as that role with those session variables', async () => {
+    for (const on of [server, oneStatementOff]) {
+      const { body } = await post('/v1/graphql', { query: '{ customer { customer_id first_name } }' }, { ...admin, 'x-hasura-role': 'customer', 'x-hasura-user-id': '7' }, on);
+      expect(body).toEqual({ data: { customer: [{ customer_id: 7, first_name: 'MARIA' }] } });
+      // the role's schema: a column it may not select does not exist for it
+      const hidden = await post('/v1/graphql', { query: '{ customer { email } }' }, { ...admin, 'x-hasura-role': 'customer', 'x-hasura-user-id': '7' }, on);
+      expect((hidden.body as GraphqlResponse).errors?.[0]?.extensions?.['code']).toBe('validation-failed');
+    }
+  });
+
+  it('a wrong secret is refused with Hasura\'s code and message, whatever the role asked', async () => {
+    for (const headers of [{ 'x-hasura-admin-secret': 'wrong' }, { 'x-hasura-admin-secret': `${SECRET}x`, 'x-hasura-role': 'customer' }, { 'x-hasura-access-key': '' }]) {
+      const { status, body } = await post('/v1/graphql', { query: '{ actor(limit: 1) { first_name } }' }, headers);
+      expect(status).toBe(200);
+      expect(body).toEqual({ errors: [{ message: 'invalid x-hasura-admin-secret/x-hasura-access-key', extensions: { code: 'access-denied' } }] });
+    }
+  });
+
+  it('without a secret the request is anonymous (here: a role with no permissions)', async () => {
+    const { body } = await post('/v1/graphql', { query: '{ actor(limit: 1) { first_name } }' });
+    expect((body as GraphqlResponse).errors?.[0]?.extensions?.['code']).toBe('validation-failed');
+  });
+
+  it('the secret can come from PGDUET_ADMIN_SECRET', async () => {
+    const { config } = loadConfig({ env: { PGDUET_ADMIN_SECRET: 's3cret', DATABASE_URL: db.url }, cwd: '/nonexistent' });
+    expect(config.auth.adminSecret).toBe('s3cret');
+  });
+});
+
+describe('batches: a JSON array of operations answers an array', () => {
+  it('each operation on its own, in order; one failing leaves the others', async () => {
+    for (const on of [server, oneStatementOff]) {
+      const { status, body } = await post(
+        '/v1/graphql',
+        [
+          { query: 'query A($id: Int!) { actor_by_pk(actor_id: $id) { first_name } }', variables: { id: 1 } },
+          { query: '{ nope }' },
+          { query: '{ film_aggregate { aggregate { count } } }', operationName: null },
+        ],
+        admin,
+        on,
+      );
+      expect(status).toBe(200);
+      const answers = body as GraphqlResponse[];
+      expect(answers).toHaveLength(3);
+      expect(answers[0]).toEqual({ data: { actor_by_pk: { first_name: 'PENELOPE' } } });
+      expect(answers[1]?.errors?.[0]?.extensions?.['code']).toBe('validation-failed');
+      expect(answers[2]).toEqual({ data: { film_aggregate: { aggregate: { count: 1000 } } } });
+    }
+  });
+
+  it('an empty batch is refused', async () => {
+    const { status, body } = await post('/v1/graphql', [], admin);
+    expect(status).toBe(400);
+    expect((body as GraphqlResponse).errors?.[0]?.extensions?.['code']).toBe('parse-failed');
+  });
+});
