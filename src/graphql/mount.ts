@@ -40,7 +40,9 @@ type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
 export function graphqlMount(mount: MountContext): readonly Mount[] {
   const { config, pool, logger, metrics } = mount;
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
-  const options: CompileOptions = { exactNumbersAsStrings: config.output.exactNumbers === 'string' };
+  // Hasura's numbers: bigint, numeric and float8 as JSON numbers, or strings when asked
+  const stringify = config.graphql.stringifyNumericTypes || config.output.exactNumbers === 'string';
+  const options: CompileOptions = { exactNumbersAsStrings: stringify, floatsAsStrings: stringify };
   const chain = mount.chain;
   // built in the background from start-up and after each reload, once per graph (schema-store.ts)
   const schemas = schemaStoreOf(mount.holder, logger);

@@ -26,7 +26,6 @@ import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
 import { GraphqlNames, entityKey, isComputedField, isValidName, toGraphqlName } from './names.js';
 import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual } from './scalars.js';
-import { aggregateResultType } from '../sql/index.js';
 
 /** Resolvers the builder attaches; they live in resolve-*.ts, the builder only makes types. */
 export interface FieldResolvers {
@@ -300,10 +299,9 @@ export class SchemaBuilder {
     }));
   }
 
-  /** Hasura's result types: sum of a bigint is a bigint, avg and stddev are Float… */
+  /** Hasura's result types: sum, max and min have the column's type (sum of an Int is an Int), avg and stddev are Float. */
   #aggregateOutput(fn: Exclude<AggregateFunction, 'count'>, type: TypeRef): GraphQLOutputType {
-    // the type PostgreSQL gives the result: sum of an int4 is an int8 (bigint), of an int8 a numeric
-    if (fn === 'max' || fn === 'min' || fn === 'sum') return this.outputType(aggregateResultType(fn, type));
+    if (fn === 'max' || fn === 'min' || fn === 'sum') return this.outputType(type);
     return GraphQLFloat;
   }
 

@@ -191,7 +191,7 @@ const compiledPages = new WeakMap<ReadPlan, Map<string, CompiledQuery>>();
 function compiledPage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, total: boolean): CompiledQuery {
   let byOptions = compiledPages.get(plan);
   if (byOptions === undefined) compiledPages.set(plan, (byOptions = new Map()));
-  const key = `${options.exactNumbersAsStrings}:${total}`;
+  const key = `${options.exactNumbersAsStrings}:${options.floatsAsStrings === true}:${total}`;
   let compiled = byOptions.get(key);
   if (compiled === undefined) byOptions.set(key, (compiled = compilePage(plan, options, { total })));
   return compiled;

@@ -30,6 +30,8 @@ import { quoteQualified } from './identifier.js';
 export interface CompileOptions {
   /** int8 and numeric as JSON strings (the default: no digit is lost) or as JSON numbers */
   readonly exactNumbersAsStrings: boolean;
+  /** float8 as JSON strings too (GraphQL's `stringifyNumericTypes`, as Hasura's switch does) */
+  readonly floatsAsStrings?: boolean;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { exactNumbersAsStrings: true };
@@ -367,7 +369,7 @@ function aggregateValue(a: AggregateSelection, carry: (column: string) => string
     return `count(${distinct}${value})`;
   }
   return buildObject(
-    a.columns.map((c) => [c.key, c.kind === 'literal' ? textLiteral(c.value, ctx) : renderValue(`${a.fn}(${carry(c.column)})`, aggregateResultType(a.fn, c.type), ctx.options)] as const),
+    a.columns.map((c) => [c.key, c.kind === 'literal' ? textLiteral(c.value, ctx) : renderValue(`${a.fn}(${carry(c.column)})`, shownType(a.fn, c.type), ctx.options)] as const),
     ctx,
   );
 }
@@ -375,6 +377,15 @@ function aggregateValue(a: AggregateSelection, carry: (column: string) => string
 /** A constant text (`__typename`), as a parameter. */
 export function textLiteral(value: string, ctx: Context): string {
   return ctx.params.add(value, { kind: 'scalar', schema: 'pg_catalog', name: 'text' });
+}
+
+/**
+ * The type an aggregate's answer shows (Hasura's): sum, max and min that of the column — the
+ * sum of an integer column is a JSON number, even though PostgreSQL's sum of it is a bigint —
+ * the others PostgreSQL's result type.
+ */
+function shownType(fn: Exclude<AggregateFunction, 'count'>, column: TypeRef): TypeRef {
+  return fn === 'sum' || fn === 'max' || fn === 'min' ? column : aggregateResultType(fn, column);
 }
 
 /** The type PostgreSQL gives an aggregate's result, for rendering exact numbers. */
@@ -412,8 +423,9 @@ export function renderValue(expression: string, type: TypeRef, options: CompileO
     return `(select json_agg(${quoteQualified(type.element.schema, 'st_asgeojson')}(${g})::json) from unnest(${expression}) as ${g})`;
   }
   if (!options.exactNumbersAsStrings) return expression;
-  if (type.kind === 'scalar' && type.schema === 'pg_catalog' && EXACT.has(type.name)) return `${expression}::text`;
-  if (type.kind === 'array' && type.element.kind === 'scalar' && type.element.schema === 'pg_catalog' && EXACT.has(type.element.name)) {
+  const stringified = (name: string): boolean => EXACT.has(name) || (options.floatsAsStrings === true && name === 'float8');
+  if (type.kind === 'scalar' && type.schema === 'pg_catalog' && stringified(type.name)) return `${expression}::text`;
+  if (type.kind === 'array' && type.element.kind === 'scalar' && type.element.schema === 'pg_catalog' && stringified(type.element.name)) {
     return `${expression}::text[]`;
   }
   return expression;

@@ -70,7 +70,7 @@ describe('answers as yoga would', () => {
   });
 
   it('a one-field mutation, and its constraint error', async () => {
-    const insert = 'mutation($id: Int!, $name: String!) { insert_language_one(object: {language_id: $id, name: $name}) { language_id name } }';
+    const insert = 'mutation($id: Int!, $name: bpchar!) { insert_language_one(object: {language_id: $id, name: $name}) { language_id name } }';
     const first = await post({ query: insert, variables: { id: 901, name: 'Occitan' } });
     expect(first.fast).toBe(true);
     // name is char(20): PostgreSQL pads it

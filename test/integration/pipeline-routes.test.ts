@@ -105,7 +105,7 @@ const MATRIX: readonly { readonly name: string; readonly query: string; readonly
   },
   {
     name: 'fragments, variables and aliases',
-    query: `query Films($limit: Int!, $min: Int) {
+    query: `query Films($limit: Int!, $min: smallint) {
       long: film(where: {length: {_gte: $min}}, order_by: {film_id: asc}, limit: $limit) { ...F }
       first: film_by_pk(film_id: 1) { ...F }
     }

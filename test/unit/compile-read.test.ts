@@ -270,7 +270,8 @@ describe('compileAggregate', () => {
     const { text } = compileAggregate(await authorized(aggregate()));
     expect(text).toContain('count(*)');
     expect(text).toContain('count(distinct "x1"."a0")');
-    expect(text).toContain('sum("x1"."a1")::text');
+    // the sum of an int2 column shows as the column's type (a JSON number, as Hasura)
+    expect(text).toContain('sum("x1"."a1"), ');
     expect(text).toContain('sum("x1"."a2")::text');
     expect(text).toContain('max("x1"."a3")');
     expect(text).toContain('coalesce(json_agg("x1".r), \'[]\'::json)) as result from (select json_build_object(');
