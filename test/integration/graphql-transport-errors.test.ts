@@ -65,7 +65,7 @@ describe('malformed GraphQL-over-HTTP requests', () => {
     expect(res.status).toBe(status);
     const body = (await res.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
     expect(body.errors).toHaveLength(1);
-    expect(body.errors[0]?.extensions).toEqual({ code });
+    expect(body.errors[0]?.extensions).toEqual({ path: '$', code });
   });
 
   it('logged no error and no stack trace for any of them', () => {

@@ -90,7 +90,7 @@ describe('x-hasura-admin-secret', () => {
     for (const headers of [{ 'x-hasura-admin-secret': 'wrong' }, { 'x-hasura-admin-secret': `${SECRET}x`, 'x-hasura-role': 'customer' }, { 'x-hasura-access-key': '' }]) {
       const { status, body } = await post('/v1/graphql', { query: '{ actor(limit: 1) { first_name } }' }, headers);
       expect(status).toBe(200);
-      expect(body).toEqual({ errors: [{ message: 'invalid x-hasura-admin-secret/x-hasura-access-key', extensions: { code: 'access-denied' } }] });
+      expect(body).toEqual({ errors: [{ message: 'invalid x-hasura-admin-secret/x-hasura-access-key', extensions: { path: '$', code: 'access-denied' } }] });
     }
   });
 
@@ -131,5 +131,41 @@ describe('batches: a JSON array of operations answers an array', () => {
     const { status, body } = await post('/v1/graphql', [], admin);
     expect(status).toBe(400);
     expect((body as GraphqlResponse).errors?.[0]?.extensions?.['code']).toBe('parse-failed');
+  });
+});
+
+describe('errors in Hasura\'s shape: its message, extensions.path and extensions.code', () => {
+  const CASES: readonly (readonly [string, unknown, string, string, string])[] = [
+    ['an unknown field', { query: '{ film(limit: 1) { foo } }' }, "field 'foo' not found in type: 'film'", '$.selectionSet.film.selectionSet.foo', 'validation-failed'],
+    ['an unknown field under an alias and a relationship', { query: '{ f: film(limit: 1) { language { nope } } }' }, "field 'nope' not found in type: 'language'", '$.selectionSet.f.selectionSet.language.selectionSet.nope', 'validation-failed'],
+    ['an unknown root field', { query: '{ films { title } }' }, "field 'films' not found in type: 'query_root'", '$.selectionSet.films', 'validation-failed'],
+    ['an unknown argument', { query: '{ film(foo: 1) { title } }' }, "'film' has no argument named 'foo'", '$.selectionSet.film', 'validation-failed'],
+    ['an unknown field of a bool_exp', { query: '{ film(where: {foo: {_eq: 1}}) { title } }' }, "field 'foo' not found in type: 'film_bool_exp'", '$.selectionSet.film.args.where.foo', 'validation-failed'],
+    ['a missing required argument', { query: '{ film_by_pk { title } }' }, "missing required field 'film_id'", '$.selectionSet.film_by_pk.args.film_id', 'validation-failed'],
+    ['a literal of the wrong type', { query: '{ film(limit: "x") { title } }' }, "expected a 32-bit integer for type 'Int', but found a string", '$.selectionSet.film.args.limit', 'validation-failed'],
+    ['a missing variable', { query: 'query($id: Int!) { film_by_pk(film_id: $id) { title } }' }, 'expecting a value for non-nullable variable: "id"', '$', 'validation-failed'],
+    ['a variable of the wrong type', { query: 'query($id: Int!) { film_by_pk(film_id: $id) { title } }', variables: { id: 'x' } }, "expected a 32-bit integer for type 'Int', but found a string", '$', 'validation-failed'],
+    ['a document that does not parse', { query: '{ film(' }, 'not a valid graphql query', '$.query', 'validation-failed'],
+  ];
+
+  it.each(CASES)('%s', async (_name, body, message, path, code) => {
+    for (const on of [server, oneStatementOff]) {
+      const answer = await post('/v1/graphql', body, admin, on);
+      // pgduet answers variables that do not coerce with 400 (GraphQL over HTTP), Hasura with 200
+      expect(answer.status).toBe(path === '$' ? 400 : 200);
+      expect(answer.body).toEqual({ errors: [{ message, extensions: { path, code } }] });
+    }
+  });
+
+  it('a body that is not JSON is invalid-json', async () => {
+    const res = await fetch(`${server.url}/v1/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{bad' });
+    expect(((await res.json()) as GraphqlResponse).errors?.[0]?.extensions).toEqual({ path: '$', code: 'invalid-json' });
+  });
+
+  it('an error while running names its root field in extensions.path', async () => {
+    for (const on of [server, oneStatementOff]) {
+      const { body } = await post('/v1/graphql', { query: 'mutation { insert_language_one(object: {language_id: 1, name: "x"}) { name } }' }, admin, on);
+      expect((body as GraphqlResponse).errors?.[0]?.extensions).toEqual({ path: '$.selectionSet.insert_language_one', code: 'constraint-violation', constraint: 'language_pkey' });
+    }
   });
 });
