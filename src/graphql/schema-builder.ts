@@ -6,8 +6,10 @@ import {
   GraphQLInt,
   GraphQLList,
   GraphQLNonNull,
+  GraphQLError,
   GraphQLObjectType,
-  type GraphQLEnumValueConfigMap,
+  GraphQLScalarType,
+  Kind,
   type GraphQLFieldConfig,
   type GraphQLFieldConfigArgumentMap,
   type GraphQLFieldConfigMap,
@@ -17,7 +19,6 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectTypeConfig,
   type GraphQLOutputType,
-  type GraphQLScalarType,
 } from 'graphql';
 import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type TypeGraph, type TypeRef } from '../model/index.js';
 import type { AggregateFunction } from '../plan/index.js';
@@ -47,6 +48,7 @@ export class SchemaBuilder {
   readonly #objects = new Map<string, GraphQLObjectType>();
   readonly #inputs = new Map<string, GraphQLInputObjectType>();
   readonly #enums = new Map<string, GraphQLEnumType>();
+  readonly #enumScalars = new Map<string, GraphQLScalarType>();
 
   constructor(graph: TypeGraph, resolvers: FieldResolvers) {
     this.graph = graph;
@@ -166,21 +168,36 @@ export class SchemaBuilder {
     }
   }
 
-  enumType(type: { readonly schema: string; readonly name: string }): GraphQLEnumType {
+  /**
+   * A native enum as Hasura exposes it: a scalar named after the type whose values are the
+   * enum's own labels (`"PG-13"`), as literals and variables, with the comparison operators
+   * (`mpaa_rating_comparison_exp`). A bare name that is a label (`_eq: PG`), or a label as
+   * GraphQL would spell it (`PG_13`), is taken too.
+   */
+  enumType(type: { readonly schema: string; readonly name: string }): GraphQLScalarType {
     const name = toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
-    return this.namedEnum(name, () => {
-      const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
-      const values: GraphQLEnumValueConfigMap = {};
-      // PostgreSQL labels may not be GraphQL names (`PG-13`): the GraphQL value is spelled
-      // `PG_13` and stands for the label 'PG-13'
-      for (const label of def?.values ?? []) {
-        // true, false and null cannot be enum values in GraphQL
-        const spelled = toGraphqlName(label);
-        const key = ['true', 'false', 'null'].includes(spelled) ? `_${spelled}` : spelled;
-        if (!(key in values)) values[key] = { value: label };
-      }
-      return { values, ...(def?.description === undefined ? {} : { description: def.description }) };
+    let scalar = this.#enumScalars.get(name);
+    if (scalar !== undefined) return scalar;
+    const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
+    const labels = def?.values ?? [];
+    const bySpelling = new Map(labels.map((label) => [toGraphqlName(label), label]));
+    const parse = (value: unknown): string => {
+      if (typeof value === 'string' && labels.includes(value)) return value;
+      throw new GraphQLError(`expected one of the values ${labels.map((l) => `'${l}'`).join(', ')} for type '${name}', but found ${JSON.stringify(value)}`);
+    };
+    scalar = new GraphQLScalarType({
+      name,
+      description: def?.description ?? `the PostgreSQL enum ${type.name}: ${labels.map((l) => JSON.stringify(l)).join(', ')}`,
+      serialize: (value) => value,
+      parseValue: parse,
+      parseLiteral: (ast) => {
+        if (ast.kind === Kind.STRING) return parse(ast.value);
+        if (ast.kind === Kind.ENUM) return parse(labels.includes(ast.value) ? ast.value : (bySpelling.get(ast.value.replace(/^_(true|false|null)$/, '$1')) ?? ast.value));
+        throw new GraphQLError(`expected a string for type '${name}'`);
+      },
     });
+    this.#enumScalars.set(name, scalar);
+    return scalar;
   }
 
   compositeType(type: { readonly schema: string; readonly name: string }): GraphQLObjectType {
@@ -455,7 +472,7 @@ export class SchemaBuilder {
 
   /** the type of that name made so far, if any (a lazy schema's lookup: lazy-schema.ts) */
   madeType(name: string): GraphQLNamedType | undefined {
-    return this.#objects.get(name) ?? this.#inputs.get(name) ?? this.#enums.get(name) ?? this.scalars.named(name);
+    return this.#objects.get(name) ?? this.#inputs.get(name) ?? this.#enums.get(name) ?? this.#enumScalars.get(name) ?? this.scalars.named(name);
   }
 
   /** the cached type of that name, made on first use */

@@ -47,14 +47,10 @@ export interface PlanContext extends CollectContext {
   readonly unshaped: string[];
 }
 
-/** Values GraphQL would serialize differently from PostgreSQL's JSON (renamed enum labels, composite subselections). */
+/** Values GraphQL would serialize differently from PostgreSQL's JSON (composite subselections). */
 function noteUnshaped(type: TypeRef, ctx: PlanContext, what: string): void {
   if (type.kind === 'array') return noteUnshaped(type.element, ctx, what);
   if (type.kind === 'composite') ctx.unshaped.push(`${what}: composite value`);
-  if (type.kind === 'enum') {
-    const values = ctx.builder.enumType(type).getValues();
-    if (values.some((v) => v.name !== v.value)) ctx.unshaped.push(`${what}: enum labels that GraphQL renames`);
-  }
 }
 
 /** A ReadPlan for the rows of `entity` that `nodes` (one response key's field nodes) ask for. */

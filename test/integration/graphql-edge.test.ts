@@ -115,7 +115,9 @@ describe('inputs and types', () => {
 
   it('serves an enum whose labels are true and false', async () => {
     const got = await data<{ answer: { value: string }[] }>(server, '{ answer(where: {value: {_eq: _true}}) { value } }');
-    expect(got.answer).toEqual([{ value: '_true' }]);
+    expect(got.answer).toEqual([{ value: 'true' }]);
+    const quoted = await data<{ answer: { value: string }[] }>(server, '{ answer(where: {value: {_eq: "unknown"}}) { value } }');
+    expect(quoted.answer).toEqual([{ value: 'unknown' }]);
   });
 
   it('codes parse errors and bad variables as validation-failed', async () => {

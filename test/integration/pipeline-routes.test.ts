@@ -132,7 +132,7 @@ const MATRIX: readonly { readonly name: string; readonly query: string; readonly
     query: '{ film_aggregate(order_by: {film_id: asc}, limit: 2) { n1: nodes { title } n2: nodes { title } c: aggregate { count } } }',
   },
   {
-    name: 'an enum GraphQL renames (resolvers on every route) next to a nested list',
+    name: 'a native enum (its labels as they are, "PG-13") next to a nested list',
     query: '{ film(order_by: {film_id: asc}, limit: 2) { title rating actors(order_by: {actor_id: asc}, limit: 1) { last_name } } }',
   },
 ];
