@@ -153,6 +153,16 @@ class PlanPass {
         const inner = and(this.condition(condition.condition), this.filter(condition.join.target, target.filter));
         return { ...condition, condition: inner ?? { kind: 'and', conditions: [] } };
       }
+      case 'related_aggregate': {
+        // an aggregate predicate counts only the related rows the role sees, and only where it may aggregate them
+        this.junction(condition.join);
+        const target = this.table(condition.join.target)?.select;
+        if (target === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(condition.join.target)}`);
+        if (!target.allowAggregations) throw denied(`the role "${this.identity.role}" may not aggregate ${refKey(condition.join.target)}`);
+        const inner = and(condition.condition === undefined ? undefined : this.condition(condition.condition), this.filter(condition.join.target, target.filter));
+        const { condition: _given, ...rest } = condition;
+        return inner === undefined ? rest : { ...rest, condition: inner };
+      }
       default:
         return condition;
     }

@@ -35,6 +35,8 @@ export interface FieldResolvers {
   readonly relation: GraphQLFieldResolver<unknown, GraphqlContext, SelectArgs>;
 }
 
+const INT4: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int4' };
+const BOOL: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'bool' };
 const NUMERIC_FUNCTIONS = ['sum', 'avg', 'stddev', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'variance'] as const;
 const ORDERED_FUNCTIONS = ['max', 'min'] as const;
 
@@ -338,6 +340,44 @@ export class SchemaBuilder {
         for (const column of this.columns(entity)) fields[column.name] = { type: this.comparisonType(column.type) };
         for (const { relation, target } of this.relations(entity)) {
           fields[relation.name] = { type: this.boolExpType(target) };
+          if (relation.type === 'array') fields[`${relation.name}_aggregate`] = { type: this.aggregateBoolExpType(target) };
+        }
+        return fields;
+      },
+    }));
+  }
+
+  /** Hasura's aggregate predicates over an array relationship: `count`, and `bool_and`/`bool_or` of a boolean column. */
+  aggregateBoolExpType(entity: Entity): GraphQLInputObjectType {
+    const t = this.typeName(entity);
+    return this.input(`${t}_aggregate_bool_exp`, () => ({
+      fields: () => {
+        const common = { distinct: { type: GraphQLBoolean }, filter: { type: this.boolExpType(entity) } };
+        const fields: GraphQLInputFieldConfigMap = {
+          count: {
+            type: this.input(`${t}_aggregate_bool_exp_count`, () => ({
+              fields: () => ({
+                arguments: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))) },
+                ...common,
+                predicate: { type: new GraphQLNonNull(this.comparisonType(INT4)) },
+              }),
+            })),
+          },
+        };
+        const booleans = this.columns(entity).filter((c) => c.type.kind === 'scalar' && c.type.name === 'bool');
+        for (const fn of booleans.length === 0 ? [] : (['bool_and', 'bool_or'] as const)) {
+          const columnsEnum = this.namedEnum(`${t}_select_column_${t}_aggregate_bool_exp_${fn}_arguments_columns`, () => ({
+            values: Object.fromEntries(booleans.map((c) => [c.name, { value: c.name }])),
+          }));
+          fields[fn] = {
+            type: this.input(`${t}_aggregate_bool_exp_${fn}`, () => ({
+              fields: () => ({
+                arguments: { type: new GraphQLNonNull(columnsEnum) },
+                ...common,
+                predicate: { type: new GraphQLNonNull(this.comparisonType(BOOL)) },
+              }),
+            })),
+          };
         }
         return fields;
       },

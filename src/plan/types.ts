@@ -111,7 +111,21 @@ export type Condition =
       readonly query: string;
     }
   /** some related row satisfies `condition` (EXISTS); for an object relationship: the related row does */
-  | { readonly kind: 'related'; readonly join: JoinPath; readonly condition: Condition };
+  | { readonly kind: 'related'; readonly join: JoinPath; readonly condition: Condition }
+  /**
+   * An aggregate of the related rows (an array relationship's, those satisfying `condition`)
+   * compared: Hasura's aggregate predicates, `count` (of `columns`, `distinct`) or a boolean
+   * column's `bool_and` / `bool_or`, compared by every entry of `predicate`.
+   */
+  | {
+      readonly kind: 'related_aggregate';
+      readonly join: JoinPath;
+      readonly fn: 'count' | 'bool_and' | 'bool_or';
+      readonly columns?: readonly string[];
+      readonly distinct?: boolean;
+      readonly condition?: Condition;
+      readonly predicate: readonly { readonly operator: CompareOperator; readonly value: unknown }[];
+    };
 
 export type SortDirection = 'asc' | 'desc';
 

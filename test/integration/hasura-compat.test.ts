@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import type { RunningServer } from '../../src/server/index.js';
@@ -22,7 +23,19 @@ beforeAll(async () => {
       graphql: { oneStatement },
       auth: { adminSecret: SECRET },
       permissions: {
-        customer: { tables: { customer: { select: { columns: ['customer_id', 'first_name'], filter: { customer_id: { _eq: 'X-Hasura-User-Id' } } } } } },
+        customer: {
+          tables: {
+            customer: { select: { columns: ['customer_id', 'first_name'], filter: { customer_id: { _eq: 'X-Hasura-User-Id' } } } },
+            rental: { select: { columns: '*' as const, filter: { customer_id: { _eq: 'X-Hasura-User-Id' } } } },
+          },
+        },
+        // sees every customer, but only the rentals staff member 1 handled
+        counter: {
+          tables: {
+            customer: { select: { columns: '*' as const, allowAggregations: true } },
+            rental: { select: { columns: '*' as const, filter: { staff_id: { _eq: 1 } }, allowAggregations: true } },
+          },
+        },
       },
     },
   });
@@ -42,6 +55,16 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 }
 
 const admin = { 'x-hasura-admin-secret': SECRET };
+
+async function sqlQuery(text: string): Promise<{ rows: unknown[] }> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    return { rows: (await client.query(text)).rows };
+  } finally {
+    await client.end();
+  }
+}
 
 describe('/v1/graphql and /healthz', () => {
   it('/v1/graphql is the same API as /graphql (POST and GET)', async () => {
@@ -166,6 +189,45 @@ describe('errors in Hasura\'s shape: its message, extensions.path and extensions
     for (const on of [server, oneStatementOff]) {
       const { body } = await post('/v1/graphql', { query: 'mutation { insert_language_one(object: {language_id: 1, name: "x"}) { name } }' }, admin, on);
       expect((body as GraphqlResponse).errors?.[0]?.extensions).toEqual({ path: '$.selectionSet.insert_language_one', code: 'constraint-violation', constraint: 'language_pkey' });
+    }
+  });
+});
+
+describe('bool_exp: aggregate predicates over an array relationship', () => {
+  const ask = async (query: string, headers: Record<string, string> = admin, on = server): Promise<GraphqlResponse> => (await post('/v1/graphql', { query }, headers, on)).body as GraphqlResponse;
+
+  it('count with a predicate, arguments, distinct and a filter; the same on every route', async () => {
+    const { rows } = await sqlQuery(`select
+      (select array_agg(a.actor_id order by a.actor_id) from actor a where (select count(*) from film_actor fa where fa.actor_id = a.actor_id) > 40) as many,
+      (select count(*) from actor a where (select count(distinct fa.film_id) from film_actor fa join film f using (film_id) where fa.actor_id = a.actor_id and f.rating = 'PG-13') >= 2)::int as pg13`);
+    const expected = rows[0] as { many: number[]; pg13: number };
+    for (const on of [server, oneStatementOff]) {
+      const answer = await ask(
+        `{ actor(where: {film_actors_aggregate: {count: {predicate: {_gt: 40}}}}, order_by: {actor_id: asc}) { actor_id }
+           actor_aggregate(where: {film_actors_aggregate: {count: {arguments: [film_id], distinct: true, filter: {film: {rating: {_eq: "PG-13"}}}, predicate: {_gte: 2}}}}) { aggregate { count } } }`,
+        admin,
+        on,
+      );
+      expect(answer).toEqual({ data: { actor: expected.many.map((actor_id) => ({ actor_id })), actor_aggregate: { aggregate: { count: expected.pg13 } } } });
+    }
+  });
+
+  it('bool_and and bool_or of a boolean column', async () => {
+    const { rows } = await sqlQuery('select (select count(*) from store s where (select bool_and(c.activebool) from customer c where c.store_id = s.store_id))::int as all_active, (select count(*) from store s where (select bool_or(not c.activebool) from customer c where c.store_id = s.store_id) is true)::int as some_inactive');
+    const expected = rows[0] as { all_active: number; some_inactive: number };
+    const answer = await ask('{ a: store_aggregate(where: {customers_aggregate: {bool_and: {arguments: activebool, predicate: {_eq: true}}}}) { aggregate { count } } b: store_aggregate(where: {customers_aggregate: {bool_or: {arguments: activebool, filter: {activebool: {_eq: false}}, predicate: {_eq: false}}}}) { aggregate { count } } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.['a']).toEqual({ aggregate: { count: expected.all_active } });
+    expect(answer.data?.['b']).toBeDefined();
+  });
+
+  it('counts only the related rows the role sees, and only where it may aggregate them', async () => {
+    const { rows } = await sqlQuery('select count(*)::int as n from customer c where (select count(*) from rental r where r.customer_id = c.customer_id and r.staff_id = 1) > 15');
+    for (const on of [server, oneStatementOff]) {
+      const counted = await ask('{ customer_aggregate(where: {rentals_aggregate: {count: {predicate: {_gt: 15}}}}) { aggregate { count } } }', { ...admin, 'x-hasura-role': 'counter' }, on);
+      expect(counted).toEqual({ data: { customer_aggregate: { aggregate: { count: (rows[0] as { n: number }).n } } } });
+      const refused = await ask('{ customer(where: {rentals_aggregate: {count: {predicate: {_gt: 0}}}}) { customer_id } }', { ...admin, 'x-hasura-role': 'customer', 'x-hasura-user-id': '1' }, on);
+      expect(refused.errors?.[0]?.extensions?.['code']).toBe('permission-error');
     }
   });
 });
