@@ -3,6 +3,7 @@ import { PgduetError } from '../../src/errors/index.js';
 import { findEntity, type Column, type DbRef, type Entity, type TypeGraph } from '../../src/model/index.js';
 import {
   boolExpCondition,
+  computesAggregates,
   type AggregatePlan,
   type Assignment,
   type CallPlan,
@@ -83,7 +84,7 @@ class PlanPass {
   aggregate(plan: AggregatePlan, top: boolean): AggregatePlan {
     const source = plan.rows.source;
     const entity = source.kind === 'entity' ? source.entity : this.functionRows(source.fn);
-    if (this.table(entity)?.select?.allowAggregations !== true && plan.aggregateKey !== undefined) {
+    if (this.table(entity)?.select?.allowAggregations !== true && computesAggregates(plan)) {
       throw denied(`the role "${this.identity.role}" may not aggregate ${refKey(entity)}`);
     }
     return { ...plan, rows: this.read(plan.rows, top) };
@@ -151,6 +152,16 @@ class PlanPass {
         if (target === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(condition.join.target)}`);
         const inner = and(this.condition(condition.condition), this.filter(condition.join.target, target.filter));
         return { ...condition, condition: inner ?? { kind: 'and', conditions: [] } };
+      }
+      case 'related_aggregate': {
+        // an aggregate predicate counts only the related rows the role sees, and only where it may aggregate them
+        this.junction(condition.join);
+        const target = this.table(condition.join.target)?.select;
+        if (target === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(condition.join.target)}`);
+        if (!target.allowAggregations) throw denied(`the role "${this.identity.role}" may not aggregate ${refKey(condition.join.target)}`);
+        const inner = and(condition.condition === undefined ? undefined : this.condition(condition.condition), this.filter(condition.join.target, target.filter));
+        const { condition: _given, ...rest } = condition;
+        return inner === undefined ? rest : { ...rest, condition: inner };
       }
       default:
         return condition;

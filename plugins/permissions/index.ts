@@ -2,7 +2,7 @@ import { declarePlugin, type Identity, type PgduetPlugin } from '../../src/chain
 import type { Plan } from '../../src/plan/index.js';
 import type { TypeGraph } from '../../src/model/index.js';
 import { authorizePlan } from './authorize-plan.js';
-import { permissionsOptions, type PermissionsOptions } from './options.js';
+import { permissionsOptions, type PermissionsOptions, type RolePermissions } from './options.js';
 import { resolveRules, type RoleRules } from './rules.js';
 import { roleGraph } from './role-graph.js';
 
@@ -12,6 +12,10 @@ export { roleGraph } from './role-graph.js';
 export { authorizePlan } from './authorize-plan.js';
 export { resolveRules } from './rules.js';
 export type { RoleRules } from './rules.js';
+
+/** Hasura's `admin` role may do everything unless the permissions list it with rules of its own. */
+const ADMIN = 'admin';
+const ADMIN_RULES: RolePermissions = { unrestricted: true, tables: {}, functions: [] };
 
 /**
  * Per role and table permissions (Hasura's model): `onGraph` gives each role its view of the
@@ -26,7 +30,7 @@ export function usePermissions(options: PermissionsOptions): PgduetPlugin {
     let byRole = cache.get(graph);
     if (byRole === undefined) cache.set(graph, (byRole = new Map()));
     let rules = byRole.get(role);
-    if (rules === undefined) byRole.set(role, (rules = resolveRules(graph, Object.hasOwn(options, role) ? options[role] : undefined)));
+    if (rules === undefined) byRole.set(role, (rules = resolveRules(graph, Object.hasOwn(options, role) ? options[role] : role === ADMIN ? ADMIN_RULES : undefined)));
     return rules;
   };
   return {

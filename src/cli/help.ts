@@ -10,6 +10,7 @@ Commands:
   sdl                print the GraphQL schema (SDL)
   openapi            print (or write) the OpenAPI 3.1 document of a role
   config check       validate pgduet.yaml and the environment it reads
+  import-hasura      turn Hasura metadata (a directory or export.json) into a pgduet.yaml
   watch install      reload running servers after every DDL (needs a superuser)
   watch uninstall    remove that event trigger
   help <command>     help for one command
@@ -73,6 +74,11 @@ Options:
   --config FILE         pgduet.yaml to read
   --database-url URL    the database (also DATABASE_URL); without one, the embedded database
   --schemas a,b         schemas to expose`,
+  'import-hasura': `Usage: pgduet import-hasura <metadata directory | export.json> [--out pgduet.yaml]
+
+Reads a Hasura v2 project's metadata and prints (or writes, with --out) a pgduet.yaml: custom
+table and column names, manual relationships, and every role's select/insert/update/delete
+permissions. What pgduet does by itself or does not have is listed at the top, one line each.`,
   config: `Usage: pgduet config check [--config FILE]
 
 Reads pgduet.yaml (or FILE, or PGDUET_CONFIG) with the environment variables it uses and

@@ -10,6 +10,7 @@ import { openApiOptions, renderOpenApi, restMounts } from '../rest/index.js';
 import { buildChain, createLogger, loadGraph, startServer } from '../server/index.js';
 import { packageVersion as version } from '../version.js';
 import { HELP } from './help.js';
+import { importedYaml, importHasura, readHasuraMetadata } from './import-hasura.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -73,6 +74,8 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'config':
       if (sub !== 'check') throw new UsageError('expected "pgduet config check"');
       return configCheckCommand(flags);
+    case 'import-hasura':
+      return importHasuraCommand(flags, sub);
     case 'watch':
       if (sub !== 'install' && sub !== 'uninstall') throw new UsageError('expected "pgduet watch install" or "pgduet watch uninstall"');
       return watchCommand(flags, sub);
@@ -80,7 +83,7 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 /** The commands there are (each has its help text). */
-const COMMANDS = { serve: true, introspect: true, sdl: true, openapi: true, config: true, watch: true } as const;
+const COMMANDS = { serve: true, introspect: true, sdl: true, openapi: true, config: true, watch: true, 'import-hasura': true } as const;
 
 /** A command that does not exist: the general help goes with it, to stderr. */
 class UnknownCommand extends UsageError {}
@@ -208,6 +211,25 @@ async function openApiCommand(flags: Flags): Promise<void> {
 }
 
 /** Validates pgduet.yaml (and the environment it reads) without starting anything. */
+/** `pgduet import-hasura <metadata dir | export.json> [--out pgduet.yaml]`: the config, to stdout or a file. */
+async function importHasuraCommand(flags: Flags, from: string | undefined): Promise<void> {
+  if (from === undefined) throw new UsageError('expected "pgduet import-hasura <metadata directory or export.json> [--out pgduet.yaml]"');
+  let metadata;
+  try {
+    metadata = readHasuraMetadata(from);
+  } catch (error) {
+    throw new UsageError(`${from}: cannot be read as Hasura metadata: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const result = importHasura(metadata);
+  const text = importedYaml(result, from);
+  if (flags.out === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  await writeFile(flags.out, text);
+  process.stdout.write(`wrote ${flags.out}: ${Object.keys(result.config['permissions'] ?? {}).length} roles, ${result.notes.length} notes (see its first lines)\n`);
+}
+
 function configCheckCommand(flags: Flags): void {
   const { file, problems } = checkConfig(loadOptions(flags));
   if (problems.length === 0) {

@@ -153,7 +153,9 @@ function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undef
   const database = section(out, 'database');
   const server = section(out, 'server');
   const log = section(out, 'log');
+  const auth = section(out, 'auth');
   if (env['DATABASE_URL']) database['url'] = env['DATABASE_URL'];
+  if (env['PGDUET_ADMIN_SECRET']) auth['adminSecret'] = env['PGDUET_ADMIN_SECRET'];
   if (env['PGDUET_SCHEMAS']) database['schemas'] = splitList(env['PGDUET_SCHEMAS']);
   if (env['HOST']) server['host'] = env['HOST'];
   if (env['PORT']) server['port'] = parsePort(env['PORT'], 'PORT');
@@ -162,6 +164,7 @@ function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undef
   if (Object.keys(database).length > 0) out['database'] = database;
   if (Object.keys(server).length > 0) out['server'] = server;
   if (Object.keys(log).length > 0) out['log'] = log;
+  if (Object.keys(auth).length > 0) out['auth'] = auth;
   return out;
 }
 

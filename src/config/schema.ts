@@ -142,6 +142,11 @@ export const configSchema = z
          */
         oneStatement: z.boolean().default(true),
         /**
+         * bigint, numeric and float8 as JSON strings (Hasura's HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES),
+         * aggregates included; by default JSON numbers, as Hasura sends them
+         */
+        stringifyNumericTypes: z.boolean().default(false),
+        /**
          * at most this many rows in one top-level list; a list with more is an error naming the
          * field, never a silent cut (GraphQL cannot say it cut an answer); `null`: no bound
          */
@@ -168,8 +173,8 @@ export const configSchema = z
       .prefault({}),
     output: z
       .object({
-        /** int8 and numeric in JSON: `string` keeps every digit (default); `number` emits JSON numbers */
-        exactNumbers: z.enum(['string', 'number']).default('string'),
+        /** the older switch of graphql.stringifyNumericTypes: `string` is `true` */
+        exactNumbers: z.enum(['string', 'number']).optional(),
       })
       .strict()
       .prefault({}),

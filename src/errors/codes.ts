@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   PGD301: { status: 401, title: 'Invalid credentials' },
   PGD302: { status: 401, title: 'Credentials required' },
   PGD303: { status: 403, title: 'Permission denied' },
+  PGD304: { status: 401, title: 'Invalid admin secret' },
   PGD401: { status: 429, title: 'Rate limit exceeded' },
   PGD402: { status: 403, title: 'Address not allowed' },
   PGD403: { status: 400, title: 'Query over a limit' },

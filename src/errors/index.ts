@@ -5,7 +5,7 @@ export { RequestError, invalidRequest, notSupported } from './request-error.js';
 export type { RequestErrorExtra } from './request-error.js';
 export { describePostgresError, isPostgresError } from './from-postgres.js';
 export type { PostgresErrorInfo } from './from-postgres.js';
-export { isUnexpected, toGraphqlError } from './to-graphql.js';
+export { hasuraResponsePath, isUnexpected, toGraphqlError } from './to-graphql.js';
 export { statusOfSqlstate, toRestError } from './to-rest.js';
 export type { RestError } from './to-rest.js';
 export { databaseBusy, databaseTrouble, describe as describeDatabaseTrouble, fromDatabaseTrouble } from './database-trouble.js';

@@ -18,6 +18,7 @@ const HASURA_CODES: Partial<Record<ErrorCode, string>> = {
   PGD301: 'invalid-jwt',
   PGD302: 'invalid-headers',
   PGD303: 'permission-error',
+  PGD304: 'access-denied',
   PGD401: 'rate-limited',
   PGD402: 'access-denied',
   PGD403: 'validation-failed',
@@ -27,13 +28,23 @@ const HASURA_CODES: Partial<Record<ErrorCode, string>> = {
   PGD503: 'request-cancelled',
 };
 
+/**
+ * Hasura's `extensions.path` for a response path: `$.selectionSet.film.selectionSet.language`
+ * (list indexes left out); `$` for an error of the whole request.
+ */
+export function hasuraResponsePath(path: readonly (string | number)[] | undefined): string {
+  if (path === undefined) return '$';
+  return ['$', ...path.filter((k): k is string => typeof k === 'string').flatMap((k) => ['selectionSet', k])].join('.');
+}
+
 export function toGraphqlError(thrown: unknown, path?: readonly (string | number)[]): GraphQLError {
   if (thrown instanceof GraphQLError) return thrown;
   const error = fromDatabaseTrouble(thrown) ?? thrown;
   const at = path === undefined ? {} : { path };
+  const where = { path: hasuraResponsePath(path) };
   if (isPgduetError(error)) {
     const code = HASURA_CODES[error.code] ?? (error.status === 401 || error.status === 403 ? 'permission-error' : 'validation-failed');
-    return new GraphQLError(error.message, { ...at, extensions: { code, ...(error.hint === undefined ? {} : { hint: error.hint }) } });
+    return new GraphQLError(error.message, { ...at, extensions: { ...where, code, ...(error.hint === undefined ? {} : { hint: error.hint }) } });
   }
   if (isPostgresError(error)) {
     const info = describePostgresError(error);
@@ -41,23 +52,23 @@ export function toGraphqlError(thrown: unknown, path?: readonly (string | number
       case 'constraint':
         return new GraphQLError(`${constraintTitle(info.sqlstate)}. ${info.message}`, {
           ...at,
-          extensions: { code: 'constraint-violation', ...(info.constraint === undefined ? {} : { constraint: info.constraint }) },
+          extensions: { ...where, code: 'constraint-violation', ...(info.constraint === undefined ? {} : { constraint: info.constraint }) },
         });
       case 'data':
-        return new GraphQLError(info.message, { ...at, extensions: { code: 'data-exception' } });
+        return new GraphQLError(info.message, { ...at, extensions: { ...where, code: 'data-exception' } });
       case 'permission':
-        return new GraphQLError(info.message, { ...at, extensions: { code: 'permission-error' } });
+        return new GraphQLError(info.message, { ...at, extensions: { ...where, code: 'permission-error' } });
       case 'timeout':
         // statement_timeout (57014) or lock_timeout (55P03): the query asked too much
-        return new GraphQLError(`the query was cancelled: ${info.message}`, { ...at, extensions: { code: 'timeout' } });
+        return new GraphQLError(`the query was cancelled: ${info.message}`, { ...at, extensions: { ...where, code: 'timeout' } });
       case 'raised':
         // RAISE EXCEPTION in a function: its message is meant for the caller
-        return new GraphQLError(info.message, { ...at, extensions: { code: 'unexpected', ...(info.hint === undefined ? {} : { hint: info.hint }) } });
+        return new GraphQLError(info.message, { ...at, extensions: { ...where, code: 'unexpected', ...(info.hint === undefined ? {} : { hint: info.hint }) } });
       default:
-        return new GraphQLError('database query error', { ...at, extensions: { code: 'unexpected' } });
+        return new GraphQLError('database query error', { ...at, extensions: { ...where, code: 'unexpected' } });
     }
   }
-  return new GraphQLError('unexpected error', { ...at, extensions: { code: 'unexpected' } });
+  return new GraphQLError('unexpected error', { ...at, extensions: { ...where, code: 'unexpected' } });
 }
 
 function constraintTitle(sqlstate: string): string {

@@ -2,7 +2,8 @@ import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult 
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkout, withCancel, type PoolClient, type RequestTransaction, type StatementRunner } from '../db/index.js';
-import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
+import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
+import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
 import { answerCors, answerInTransaction, hasuraCors, readBody, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
@@ -37,10 +38,12 @@ type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
  * GraphQL over HTTP at `server.graphqlPath`: graphql-yoga (GraphiQL for browsers), with the
  * schema of the request's type graph (built once per graph, again after a reload).
  */
-export function graphqlMount(mount: MountContext): Mount {
+export function graphqlMount(mount: MountContext): readonly Mount[] {
   const { config, pool, logger, metrics } = mount;
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
-  const options: CompileOptions = { exactNumbersAsStrings: config.output.exactNumbers === 'string' };
+  // Hasura's numbers: bigint, numeric and float8 as JSON numbers, or strings when asked
+  const stringify = config.graphql.stringifyNumericTypes || config.output.exactNumbers === 'string';
+  const options: CompileOptions = { exactNumbersAsStrings: stringify, floatsAsStrings: stringify };
   const chain = mount.chain;
   // built in the background from start-up and after each reload, once per graph (schema-store.ts)
   const schemas = schemaStoreOf(mount.holder, logger);
@@ -124,6 +127,8 @@ export function graphqlMount(mount: MountContext): Mount {
     },
     // one validation for every route (validate.ts): yoga's own validation cache is off
     parserAndValidationCache: { validationCache: false },
+    // a JSON array of operations answers an array, each through the pipeline (Hasura's batching)
+    batching: { limit: 20 },
     plugins: [
       useGraphqlLimits(limits),
       useRequestParams(),
@@ -134,7 +139,7 @@ export function graphqlMount(mount: MountContext): Mount {
     ],
   });
 
-  return {
+  const main: Mount = {
     name: 'graphql',
     protocol: 'graphql',
     path: config.server.graphqlPath,
@@ -165,7 +170,22 @@ export function graphqlMount(mount: MountContext): Mount {
       }
     },
   };
+  if (config.server.graphqlPath === HASURA_PATH) return [main];
+  // Hasura's address of the same API: the same handler, schemas and chain (the URL is the only difference)
+  const hasura: Mount = {
+    ...main,
+    name: 'graphql_v1',
+    path: HASURA_PATH,
+    handler: (req, res, ctx) => {
+      req.url = `${config.server.graphqlPath}${(req.url ?? '').slice(HASURA_PATH.length)}`;
+      return main.handler(req, res, ctx);
+    },
+  };
+  return [main, hasura];
 }
+
+/** Where Hasura serves GraphQL: a client moving from Hasura changes only the host. */
+const HASURA_PATH = '/v1/graphql';
 
 /**
  * yoga through its fetch API, so that its answer can be held back (until the request's
@@ -306,28 +326,35 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
 const YOGA_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE']);
 
 /**
- * Hasura's codes on errors raised outside resolvers: a query that does not parse or
- * validate, or variables of the wrong type, are `validation-failed`.
+ * Errors in Hasura's shape (hasura-errors.ts): a query that does not parse, does not validate,
+ * or whose variables do not coerce is `validation-failed` with Hasura's message and
+ * `extensions.path`; every other error gets its `extensions.path` from its response path.
  */
 function useHasuraErrorCodes(): Plugin<YogaContext> {
-  const needsCode = (error: GraphQLError): boolean => error.extensions['code'] === undefined || YOGA_REQUEST_CODES.has(String(error.extensions['code']));
-  const withCode = <E extends Error>(error: E): E | GraphQLError =>
-    error instanceof GraphQLError && needsCode(error)
-      ? new GraphQLError(error.message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, path: error.path ?? null, originalError: error.originalError ?? null, extensions: { ...error.extensions, code: 'validation-failed' } })
-      : error;
+  const isRequestError = (error: GraphQLError): boolean => error.extensions['code'] === undefined || YOGA_REQUEST_CODES.has(String(error.extensions['code']));
+  const located = (error: GraphQLError): GraphQLError => {
+    if (isRequestError(error)) return hasuraRequestError(error);
+    const path = error.extensions['path'];
+    if (error.path === undefined || (path !== undefined && path !== '$')) return path === undefined ? withPath(error, '$') : error;
+    return withPath(error, hasuraResponsePath(error.path));
+  };
   return {
     onParse: () => ({ result, replaceParseResult }) => {
-      if (result instanceof Error) replaceParseResult(withCode(result));
+      if (result instanceof Error) replaceParseResult(hasuraParseError());
     },
-    onValidate: () => ({ result, setResult }) => {
-      if (result.length > 0) setResult(result.map(withCode));
+    onValidate: ({ params }) => ({ result, setResult }) => {
+      if (result.length > 0) setResult(result.map((error) => (isRequestError(error) ? hasuraRequestError(error, params.documentAST) : error)));
     },
-    // variable coercion and operation resolution errors, raised by yoga or the executor
+    // variable coercion and operation resolution errors, raised by yoga or the executor; paths of the others
     onResultProcess: ({ result, setResult }) => {
       if (Symbol.asyncIterator in result) return;
-      const fix = (one: ExecutionResult): ExecutionResult =>
-        one.errors !== undefined && one.errors.some(needsCode) ? { ...one, errors: one.errors.map(withCode) } : one;
+      const fix = (one: ExecutionResult): ExecutionResult => (one.errors === undefined || one.errors.length === 0 ? one : { ...one, errors: one.errors.map(located) });
       setResult(Array.isArray(result) ? result.map(fix) : fix(result as ExecutionResult));
     },
   };
+}
+
+function withPath(error: GraphQLError, path: string): GraphQLError {
+  const { path: _old, ...rest } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, path: error.path ?? null, originalError: error.originalError ?? null, extensions: { path, ...rest } });
 }

@@ -7,7 +7,7 @@ import type { Plugin } from 'graphql-yoga';
  * answered as a 4xx in GraphQL's error shape with a stable `extensions.code` (Hasura's):
  *
  *   invalid-json  400  the body, `variables` or `extensions` is not JSON
- *   parse-failed  400  JSON of the wrong shape: not an object, a batch (array), a `query` that
+ *   parse-failed  400  JSON of the wrong shape: not an object (or a non-empty array of them: a batch), a `query` that
  *                      is not a string or is missing, `variables`/`extensions` that are not
  *                      objects, an `operationName` that is not a string
  *   parse-failed  415  a POST body of a media type GraphQL-over-HTTP does not define
@@ -52,16 +52,30 @@ export function paramsFromSearch(search: URLSearchParams): GraphqlRequestParams 
   });
 }
 
-/** The parameters of a JSON body. */
+/** The parameters of a JSON body of one operation (a batch is refused: see paramsOrBatchFromJson). */
 export function paramsFromJson(text: string): GraphqlRequestParams {
-  let value: unknown;
+  const value = parseJsonBody(text);
+  if (Array.isArray(value)) throw requestError('parse-failed', 'a batch (a JSON array) is answered by yoga');
+  return paramsFromObject(value);
+}
+
+/**
+ * The parameters of a JSON body: one operation, or a batch (Hasura's: a JSON array of
+ * operations, answered by an array in the same order, each operation on its own).
+ */
+export function paramsOrBatchFromJson(text: string): GraphqlRequestParams | GraphqlRequestParams[] {
+  const value = parseJsonBody(text);
+  if (!Array.isArray(value)) return paramsFromObject(value);
+  if (value.length === 0) throw requestError('parse-failed', 'a batch (a JSON array) needs at least one operation');
+  return value.map(paramsFromObject);
+}
+
+function parseJsonBody(text: string): unknown {
   try {
-    value = JSON.parse(text) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw requestError('invalid-json', 'the request body is not valid JSON');
   }
-  if (Array.isArray(value)) throw requestError('parse-failed', 'batched requests (a JSON array) are not supported: send one object');
-  return paramsFromObject(value);
 }
 
 /** Checks the parameters' types; unknown keys are ignored, null counts as absent. */
@@ -106,7 +120,7 @@ export function useRequestParams(): Plugin {
       setRequestParser(async () => {
         if (request.method === 'GET' || request.method === 'HEAD') return paramsFromSearch(url.searchParams);
         const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-        if (type === 'application/json' || type === 'application/graphql-response+json' || type.endsWith('+json')) return paramsFromJson(await request.text());
+        if (type === 'application/json' || type === 'application/graphql-response+json' || type.endsWith('+json')) return paramsOrBatchFromJson(await request.text());
         if (type === 'application/x-www-form-urlencoded') return paramsFromSearch(new URLSearchParams(await request.text()));
         // yoga's extra: the body is the query, the rest in the URL
         if (type === 'application/graphql') return { ...paramsFromSearch(url.searchParams), query: await request.text() };

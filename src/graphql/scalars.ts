@@ -19,39 +19,60 @@ import type { TypeRef } from '../model/index.js';
  * `data-exception`).
  */
 
+/** Hasura's choice: integer, real, boolean and text are GraphQL's own; smallint, float8, bpchar… are scalars of those names. */
 const BUILT_IN: Readonly<Record<string, GraphQLScalarType>> = {
-  int2: GraphQLInt,
   int4: GraphQLInt,
   float4: GraphQLFloat,
-  float8: GraphQLFloat,
   bool: GraphQLBoolean,
   text: GraphQLString,
   varchar: GraphQLString,
-  bpchar: GraphQLString,
   char: GraphQLString,
   name: GraphQLString,
 };
 
 /** Hasura calls some types by other names. */
-const RENAMED: Readonly<Record<string, string>> = { int8: 'bigint', bpchar: 'bpchar' };
+const RENAMED: Readonly<Record<string, string>> = { int8: 'bigint', int2: 'smallint', bpchar: 'bpchar' };
 
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/**
+ * bigint, numeric, float8: JSON numbers, as Hasura sends them, or strings with
+ * `graphql.stringifyNumericTypes` (PostgreSQL renders either: serialization passes it on).
+ * Input: a number, or a string of one (so that no digit is lost on the way in).
+ */
 function exactNumber(name: string): GraphQLScalarType {
   const parse = (value: unknown): string => {
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     if (typeof value === 'string' && NUMBER_TEXT.test(value.trim())) return value.trim();
-    if (typeof value === 'string' && name === 'numeric' && /^(NaN|[+-]?Infinity)$/.test(value)) return value;
+    if (typeof value === 'string' && name !== 'bigint' && /^(NaN|[+-]?Infinity)$/.test(value)) return value;
     throw new GraphQLError(`${name}: expected a number or a string of digits, got ${JSON.stringify(value)}`);
   };
   return new GraphQLScalarType({
     name,
-    description: `PostgreSQL ${name}: sent and received as a string so that no digit is lost (a JSON number is accepted as input).`,
+    description: `PostgreSQL ${name}: a JSON number (a string with graphql.stringifyNumericTypes); a number or a string of digits as input.`,
     serialize: (value) => value,
     parseValue: parse,
     parseLiteral: (ast) => {
       if (ast.kind === Kind.INT || ast.kind === Kind.FLOAT || ast.kind === Kind.STRING) return parse(ast.value);
       throw new GraphQLError(`${name}: expected a number or a string of digits`);
+    },
+  });
+}
+
+/** smallint: an Int of 16 bits, named as Hasura names it. */
+function smallint(): GraphQLScalarType {
+  const parse = (value: unknown): number => {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= -32768 && value <= 32767) return value;
+    throw new GraphQLError(`smallint: expected an integer from -32768 to 32767, got ${JSON.stringify(value)}`);
+  };
+  return new GraphQLScalarType({
+    name: 'smallint',
+    description: 'PostgreSQL smallint: an integer from -32768 to 32767.',
+    serialize: (value) => value,
+    parseValue: parse,
+    parseLiteral: (ast) => {
+      if (ast.kind === Kind.INT) return parse(Number(ast.value));
+      throw new GraphQLError('smallint: expected an integer');
     },
   });
 }
@@ -141,7 +162,8 @@ export class ScalarRegistry {
   }
 
   #make(name: string, pgName: string): GraphQLScalarType {
-    if (pgName === 'int8' || pgName === 'numeric') return exactNumber(name);
+    if (pgName === 'int8' || pgName === 'numeric' || pgName === 'float8') return exactNumber(name);
+    if (pgName === 'int2') return smallint();
     if (pgName === 'json' || pgName === 'jsonb' || pgName === 'geometry' || pgName === 'geography') return jsonLike(name);
     return stringLike(name, DESCRIPTIONS[pgName] ?? `PostgreSQL ${pgName}, as text.`);
   }

@@ -6,8 +6,10 @@ import {
   GraphQLInt,
   GraphQLList,
   GraphQLNonNull,
+  GraphQLError,
   GraphQLObjectType,
-  type GraphQLEnumValueConfigMap,
+  GraphQLScalarType,
+  Kind,
   type GraphQLFieldConfig,
   type GraphQLFieldConfigArgumentMap,
   type GraphQLFieldConfigMap,
@@ -17,7 +19,6 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectTypeConfig,
   type GraphQLOutputType,
-  type GraphQLScalarType,
 } from 'graphql';
 import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type TypeGraph, type TypeRef } from '../model/index.js';
 import type { AggregateFunction } from '../plan/index.js';
@@ -26,7 +27,6 @@ import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
 import { GraphqlNames, entityKey, isComputedField, isValidName, toGraphqlName } from './names.js';
 import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual } from './scalars.js';
-import { aggregateResultType } from '../sql/index.js';
 
 /** Resolvers the builder attaches; they live in resolve-*.ts, the builder only makes types. */
 export interface FieldResolvers {
@@ -35,6 +35,8 @@ export interface FieldResolvers {
   readonly relation: GraphQLFieldResolver<unknown, GraphqlContext, SelectArgs>;
 }
 
+const INT4: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int4' };
+const BOOL: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'bool' };
 const NUMERIC_FUNCTIONS = ['sum', 'avg', 'stddev', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'variance'] as const;
 const ORDERED_FUNCTIONS = ['max', 'min'] as const;
 
@@ -48,6 +50,7 @@ export class SchemaBuilder {
   readonly #objects = new Map<string, GraphQLObjectType>();
   readonly #inputs = new Map<string, GraphQLInputObjectType>();
   readonly #enums = new Map<string, GraphQLEnumType>();
+  readonly #enumScalars = new Map<string, GraphQLScalarType>();
 
   constructor(graph: TypeGraph, resolvers: FieldResolvers) {
     this.graph = graph;
@@ -168,21 +171,36 @@ export class SchemaBuilder {
     }
   }
 
-  enumType(type: { readonly schema: string; readonly name: string }): GraphQLEnumType {
+  /**
+   * A native enum as Hasura exposes it: a scalar named after the type whose values are the
+   * enum's own labels (`"PG-13"`), as literals and variables, with the comparison operators
+   * (`mpaa_rating_comparison_exp`). A bare name that is a label (`_eq: PG`), or a label as
+   * GraphQL would spell it (`PG_13`), is taken too.
+   */
+  enumType(type: { readonly schema: string; readonly name: string }): GraphQLScalarType {
     const name = toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
-    return this.namedEnum(name, () => {
-      const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
-      const values: GraphQLEnumValueConfigMap = {};
-      // PostgreSQL labels may not be GraphQL names (`PG-13`): the GraphQL value is spelled
-      // `PG_13` and stands for the label 'PG-13'
-      for (const label of def?.values ?? []) {
-        // true, false and null cannot be enum values in GraphQL
-        const spelled = toGraphqlName(label);
-        const key = ['true', 'false', 'null'].includes(spelled) ? `_${spelled}` : spelled;
-        if (!(key in values)) values[key] = { value: label };
-      }
-      return { values, ...(def?.description === undefined ? {} : { description: def.description }) };
+    let scalar = this.#enumScalars.get(name);
+    if (scalar !== undefined) return scalar;
+    const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
+    const labels = def?.values ?? [];
+    const bySpelling = new Map(labels.map((label) => [toGraphqlName(label), label]));
+    const parse = (value: unknown): string => {
+      if (typeof value === 'string' && labels.includes(value)) return value;
+      throw new GraphQLError(`expected one of the values ${labels.map((l) => `'${l}'`).join(', ')} for type '${name}', but found ${JSON.stringify(value)}`);
+    };
+    scalar = new GraphQLScalarType({
+      name,
+      description: def?.description ?? `the PostgreSQL enum ${type.name}: ${labels.map((l) => JSON.stringify(l)).join(', ')}`,
+      serialize: (value) => value,
+      parseValue: parse,
+      parseLiteral: (ast) => {
+        if (ast.kind === Kind.STRING) return parse(ast.value);
+        if (ast.kind === Kind.ENUM) return parse(labels.includes(ast.value) ? ast.value : (bySpelling.get(ast.value.replace(/^_(true|false|null)$/, '$1')) ?? ast.value));
+        throw new GraphQLError(`expected a string for type '${name}'`);
+      },
     });
+    this.#enumScalars.set(name, scalar);
+    return scalar;
   }
 
   compositeType(type: { readonly schema: string; readonly name: string }): GraphQLObjectType {
@@ -301,10 +319,9 @@ export class SchemaBuilder {
     }));
   }
 
-  /** Hasura's result types: sum of a bigint is a bigint, avg and stddev are Float… */
+  /** Hasura's result types: sum, max and min have the column's type (sum of an Int is an Int), avg and stddev are Float. */
   #aggregateOutput(fn: Exclude<AggregateFunction, 'count'>, type: TypeRef): GraphQLOutputType {
-    // the type PostgreSQL gives the result: sum of an int4 is an int8 (bigint), of an int8 a numeric
-    if (fn === 'max' || fn === 'min' || fn === 'sum') return this.outputType(aggregateResultType(fn, type));
+    if (fn === 'max' || fn === 'min' || fn === 'sum') return this.outputType(type);
     return GraphQLFloat;
   }
 
@@ -324,6 +341,44 @@ export class SchemaBuilder {
         for (const column of this.columns(entity)) fields[column.name] = { type: this.comparisonType(column.type) };
         for (const { relation, target } of this.relations(entity)) {
           fields[relation.name] = { type: this.boolExpType(target) };
+          if (relation.type === 'array') fields[`${relation.name}_aggregate`] = { type: this.aggregateBoolExpType(target) };
+        }
+        return fields;
+      },
+    }));
+  }
+
+  /** Hasura's aggregate predicates over an array relationship: `count`, and `bool_and`/`bool_or` of a boolean column. */
+  aggregateBoolExpType(entity: Entity): GraphQLInputObjectType {
+    const t = this.typeName(entity);
+    return this.input(`${t}_aggregate_bool_exp`, () => ({
+      fields: () => {
+        const common = { distinct: { type: GraphQLBoolean }, filter: { type: this.boolExpType(entity) } };
+        const fields: GraphQLInputFieldConfigMap = {
+          count: {
+            type: this.input(`${t}_aggregate_bool_exp_count`, () => ({
+              fields: () => ({
+                arguments: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))) },
+                ...common,
+                predicate: { type: new GraphQLNonNull(this.comparisonType(INT4)) },
+              }),
+            })),
+          },
+        };
+        const booleans = this.columns(entity).filter((c) => c.type.kind === 'scalar' && c.type.name === 'bool');
+        for (const fn of booleans.length === 0 ? [] : (['bool_and', 'bool_or'] as const)) {
+          const columnsEnum = this.namedEnum(`${t}_select_column_${t}_aggregate_bool_exp_${fn}_arguments_columns`, () => ({
+            values: Object.fromEntries(booleans.map((c) => [c.name, { value: c.name }])),
+          }));
+          fields[fn] = {
+            type: this.input(`${t}_aggregate_bool_exp_${fn}`, () => ({
+              fields: () => ({
+                arguments: { type: new GraphQLNonNull(columnsEnum) },
+                ...common,
+                predicate: { type: new GraphQLNonNull(this.comparisonType(BOOL)) },
+              }),
+            })),
+          };
         }
         return fields;
       },
@@ -458,7 +513,7 @@ export class SchemaBuilder {
 
   /** the type of that name made so far, if any (a lazy schema's lookup: lazy-schema.ts) */
   madeType(name: string): GraphQLNamedType | undefined {
-    return this.#objects.get(name) ?? this.#inputs.get(name) ?? this.#enums.get(name) ?? this.scalars.named(name);
+    return this.#objects.get(name) ?? this.#inputs.get(name) ?? this.#enums.get(name) ?? this.#enumScalars.get(name) ?? this.scalars.named(name);
   }
 
   /** the cached type of that name, made on first use */

@@ -1,11 +1,13 @@
-import { getArgumentValues, type FieldNode, type GraphQLField, type GraphQLObjectType } from 'graphql';
+import { getArgumentValues, print, type FieldNode, type GraphQLField, type GraphQLObjectType } from 'graphql';
 import { invalidRequest, notSupported } from '../errors/index.js';
 import { optional, type Column, type Entity, type FunctionDef, type TypeRef } from '../model/index.js';
 import {
   boolExpCondition,
   functionArguments,
   joinOf,
+  type AggregateColumn,
   type AggregateFunction,
+  type AggregateOutput,
   type AggregatePlan,
   type AggregateSelection,
   type Condition,
@@ -45,14 +47,10 @@ export interface PlanContext extends CollectContext {
   readonly unshaped: string[];
 }
 
-/** Values GraphQL would serialize differently from PostgreSQL's JSON (renamed enum labels, composite subselections). */
+/** Values GraphQL would serialize differently from PostgreSQL's JSON (composite subselections). */
 function noteUnshaped(type: TypeRef, ctx: PlanContext, what: string): void {
   if (type.kind === 'array') return noteUnshaped(type.element, ctx, what);
   if (type.kind === 'composite') ctx.unshaped.push(`${what}: composite value`);
-  if (type.kind === 'enum') {
-    const values = ctx.builder.enumType(type).getValues();
-    if (values.some((v) => v.name !== v.value)) ctx.unshaped.push(`${what}: enum labels that GraphQL renames`);
-  }
 }
 
 /** A ReadPlan for the rows of `entity` that `nodes` (one response key's field nodes) ask for. */
@@ -131,47 +129,59 @@ export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSe
   return out;
 }
 
-/** An AggregatePlan for an `<x>_aggregate` field: its `aggregate { … }` and `nodes { … }`. */
+/**
+ * An AggregatePlan for an `<x>_aggregate` field: its `aggregate { … }`, `nodes { … }` and
+ * `__typename`, each under as many aliases as asked. Every `nodes` output is the same rows,
+ * shaped by the fields all of them ask (graphql-js then gives each alias its own fields); one
+ * statement shapes them only when they ask the same fields.
+ */
 export function aggregatePlan(entity: Entity, nodes: readonly FieldNode[], args: SelectArgs, ctx: PlanContext, source?: Source): AggregatePlan {
   const aggregateType = ctx.builder.aggregateType(entity);
   const fieldsType = ctx.builder.aggregateFieldsType(entity);
-  const parts = collectFields(ctx, aggregateType, subSelections(nodes));
-  let aggregateKey: string | undefined;
-  let nodesKey: string | undefined;
-  let aggregates: AggregateSelection[] = [];
-  let rowsSelection: Selection[] = [];
-  for (const [key, fieldNodes] of parts) {
+  const outputs: AggregateOutput[] = [];
+  const nodesFields: FieldNode[][] = [];
+  for (const [key, fieldNodes] of collectFields(ctx, aggregateType, subSelections(nodes))) {
     const name = fieldNodes[0]?.name.value;
-    if (name === '__typename') continue;
-    if (name === 'aggregate') {
-      if (aggregateKey !== undefined) throw notSupported('more than one "aggregate" field under one alias of an aggregate query');
-      aggregateKey = key;
-      aggregates = aggregateSelections(entity, fieldsType, fieldNodes, ctx);
-    } else if (name === 'nodes') {
-      if (nodesKey !== undefined) throw notSupported('more than one "nodes" field under one alias of an aggregate query');
-      nodesKey = key;
-      rowsSelection = selectionOf(entity, ctx.builder.objectType(entity), subSelections(fieldNodes), ctx);
+    if (name === '__typename') outputs.push({ kind: 'literal', key, value: aggregateType.name });
+    else if (name === 'aggregate') outputs.push({ kind: 'aggregate', key, aggregates: aggregateSelections(entity, fieldsType, fieldNodes, ctx) });
+    else if (name === 'nodes') {
+      outputs.push({ kind: 'nodes', key });
+      nodesFields.push(fieldNodes);
     }
   }
+  const allNodes = nodesFields.flat();
+  if (nodesFields.length > 1) sameKeysSameFields(ctx, ctx.builder.objectType(entity), allNodes);
+  const printed = new Set(nodesFields.map((list) => list.map((n) => (n.selectionSet === undefined ? '' : print(n.selectionSet))).join('|')));
+  if (printed.size > 1) ctx.unshaped.push('several "nodes" asking different fields');
   return {
     kind: 'aggregate',
     rows: {
       kind: 'read',
       source: source ?? { kind: 'entity', entity: { schema: entity.schema, dbName: entity.dbName } },
-      selection: rowsSelection,
+      selection: allNodes.length === 0 ? [] : selectionOf(entity, ctx.builder.objectType(entity), subSelections(allNodes), ctx),
       ...listArgs(entity, args, ctx.builder),
     },
-    aggregates,
-    ...optional('aggregateKey', aggregateKey),
-    ...optional('nodesKey', nodesKey),
+    outputs,
   };
+}
+
+/** Several `nodes` share one selection: a response key must mean the same field in each. */
+function sameKeysSameFields(ctx: PlanContext, type: GraphQLObjectType, nodes: readonly FieldNode[]): void {
+  for (const [key, fieldNodes] of collectFields(ctx, type, subSelections(nodes))) {
+    const meanings = new Set(fieldNodes.map((n) => `${n.name.value}(${(n.arguments ?? []).map((a) => print(a)).join(',')})`));
+    if (meanings.size > 1) throw notSupported(`"${key}" asks different fields in several "nodes" of one aggregate`);
+  }
 }
 
 function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: readonly FieldNode[], ctx: PlanContext): AggregateSelection[] {
   const out: AggregateSelection[] = [];
   for (const [key, fieldNodes] of collectFields(ctx, type, subSelections(nodes))) {
     const first = fieldNodes[0];
-    if (first === undefined || first.name.value === '__typename') continue;
+    if (first === undefined) continue;
+    if (first.name.value === '__typename') {
+      out.push({ kind: 'literal', key, value: type.name });
+      continue;
+    }
     const field = type.getFields()[first.name.value];
     const meta = field === undefined ? undefined : metaOf(field);
     if (field === undefined || meta === undefined) continue;
@@ -183,10 +193,12 @@ function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: rea
       // avg, stddev and variance are Float in GraphQL but exact numerics in PostgreSQL
       if (!['sum', 'max', 'min'].includes(meta.fn)) ctx.unshaped.push(`aggregate ${meta.fn}`);
       const columnsType = field.type as GraphQLObjectType;
-      const columns = [...collectFields(ctx, columnsType, subSelections(fieldNodes))].flatMap(([columnKey, columnNodes]) => {
-        const columnField = columnsType.getFields()[columnNodes[0]?.name.value ?? ''];
+      const columns = [...collectFields(ctx, columnsType, subSelections(fieldNodes))].flatMap(([columnKey, columnNodes]): AggregateColumn[] => {
+        const columnName = columnNodes[0]?.name.value ?? '';
+        if (columnName === '__typename') return [{ kind: 'literal', key: columnKey, value: columnsType.name }];
+        const columnField = columnsType.getFields()[columnName];
         const columnMeta = columnField === undefined ? undefined : metaOf(columnField);
-        return columnMeta?.kind === 'aggregate_column' ? [{ key: columnKey, column: columnMeta.column.dbName, type: columnMeta.column.type }] : [];
+        return columnMeta?.kind === 'aggregate_column' ? [{ kind: 'column', key: columnKey, column: columnMeta.column.dbName, type: columnMeta.column.type }] : [];
       });
       out.push({ kind: 'function', key, fn: meta.fn, columns });
     }

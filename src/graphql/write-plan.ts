@@ -26,7 +26,12 @@ function returningOf(entity: Entity, nodes: readonly FieldNode[], returnType: Gr
   let affectedRowsKey: string | undefined;
   let returningKey: string | undefined;
   let returningNodes: FieldNode[] = [];
+  const literals: { key: string; value: string }[] = [];
   for (const [key, fieldNodes] of collectFields(plans, responseType, subSelections(nodes))) {
+    if (fieldNodes[0]?.name.value === '__typename') {
+      literals.push({ key, value: responseType.name });
+      continue;
+    }
     const field = responseType.getFields()[fieldNodes[0]?.name.value ?? ''];
     const meta = field === undefined ? undefined : metaOf(field);
     if (meta?.kind === 'affected_rows') affectedRowsKey = key;
@@ -40,6 +45,7 @@ function returningOf(entity: Entity, nodes: readonly FieldNode[], returnType: Gr
     selection: returningKey === undefined ? [] : selectionOf(entity, objectType, subSelections(returningNodes), plans),
     ...(affectedRowsKey === undefined ? {} : { affectedRowsKey }),
     ...(returningKey === undefined ? {} : { returningKey }),
+    ...(literals.length === 0 ? {} : { literals }),
   };
 }
 

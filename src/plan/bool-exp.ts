@@ -69,6 +69,11 @@ export function boolExpCondition(entity: Entity, where: Readonly<Record<string, 
       parts.push({ kind: 'related', join: joinOf(relation.relation), condition: boolExpCondition(relation.target, value as Record<string, unknown>, scope) });
       continue;
     }
+    const aggregated = scope.relations(entity).find((r) => r.relation.type === 'array' && `${r.relation.name}_aggregate` === key);
+    if (aggregated !== undefined) {
+      parts.push(...aggregatePredicates(aggregated, value as Record<string, unknown>, scope));
+      continue;
+    }
     const column = scope.columns(entity).find((c) => c.name === key);
     if (column === undefined) throw invalidRequest(`no column "${key}" in "${entity.name}"`);
     const operators = Object.entries(value as Record<string, unknown>).filter(([, operand]) => operand !== undefined);
@@ -84,4 +89,49 @@ export function boolExpCondition(entity: Entity, where: Readonly<Record<string, 
     }
   }
   return parts.length === 1 ? (parts[0] as Condition) : { kind: 'and', conditions: parts };
+}
+
+const AGGREGATE_PREDICATES = ['count', 'bool_and', 'bool_or'] as const;
+
+/**
+ * `<rel>_aggregate: {count: {arguments: [col], distinct: true, filter: {…}, predicate: {_gt: 1}}}`
+ * (and `bool_and` / `bool_or` of a boolean column): Hasura's aggregate predicates.
+ */
+function aggregatePredicates(
+  related: { readonly relation: Relation; readonly target: Entity },
+  value: Readonly<Record<string, unknown>>,
+  scope: BoolExpScope,
+): Condition[] {
+  const out: Condition[] = [];
+  for (const [fn, spec] of Object.entries(value)) {
+    if (spec === undefined) continue;
+    if (!(AGGREGATE_PREDICATES as readonly string[]).includes(fn) || spec === null || typeof spec !== 'object') throw invalidRequest(`unknown aggregate predicate "${fn}"`);
+    const { arguments: args, distinct, filter, predicate } = spec as Record<string, unknown>;
+    const names = args === undefined || args === null ? [] : Array.isArray(args) ? (args as string[]) : [args as string];
+    const columns = names.map((name) => {
+      const column = scope.columns(related.target).find((c) => c.name === name);
+      if (column === undefined) throw invalidRequest(`no column "${name}" in "${related.target.name}"`);
+      if (fn !== 'count' && !(column.type.kind === 'scalar' && column.type.name === 'bool')) throw invalidRequest(`"${fn}" takes a boolean column, not "${name}"`);
+      return column.dbName;
+    });
+    if (fn !== 'count' && columns.length !== 1) throw invalidRequest(`"${fn}" takes one boolean column in "arguments"`);
+    if (predicate === undefined || predicate === null || typeof predicate !== 'object') throw invalidRequest(`"${fn}" needs a "predicate"`);
+    const comparisons = Object.entries(predicate as Record<string, unknown>).filter(([, operand]) => operand !== undefined).map(([op, operand]) => {
+      const operator = BOOL_EXP_OPERATORS[op];
+      if (operator === undefined || !['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'is_null'].includes(operator)) throw invalidRequest(`unknown operator "${op}" in an aggregate predicate`);
+      if (operand === null) throw invalidRequest(`"${op}" of an aggregate predicate cannot be null`);
+      return { operator, value: operand };
+    });
+    if (comparisons.length === 0) throw invalidRequest(`no operator in the "predicate" of "${fn}" (a variable that was not given?)`);
+    out.push({
+      kind: 'related_aggregate',
+      join: joinOf(related.relation),
+      fn: fn as (typeof AGGREGATE_PREDICATES)[number],
+      ...(columns.length > 0 ? { columns } : {}),
+      ...(distinct === true ? { distinct: true } : {}),
+      ...(filter === undefined || filter === null ? {} : { condition: boolExpCondition(related.target, filter as Record<string, unknown>, scope) }),
+      predicate: comparisons,
+    });
+  }
+  return out;
 }

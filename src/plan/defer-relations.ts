@@ -1,3 +1,4 @@
+import { isNodesKey } from './aggregate-outputs.js';
 import type { AggregatePlan, Plan, ReadPlan, Returning, Selection } from './types.js';
 
 /**
@@ -79,8 +80,8 @@ export type NestedRelation = Extract<Selection, { kind: 'relation' } | { kind: '
 /**
  * The relationship at `path` in `plan`: the response keys from the Plan's answer down to it,
  * without list indexes (`['actors', 'films']` under a film read; `['nodes', 'language']` under
- * an aggregate whose `nodesKey` is `nodes`; `['returning', 'language']` under a write). The
- * answer's shape is the Plan's own: an aggregate's rows under `nodesKey`, a write's rows under
+ * an aggregate with a `nodes` output; `['returning', 'language']` under a write). The
+ * answer's shape is the Plan's own: an aggregate's rows under each `nodes` output, a write's rows under
  * `returningKey` (or the answer itself when `single` or `rowsOnly`).
  */
 export function relationAt(plan: Plan, path: readonly string[]): NestedRelation | undefined {
@@ -91,7 +92,7 @@ export function relationAt(plan: Plan, path: readonly string[]): NestedRelation 
       selection = plan.selection;
       break;
     case 'aggregate':
-      if (rest[0] !== plan.nodesKey) return undefined;
+      if (!isNodesKey(plan, rest[0])) return undefined;
       selection = plan.rows.selection;
       rest = rest.slice(1);
       break;
@@ -117,7 +118,7 @@ export function relationAt(plan: Plan, path: readonly string[]): NestedRelation 
       selection = found.plan.selection;
       rest = after;
     } else {
-      if (after[0] !== found.plan.nodesKey) return undefined;
+      if (!isNodesKey(found.plan, after[0])) return undefined;
       selection = found.plan.rows.selection;
       rest = after.slice(1);
     }

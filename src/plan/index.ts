@@ -1,5 +1,7 @@
 export type {
   AggregateFunction,
+  AggregateColumn,
+  AggregateOutput,
   AggregatePlan,
   AggregateSelection,
   Assignment,
@@ -40,3 +42,4 @@ export type { NestedRelation } from './defer-relations.js';
 export { splitNestedInsert, isNestedInsert, isNestedRow, STEP_COUNT_KEY, STEP_ROWS_KEY } from './split-nested-insert.js';
 export type { InsertProgram } from './split-nested-insert.js';
 export { PlanCache } from './plan-cache.js';
+export { computesAggregates, isNodesKey } from './aggregate-outputs.js';

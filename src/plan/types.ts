@@ -113,7 +113,21 @@ export type Condition =
       readonly query: string;
     }
   /** some related row satisfies `condition` (EXISTS); for an object relationship: the related row does */
-  | { readonly kind: 'related'; readonly join: JoinPath; readonly condition: Condition };
+  | { readonly kind: 'related'; readonly join: JoinPath; readonly condition: Condition }
+  /**
+   * An aggregate of the related rows (an array relationship's, those satisfying `condition`)
+   * compared: Hasura's aggregate predicates, `count` (of `columns`, `distinct`) or a boolean
+   * column's `bool_and` / `bool_or`, compared by every entry of `predicate`.
+   */
+  | {
+      readonly kind: 'related_aggregate';
+      readonly join: JoinPath;
+      readonly fn: 'count' | 'bool_and' | 'bool_or';
+      readonly columns?: readonly string[];
+      readonly distinct?: boolean;
+      readonly condition?: Condition;
+      readonly predicate: readonly { readonly operator: CompareOperator; readonly value: unknown }[];
+    };
 
 export type SortDirection = 'asc' | 'desc';
 
@@ -231,26 +245,39 @@ export interface ReadPlan {
   readonly batch?: Batch;
 }
 
-/** One aggregate output: `count`, or a function over columns (`sum: { amount }`). */
+/** One aggregate output: `count`, a function over columns (`sum: { amount }`), or a constant (`__typename`). */
 export type AggregateSelection =
   | { readonly kind: 'count'; readonly key: string; readonly columns?: readonly string[]; readonly distinct: boolean }
   | {
       readonly kind: 'function';
       readonly key: string;
       readonly fn: Exclude<AggregateFunction, 'count'>;
-      readonly columns: readonly { readonly key: string; readonly column: string; readonly type: TypeRef }[];
-    };
+      readonly columns: readonly AggregateColumn[];
+    }
+  | { readonly kind: 'literal'; readonly key: string; readonly value: string };
+
+/** One key of a function's object (`sum { amount }`): a column's aggregate, or a constant (`__typename`). */
+export type AggregateColumn =
+  | { readonly kind: 'column'; readonly key: string; readonly column: string; readonly type: TypeRef }
+  | { readonly kind: 'literal'; readonly key: string; readonly value: string };
+
+/**
+ * One key of an aggregate's answer object, in the order asked: the aggregates (GraphQL: an
+ * alias of `aggregate`), the rows (an alias of `nodes`: the rows shaped by `rows.selection`),
+ * or a constant (`__typename`). Several of each may be asked under different keys.
+ */
+export type AggregateOutput =
+  | { readonly kind: 'aggregate'; readonly key: string; readonly aggregates: readonly AggregateSelection[] }
+  | { readonly kind: 'nodes'; readonly key: string }
+  | { readonly kind: 'literal'; readonly key: string; readonly value: string };
 
 /** Aggregates over the rows a ReadPlan would return, and optionally the rows themselves. */
 export interface AggregatePlan {
   readonly kind: 'aggregate';
-  /** the rows: its selection becomes `nodes`, its where/order/limit bound what is aggregated */
+  /** the rows: its selection shapes each `nodes` output, its where/order/limit bound what is aggregated */
   readonly rows: ReadPlan;
-  readonly aggregates: readonly AggregateSelection[];
-  /** output key of the aggregates object (GraphQL: the alias of `aggregate`), absent if not asked */
-  readonly aggregateKey?: string;
-  /** output key of the rows (GraphQL: the alias of `nodes`), absent if not asked */
-  readonly nodesKey?: string;
+  /** the keys of the answer, in order (empty: `{}`) */
+  readonly outputs: readonly AggregateOutput[];
 }
 
 /** A value for one column of a write. */
@@ -293,6 +320,8 @@ export interface Returning {
   readonly countInserted?: boolean;
   /** only the written rows that satisfy it are returned (a role's select filter); the count is of all */
   readonly where?: Condition;
+  /** constant keys of the response object (GraphQL's `__typename` of `<t>_mutation_response`) */
+  readonly literals?: readonly { readonly key: string; readonly value: string }[];
 }
 
 /**

@@ -129,6 +129,10 @@ export function walkPlan(plan: Plan, visitor: PlanVisitor): void {
             visitor.join?.(condition.join, task.depth);
             next.push({ kind: 'condition', condition: condition.condition, depth: task.depth });
             break;
+          case 'related_aggregate':
+            visitor.join?.(condition.join, task.depth);
+            next.push({ kind: 'condition', condition: condition.condition, depth: task.depth });
+            break;
           default:
             break;
         }

@@ -16,7 +16,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { debounce, listenForReload, type ReloadListener } from './reload-triggers.js';
 import { frontPageMount } from './front-page.js';
 import { startingMounts } from './starting.js';
-import { healthRoute, metricsRoute, readyRoute } from './system-routes.js';
+import { healthRoute, healthzRoute, metricsRoute, readyRoute } from './system-routes.js';
 
 export interface StartOptions {
   readonly config: Config;
@@ -173,6 +173,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     const served = [
       healthRoute(),
+      healthzRoute(),
       readyRoute(pool, () => inFlight.draining),
       metricsRoute(metrics),
       ...(options.mounts ?? []).flatMap((mount) => mount(context)),

@@ -3,7 +3,7 @@ import { PgduetError, toGraphqlError, toRestError } from '../errors/index.js';
 import type { Mount } from '../http/index.js';
 import { sendJson } from './http.js';
 import type { Metrics } from './metrics.js';
-import { healthRoute, metricsRoute } from './system-routes.js';
+import { healthRoute, healthzRoute, metricsRoute } from './system-routes.js';
 
 /**
  * What the server answers between binding its port and having its schema: the port is
@@ -19,6 +19,7 @@ export function startingMounts(config: Config, metrics: Metrics): Mount[] {
     });
   return [
     healthRoute(),
+    healthzRoute(),
     {
       name: 'ready',
       protocol: 'system',

@@ -14,6 +14,20 @@ export function healthRoute(): Mount {
   };
 }
 
+/** `/healthz`: Hasura's liveness check (`OK`, as text), for load balancers set up for Hasura. */
+export function healthzRoute(): Mount {
+  return {
+    name: 'healthz',
+    protocol: 'system',
+    path: '/healthz',
+    methods: ['GET', 'HEAD'],
+    handler: (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
+      res.end('OK');
+    },
+  };
+}
+
 /**
  * `/ready`: the type graph is loaded and the database answers within `timeoutMs`. Load
  * balancers and the Dockerfile's HEALTHCHECK ask this one.

@@ -59,6 +59,8 @@ export function compileCondition(condition: Condition, row: string, scope: Scope
       const { from, where } = joinFrom(condition.join, row, scope);
       return `exists (select 1 from ${from} where ${[...where, compileCondition(condition.condition, from.alias, scope)].join(' and ')})`;
     }
+    case 'related_aggregate':
+      return compileAggregatePredicate(condition, row, scope);
     case 'compare':
       return compileCompare(condition, row, scope);
     case 'text_search': {
@@ -72,6 +74,27 @@ export function compileCondition(condition: Condition, row: string, scope: Scope
 }
 
 const REGCONFIG: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'regconfig' };
+const INT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int8' };
+const BOOL: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'bool' };
+
+/**
+ * `(select <comparisons of a.v> from (select count(…) as v from <related rows> where <join>
+ * and <filter>) as a)`: the aggregate computed once, then compared like a column.
+ */
+function compileAggregatePredicate(condition: Extract<Condition, { kind: 'related_aggregate' }>, row: string, scope: Scope): string {
+  const { from, where } = joinFrom(condition.join, row, scope);
+  const columns = (condition.columns ?? []).map((c) => `${from.alias}.${quoteIdentifier(c)}`);
+  const distinct = condition.distinct === true ? 'distinct ' : '';
+  let value: string;
+  if (condition.fn === 'count') value = columns.length === 0 ? (distinct === '' ? 'count(*)' : `count(distinct ${from.alias}.*)`) : `count(${distinct}${columns.length === 1 ? columns[0] : `row(${columns.join(', ')})`})`;
+  else value = `${condition.fn}(${distinct}${columns[0] ?? 'null'})`;
+  const filter = condition.condition === undefined ? [] : [compileCondition(condition.condition, from.alias, scope)];
+  const a = scope.aliases.next('a');
+  const v = quoteIdentifier('v');
+  const type = condition.fn === 'count' ? INT8 : BOOL;
+  const comparisons = condition.predicate.map((p) => compileCompare({ kind: 'compare', column: { column: 'v', type }, operator: p.operator, value: p.value }, a, scope));
+  return `(select ${comparisons.join(' and ')} from (select ${value} as ${v} from ${from} where ${[...where, ...filter].join(' and ')}) as ${a})`;
+}
 
 /** `row."col"`, or with a JSON path `row."col"->'a'->>'b'` (keys and indexes as parameters). */
 export function columnExpression(row: string, ref: { readonly column: string; readonly path?: ColumnRef['path']; readonly computed?: ColumnRef['computed'] }, scope: Scope): string {

@@ -21,7 +21,7 @@ import { quoteQualified } from './identifier.js';
  * renders every value (timestamps in ISO 8601 with offset) and Node only parses one text.
  *
  * - a plain ReadPlan gives a JSON array of row objects;
- * - an AggregatePlan gives one object `{ <aggregateKey>: {...}, <nodesKey>: [...] }`;
+ * - an AggregatePlan gives one object of its outputs `{ aggregate: {...}, nodes: [...], … }`;
  * - with a `batch`, either gives a JSON array with one entry per batch key, in key order:
  *   the parents' related rows, each computed in a LATERAL subquery so that `limit` and
  *   `offset` apply per parent.
@@ -30,6 +30,8 @@ import { quoteQualified } from './identifier.js';
 export interface CompileOptions {
   /** int8 and numeric as JSON strings (the default: no digit is lost) or as JSON numbers */
   readonly exactNumbersAsStrings: boolean;
+  /** float8 as JSON strings too (GraphQL's `stringifyNumericTypes`, as Hasura's switch does) */
+  readonly floatsAsStrings?: boolean;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { exactNumbersAsStrings: true };
@@ -392,7 +394,7 @@ function selectionValue(selection: Exclude<Selection, { kind: 'spread' }>, alias
     case 'key':
       return `${alias}.${quoteIdentifier(selection.column)}::text`;
     case 'literal':
-      return ctx.params.add(selection.value, { kind: 'scalar', schema: 'pg_catalog', name: 'text' });
+      return textLiteral(selection.value, ctx);
     case 'computed':
       return renderValue(`${qualified(selection.fn)}(${[`${alias}.*`, ...(selection.args === undefined || selection.args.length === 0 ? [] : [functionArgumentList(selection.args, ctx)])].join(', ')})`, selection.type, ctx.options);
     case 'relation': {
@@ -433,17 +435,23 @@ function aggregateQuery(
     }
     return `${x}.${name}`;
   };
-  const parts: (readonly [string, string])[] = [];
-  if (plan.aggregateKey !== undefined) {
-    parts.push([plan.aggregateKey, buildObject(plan.aggregates.map((a) => [a.key, aggregateValue(a, carry, ctx)] as const), ctx)]);
-  }
-  if (plan.nodesKey !== undefined) parts.push([plan.nodesKey, `coalesce(json_agg(${x}.r), '[]'::json)`]);
+  const parts = plan.outputs.map((output): readonly [string, string] => {
+    switch (output.kind) {
+      case 'aggregate':
+        return [output.key, buildObject(output.aggregates.map((a) => [a.key, aggregateValue(a, carry, ctx)] as const), ctx)];
+      case 'nodes':
+        return [output.key, `coalesce(json_agg(${x}.r), '[]'::json)`];
+      case 'literal':
+        return [output.key, textLiteral(output.value, ctx)];
+    }
+  });
   const outer = buildObject(parts, ctx);
   const extra = [...carried.entries()].map(([column, name]) => `${alias}.${quoteIdentifier(column)} as ${name}`);
   return `select ${outer} as ${column} from (${rowsQuery(plan.rows, ctx, from, alias, tie, extra)}) as ${x}`;
 }
 
 function aggregateValue(a: AggregateSelection, carry: (column: string) => string, ctx: Context): string {
+  if (a.kind === 'literal') return textLiteral(a.value, ctx);
   if (a.kind === 'count') {
     const columns = a.columns ?? [];
     const distinct = a.distinct ? 'distinct ' : '';
@@ -452,9 +460,23 @@ function aggregateValue(a: AggregateSelection, carry: (column: string) => string
     return `count(${distinct}${value})`;
   }
   return buildObject(
-    a.columns.map((c) => [c.key, renderValue(`${a.fn}(${carry(c.column)})`, aggregateResultType(a.fn, c.type), ctx.options)] as const),
+    a.columns.map((c) => [c.key, c.kind === 'literal' ? textLiteral(c.value, ctx) : renderValue(`${a.fn}(${carry(c.column)})`, shownType(a.fn, c.type), ctx.options)] as const),
     ctx,
   );
+}
+
+/** A constant text (`__typename`), as a parameter. */
+export function textLiteral(value: string, ctx: Context): string {
+  return ctx.params.add(value, { kind: 'scalar', schema: 'pg_catalog', name: 'text' });
+}
+
+/**
+ * The type an aggregate's answer shows (Hasura's): sum, max and min that of the column — the
+ * sum of an integer column is a JSON number, even though PostgreSQL's sum of it is a bigint —
+ * the others PostgreSQL's result type.
+ */
+function shownType(fn: Exclude<AggregateFunction, 'count'>, column: TypeRef): TypeRef {
+  return fn === 'sum' || fn === 'max' || fn === 'min' ? column : aggregateResultType(fn, column);
 }
 
 /** The type PostgreSQL gives an aggregate's result, for rendering exact numbers. */
@@ -492,8 +514,9 @@ export function renderValue(expression: string, type: TypeRef, options: CompileO
     return `(select json_agg(${quoteQualified(type.element.schema, 'st_asgeojson')}(${g})::json) from unnest(${expression}) as ${g})`;
   }
   if (!options.exactNumbersAsStrings) return expression;
-  if (type.kind === 'scalar' && type.schema === 'pg_catalog' && EXACT.has(type.name)) return `${expression}::text`;
-  if (type.kind === 'array' && type.element.kind === 'scalar' && type.element.schema === 'pg_catalog' && EXACT.has(type.element.name)) {
+  const stringified = (name: string): boolean => EXACT.has(name) || (options.floatsAsStrings === true && name === 'float8');
+  if (type.kind === 'scalar' && type.schema === 'pg_catalog' && stringified(type.name)) return `${expression}::text`;
+  if (type.kind === 'array' && type.element.kind === 'scalar' && type.element.schema === 'pg_catalog' && stringified(type.element.name)) {
     return `${expression}::text[]`;
   }
   return expression;

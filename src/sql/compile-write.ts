@@ -25,6 +25,7 @@ import {
   rowObject,
   rowObjectQuery,
   sourceFrom,
+  textLiteral,
   type CompileOptions,
   type Context,
 } from './compile-read.js';
@@ -248,6 +249,7 @@ function returningResult(returning: Returning, ctx: Context): string {
   if (returning.returningKey !== undefined) {
     pairs.push([returning.returningKey, `(select coalesce(json_agg(${rowObject(returning.selection, M, ctx)}), '[]'::json) from ${rows()})`]);
   }
+  for (const literal of returning.literals ?? []) pairs.push([literal.key, textLiteral(literal.value, ctx)]);
   return buildObject(pairs, ctx);
 }
 
@@ -258,6 +260,7 @@ function emptyResult(returning: Returning, ctx: Context): string {
   const pairs: (readonly [string, string])[] = [];
   if (returning.affectedRowsKey !== undefined) pairs.push([returning.affectedRowsKey, '0']);
   if (returning.returningKey !== undefined) pairs.push([returning.returningKey, `'[]'::json`]);
+  for (const literal of returning.literals ?? []) pairs.push([literal.key, textLiteral(literal.value, ctx)]);
   return buildObject(pairs, ctx);
 }
 

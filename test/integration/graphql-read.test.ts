@@ -145,7 +145,7 @@ describe('ordering and pagination', () => {
     const distinct = await data<{ film: { rating: string; film_id: number }[] }>(server, '{ film(distinct_on: [rating], order_by: [{rating: asc}, {film_id: desc}]) { rating film_id } }');
     expect(distinct.film).toEqual(
       (await rows<{ rating: string; film_id: number }>('select distinct on (f.rating) f.rating::text as rating, f.film_id from film f order by f.rating, f.film_id desc')).map((r) => ({
-        rating: r.rating.replace('-', '_'),
+        rating: r.rating,
         film_id: r.film_id,
       })),
     );
@@ -223,11 +223,11 @@ describe('relationships', () => {
   });
 
   it('serves computed fields with arguments (and their defaults), as the same SQL computes them', async () => {
-    type Row = { film_id: number; cost: string; cheaper: string };
+    type Row = { film_id: number; cost: number; cheaper: number };
     const query = '{ film(limit: 3, order_by: {film_id: asc}) { film_id cost: film_rental_cost(args: {days: 10}) cheaper: film_rental_cost(args: {days: 10, discount: "0.5"}) } }';
     const got = await data<{ film: Row[] }>(server, query);
     const { rows } = await sql.query<Row>(
-      `select film_id, (rental_rate * 10 / rental_duration)::text as cost, (rental_rate * 10 / rental_duration - 0.5)::text as cheaper from film order by film_id limit 3`,
+      `select film_id, (rental_rate * 10 / rental_duration)::float8 as cost, (rental_rate * 10 / rental_duration - 0.5)::float8 as cheaper from film order by film_id limit 3`,
     );
     expect(got.film).toEqual(rows);
     // `days` has no default: leaving it out is a validation error
@@ -235,7 +235,7 @@ describe('relationships', () => {
     expect(missing.errors?.[0]?.extensions?.['code']).toBe('validation-failed');
     // and it is not a root field
     const root = await gql(server, '{ film_rental_cost(args: {days: 1}) }');
-    expect(root.errors?.[0]?.message).toMatch(/Cannot query field "film_rental_cost" on type "query_root"/);
+    expect(root.errors?.[0]).toEqual({ message: "field 'film_rental_cost' not found in type: 'query_root'", extensions: { path: '$.selectionSet.film_rental_cost', code: 'validation-failed' } });
   });
 
   const counting = async <T,>(target: RunningServer, query: string): Promise<{ result: T; statements: number }> => {
@@ -273,8 +273,8 @@ describe('aggregates, by primary key, functions', () => {
       '{ payment_aggregate(where: {customer_id: {_eq: 1}}) { aggregate { count n: count(columns: [staff_id], distinct: true) sum { amount } avg { amount } max { amount payment_date } min { amount } } } }',
     );
     const [expected] = await rows<Record<string, unknown>>(
-      `select count(*)::int as count, count(distinct staff_id)::int as n, sum(amount)::text as sum, avg(amount)::float8 as avg, max(amount)::text as max,
-              to_json(max(payment_date))#>>'{}' as max_date, min(amount)::text as min from payment where customer_id = 1`,
+      `select count(*)::int as count, count(distinct staff_id)::int as n, sum(amount)::float8 as sum, avg(amount)::float8 as avg, max(amount)::float8 as max,
+              to_json(max(payment_date))#>>'{}' as max_date, min(amount)::float8 as min from payment where customer_id = 1`,
     );
     expect(got.payment_aggregate.aggregate).toEqual({
       count: expected?.['count'],
@@ -302,7 +302,7 @@ describe('aggregates, by primary key, functions', () => {
     expect(got).toEqual({ a: { actor_id: 1, film_id: 1 }, b: null });
   });
 
-  it('renders values as PostgreSQL does: timestamps with offset, numeric as strings', async () => {
+  it('renders values as PostgreSQL does: timestamps with offset, numeric as JSON numbers (as Hasura)', async () => {
     const got = await data<{ rental_by_pk: { rental_date: string; last_update: string } ; payment: { amount: string }[] }>(
       server,
       '{ rental_by_pk(rental_id: 2) { rental_date last_update } payment(limit: 1, order_by: {payment_id: asc}) { amount } }',
@@ -310,22 +310,33 @@ describe('aggregates, by primary key, functions', () => {
     const [expected] = await rows<{ rental_date: string }>("select to_json(rental_date)#>>'{}' as rental_date from rental where rental_id = 2");
     expect(got.rental_by_pk.rental_date).toBe(expected?.rental_date);
     expect(got.rental_by_pk.rental_date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([.]\d+)?[+-]\d\d:\d\d$/);
-    expect(typeof got.payment[0]?.amount).toBe('string');
+    expect(typeof got.payment[0]?.amount).toBe('number');
   });
 
-  it('emits int8 and numeric as JSON numbers when configured to', async () => {
-    const numbers = await startGraphqlServer(db.url, { config: { output: { exactNumbers: 'number' } } });
-    try {
-      const got = await data<{ payment: { amount: unknown }[]; payment_aggregate: { aggregate: { sum: { amount: unknown } } } }>(
-        numbers,
-        '{ payment(limit: 1, order_by: {payment_id: asc}) { amount } payment_aggregate(where: {customer_id: {_eq: 1}}) { aggregate { sum { amount } } } }',
-      );
-      const [expected] = (await sql.query('select (select amount from payment order by payment_id limit 1)::float8 as amount, (select sum(amount) from payment where customer_id = 1)::float8 as sum')).rows;
-      expect(got.payment[0]?.amount).toBe(expected.amount);
-      expect(got.payment_aggregate.aggregate.sum.amount).toBe(expected.sum);
-    } finally {
-      await numbers.close();
+  it('emits bigint, numeric and float8 as JSON strings with stringifyNumericTypes, aggregates too; a sum of an integer column stays a number', async () => {
+    await sql.query('create table if not exists measures (id int8 primary key, ratio float8, score int4)');
+    await sql.query("insert into measures values (9007199254740993, 0.1, 7), (2, 2.5, 8) on conflict do nothing");
+    await sql.query("notify pgduet, 'reload schema'");
+    for (const config of [{ graphql: { stringifyNumericTypes: true } }, { output: { exactNumbers: 'string' as const } }]) {
+      const strings = await startGraphqlServer(db.url, { config });
+      try {
+        const got = await data<{ payment: { amount: unknown }[]; payment_aggregate: { aggregate: { sum: { amount: unknown } } }; measures: unknown[]; measures_aggregate: unknown }>(
+          strings,
+          `{ payment(limit: 1, order_by: {payment_id: asc}) { amount } payment_aggregate(where: {customer_id: {_eq: 1}}) { aggregate { sum { amount } } }
+             measures(order_by: {id: desc}) { id ratio score } measures_aggregate { aggregate { sum { id ratio score } max { id ratio score } } } }`,
+        );
+        const [expected] = (await sql.query('select (select amount from payment order by payment_id limit 1)::text as amount, (select sum(amount) from payment where customer_id = 1)::text as sum')).rows;
+        expect(got.payment[0]?.amount).toBe(expected.amount);
+        expect(got.payment_aggregate.aggregate.sum.amount).toBe(expected.sum);
+        expect(got.measures).toEqual([{ id: '9007199254740993', ratio: '0.1', score: 7 }, { id: '2', ratio: '2.5', score: 8 }]);
+        expect(got.measures_aggregate).toEqual({ aggregate: { sum: { id: '9007199254740995', ratio: '2.6', score: 15 }, max: { id: '9007199254740993', ratio: '2.5', score: 8 } } });
+      } finally {
+        await strings.close();
+      }
     }
+    // by default: JSON numbers (a bigint beyond 2^53 loses digits, as with Hasura)
+    const got = await data<{ measures_aggregate: unknown }>(server, '{ measures_aggregate { aggregate { sum { ratio score } max { ratio score } } } }');
+    expect(got.measures_aggregate).toEqual({ aggregate: { sum: { ratio: 2.6, score: 15 }, max: { ratio: 2.5, score: 8 } } });
   });
 
   it('serves stable functions returning rows, with where/limit and an aggregate twin', async () => {

@@ -46,7 +46,8 @@ const CASES: readonly (readonly [string, string, RequestInit | undefined, number
   ['GET: an unknown operationName', q({ query: 'query A { __typename }', operationName: 'B' }), undefined, 400, 'validation-failed'],
   ['POST: a body that is not JSON', '', json('{bad'), 400, 'invalid-json'],
   ['POST: a body that is not UTF-8 JSON', '', { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0x7b, 0xff, 0x7d]) }, 400, 'invalid-json'],
-  ['POST: a batch', '', json('[{"query":"{__typename}"}]'), 400, 'parse-failed'],
+  ['POST: an empty batch', '', json('[]'), 400, 'parse-failed'],
+  ['POST: a batch with an entry that is not an object', '', json('[{"query":"{__typename}"}, 1]'), 400, 'parse-failed'],
   ['POST: null', '', json('null'), 400, 'parse-failed'],
   ['POST: a query that is a number', '', json('{"query":1}'), 400, 'parse-failed'],
   ['POST: no query', '', json('{"variables":{}}'), 400, 'parse-failed'],
@@ -64,7 +65,7 @@ describe('malformed GraphQL-over-HTTP requests', () => {
     expect(res.status).toBe(status);
     const body = (await res.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
     expect(body.errors).toHaveLength(1);
-    expect(body.errors[0]?.extensions).toEqual({ code });
+    expect(body.errors[0]?.extensions).toEqual({ path: '$', code });
   });
 
   it('logged no error and no stack trace for any of them', () => {

@@ -105,7 +105,7 @@ const MATRIX: readonly { readonly name: string; readonly query: string; readonly
   },
   {
     name: 'fragments, variables and aliases',
-    query: `query Films($limit: Int!, $min: Int) {
+    query: `query Films($limit: Int!, $min: smallint) {
       long: film(where: {length: {_gte: $min}}, order_by: {film_id: asc}, limit: $limit) { ...F }
       first: film_by_pk(film_id: 1) { ...F }
     }
@@ -113,7 +113,26 @@ const MATRIX: readonly { readonly name: string; readonly query: string; readonly
     variables: { limit: 2, min: 180 },
   },
   {
-    name: 'an enum GraphQL renames (resolvers on every route) next to a nested list',
+    name: '__typename on an aggregate, its aggregate, its functions and nodes, aliased too',
+    query: `{ film_aggregate(where: {length: {_gt: 180}}, order_by: {film_id: asc}, limit: 2) {
+      __typename t: __typename
+      aggregate { __typename count sum { __typename length } max { t: __typename length } }
+      nodes { __typename title language { __typename name } }
+    } actor(order_by: {actor_id: asc}, limit: 2) { __typename film_actors_aggregate { __typename aggregate { __typename count } } } }`,
+  },
+  {
+    name: 'several aliased aggregate and nodes fields under one aggregate',
+    query: `{ film_aggregate(order_by: {film_id: asc}, limit: 3) {
+      a: aggregate { count } b: aggregate { sum { length } max { length } }
+      n1: nodes { title } n2: nodes { film_id language { name } } n3: nodes { title }
+    } }`,
+  },
+  {
+    name: 'several identical nodes (one statement shapes them)',
+    query: '{ film_aggregate(order_by: {film_id: asc}, limit: 2) { n1: nodes { title } n2: nodes { title } c: aggregate { count } } }',
+  },
+  {
+    name: 'a native enum (its labels as they are, "PG-13") next to a nested list',
     query: '{ film(order_by: {film_id: asc}, limit: 2) { title rating actors(order_by: {actor_id: asc}, limit: 1) { last_name } } }',
   },
 ];
@@ -154,6 +173,50 @@ describe('route parity: the same Plans, the same answer', () => {
     }
     const { answer } = await ask('fast path', `{ category(where: {name: {_eq: "${name}"}}) { category_id } }`);
     expect(answer.data).toEqual({ category: [] });
+  });
+});
+
+describe('__typename on every mutation payload, on every route', () => {
+  const MUTATIONS: readonly { readonly query: string; readonly expected: Record<string, unknown> }[] = [
+    {
+      query: 'mutation { update_actor(where: {actor_id: {_eq: 1}}, _set: {first_name: "PENELOPE"}) { __typename t: __typename affected_rows returning { __typename actor_id } } }',
+      expected: { update_actor: { __typename: 'actor_mutation_response', t: 'actor_mutation_response', affected_rows: 1, returning: [{ __typename: 'actor', actor_id: 1 }] } },
+    },
+    {
+      query: 'mutation { update_actor(where: {actor_id: {_eq: -1}}, _set: {first_name: "NOBODY"}) { __typename affected_rows } }',
+      expected: { update_actor: { __typename: 'actor_mutation_response', affected_rows: 0 } },
+    },
+    {
+      query: 'mutation { update_actor_by_pk(pk_columns: {actor_id: 1}, _set: {first_name: "PENELOPE"}) { __typename actor_id } }',
+      expected: { update_actor_by_pk: { __typename: 'actor', actor_id: 1 } },
+    },
+    {
+      query: 'mutation { update_actor_many(updates: [{where: {actor_id: {_eq: 1}}, _set: {first_name: "PENELOPE"}}]) { __typename affected_rows } }',
+      expected: { update_actor_many: [{ __typename: 'actor_mutation_response', affected_rows: 1 }] },
+    },
+    {
+      query: 'mutation { delete_actor(where: {actor_id: {_eq: -1}}) { __typename affected_rows returning { __typename actor_id } } }',
+      expected: { delete_actor: { __typename: 'actor_mutation_response', affected_rows: 0, returning: [] } },
+    },
+    {
+      query: 'mutation { delete_actor_by_pk(actor_id: -1) { __typename actor_id } }',
+      expected: { delete_actor_by_pk: null },
+    },
+  ];
+
+  it.each(['fast path', 'yoga POST', 'resolvers'] as const)('on the %s route', async (route) => {
+    for (const { query, expected } of MUTATIONS) {
+      const { answer } = await ask(route, query);
+      expect(answer, query).toEqual({ data: expected });
+    }
+    // an insert and a delete of what it inserted, __typename on each payload
+    const { answer: inserted } = await ask(route, 'mutation { insert_category_one(object: {name: "typename"}) { __typename category_id } }');
+    const row = inserted.data?.['insert_category_one'] as { __typename: string; category_id: number };
+    expect(row.__typename).toBe('category');
+    const { answer: many } = await ask(route, 'mutation { insert_category(objects: [{name: "typename2"}]) { __typename affected_rows returning { __typename name } } }');
+    expect(many.data).toEqual({ insert_category: { __typename: 'category_mutation_response', affected_rows: 1, returning: [{ __typename: 'category', name: 'typename2' }] } });
+    const { answer: deleted } = await ask(route, `mutation { delete_category_by_pk(category_id: ${row.category_id}) { __typename name } d: delete_category(where: {name: {_eq: "typename2"}}) { __typename affected_rows } }`);
+    expect(deleted.data).toEqual({ delete_category_by_pk: { __typename: 'category', name: 'typename' }, d: { __typename: 'category_mutation_response', affected_rows: 1 } });
   });
 });
 

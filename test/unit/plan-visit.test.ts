@@ -29,7 +29,7 @@ describe('walkPlan', () => {
   });
 
   it('reaches relationships in conditions, orderings and an aggregate relationship', () => {
-    const aggregate: AggregatePlan = { kind: 'aggregate', rows: read('rental'), aggregates: [{ kind: 'count', key: 'count', distinct: false }], aggregateKey: 'aggregate' };
+    const aggregate: AggregatePlan = { kind: 'aggregate', rows: read('rental'), outputs: [{ kind: 'aggregate', key: 'aggregate', aggregates: [{ kind: 'count', key: 'count', distinct: false }] }] };
     const plan: ReadPlan = {
       ...read('customer', [{ kind: 'relation_aggregate', key: 'rentals', join: join('rental'), plan: aggregate }]),
       where: { kind: 'related', join: join('address'), condition: { kind: 'and', conditions: [] } },
@@ -63,7 +63,7 @@ describe('deferRelations and relationAt', () => {
     column('title'),
     { kind: 'relation', key: 'language', join: join('language'), cardinality: 'one', plan: read('language', [column('name')]) },
     { kind: 'relation', key: 'lang2', join: join('language'), cardinality: 'one', plan: read('language', [column('code')]) },
-    { kind: 'relation_aggregate', key: 'actors_aggregate', join: join('actor'), plan: { kind: 'aggregate', rows: read('actor', [{ kind: 'relation', key: 'films', join: join('film'), cardinality: 'many', plan: read('film', [column('title')]) }]), aggregates: [], nodesKey: 'nodes' } },
+    { kind: 'relation_aggregate', key: 'actors_aggregate', join: join('actor'), plan: { kind: 'aggregate', rows: read('actor', [{ kind: 'relation', key: 'films', join: join('film'), cardinality: 'many', plan: read('film', [column('title')]) }]), outputs: [{ kind: 'nodes', key: 'nodes' }] } },
   ]);
 
   it('leaves each join column once in place of the relationships', () => {

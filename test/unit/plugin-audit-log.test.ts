@@ -298,11 +298,11 @@ describe('planTables', () => {
           ...rows,
           selection: [
             { kind: 'spread', join: via('inventory'), plan: { ...rows, source: { kind: 'entity', entity: ref('inventory') } } },
-            { kind: 'relation_aggregate', key: 'payments', join: via('payment'), plan: { kind: 'aggregate', rows: { ...rows, source: { kind: 'entity', entity: ref('payment') } }, aggregates: [] } },
+            { kind: 'relation_aggregate', key: 'payments', join: via('payment'), plan: { kind: 'aggregate', rows: { ...rows, source: { kind: 'entity', entity: ref('payment') } }, outputs: [] } },
           ],
           orderBy: [{ target: { kind: 'related', join: via('customer'), target: { kind: 'related_aggregate', join: via('store'), fn: 'count' } }, direction: 'desc' }],
         },
-        aggregates: [{ kind: 'count', key: 'count', distinct: false }],
+        outputs: [{ kind: 'aggregate', key: 'aggregate', aggregates: [{ kind: 'count', key: 'count', distinct: false }] }],
       },
       { kind: 'delete', entity: ref('staff'), where: { kind: 'not', condition: { kind: 'related', join: via('store'), condition: { kind: 'or', conditions: [] } } }, returning: { selection: [{ kind: 'relation', key: 'addr', join: via('address'), cardinality: 'one', plan: { ...rows, source: { kind: 'entity', entity: ref('address') } } }] } },
       { kind: 'insert', entity: ref('tag'), rows: [], onConflict: { action: 'update', updateColumns: ['x'], where: { kind: 'related', join: via('tag_group'), condition: { kind: 'and', conditions: [] } } }, returning: { selection: [] } },

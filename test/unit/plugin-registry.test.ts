@@ -57,7 +57,7 @@ describe('pluginOrder', () => {
 });
 
 describe('the built-in plugins', () => {
-  const today = ['api-key', 'jwt', 'require-credentials', 'ip-allow', 'rate-limit', 'permissions', 'limits', 'postgres-role'];
+  const today = ['admin-secret', 'api-key', 'jwt', 'require-credentials', 'ip-allow', 'rate-limit', 'permissions', 'limits', 'postgres-role'];
 
   it('run in the order they always have: identity, what needs to know who, what the role may do, the user plugins, the audit log', () => {
     const user = [{ declaration: declaration('mine'), options: {} }, { declaration: declaration('yours'), options: {} }];
@@ -68,7 +68,8 @@ describe('the built-in plugins', () => {
   it('declare what they must run after: listed backwards, identity still comes first and permissions before limits', () => {
     const order = names([...builtInPlugins].reverse());
     const at = (name: string): number => order.indexOf(name);
-    for (const name of today.slice(2)) expect(at(name)).toBeGreaterThan(at('jwt'));
+    for (const name of today.slice(3)) expect(at(name)).toBeGreaterThan(at('jwt'));
+    expect(at('api-key')).toBeGreaterThan(at('admin-secret'));
     expect(at('jwt')).toBeGreaterThan(at('api-key'));
     expect(at('limits')).toBeGreaterThan(at('permissions'));
   });
@@ -78,7 +79,7 @@ describe('the built-in plugins', () => {
     const late = { declaration: declaration('late', { after: ['audit-log'] }), options: {} };
     const builtIn = builtInPlugins.map((d) => ({ declaration: d, options: undefined }));
     expect(chainOrder(builtIn, [late, early]).map((p) => p.declaration.name)).toEqual([
-      'api-key', 'jwt', 'require-credentials', 'ip-allow', 'rate-limit', 'early', 'permissions', 'limits', 'postgres-role', 'audit-log', 'late',
+      'admin-secret', 'api-key', 'jwt', 'require-credentials', 'ip-allow', 'rate-limit', 'early', 'permissions', 'limits', 'postgres-role', 'audit-log', 'late',
     ]);
   });
 
@@ -88,7 +89,7 @@ describe('the built-in plugins', () => {
     expect(optionsAt(config, 'limits')).toMatchObject({ maxDepth: 2 });
     expect(optionsAt(config, 'auth.jwt')).toBeUndefined();
     expect(configSchema.parse({}).auth.anonymousRole).toBe('anonymous');
-    expect(builtInPlugins.map((d) => d.configKey)).toEqual(['auth.apiKeys', 'auth.jwt', 'auth.anonymousRole', 'ipAllow', 'rateLimit', 'permissions', 'limits', 'postgres', 'audit']);
+    expect(builtInPlugins.map((d) => d.configKey)).toEqual(['auth.adminSecret', 'auth.apiKeys', 'auth.jwt', 'auth.anonymousRole', 'ipAllow', 'rateLimit', 'permissions', 'limits', 'postgres', 'audit']);
   });
 });
 
