@@ -57,6 +57,10 @@ export function prepareOperation(built: BuiltSchema, request: OperationRequest, 
   if (errors.length > 0) return { kind: 'errors', errors: errors.map(withCode) };
   const operation = getOperationAST(document, request.operationName ?? undefined);
   if (operation === null || operation === undefined) return { kind: 'errors', errors: [withCode(new GraphQLError('could not determine the operation to run'))] };
+  // graphql-js does not check the fields of a root type the schema lacks (a role that may read nothing)
+  if (built.schema.getRootType(operation.operation) === undefined) {
+    return { kind: 'errors', errors: [withCode(new GraphQLError(`the role may not run a ${operation.operation}: the schema has no ${operation.operation}_root for it`))] };
+  }
   return operation.operation === OperationTypeNode.SUBSCRIPTION ? { kind: 'subscription', document } : { kind: 'execute', document };
 }
 

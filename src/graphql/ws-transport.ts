@@ -40,14 +40,19 @@ export function graphqlUpgrade(deps: ConnectionDeps, options: TransportOptions):
 }
 
 /** Closes `socket` when its credentials expire (Hasura closes a JWT connection at `exp`). */
-function expireAt(connection: Connection, close: () => void): NodeJS.Timeout | undefined {
+function expireAt(connection: Connection, close: () => void): { cancel(): void } | undefined {
   const at = connection.expiresAt;
   if (at === undefined) return undefined;
   // setTimeout's bound is 2^31-1 ms (24.8 days): a later expiry is checked again then
-  const wait = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
-  const timer = setTimeout(() => (Date.now() >= at ? close() : undefined), wait);
-  timer.unref();
-  return timer;
+  // (a timer may also fire a little early): until then, wait again
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const wait = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
+    timer = setTimeout(() => (Date.now() >= at ? close() : arm()), wait + 5);
+    timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 export const JWT_EXPIRED = 'Could not verify JWT: JWTExpired';
@@ -60,7 +65,7 @@ function refusalReason(error: unknown, log: Logger): string {
 }
 
 function serveModern(server: WebSocketServer, deps: ConnectionDeps, options: TransportOptions): void {
-  const connections = new WeakMap<WebSocket, { connection: Connection; expiry: NodeJS.Timeout | undefined }>();
+  const connections = new WeakMap<WebSocket, { connection: Connection; expiry: { cancel(): void } | undefined }>();
   const connectionOf = (socket: WebSocket): Connection => {
     const held = connections.get(socket);
     if (held === undefined) throw new Error('an operation before connection_init was acknowledged');
@@ -99,7 +104,7 @@ function serveModern(server: WebSocketServer, deps: ConnectionDeps, options: Tra
       subscribe: (args) => operate(args.contextValue),
       onClose: (ctx) => {
         const held = connections.get(ctx.extra.socket);
-        clearTimeout(held?.expiry);
+        held?.expiry?.cancel();
         connections.delete(ctx.extra.socket);
         options.onSocket(GRAPHQL_TRANSPORT_WS_PROTOCOL, -1);
       },
@@ -127,7 +132,7 @@ function serveLegacy(socket: WebSocket, req: IncomingMessage, deps: ConnectionDe
   let connection: Connection | undefined;
   let opening: Promise<void> | undefined;
   let keepAlive: NodeJS.Timeout | undefined;
-  let expiry: NodeJS.Timeout | undefined;
+  let expiry: { cancel(): void } | undefined;
   const operations = new Map<string, AsyncIterableIterator<ExecutionResult> | null>();
   const send = (message: Record<string, unknown>): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -233,7 +238,7 @@ function serveLegacy(socket: WebSocket, req: IncomingMessage, deps: ConnectionDe
   socket.on('close', () => {
     clearTimeout(initTimeout);
     clearInterval(keepAlive);
-    clearTimeout(expiry);
+    expiry?.cancel();
     for (const id of [...operations.keys()]) stop(id);
     options.onSocket(LEGACY_PROTOCOL, -1);
   });

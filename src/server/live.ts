@@ -61,8 +61,12 @@ export function createLive(options: { readonly config: Config; readonly pool: Po
  * The server's `upgrade` listener: a WebSocket upgrade goes to the mount of its path (every
  * GraphQL mount takes them); any other path, or a server still starting, is refused.
  */
-export function routeUpgrades(mounts: () => readonly Mount[]): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  return (req, socket, head) => {
+export function routeUpgrades(mounts: () => readonly Mount[]): { readonly listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; closeAll(): void } {
+  // upgraded sockets leave the HTTP server's bookkeeping: closing the server must end them itself
+  const open = new Set<Duplex>();
+  const listener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -72,5 +76,12 @@ export function routeUpgrades(mounts: () => readonly Mount[]): (req: IncomingMes
       return;
     }
     mount.upgrade(req, socket, head);
+  };
+  return {
+    listener,
+    closeAll: () => {
+      for (const socket of open) socket.destroy();
+      open.clear();
+    },
   };
 }

@@ -95,7 +95,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const server = createServer((req, res) => answer(req, res));
   // WebSocket upgrades (subscriptions) go to the mount of their path; refused while starting
   let upgrades: readonly Mount[] = [];
-  server.on('upgrade', routeUpgrades(() => upgrades));
+  const sockets = routeUpgrades(() => upgrades);
+  server.on('upgrade', sockets.listener);
   // Longer than common load balancers' idle timeouts, so they close first (no reset races).
   server.keepAliveTimeout = 65_000;
   try {
@@ -111,6 +112,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
+      sockets.closeAll();
     });
 
   let embedded: EmbeddedDatabase | undefined;
@@ -243,6 +245,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         process.off('SIGUSR1', onSignal);
         await listener?.stop();
         await live.stop();
+        sockets.closeAll();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await waitAtMost(inFlight.idle(), config.server.shutdownTimeoutMs);
         server.closeAllConnections();

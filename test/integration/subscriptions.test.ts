@@ -52,6 +52,7 @@ beforeAll(async () => {
       subscriptions: { interval: 200, connectionInitTimeoutMs: 500 },
       permissions: {
         user: { tables: { note: { select: { columns: ['id', 'owner', 'body'], filter: { owner: { _eq: 'X-Hasura-User-Id' } } } } } },
+        anonymous: { tables: { note: { select: { columns: ['id', 'owner', 'body', 'created_at'] } } } },
       },
     },
   });
@@ -73,7 +74,7 @@ function collect(client: Client, query: string, variables: Record<string, unknow
 }
 
 describe('graphql-transport-ws (graphql-ws client)', () => {
-  it('a live query follows an insert, and a mutation over the socket refetches at once', async () => {
+  it('a live query follows an insert', async () => {
     const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
     const sub = collect(client, 'subscription($owner: Int!) { note(where: {owner: {_eq: $owner}}, order_by: {id: asc}) { id body } }', { owner: 1 });
     await eventually(() => sub.results.length >= 1, 5000, 'the first result');
@@ -140,7 +141,7 @@ describe('graphql-transport-ws (graphql-ws client)', () => {
 
   it('a bad token is refused at connection_init, a socket without connection_init is closed (4408)', async () => {
     const closed: { code?: number } = {};
-    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { headers: { Authorization: 'Bearer not-a-token' } }, on: { closed: (e) => void (closed.code = (e as CloseEvent).code) } });
+    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { headers: { Authorization: 'Bearer not.a.token' } }, on: { closed: (e) => void (closed.code = (e as CloseEvent).code) } });
     collect(client, 'subscription { note { id } }');
     await eventually(() => closed.code !== undefined, 5000, 'the close');
     expect(closed.code).toBe(4403);
@@ -175,16 +176,61 @@ describe('multiplexing', () => {
     await eventually(() => subs.every((s) => s.results.length >= 1), 10_000, 'every first result');
     // three intervals: each refetch is one statement for all 50 cohorts (batch size 100)
     const { texts } = await recordStatements(server.pool, () => new Promise((r) => setTimeout(r, 650)));
-    const multiplexed = texts.filter((t) => t.includes('pgduet_cohort'));
-    expect(multiplexed.length).toBeGreaterThanOrEqual(2);
-    expect(multiplexed.length).toBeLessThanOrEqual(4);
-    expect(texts.length).toBe(multiplexed.length);
+    // every statement is a multiplexed refetch; the note_by_pk shape's ran once per interval
+    expect(texts.every((t) => t.includes('pgduet_cohort'))).toBe(true);
+    const perShape = new Map<string, number>();
+    for (const text of texts) perShape.set(text, (perShape.get(text) ?? 0) + 1);
+    expect(perShape.size).toBeLessThanOrEqual(server.live.shapeCount);
+    const counts = [...perShape.values()];
+    expect(Math.max(...counts)).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(4);
     // each subscriber got its own row
     expect((subs[0]?.results[0] as { data: { note_by_pk: { id: number } } }).data.note_by_pk.id).toBe(1);
     expect((subs[1]?.results[0] as { data: { note_by_pk: { id: number } } }).data.note_by_pk.id).toBe(2);
     expect((subs[49]?.results[0] as { data: { note_by_pk: null } }).data.note_by_pk).toBeNull();
     for (const s of subs) s.stop();
     await eventually(() => server.live.cohortCount === 0, 5000, 'the cohorts freed');
+    await client.dispose();
+  });
+});
+
+describe('refetch at once, with a long interval', () => {
+  let slow: RunningServer;
+  let slowUrl: string;
+  beforeAll(async () => {
+    slow = await startTestServer(db.url, {
+      mounts: [graphqlMount, restMounts],
+      config: { subscriptions: { interval: 60_000, notifyChannel: 'pgduet_t_changes' }, permissions: { anonymous: { tables: { note: { select: { columns: '*', allowAggregations: true }, insert: { columns: '*' } } } } } },
+    });
+    slowUrl = `${slow.url.replace('http', 'ws')}/graphql`;
+  });
+  afterAll(async () => {
+    await slow?.close();
+  });
+
+  it('a write through pgduet (HTTP or the socket) and a NOTIFY refetch the live queries over that table', async () => {
+    const client = createClient({ url: slowUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const sub = collect(client, 'subscription { note_aggregate { aggregate { count } } }');
+    await eventually(() => sub.results.length >= 1, 5000, 'the first result');
+    const count = (i: number): number => Number((sub.results[i] as { data: { note_aggregate: { aggregate: { count: number } } } }).data.note_aggregate.aggregate.count);
+    const before = count(0);
+    // REST
+    const posted = await fetch(`${slow.url}/rest/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ owner: 9, body: 'via rest' }) });
+    expect(posted.status).toBe(201);
+    await eventually(() => sub.results.length >= 2, 3000, 'the REST write');
+    expect(count(1)).toBe(before + 1);
+    // a mutation over the same socket
+    const done = await new Promise<unknown>((resolve, reject) => {
+      client.subscribe({ query: 'mutation { insert_note_one(object: {owner: 9, body: "via ws"}) { id } }' }, { next: resolve, error: reject, complete: () => undefined });
+    });
+    expect(done).toMatchObject({ data: { insert_note_one: { id: expect.any(Number) } } });
+    await eventually(() => sub.results.length >= 3, 3000, 'the mutation over the socket');
+    expect(count(2)).toBe(before + 2);
+    // a write elsewhere, announced by NOTIFY
+    await sql.query("insert into note (owner, body) values (9, 'via sql'); notify pgduet_t_changes, 'note'");
+    await eventually(() => sub.results.length >= 4, 3000, 'the NOTIFY');
+    expect(count(3)).toBe(before + 3);
+    sub.stop();
     await client.dispose();
   });
 });
