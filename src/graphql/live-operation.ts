@@ -1,9 +1,9 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import type { Chain } from '../chain/index.js';
-import { RequestTransaction, type Pool, type StatementRunner } from '../db/index.js';
+import type { Pool } from '../db/index.js';
 import type { RequestScope } from '../http/index.js';
-import { Outbox, type LiveEngine, type LiveSource, type SubscriptionLimits } from '../live/index.js';
+import { Outbox, liveRunner, type LiveEngine, type LiveSource, type SubscriptionLimits } from '../live/index.js';
 import { planTables } from '../plan/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import { compileDocument, type CompileOptions, type CompiledQuery } from '../sql/index.js';
@@ -113,7 +113,7 @@ export async function startSubscription(deps: LiveDeps, scope: RequestScope, bui
     query,
     tables: planTables([...operation.roots.values()].flatMap((root) => root.units.map((u) => (u.kind === 'plan' ? u.plan : u.request)))),
     role: scope.identity.role,
-    ...runnerOf(deps, scope),
+    ...liveRunner(deps.chain, deps.pool, scope.request, scope.identity),
   };
   let stop: () => void = () => undefined;
   deps.onSubscriptions(kind, 1);
@@ -151,29 +151,6 @@ export async function startSubscription(deps: LiveDeps, scope: RequestScope, bui
     stop = deps.live.stream({ ...source, query: { text: query.text, values } }, sink, advanceStream(cursor, at, values));
   }
   return { results: outbox };
-}
-
-/** Where the statements of `scope` run: the pool, or (PostgreSQL-native mode) a transaction of its identity. */
-function runnerOf(deps: LiveDeps, scope: RequestScope): Pick<LiveSource, 'group' | 'run'> {
-  if (!deps.chain.hasExecuteHooks) return { group: '', run: (work) => work(deps.pool) };
-  const { request, identity } = scope;
-  return {
-    // the role and claims are set in the transaction: cohorts of different identities never share one
-    group: JSON.stringify([identity.role, identity.claims ?? null, identity.session]),
-    run: async <T>(work: (db: StatementRunner) => Promise<T>): Promise<T> => {
-      const tx = await RequestTransaction.begin(deps.pool, (q) => deps.chain.execute(request, identity, q));
-      try {
-        const result = await work(tx.client);
-        await tx.commit();
-        return result;
-      } catch (error) {
-        await tx.rollback();
-        throw error;
-      } finally {
-        tx.release();
-      }
-    },
-  };
 }
 
 /** A stream's batches: sent when not empty, the cursor moved to the batch's last row. */

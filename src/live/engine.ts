@@ -38,6 +38,8 @@ export interface LiveSource {
 export interface LiveSink {
   next(text: string): void;
   error(error: unknown): void;
+  /** the server stops: no more answers */
+  end?(): void;
 }
 
 /**
@@ -135,6 +137,7 @@ export class LiveEngine {
     this.#closed = true;
     clearInterval(this.#timer);
     if (this.#soon !== undefined) clearImmediate(this.#soon);
+    for (const shape of this.#shapes.values()) for (const cohort of shape.cohorts.values()) for (const sink of cohort.sinks) sink.end?.();
     this.#shapes.clear();
     this.#cohortCount = 0;
   }

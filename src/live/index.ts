@@ -8,3 +8,4 @@ export type { Advance, LiveOptions, LiveSink, LiveSource } from './engine.js';
 export { SubscriptionLimits } from './limits.js';
 export type { SubscriptionLimitOptions } from './limits.js';
 export { Outbox } from './outbox.js';
+export { liveRunner } from './runner.js';

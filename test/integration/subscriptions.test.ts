@@ -234,3 +234,64 @@ describe('refetch at once, with a long interval', () => {
     await client.dispose();
   });
 });
+
+/** Reads server-sent events from a fetch body: each event's `event` and joined `data`. */
+async function readEvents(response: Response, events: { event: string; data: string }[], stop: AbortSignal): Promise<void> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) throw new Error('no body');
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    while (!stop.aborted) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const lines = block.split('\n');
+        const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+        const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
+        if (lines.some((l) => l.startsWith('data: '))) events.push({ event, data });
+      }
+    }
+  } catch {
+    // aborted
+  }
+}
+
+describe('REST as server-sent events', () => {
+  it('the first event is the current answer, then the answer again on each change, with the role\'s rows only', async () => {
+    const abort = new AbortController();
+    const response = await fetch(`${server.url}/rest/note?select=id,owner,body&order=id`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${await token(userClaims(2))}` },
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events: { event: string; data: string }[] = [];
+    const reading = readEvents(response, events, abort.signal);
+    await eventually(() => events.length >= 1, 5000, 'the first event');
+    expect(events[0]?.event).toBe('snapshot');
+    const first = JSON.parse(events[0]?.data ?? '') as { owner: number }[];
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.every((n) => n.owner === 2)).toBe(true);
+    await sql.query("insert into note (owner, body) values (1, 'not for user 2')");
+    await sql.query("insert into note (owner, body) values (2, 'for user 2')");
+    await eventually(() => events.length >= 2, 5000, 'the change');
+    const second = JSON.parse(events[events.length - 1]?.data ?? '') as { owner: number; body: string }[];
+    expect(events[1]?.event).toBe('change');
+    expect(second.length).toBe(first.length + 1);
+    expect(second.every((n) => n.owner === 2)).toBe(true);
+    abort.abort();
+    await reading;
+    await eventually(() => server.live.cohortCount === 0, 5000, 'the stream\'s cohort freed');
+  });
+
+  it('a read refused by the chain is the same error as without the header', async () => {
+    const response = await fetch(`${server.url}/rest/secret`, { headers: { accept: 'text/event-stream' } });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
+});
