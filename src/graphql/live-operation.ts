@@ -1,4 +1,4 @@
-import { GraphQLError, OperationTypeNode, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import type { Chain } from '../chain/index.js';
 import type { Pool } from '../db/index.js';
@@ -74,19 +74,27 @@ export interface Subscription {
   readonly results: AsyncIterableIterator<ExecutionResult>;
 }
 
+/** What a subscription is attached to: its connection's identity and the role's schema, and its document. */
+interface Attachment {
+  readonly scope: RequestScope;
+  readonly built: BuiltSchema;
+  readonly document: DocumentNode;
+}
+
 /**
  * Starts a subscription for `scope` (the connection's identity and the role's graph). Its
  * results are an async iterator; a refusal before anything runs is one error result.
- * `connection.count`: how many subscriptions its connection has running (its bound).
+ * `connection.count`: how many subscriptions its connection has running (its bound);
+ * `connection.running`: where it registers, so that a reload can move it (`restart`).
  */
-export async function startSubscription(deps: LiveDeps, scope: RequestScope, built: BuiltSchema, document: DocumentNode, request: OperationRequest, connection: { count: number }): Promise<ExecutionResult | Subscription> {
-  const planned = planOperation(built.schema, built.builder, document, request.operationName, request.variables);
-  if (planned === undefined) return { errors: [new GraphQLError('the subscription selects no field that can be subscribed to', { extensions: { code: 'validation-failed' } })] };
-  if ('errors' in planned) return { data: null, errors: planned.errors };
-  const rootKeys = planned.plan.roots.map((root) => root.key);
-  const run: RunPlanContext = { chain: deps.chain, request: scope.request, identity: scope.identity, options: deps.options, db: () => deps.pool };
-  let operation: AuthorizedOperation;
-  let query: CompiledQuery;
+export async function startSubscription(
+  deps: LiveDeps,
+  scope: RequestScope,
+  built: BuiltSchema,
+  document: DocumentNode,
+  request: OperationRequest,
+  connection: { count: number; readonly running: Set<RunningSubscription> },
+): Promise<ExecutionResult | Subscription> {
   let release: () => void;
   try {
     const slot = deps.limits.acquire(scope.identity.role, connection.count);
@@ -95,6 +103,37 @@ export async function startSubscription(deps: LiveDeps, scope: RequestScope, bui
       slot();
       connection.count--;
     };
+  } catch (error) {
+    return operationError(error, [], deps.log);
+  }
+  let stop: () => void = () => undefined;
+  // a live query keeps only its latest answer for a slow subscriber; a stream keeps every batch (bounded)
+  const kind = isStream(built, document, request.operationName) ? 'stream' : 'live';
+  let counted = false;
+  /** a stream's cursor where it is now: a restart goes on from there */
+  let cursorAt: { readonly value: unknown } | undefined;
+  const running: RunningSubscription = { restart: (next) => restart(next) };
+  const outbox: Outbox<ExecutionResult> = new Outbox<ExecutionResult>({
+    latestOnly: kind === 'live',
+    maxPending: deps.maxPending,
+    onEnd: () => {
+      stop();
+      release();
+      connection.running.delete(running);
+      if (counted) deps.onSubscriptions(kind, -1);
+    },
+    onOverflow: () => outbox.end(operationError(new GraphQLError(`the subscriber did not take its results: ${deps.maxPending} were waiting`, { extensions: { code: 'PGD405' } }), [], deps.log)),
+  });
+
+  /** plan → chain → compile, then (re)joins the live engine; an error result if any step refuses */
+  const attach = async ({ scope: at, built: schema, document: doc }: Attachment): Promise<ExecutionResult | undefined> => {
+    const planned = planOperation(schema.schema, schema.builder, doc, request.operationName, request.variables);
+    if (planned === undefined) return { errors: [new GraphQLError('the subscription selects no field that can be subscribed to', { extensions: { code: 'validation-failed' } })] };
+    if ('errors' in planned) return { data: null, errors: planned.errors };
+    const rootKeys = planned.plan.roots.map((root) => root.key);
+    const run: RunPlanContext = { chain: deps.chain, request: at.request, identity: at.identity, options: deps.options, db: () => deps.pool };
+    let operation: AuthorizedOperation;
+    let query: CompiledQuery;
     try {
       operation = await authorizeOperation(planned.plan.stream === undefined ? capRows(planned.plan, deps.maxRows) : planned.plan, run);
       if (!operation.oneStatement) {
@@ -102,59 +141,78 @@ export async function startSubscription(deps: LiveDeps, scope: RequestScope, bui
       }
       query = compileDocument(documentFields(operation), deps.options);
     } catch (error) {
-      release();
-      throw error;
+      return operationError(error, rootKeys, deps.log);
     }
-  } catch (error) {
-    return operationError(error, rootKeys, deps.log);
-  }
-  const kind = planned.plan.stream === undefined ? 'live' : 'stream';
-  const source: LiveSource = {
-    query,
-    tables: planTables([...operation.roots.values()].flatMap((root) => root.units.map((u) => (u.kind === 'plan' ? u.plan : u.request)))),
-    role: scope.identity.role,
-    ...liveRunner(deps.chain, deps.pool, scope.request, scope.identity),
-  };
-  let stop: () => void = () => undefined;
-  deps.onSubscriptions(kind, 1);
-  const outbox: Outbox<ExecutionResult> = new Outbox<ExecutionResult>({
-    latestOnly: kind === 'live',
-    maxPending: deps.maxPending,
-    onEnd: () => {
-      stop();
-      release();
-      deps.onSubscriptions(kind, -1);
-    },
-    onOverflow: () => outbox.end(operationError(new GraphQLError(`the subscriber did not take its results: ${deps.maxPending} were waiting`, { extensions: { code: 'PGD405' } }), rootKeys, deps.log)),
-  });
-  const send = (text: string): void => {
-    void toResult(text, operation, run).then(
-      (result) => {
-        deps.onMessage();
-        outbox.push(result);
+    const source: LiveSource = {
+      query,
+      tables: planTables([...operation.roots.values()].flatMap((root) => root.units.map((u) => (u.kind === 'plan' ? u.plan : u.request)))),
+      role: at.identity.role,
+      ...liveRunner(deps.chain, deps.pool, at.request, at.identity),
+    };
+    const sink = {
+      next: (text: string): void => {
+        void toResult(text, operation, run).then(
+          (result) => {
+            deps.onMessage();
+            outbox.push(result);
+          },
+          (error: unknown) => outbox.end(operationError(error, rootKeys, deps.log)),
+        );
       },
-      (error: unknown) => outbox.end(operationError(error, rootKeys, deps.log)),
-    );
-  };
-  const sink = { next: send, error: (error: unknown) => outbox.end(operationError(error, rootKeys, deps.log)) };
-  const cursor = planned.plan.stream;
-  if (cursor === undefined) {
-    stop = deps.live.subscribe(source, sink);
-  } else {
-    const at = query.values.indexOf(cursor.placeholder);
-    if (at === -1) {
-      outbox.end(operationError(new GraphQLError('the cursor column of this stream cannot be streamed on (json or an unsupported type)', { extensions: { code: 'not-supported' } }), rootKeys, deps.log));
-      return { results: outbox };
+      error: (error: unknown) => outbox.end(operationError(error, rootKeys, deps.log)),
+    };
+    const cursor = planned.plan.stream;
+    stop();
+    if (cursor === undefined) {
+      stop = deps.live.subscribe(source, sink);
+      return undefined;
     }
+    const index = query.values.indexOf(cursor.placeholder);
+    if (index === -1) return operationError(new GraphQLError('the cursor column of this stream cannot be streamed on (json or an unsupported type)', { extensions: { code: 'not-supported' } }), rootKeys, deps.log);
     const values = [...query.values];
-    values[at] = cursor.initial;
-    stop = deps.live.stream({ ...source, query: { text: query.text, values } }, sink, advanceStream(cursor, at, values));
+    values[index] = cursorAt === undefined ? cursor.initial : cursorAt.value;
+    stop = deps.live.stream({ ...source, query: { text: query.text, values } }, sink, advanceStream(cursor, index, values, (value) => (cursorAt = { value })));
+    return undefined;
+  };
+
+  /** after a reload: the same document on the new schema, or an end with the reason */
+  const restart = async (next: Omit<Attachment, 'document'>): Promise<void> => {
+    if (outbox.ending) return;
+    const prepared = prepareOperation(next.built, request, deps.rulesFor(next.scope.identity.role));
+    if (prepared.kind !== 'subscription') {
+      const errors = prepared.kind === 'errors' ? prepared.errors : [];
+      outbox.end({ errors: errors.map((e) => new GraphQLError(`the schema changed: ${e.message}`, { extensions: { ...e.extensions, code: 'validation-failed' } })) });
+      return;
+    }
+    const failed = await attach({ ...next, document: prepared.document });
+    if (failed !== undefined) outbox.end(failed);
+  };
+
+  const failed = await attach({ scope, built, document });
+  if (failed !== undefined) {
+    release();
+    return failed;
   }
+  counted = true;
+  deps.onSubscriptions(kind, 1);
+  connection.running.add(running);
   return { results: outbox };
 }
 
+/** A subscription that a reload moves to the new schema. */
+export interface RunningSubscription {
+  restart(next: Omit<Attachment, 'document'>): Promise<void>;
+}
+
+/** Whether the subscription's root field is a `<table>_stream`. */
+function isStream(built: BuiltSchema, document: DocumentNode, operationName: string | null | undefined): boolean {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  const fields = built.schema.getSubscriptionType()?.getFields() ?? {};
+  return (operation?.selectionSet.selections ?? []).some((selection) => selection.kind === Kind.FIELD && fields[selection.name.value]?.extensions.pgduetRoot?.kind === 'select_stream');
+}
+
 /** A stream's batches: sent when not empty, the cursor moved to the batch's last row. */
-function advanceStream(cursor: StreamCursor, at: number, initial: readonly unknown[]) {
+function advanceStream(cursor: StreamCursor, at: number, initial: readonly unknown[], moved: (value: unknown) => void) {
   let values = initial;
   return (text: string): { send?: string; values?: readonly unknown[] } => {
     const document = JSON.parse(text) as Record<string, unknown>;
@@ -163,6 +221,7 @@ function advanceStream(cursor: StreamCursor, at: number, initial: readonly unkno
     const last = rows[rows.length - 1] as Record<string, unknown>;
     const next = [...values];
     next[at] = last[cursor.valueKey];
+    moved(next[at]);
     values = next;
     for (const row of rows as Record<string, unknown>[]) delete row[cursor.valueKey];
     return { send: JSON.stringify({ [cursor.key]: rows }), values: next };

@@ -6,6 +6,7 @@ import { SubscriptionLimits } from '../live/index.js';
 import { planTables } from '../plan/index.js';
 import type { OperationRequest } from './live-operation.js';
 import { graphqlUpgrade } from './ws-transport.js';
+import type { Connection } from './ws-connection.js';
 import { RequestTransaction, checkout, withCancel, type PoolClient, type StatementRunner } from '../db/index.js';
 import { PgduetError, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
@@ -136,8 +137,15 @@ export function graphqlMount(mount: MountContext): Mount {
     ],
   });
 
+  const connections = new Set<Connection>();
+  mount.holder.onSwap(() => {
+    for (const connection of connections) {
+      connection.reload().catch((error: unknown) => logger.error({ err: error }, 'a WebSocket connection could not move to the reloaded schema'));
+    }
+  });
   const upgrade = graphqlUpgrade(
     {
+      connections,
       chain,
       holder: mount.holder,
       schemas,

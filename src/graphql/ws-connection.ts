@@ -5,7 +5,7 @@ import { ANONYMOUS, type Chain, type RequestInfo } from '../chain/index.js';
 import { PgduetError, toGraphqlError } from '../errors/index.js';
 import type { GraphSource, RequestScope } from '../http/index.js';
 import type { BuiltSchema } from './build-schema.js';
-import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type Prepared } from './live-operation.js';
+import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type Prepared, type RunningSubscription } from './live-operation.js';
 import type { SchemaStore } from './schema-store.js';
 
 /**
@@ -20,6 +20,8 @@ export interface ConnectionDeps {
   readonly live: LiveDeps;
   /** a query or mutation over the socket: answered as the same request over HTTP would be */
   readonly executeOnce: (scope: RequestScope, request: OperationRequest) => Promise<ExecutionResult>;
+  /** the open connections (a reload moves their subscriptions to the new schema) */
+  readonly connections: Set<Connection>;
 }
 
 /** Why a connection is closed: the close code, and a reason a client can show. */
@@ -29,10 +31,10 @@ export interface Refusal {
 }
 
 export class Connection {
-  readonly scope: RequestScope;
-  readonly built: BuiltSchema;
-  /** subscriptions running on it (its per-role bound) */
-  readonly running = { count: 0 };
+  scope: RequestScope;
+  built: BuiltSchema;
+  /** subscriptions running on it (its per-role bound; a reload moves them) */
+  readonly running = { count: 0, running: new Set<RunningSubscription>() };
   readonly #deps: ConnectionDeps;
 
   private constructor(deps: ConnectionDeps, scope: RequestScope, built: BuiltSchema) {
@@ -69,7 +71,27 @@ export class Connection {
     }
     const graph = deps.chain.graphFor(request.graph, identity.role);
     const built = await deps.schemas.ready(graph);
-    return new Connection(deps, { request, identity, graph }, built);
+    const connection = new Connection(deps, { request, identity, graph }, built);
+    deps.connections.add(connection);
+    return connection;
+  }
+
+  /** The socket closed. */
+  close(): void {
+    this.#deps.connections.delete(this);
+  }
+
+  /**
+   * After a reload: the same identity on the new graph; each subscription goes on over the new
+   * schema, or ends with a clear error if its fields went away.
+   */
+  async reload(): Promise<void> {
+    const whole = this.#deps.holder.current.graph;
+    if (whole === this.scope.request.graph) return;
+    const graph = this.#deps.chain.graphFor(whole, this.scope.identity.role);
+    this.built = await this.#deps.schemas.ready(graph);
+    this.scope = { ...this.scope, request: { ...this.scope.request, graph: whole }, graph };
+    await Promise.all([...this.running.running].map((one) => one.restart({ scope: this.scope, built: this.built })));
   }
 
   /** When the credentials stop being valid (a JWT's `exp`), in ms since the epoch. */

@@ -79,6 +79,11 @@ function serveModern(server: WebSocketServer, deps: ConnectionDeps, options: Tra
         const { socket, request } = ctx.extra;
         try {
           const connection = await Connection.open(deps, request, ctx.connectionParams);
+          if (socket.readyState !== socket.OPEN) {
+            // gone while it was identified
+            connection.close();
+            return false;
+          }
           const expiry = expireAt(connection, () => socket.close(CloseCode.Forbidden, JWT_EXPIRED));
           connections.set(socket, { connection, expiry });
           return true;
@@ -105,6 +110,7 @@ function serveModern(server: WebSocketServer, deps: ConnectionDeps, options: Tra
       onClose: (ctx) => {
         const held = connections.get(ctx.extra.socket);
         held?.expiry?.cancel();
+        held?.connection.close();
         connections.delete(ctx.extra.socket);
         options.onSocket(GRAPHQL_TRANSPORT_WS_PROTOCOL, -1);
       },
@@ -206,6 +212,10 @@ function serveLegacy(socket: WebSocket, req: IncomingMessage, deps: ConnectionDe
         clearTimeout(initTimeout);
         opening = Connection.open(deps, req, message.payload).then(
           (opened) => {
+            if (socket.readyState !== socket.OPEN) {
+              opened.close();
+              return;
+            }
             connection = opened;
             send({ type: 'connection_ack' });
             if (options.keepAliveMs > 0) {
@@ -236,6 +246,7 @@ function serveLegacy(socket: WebSocket, req: IncomingMessage, deps: ConnectionDe
     }
   });
   socket.on('close', () => {
+    connection?.close();
     clearTimeout(initTimeout);
     clearInterval(keepAlive);
     expiry?.cancel();

@@ -52,7 +52,7 @@ beforeAll(async () => {
       subscriptions: { interval: 200, connectionInitTimeoutMs: 500 },
       permissions: {
         user: { tables: { note: { select: { columns: ['id', 'owner', 'body'], filter: { owner: { _eq: 'X-Hasura-User-Id' } } } } } },
-        anonymous: { tables: { note: { select: { columns: ['id', 'owner', 'body', 'created_at'] } } } },
+        anonymous: { tables: { note: { select: { columns: ['id', 'owner', 'body', 'created_at'] } }, gone: { select: { columns: '*' } } } },
       },
     },
   });
@@ -166,6 +166,30 @@ describe('the legacy graphql-ws subprotocol (subscriptions-transport-ws)', () =>
     expect(errors).toEqual([]);
     sub.unsubscribe();
     client.close();
+  });
+});
+
+describe('reload', () => {
+  it('a subscription goes on over the new schema, or ends with a clear error if its field went away', async () => {
+    await sql.query('create table gone (id int primary key, label text)');
+    await sql.query("insert into gone values (1, 'a')");
+    await server.reload();
+    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const kept = collect(client, 'subscription { note(where: {id: {_eq: 1}}) { id body } }');
+    const lost: { results: unknown[]; done: boolean } = { results: [], done: false };
+    client.subscribe({ query: 'subscription { gone { id label } }' }, { next: (r) => void lost.results.push(r), error: () => undefined, complete: () => void (lost.done = true) });
+    await eventually(() => kept.results.length >= 1 && lost.results.length >= 1, 5000, 'the first results');
+    expect(lost.results[0]).toEqual({ data: { gone: [{ id: 1, label: 'a' }] } });
+    await sql.query('drop table gone');
+    await server.reload();
+    await eventually(() => lost.done, 5000, 'the end of the subscription whose table went away');
+    expect(JSON.stringify(lost.results.at(-1))).toMatch(/the schema changed.*gone/);
+    // the other one goes on: a change still arrives
+    await sql.query("update note set body = 'after reload' where id = 1");
+    await eventually(() => JSON.stringify(kept.results.at(-1)).includes('after reload'), 5000, 'a change after the reload');
+    expect(kept.errors).toEqual([]);
+    kept.stop();
+    await client.dispose();
   });
 });
 
