@@ -52,7 +52,7 @@ beforeAll(async () => {
       subscriptions: { interval: 200, connectionInitTimeoutMs: 500 },
       permissions: {
         user: { tables: { note: { select: { columns: ['id', 'owner', 'body'], filter: { owner: { _eq: 'X-Hasura-User-Id' } } } } } },
-        anonymous: { tables: { note: { select: { columns: ['id', 'owner', 'body', 'created_at'] } }, gone: { select: { columns: '*' } } } },
+        anonymous: { tables: { note: { select: { columns: ['id', 'owner', 'body', 'created_at'] } } } },
       },
     },
   });
@@ -169,30 +169,6 @@ describe('the legacy graphql-ws subprotocol (subscriptions-transport-ws)', () =>
   });
 });
 
-describe('reload', () => {
-  it('a subscription goes on over the new schema, or ends with a clear error if its field went away', async () => {
-    await sql.query('create table gone (id int primary key, label text)');
-    await sql.query("insert into gone values (1, 'a')");
-    await server.reload();
-    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-    const kept = collect(client, 'subscription { note(where: {id: {_eq: 1}}) { id body } }');
-    const lost: { results: unknown[]; done: boolean } = { results: [], done: false };
-    client.subscribe({ query: 'subscription { gone { id label } }' }, { next: (r) => void lost.results.push(r), error: () => undefined, complete: () => void (lost.done = true) });
-    await eventually(() => kept.results.length >= 1 && lost.results.length >= 1, 5000, 'the first results');
-    expect(lost.results[0]).toEqual({ data: { gone: [{ id: 1, label: 'a' }] } });
-    await sql.query('drop table gone');
-    await server.reload();
-    await eventually(() => lost.done, 5000, 'the end of the subscription whose table went away');
-    expect(JSON.stringify(lost.results.at(-1))).toMatch(/the schema changed.*gone/);
-    // the other one goes on: a change still arrives
-    await sql.query("update note set body = 'after reload' where id = 1");
-    await eventually(() => JSON.stringify(kept.results.at(-1)).includes('after reload'), 5000, 'a change after the reload');
-    expect(kept.errors).toEqual([]);
-    kept.stop();
-    await client.dispose();
-  });
-});
-
 describe('multiplexing', () => {
   it('many subscribers of one shape with different variables: one statement per interval', async () => {
     const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
@@ -224,7 +200,7 @@ describe('refetch at once, with a long interval', () => {
   beforeAll(async () => {
     slow = await startTestServer(db.url, {
       mounts: [graphqlMount, restMounts],
-      config: { subscriptions: { interval: 60_000, notifyChannel: 'pgduet_t_changes' }, permissions: { anonymous: { tables: { note: { select: { columns: '*', allowAggregations: true }, insert: { columns: '*' } } } } } },
+      config: { subscriptions: { interval: 60_000, notifyChannel: 'pgduet_t_changes', roles: { anonymous: { maxPerConnection: 2 } } }, permissions: { anonymous: { tables: { note: { select: { columns: '*', allowAggregations: true }, insert: { columns: '*' } }, gone: { select: { columns: '*' } } } } } },
     });
     slowUrl = `${slow.url.replace('http', 'ws')}/graphql`;
   });
@@ -255,6 +231,49 @@ describe('refetch at once, with a long interval', () => {
     await eventually(() => sub.results.length >= 4, 3000, 'the NOTIFY');
     expect(count(3)).toBe(before + 3);
     sub.stop();
+    await client.dispose();
+  });
+
+  it('a subscription goes on over the new schema, or ends with a clear error if its field went away', async () => {
+    await sql.query('create table gone (id int primary key, label text)');
+    await sql.query("insert into gone values (1, 'a')");
+    await slow.reload();
+    const client = createClient({ url: slowUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const kept = collect(client, 'subscription { note(where: {id: {_eq: 1}}) { id body } }');
+    const lost: { results: unknown[]; done: boolean } = { results: [], done: false };
+    client.subscribe({ query: 'subscription { gone { id label } }' }, { next: (r) => void lost.results.push(r), error: () => undefined, complete: () => void (lost.done = true) });
+    await eventually(() => kept.results.length >= 1 && lost.results.length >= 1, 5000, 'the first results');
+    expect(lost.results[0]).toEqual({ data: { gone: [{ id: 1, label: 'a' }] } });
+    await sql.query('drop table gone');
+    await slow.reload();
+    await eventually(() => lost.done, 5000, 'the end of the subscription whose table went away');
+    expect(JSON.stringify(lost.results.at(-1))).toMatch(/the schema changed.*gone/);
+    // the other one goes on: a change still arrives
+    await sql.query("update note set body = 'after reload' where id = 1; notify pgduet_t_changes, 'public.note'");
+    await eventually(() => JSON.stringify(kept.results.at(-1)).includes('after reload'), 5000, 'a change after the reload');
+    expect(kept.errors).toEqual([]);
+    kept.stop();
+    await client.dispose();
+  });
+
+  it('a role\'s subscriptions per connection are bounded (PGD405), and the metrics count what runs', async () => {
+    const client = createClient({ url: slowUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const a = collect(client, 'subscription { note(limit: 1) { id } }');
+    const b = collect(client, 'subscription { note(limit: 2) { id } }');
+    await eventually(() => a.results.length >= 1 && b.results.length >= 1, 5000, 'two subscriptions');
+    const c = collect(client, 'subscription { note(limit: 3) { id } }');
+    await eventually(() => c.results.length >= 1 || c.errors.length >= 1, 5000, 'the third refused');
+    expect(JSON.stringify(c.results[0])).toMatch(/at most 2 subscriptions on one connection/);
+    const metrics = await (await fetch(`${slow.url}/metrics`)).text();
+    expect(metrics).toMatch(/pgduet_live_subscriptions\{kind="live"\} 2/);
+    expect(metrics).toMatch(/pgduet_live_connections\{transport="graphql-transport-ws"\} 1/);
+    // the two limits are values of one shape: two cohorts, one statement
+    expect(metrics).toMatch(/pgduet_live_cohorts\{level="cohort"\} 2/);
+    expect(metrics).toMatch(/pgduet_live_cohorts\{level="shape"\} 1/);
+    expect(metrics).toMatch(/pgduet_live_messages_total\{transport="websocket"\} [1-9]/);
+    expect(metrics).toMatch(/pgduet_live_refetch_duration_seconds_count [1-9]/);
+    a.stop();
+    b.stop();
     await client.dispose();
   });
 });
