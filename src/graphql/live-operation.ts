@@ -214,7 +214,7 @@ function isStream(built: BuiltSchema, document: DocumentNode, operationName: str
 /** A stream's batches: sent when not empty, the cursor moved to the batch's last row. */
 function advanceStream(cursor: StreamCursor, at: number, initial: readonly unknown[], moved: (value: unknown) => void) {
   let values = initial;
-  return (text: string): { send?: string; values?: readonly unknown[] } => {
+  return (text: string): { send?: string; values?: readonly unknown[]; more?: boolean } => {
     const document = JSON.parse(text) as Record<string, unknown>;
     const rows = document[cursor.key];
     if (!Array.isArray(rows) || rows.length === 0) return {};
@@ -224,7 +224,7 @@ function advanceStream(cursor: StreamCursor, at: number, initial: readonly unkno
     moved(next[at]);
     values = next;
     for (const row of rows as Record<string, unknown>[]) delete row[cursor.valueKey];
-    return { send: JSON.stringify({ [cursor.key]: rows }), values: next };
+    return { send: JSON.stringify({ [cursor.key]: rows }), values: next, more: rows.length >= cursor.batchSize };
   };
 }
 

@@ -46,7 +46,7 @@ export interface LiveSink {
  * A stream's cohort: each answer is handed to `advance`, which says what to send (nothing for
  * an empty batch) and the values of the next fetch (the cursor moved past the batch).
  */
-export type Advance = (text: string) => { readonly send?: string; readonly values?: readonly unknown[] };
+export type Advance = (text: string) => { readonly send?: string; readonly values?: readonly unknown[]; readonly more?: boolean };
 
 export interface LiveOptions {
   /** ms between refetches of every shape (Hasura: 1 s) */
@@ -271,15 +271,20 @@ export class LiveEngine {
       const cohort = byId.get(row.cohort);
       if (cohort === undefined) continue;
       const text = typeof row.result === 'string' ? row.result : JSON.stringify(row.result);
-      this.#deliver(cohort, text);
+      this.#deliver(shape, cohort, text);
     }
   }
 
-  #deliver(cohort: Cohort, text: string): void {
+  #deliver(shape: Shape, cohort: Cohort, text: string): void {
     if (cohort.advance !== undefined) {
-      const { send, values } = cohort.advance(text);
+      const { send, values, more } = cohort.advance(text);
       if (values !== undefined) cohort.values = values;
       if (send !== undefined) for (const sink of [...cohort.sinks]) sink.next(send);
+      // a full batch: the next one at once (existing rows stream as fast as the client takes them)
+      if (more === true && shape.cohorts.get(cohort.key) === cohort) {
+        shape.fresh.add(cohort);
+        this.#schedule(shape);
+      }
       return;
     }
     if (text === cohort.last) return;
