@@ -1,32 +1,8 @@
-import type { DbRef } from '../../src/model/index.js';
-import { walkPlan, type Plan } from '../../src/plan/index.js';
+import type { Plan } from '../../src/plan/index.js';
 
 /** The kinds of the Plans a request ran, each once, in the order first seen. */
 export function planOperations(plans: readonly Plan[]): Plan['kind'][] {
   return [...new Set(plans.map((plan) => plan.kind))];
 }
 
-/**
- * Every table, view and function the Plans touch, as `schema.name`, each once, in the order
- * first seen: the Plans' own entities and functions, the relations nested in their selections
- * (and `returning`), the parents and children of nested inserts, the tables a filter or an
- * ordering reaches through a relationship, and many-to-many junctions.
- */
-export function planTables(plans: readonly Plan[]): string[] {
-  const seen = new Set<string>();
-  const add = (ref: DbRef): void => void seen.add(`${ref.schema}.${ref.dbName}`);
-  for (const plan of plans) {
-    walkPlan(plan, {
-      read: (read) => {
-        if (read.source.kind === 'entity') add(read.source.entity);
-      },
-      write: add,
-      function: add,
-      join: (join) => {
-        add(join.target);
-        if (join.through !== undefined) add(join.through.junction);
-      },
-    });
-  }
-  return [...seen];
-}
+export { planTables } from '../../src/plan/index.js';

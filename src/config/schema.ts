@@ -156,6 +156,29 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** GraphQL subscriptions (WebSocket) and REST server-sent events: the live machinery (src/live) */
+    subscriptions: z
+      .object({
+        /** ms between refetches of every live query shape (Hasura's refetch interval: 1 s) */
+        interval: z.number().int().min(10).default(1000),
+        /** at most this many cohorts (distinct variables and session values) in one refetch statement */
+        batchSize: z.number().int().min(1).default(100),
+        /** a WebSocket that has not sent `connection_init` by then is closed (4408) */
+        connectionInitTimeoutMs: z.number().int().min(1).default(3000),
+        /** ms between keep-alives (graphql-transport-ws: ping; the legacy protocol: `ka`); 0: none */
+        keepAliveMs: z.number().int().min(0).default(12_000),
+        /** `NOTIFY <channel>, 'schema.table'` refetches at once the live queries reading that table; null: no LISTEN */
+        notifyChannel: z.string().min(1).nullable().default('pgduet_changes'),
+        /** at most this many subscriptions on one connection, and on this instance (per role below) */
+        maxPerConnection: z.number().int().min(1).default(200),
+        maxPerInstance: z.number().int().min(1).default(50_000),
+        /** per role: `{ maxPerConnection, maxPerInstance }` in place of the above */
+        roles: z.record(z.string(), z.object({ maxPerConnection: z.number().int().min(1).optional(), maxPerInstance: z.number().int().min(1).optional() }).strict()).default({}),
+        /** a subscriber that has this many results unsent (a stream's batches) is ended: a slow consumer cannot grow memory */
+        maxPending: z.number().int().min(1).default(100),
+      })
+      .strict()
+      .prefault({}),
     rest: z
       .object({
         /**

@@ -52,3 +52,26 @@ const JSON_AS_TEXT = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
     JSON_OIDS.has(oid) ? (value: string) => value : (pgTypes.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown)(oid, format),
 };
+
+/**
+ * Runs one multiplexed statement (sql/compile-multiplexed.ts): each cohort's values go in as
+ * text, one array per parameter, the way `pg` would have sent them one by one. Returns each
+ * row's cohort number and `result` (JSON as the text PostgreSQL wrote).
+ */
+export async function executeMultiplexed(db: StatementRunner, text: string, cohorts: readonly { readonly id: number; readonly values: readonly unknown[] }[], parameterCount: number): Promise<{ readonly cohort: number; readonly result: unknown }[]> {
+  const ids = cohorts.map((c) => c.id);
+  const columns = Array.from({ length: parameterCount }, (_v, i) => cohorts.map((c) => driverText(c.values[i])));
+  const name = statementName(text);
+  const { rows } = await db.query({ ...(name === undefined ? {} : { name }), text, values: [ids, ...columns], types: JSON_AS_TEXT });
+  return rows.map((row) => ({ cohort: Number(row['cohort']), result: row['result'] ?? null }));
+}
+
+const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
+
+/** A parameter value as the text `pg` would send for it (arrays as array literals, dates in ISO form). */
+function driverText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const prepared = prepareValue(value);
+  if (prepared === null || prepared === undefined) return null;
+  return Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);
+}

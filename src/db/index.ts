@@ -4,7 +4,7 @@ export { startEmbeddedDatabase } from './embedded.js';
 export type { EmbeddedDatabase, EmbeddedOptions } from './embedded.js';
 export { runSqlScript } from './run-sql-script.js';
 export { installWatch, uninstallWatch } from './watch.js';
-export { executeCompiled, executeRow } from './execute.js';
+export { executeCompiled, executeMultiplexed, executeRow } from './execute.js';
 export type { StatementRunner } from './execute.js';
 export { inTransaction, RequestTransaction } from './transaction.js';
 export { withCancel } from './cancel.js';

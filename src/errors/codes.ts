@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   PGD402: { status: 403, title: 'Address not allowed' },
   PGD403: { status: 400, title: 'Query over a limit' },
   PGD404: { status: 413, title: 'Request body too large' },
+  PGD405: { status: 429, title: 'Subscription limit reached' },
   PGD501: { status: 503, title: 'Database unavailable' },
   PGD502: { status: 503, title: 'Database busy' },
   PGD503: { status: 499, title: 'Request cancelled by the client' },

@@ -56,17 +56,21 @@ export async function answerInOneStatement(operation: AuthorizedOperation, run: 
       const answer = await runUnit(write, { ...run, jsonAsText: true });
       return `{"data":{${JSON.stringify(only.key)}:${typeof answer === 'string' ? answer : JSON.stringify(answer)}}}`;
     }
-    const fields = roots.map((root) => {
-      const unit = root.units[0];
-      if (unit?.kind !== 'plan') throw new Error(`the root field "${root.key}" is not one read Plan`);
-      return { key: root.key, plan: unit.plan as AuthorizedPlan<ReadPlan | AggregatePlan>, ...(root.meta.kind === 'select_by_pk' ? { single: true } : {}) };
-    });
-    const text = await runDocument(fields, run);
+    const text = await runDocument(documentFields(operation), run);
     checkDocument(operation.rowBound, text);
     return `{"data":${text}}`;
   } catch (error) {
     return errorText(error, roots.map((root) => root.key), log);
   }
+}
+
+/** The root fields of an operation one statement answers, as the document it compiles to. */
+export function documentFields(operation: AuthorizedOperation): { readonly key: string; readonly plan: AuthorizedPlan<ReadPlan | AggregatePlan>; readonly single?: boolean }[] {
+  return [...operation.roots.values()].map((root) => {
+    const unit = root.units[0];
+    if (unit?.kind !== 'plan') throw new Error(`the root field "${root.key}" is not one read Plan`);
+    return { key: root.key, plan: unit.plan as AuthorizedPlan<ReadPlan | AggregatePlan>, ...(root.meta.kind === 'select_by_pk' ? { single: true } : {}) };
+  });
 }
 
 /**

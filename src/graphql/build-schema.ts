@@ -17,6 +17,7 @@ import { isComputedField, isValidName } from './names.js';
 import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
 import { listOf, SchemaBuilder } from './schema-builder.js';
 import { mutationFields } from './mutation-fields.js';
+import { subscriptionFields } from './subscription-fields.js';
 
 export interface BuiltSchema {
   readonly schema: GraphQLSchema;
@@ -41,14 +42,16 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
  */
 export function buildLazyGraphqlSchema(graph: TypeGraph): BuiltSchema {
   const roots = buildRoots(graph);
-  const [query, mutation] = roots.types;
-  if (query === undefined) throw new Error('no query root');
-  return { schema: new LazySchema(roots.builder, query, mutation), builder: roots.builder, warnings: roots.builder.warnings };
+  const { query, mutation, subscription } = roots;
+  return { schema: new LazySchema(roots.builder, query, mutation, subscription), builder: roots.builder, warnings: roots.builder.warnings };
 }
 
 interface Roots {
   readonly builder: SchemaBuilder;
-  /** query_root, then mutation_root when there is one */
+  readonly query: GraphQLObjectType;
+  readonly mutation: GraphQLObjectType | undefined;
+  readonly subscription: GraphQLObjectType | undefined;
+  /** the root types there are: query_root, mutation_root, subscription_root */
   readonly types: readonly GraphQLObjectType[];
 }
 
@@ -92,7 +95,11 @@ function buildRoots(graph: TypeGraph): Roots {
   // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
   const queryRoot = new GraphQLObjectType({ name: 'query_root', fields: Object.keys(query).length > 0 ? sorted(query) : NO_QUERIES });
   const mutationRoot = Object.keys(mutation).length > 0 ? new GraphQLObjectType({ name: 'mutation_root', fields: sorted(mutation) }) : undefined;
-  return { builder, types: mutationRoot === undefined ? [queryRoot] : [queryRoot, mutationRoot] };
+  // Hasura: every query root field is also a live query, and each table has a `_stream` field
+  const subscription = subscriptionFields(builder, query);
+  const subscriptionRoot = Object.keys(subscription).length > 0 ? new GraphQLObjectType({ name: 'subscription_root', fields: sorted(subscription) }) : undefined;
+  const types = [queryRoot, ...(mutationRoot === undefined ? [] : [mutationRoot]), ...(subscriptionRoot === undefined ? [] : [subscriptionRoot])];
+  return { builder, query: queryRoot, mutation: mutationRoot, subscription: subscriptionRoot, types };
 }
 
 /**
@@ -100,8 +107,8 @@ function buildRoots(graph: TypeGraph): Roots {
  * graphql-js's own collection does not recurse along relationships (see collect-types.ts).
  */
 function finishSchema(roots: Roots, types: readonly GraphQLNamedType[]): BuiltSchema {
-  const [query, mutation] = roots.types;
-  const schema = new GraphQLSchema({ query: query ?? null, ...(mutation === undefined ? {} : { mutation }), types });
+  const { query, mutation, subscription } = roots;
+  const schema = new GraphQLSchema({ query, ...(mutation === undefined ? {} : { mutation }), ...(subscription === undefined ? {} : { subscription }), types });
   return { schema, builder: roots.builder, warnings: roots.builder.warnings };
 }
 

@@ -25,6 +25,7 @@ export class LazySchema extends GraphQLSchema {
   readonly #builder: SchemaBuilder;
   readonly #query: GraphQLObjectType;
   readonly #mutation: GraphQLObjectType | undefined;
+  readonly #subscription: GraphQLObjectType | undefined;
   readonly #walk: TypeWalk;
   /** the introspection types, and String and Boolean for the directives: what super() found */
   readonly #base: Readonly<Record<string, GraphQLNamedType>>;
@@ -33,12 +34,13 @@ export class LazySchema extends GraphQLSchema {
   #filled = false;
   readonly #typeMap: Record<string, GraphQLNamedType>;
 
-  constructor(builder: SchemaBuilder, query: GraphQLObjectType, mutation: GraphQLObjectType | undefined) {
+  constructor(builder: SchemaBuilder, query: GraphQLObjectType, mutation: GraphQLObjectType | undefined, subscription?: GraphQLObjectType) {
     super({ assumeValid: true });
     this.#builder = builder;
     this.#query = query;
     this.#mutation = mutation;
-    this.#walk = new TypeWalk(mutation === undefined ? [query] : [query, mutation]);
+    this.#subscription = subscription;
+    this.#walk = new TypeWalk([query, ...(mutation === undefined ? [] : [mutation]), ...(subscription === undefined ? [] : [subscription])]);
     this.#base = { ...super.getTypeMap() };
     const target = Object.create(null) as Record<string, GraphQLNamedType>;
     this.#typeMap = new Proxy(target, {
@@ -63,6 +65,10 @@ export class LazySchema extends GraphQLSchema {
     return this.#mutation;
   }
 
+  override getSubscriptionType(): GraphQLObjectType | undefined {
+    return this.#subscription;
+  }
+
   override getTypeMap(): Record<string, GraphQLNamedType> {
     return this.#typeMap;
   }
@@ -82,6 +88,7 @@ export class LazySchema extends GraphQLSchema {
   #known(name: string): GraphQLNamedType | undefined {
     if (name === this.#query.name) return this.#query;
     if (name === this.#mutation?.name) return this.#mutation;
+    if (name === this.#subscription?.name) return this.#subscription;
     return this.#builder.madeType(name) ?? this.#base[name] ?? specifiedScalarTypes.find((s) => s.name === name);
   }
 

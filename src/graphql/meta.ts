@@ -36,7 +36,9 @@ export type RootMeta =
   /** a function whose rows are rows of `entity` (a set of them, or one), or their aggregate */
   | { readonly kind: 'function_rows' | 'function_aggregate'; readonly fn: FunctionDef; readonly entity: Entity }
   /** a function whose value is a scalar (or a list of them), or void */
-  | { readonly kind: 'function_value'; readonly fn: FunctionDef };
+  | { readonly kind: 'function_value'; readonly fn: FunctionDef }
+  /** `<table>_stream` of subscription_root: rows past a cursor, in batches (subscription-fields.ts) */
+  | { readonly kind: 'select_stream'; readonly entity: Entity };
 
 declare module 'graphql' {
   interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {

@@ -1,7 +1,13 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkout, withCancel, type PoolClient, type RequestTransaction, type StatementRunner } from '../db/index.js';
+import { randomUUID } from 'node:crypto';
+import { SubscriptionLimits } from '../live/index.js';
+import { planTables } from '../plan/index.js';
+import type { OperationRequest } from './live-operation.js';
+import { graphqlUpgrade } from './ws-transport.js';
+import type { Connection } from './ws-connection.js';
+import { RequestTransaction, checkout, withCancel, type PoolClient, type StatementRunner } from '../db/index.js';
 import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
 import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
@@ -139,10 +145,46 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
     ],
   });
 
+  const connections = new Set<Connection>();
+  mount.holder.onSwap(() => {
+    for (const connection of connections) {
+      connection.reload().catch((error: unknown) => logger.error({ err: error }, 'a WebSocket connection could not move to the reloaded schema'));
+    }
+  });
+  const upgrade = graphqlUpgrade(
+    {
+      connections,
+      chain,
+      holder: mount.holder,
+      schemas,
+      live: {
+        chain,
+        pool,
+        live: mount.live,
+        limits: new SubscriptionLimits(config.subscriptions),
+        options,
+        maxRows: config.graphql.maxRows,
+        maxPending: config.subscriptions.maxPending,
+        rulesFor: (role) => limits.rulesFor(role),
+        log: logger,
+        onMessage: () => metrics.liveMessages.inc({ transport: 'websocket' }),
+        onSubscriptions: (kind, delta) => metrics.liveSubscriptions.inc({ kind }, delta),
+      },
+      executeOnce: (scope, request) => executeOverSocket(yoga, pool, chain, mount, scope, request),
+    },
+    {
+      connectionInitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
+      keepAliveMs: config.subscriptions.keepAliveMs,
+      log: logger,
+      onSocket: (protocol, delta) => metrics.liveConnections.inc({ transport: protocol }, delta),
+    },
+  );
+
   const main: Mount = {
     name: 'graphql',
     protocol: 'graphql',
     path: config.server.graphqlPath,
+    upgrade,
     handler: async (req, res, ctx) => {
       if (answerCors(req, res, cors)) return;
       let scope: RequestScope;
@@ -205,6 +247,51 @@ async function answerThroughFetch(yoga: YogaServerInstance<ServerContext, YogaCo
   response.headers.forEach((value, name) => out.setHeader(name, value));
   out.writeHead(response.status);
   out.end(Buffer.from(await response.arrayBuffer()));
+}
+
+/**
+ * A query or mutation sent over a WebSocket: answered by yoga as the same POST would be (the
+ * connection's identity, the same plugins and pipeline; in PostgreSQL-native mode in a
+ * transaction the chain sets up), and a write refetches the live queries over its tables.
+ */
+async function executeOverSocket(
+  yoga: YogaServerInstance<ServerContext, YogaContext>,
+  pool: MountContext['pool'],
+  chain: MountContext['chain'],
+  mount: MountContext,
+  scope: RequestScope,
+  request: OperationRequest,
+): Promise<ExecutionResult> {
+  const pgduet: RequestContext = {
+    id: randomUUID(),
+    log: mount.logger,
+    snapshot: mount.holder.current,
+    trace: { plans: [] },
+    signal: new AbortController().signal,
+    admit: () => Promise.resolve(),
+  };
+  const body = JSON.stringify({ query: request.query, operationName: request.operationName ?? undefined, variables: request.variables ?? undefined });
+  const ask = async (inScope: RequestScope): Promise<ExecutionResult> => {
+    const response = await yoga.fetch(new URL(mount.config.server.graphqlPath, 'http://pgduet'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body }, { pgduet, scope: inScope });
+    return (await response.json()) as ExecutionResult;
+  };
+  let result: ExecutionResult;
+  if (!chain.hasExecuteHooks) result = await ask(scope);
+  else {
+    const tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
+    try {
+      result = await ask({ ...scope, transaction: tx });
+      await (result.errors !== undefined && result.errors.length > 0 ? tx.rollback() : tx.commit());
+    } catch (error) {
+      await tx.rollback();
+      throw error;
+    } finally {
+      tx.release();
+    }
+  }
+  const writes = pgduet.trace.plans.filter((plan) => plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete');
+  if (writes.length > 0) mount.live.touch(planTables(writes));
+  return result;
 }
 
 /** An error answered without yoga, Hasura's way: `{errors: [{message, extensions: {code}}]}`, status 200. */

@@ -17,6 +17,7 @@ import { collectFields } from './collect-fields.js';
 import type { RootMeta } from './meta.js';
 import type { RowBound } from './row-cap.js';
 import type { SchemaBuilder } from './schema-builder.js';
+import { streamPlan, type StreamCursor } from './stream-plan.js';
 import { aggregatePlan, pkWhere, readPlan, type PlanContext, type SelectArgs } from './to-plan.js';
 import { updateManyPlans, writePlan } from './write-plan.js';
 
@@ -36,7 +37,7 @@ export interface RootPlan {
 }
 
 export interface OperationPlan {
-  readonly operation: 'query' | 'mutation';
+  readonly operation: 'query' | 'mutation' | 'subscription';
   readonly roots: readonly RootPlan[];
   /** why PostgreSQL cannot shape the answer as GraphQL would (empty: it can) */
   readonly unshaped: readonly string[];
@@ -44,14 +45,17 @@ export interface OperationPlan {
   readonly others: readonly string[];
   /** graphql.maxRows: the root fields asked for one row more than the bound (row-cap.ts) */
   readonly rowBound?: RowBound;
+  /** a streaming subscription (`<table>_stream`): where its cursor is (stream-plan.ts) */
+  readonly stream?: StreamCursor;
 }
 
 /**
  * What planning gives: the Plans; or errors in GraphQL's shape (an argument that cannot be
  * planned, with its root field's path); or `undefined` when graphql-js itself must report
  * what is wrong before anything is planned (no such operation, variables that do not coerce)
- * or the operation is not one pgduet plans (a subscription, `__schema` / `__type` / a query
- * that asks only `__typename`).
+ * or the operation is not one pgduet plans (`__schema` / `__type` / an operation that asks
+ * only `__typename`). A subscription is planned as the query of its root fields would be (a
+ * live query), or as its stream's first batch.
  */
 export type Planned = { readonly plan: OperationPlan } | { readonly errors: readonly GraphQLError[] } | undefined;
 
@@ -63,9 +67,10 @@ export function planOperation(
   rawVariables: Readonly<Record<string, unknown>> | null | undefined,
 ): Planned {
   const operation = getOperationAST(document, operationName);
-  if (operation === null || operation === undefined || operation.operation === OperationTypeNode.SUBSCRIPTION) return undefined;
+  if (operation === null || operation === undefined) return undefined;
   const mutation = operation.operation === OperationTypeNode.MUTATION;
-  const root = mutation ? schema.getMutationType() : schema.getQueryType();
+  const subscription = operation.operation === OperationTypeNode.SUBSCRIPTION;
+  const root = mutation ? schema.getMutationType() : subscription ? schema.getSubscriptionType() : schema.getQueryType();
   if (root === null || root === undefined) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors !== undefined) return undefined;
@@ -77,6 +82,7 @@ export function planOperation(
   const roots: RootPlan[] = [];
   const errors: GraphQLError[] = [];
   const others: string[] = [];
+  let stream: StreamCursor | undefined;
   for (const [key, nodes] of collectFields(ctx, root, [operation.selectionSet])) {
     const node = nodes[0];
     const field = node === undefined ? undefined : root.getFields()[node.name.value];
@@ -87,14 +93,21 @@ export function planOperation(
       continue;
     }
     try {
-      roots.push({ key, meta, plans: rootPlans(meta, field, nodes, getArgumentValues(field, node, coerced.coerced), ctx) });
+      const args = getArgumentValues(field, node, coerced.coerced);
+      if (meta.kind === 'select_stream') {
+        const planned = streamPlan(meta.entity, nodes, args, ctx);
+        stream = planned.cursor;
+        roots.push({ key, meta, plans: [planned.plan] });
+        continue;
+      }
+      roots.push({ key, meta, plans: rootPlans(meta, field, nodes, args, ctx) });
     } catch (error) {
       errors.push(toGraphqlError(error, [key]));
     }
   }
   if (errors.length > 0) return { errors };
   if (roots.length === 0) return undefined;
-  return { plan: { operation: mutation ? 'mutation' : 'query', roots, unshaped: ctx.unshaped, others } };
+  return { plan: { operation: mutation ? 'mutation' : subscription ? 'subscription' : 'query', roots, unshaped: ctx.unshaped, others, ...(stream === undefined ? {} : { stream }) } };
 }
 
 type Args = Readonly<Record<string, unknown>>;
@@ -122,6 +135,8 @@ function rootPlans(meta: RootMeta, field: GraphQLField<unknown, unknown>, nodes:
         },
       ];
     }
+    case 'select_stream':
+      throw new Error('a stream is planned by streamPlan');
     case 'update_many':
       return updateManyPlans(meta.entity, args, nodes, field.type, ctx, ctx.builder.graph);
     default:
@@ -144,7 +159,7 @@ function functionSource(meta: Extract<RootMeta, { kind: 'function_rows' | 'funct
  */
 export function answeredByOneStatement(plan: OperationPlan): boolean {
   if (plan.unshaped.length > 0 || plan.others.length > 0) return false;
-  if (plan.operation === 'query') return plan.roots.every((root) => ['select', 'select_by_pk', 'select_aggregate'].includes(root.meta.kind));
+  if (plan.operation !== 'mutation') return plan.roots.every((root) => ['select', 'select_by_pk', 'select_aggregate', 'select_stream'].includes(root.meta.kind));
   const [only, ...others] = plan.roots;
   if (only === undefined || others.length > 0 || only.plans.length !== 1 || only.meta.kind === 'update_many') return false;
   const write = only.plans[0];

@@ -11,5 +11,5 @@ export type { RequestScope } from './request-scope.js';
 export { answerInTransaction } from './request-transaction.js';
 export { DeferredResponse } from './deferred-response.js';
 export type { GraphSnapshot, RequestContext, RequestTrace } from './request-context.js';
-export type { GraphSource, Handler, Mount, MountContext } from './mount.js';
+export type { GraphSource, Handler, Mount, MountContext, UpgradeHandler } from './mount.js';
 export type { Metrics } from './metrics.js';

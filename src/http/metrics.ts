@@ -1,4 +1,4 @@
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from '../db/index.js';
 
 /** The server's Prometheus metrics; the protocols count their statements and fast-path answers. */
@@ -11,6 +11,16 @@ export interface Metrics {
   readonly statements: Counter<'protocol'>;
   /** GraphQL requests answered by the fast path (a known document, one statement), not by yoga */
   readonly graphqlFastPath: Counter;
+  /** subscriptions: open WebSockets and SSE streams, by transport */
+  readonly liveConnections: Gauge<'transport'>;
+  /** subscriptions running (GraphQL live queries and streams, REST SSE) */
+  readonly liveSubscriptions: Gauge<'kind'>;
+  /** cohorts (subscriptions of one shape and the same values) and shapes being refetched */
+  readonly liveCohorts: Gauge<'level'>;
+  /** one multiplexed statement: all cohorts of a shape (or of one batch of them) */
+  readonly liveRefetch: Histogram;
+  /** results sent to subscribers */
+  readonly liveMessages: Counter<'transport'>;
   /** the pool to report on; set once it exists */
   watchPool(pool: Pool): void;
 }

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { LiveEngine } from '../live/index.js';
 import type { Logger } from 'pino';
 import type { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
@@ -7,6 +9,9 @@ import type { Metrics } from './metrics.js';
 import type { GraphSnapshot, RequestContext } from './request-context.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
+
+/** A WebSocket upgrade request on a mount's path (GraphQL subscriptions): it owns the socket from here. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /**
  * A handler mounted at a path. The GraphQL issue mounts graphql-yoga at `/graphql`, the REST
@@ -21,6 +26,8 @@ export interface Mount {
   readonly prefix?: boolean;
   readonly methods?: readonly string[];
   readonly handler: Handler;
+  /** takes WebSocket upgrades on this path (every GraphQL mount: subscriptions) */
+  readonly upgrade?: UpgradeHandler;
 }
 
 /** Where the current type graph is kept (the server's GraphHolder): what a mount may read of it. */
@@ -39,4 +46,6 @@ export interface MountContext {
   readonly holder: GraphSource;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** live queries (subscriptions, SSE): one per server, multiplexed across every transport */
+  readonly live: LiveEngine;
 }

@@ -36,6 +36,7 @@ export { nestInsert } from './nest-insert.js';
 export { boolExpCondition, BOOL_EXP_OPERATORS } from './bool-exp.js';
 export type { BoolExpScope } from './bool-exp.js';
 export { walkPlan, planDepth } from './visit.js';
+export { planTables } from './tables.js';
 export type { PlanVisitor } from './visit.js';
 export { joinKey, deferRelations, deferSelection, hasRelations, relationAt, batchOf } from './defer-relations.js';
 export type { NestedRelation } from './defer-relations.js';

@@ -7,6 +7,7 @@ import type { CompileOptions } from '../sql/index.js';
 import type { OpenApiServer } from './docs.js';
 import { allow, methodNotAllowed } from './allow.js';
 import { handleRead } from './handle-read.js';
+import { handleLiveRead, wantsEventStream, type LiveRest } from './handle-live-read.js';
 import type { Atomically, RestScope } from './scope.js';
 import { handleRpc } from './handle-rpc.js';
 import { allowedMethods, handleWrite } from './handle-write.js';
@@ -53,6 +54,17 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
     return { graph: requestScope.graph, run, atomically, config };
   };
 
+  const liveRest: LiveRest = {
+    live: mount.live,
+    pool,
+    keepAliveMs: config.subscriptions.keepAliveMs,
+    onMessage: () => metrics.liveMessages.inc({ transport: 'sse' }),
+    onStream: (delta) => {
+      metrics.liveConnections.inc({ transport: 'sse' }, delta);
+      metrics.liveSubscriptions.inc({ kind: 'sse' }, delta);
+    },
+  };
+
   /** Routes one request to its handler. */
   const route = async (req: IncomingMessage, res: ServerResponse, requestScope: RequestScope, tx: RequestTransaction | undefined, ctx: RequestContext): Promise<void> => {
     const request = restRequest(req, prefix, config.database.schemas, config.server.maxBodyBytes);
@@ -74,6 +86,10 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
     }
     if (request.resource.includes('/')) throw new RequestError('PGD101', `no route for ${req.url ?? ''}`);
     const entity = resolveEntity(scope.graph, request.schema, request.resource);
+    if (wantsEventStream(request)) {
+      await handleLiveRead(request, res, scope, entity, liveRest);
+      return;
+    }
     switch (request.method) {
       case 'GET':
       case 'HEAD':
@@ -106,7 +122,8 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
       try {
         const requestScope = await scopeRequest(chain, req, ctx, 'rest');
         authenticated = requestScope.identity.authenticated;
-        if (!chain.hasExecuteHooks) {
+        // server-sent events run their statements in transactions of their own (src/live), not in the request's
+        if (!chain.hasExecuteHooks || isEventStream(req)) {
           await route(req, res, requestScope, undefined, ctx);
           return;
         }
@@ -117,4 +134,8 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
       }
     },
   };
+}
+
+function isEventStream(req: IncomingMessage): boolean {
+  return req.method === 'GET' && /text\/event-stream/i.test(String(req.headers.accept ?? ''));
 }

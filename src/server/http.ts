@@ -8,6 +8,11 @@ import type { RoleConcurrency } from './role-concurrency.js';
 import type { Logger } from './logger.js';
 import { watchGraphqlErrorCodes } from './graphql-error-codes.js';
 import type { Metrics } from './metrics.js';
+import type { Plan } from '../plan/index.js';
+
+function isWrite(plan: Plan): boolean {
+  return plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete';
+}
 
 /** Counts requests in flight, so that shutdown can wait for them. */
 export class InFlight {
@@ -49,10 +54,12 @@ export interface ListenerOptions {
   readonly maxBodyBytes?: number;
   /** per-role caps on requests at once (`database.concurrency`) */
   readonly concurrency?: RoleConcurrency;
+  /** told of the Plans of every request that wrote (live queries over those tables refetch at once) */
+  readonly onWrite?: (plans: readonly Plan[]) => void;
 }
 
 export function createRequestListener(options: ListenerOptions): RequestListener {
-  const { mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes, concurrency } = options;
+  const { mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes, concurrency, onWrite } = options;
   // prom-client hashes a label set on every call: the children of the few label sets there
   // are (route × status) are looked up once and kept
   const counted = new Map<string, { inc(): void }>();
@@ -107,6 +114,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
           ...(trace.errorCodes === undefined ? {} : { errorCodes: trace.errorCodes }),
         }, 'request');
       }
+      if (onWrite !== undefined && trace.plans.some(isWrite)) onWrite(trace.plans.filter(isWrite));
       if (chain !== undefined && trace.request !== undefined && trace.identity !== undefined) {
         chain.response({
           request: trace.request,

@@ -55,8 +55,23 @@ export function createMetrics(): Metrics {
       this.set({ state: 'waiting' }, pool.waitingCount);
     },
   });
+  const liveConnections = new Gauge({ name: 'pgduet_live_connections', help: 'Open subscription connections by transport (graphql-transport-ws, graphql-ws, sse)', labelNames: ['transport'] as const, registers: [registry] });
+  const liveSubscriptions = new Gauge({ name: 'pgduet_live_subscriptions', help: 'Running subscriptions by kind (live, stream, sse)', labelNames: ['kind'] as const, registers: [registry] });
+  const liveCohorts = new Gauge({ name: 'pgduet_live_cohorts', help: 'Cohorts (subscriptions sharing a shape and values) and shapes (one statement each per interval and batch)', labelNames: ['level'] as const, registers: [registry] });
+  const liveRefetch = new Histogram({
+    name: 'pgduet_live_refetch_duration_seconds',
+    help: 'Time of one multiplexed refetch statement (a shape, or one batch of its cohorts)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const liveMessages = new Counter({ name: 'pgduet_live_messages_total', help: 'Subscription results sent, by transport', labelNames: ['transport'] as const, registers: [registry] });
   return {
     registry,
+    liveConnections,
+    liveSubscriptions,
+    liveCohorts,
+    liveRefetch,
+    liveMessages,
     requests,
     duration,
     reloads,

@@ -42,7 +42,32 @@ export function listenForReload(options: {
   readonly log: Logger;
   readonly onReload: () => void;
 }): ReloadListener {
-  const { url, channel, log, onReload } = options;
+  const { onReload } = options;
+  return listenOn({
+    ...options,
+    what: 'schema reloads',
+    onNotify: (payload) => {
+      if (payload === '' || payload === 'reload schema') onReload();
+    },
+    // notifications sent while the connection was away are lost
+    onReconnect: onReload,
+  });
+}
+
+/**
+ * LISTENs on `channel` with its own connection, reconnecting with a growing delay; told of
+ * each payload, and of each reconnection (what was sent meanwhile is lost).
+ */
+export function listenOn(options: {
+  readonly url: string;
+  readonly channel: string;
+  readonly log: Logger;
+  /** for the log lines: what the notifications are for */
+  readonly what: string;
+  readonly onNotify: (payload: string) => void;
+  readonly onReconnect: () => void;
+}): ReloadListener {
+  const { url, channel, log, what, onNotify, onReconnect } = options;
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
@@ -58,20 +83,19 @@ export function listenForReload(options: {
       keepAliveInitialDelayMillis: 30_000,
       connectionTimeoutMillis: 10_000,
     });
-    next.on('error', (error) => log.warn({ err: error }, 'reload listener connection error'));
+    // a lost database is reported once by the pool's availability watch; here it is only the detail
+    next.on('error', (error) => log.debug({ err: error, channel }, `listener connection error (${what})`));
     next.on('end', () => {
       if (!stopped) schedule();
     });
     next.on('notification', (message) => {
-      if (message.channel !== channel) return;
-      const payload = message.payload ?? '';
-      if (payload === '' || payload === 'reload schema') onReload();
+      if (message.channel === channel) onNotify(message.payload ?? '');
     });
     try {
       await next.connect();
       await next.query(`listen ${quoteIdentifier(channel)}`);
     } catch (error) {
-      log.warn({ err: error, retryInMs: delay }, 'cannot LISTEN for schema reloads; retrying');
+      log.warn({ err: error, retryInMs: delay }, `cannot LISTEN for ${what}; retrying`);
       await next.end().catch(() => undefined);
       schedule();
       return;
@@ -82,7 +106,7 @@ export function listenForReload(options: {
     }
     client = next;
     delay = 500;
-    if (reconnecting) onReload();
+    if (reconnecting) onReconnect();
   };
 
   const schedule = (): void => {

@@ -14,6 +14,8 @@ import { RoleConcurrency } from './role-concurrency.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { debounce, listenForReload, type ReloadListener } from './reload-triggers.js';
+import { createLive, routeUpgrades } from './live.js';
+import type { LiveEngine } from '../live/index.js';
 import { frontPageMount } from './front-page.js';
 import { startingMounts } from './starting.js';
 import { healthRoute, healthzRoute, metricsRoute, readyRoute } from './system-routes.js';
@@ -48,6 +50,8 @@ export interface RunningServer {
   readonly pool: Pool;
   readonly metrics: Metrics;
   readonly mounts: readonly Mount[];
+  /** live queries (subscriptions, SSE): their cohorts and shapes */
+  readonly live: LiveEngine;
   reload(): Promise<ReloadOutcome>;
   /** stops accepting, lets requests in flight finish (up to the shutdown timeout), closes the pool */
   close(): Promise<void>;
@@ -89,6 +93,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // until the graph is loaded: /health, /ready (503), /metrics, and a 503 for everything else
   let answer: RequestListener = createRequestListener({ mounts: startingMounts(config, metrics), logger, metrics, holder: undefined, inFlight });
   const server = createServer((req, res) => answer(req, res));
+  // WebSocket upgrades (subscriptions) go to the mount of their path; refused while starting
+  let upgrades: readonly Mount[] = [];
+  const sockets = routeUpgrades(() => upgrades);
+  server.on('upgrade', sockets.listener);
   // Longer than common load balancers' idle timeouts, so they close first (no reset races).
   server.keepAliveTimeout = 65_000;
   try {
@@ -104,6 +112,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
+      sockets.closeAll();
     });
 
   let embedded: EmbeddedDatabase | undefined;
@@ -168,7 +177,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     return abort(error);
   }
-  const context: MountContext = { config, chain, pool, holder, logger, metrics };
+  const live = createLive({ config, pool, metrics, logger, databaseUrl });
+  const context: MountContext = { config, chain, pool, holder, logger, metrics, live: live.engine };
   let mounts: Mount[];
   try {
     const served = [
@@ -183,10 +193,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     // a mount refusing its configuration (a missing persisted-documents file…) stops the start cleanly
     await chain.close(() => undefined);
+    await live.stop();
     return abort(error);
   }
+  upgrades = mounts.filter((m) => m.upgrade !== undefined);
   const concurrency = new RoleConcurrency(config.database.concurrency, config.database.connectTimeoutMs);
-  answer = createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes, concurrency });
+  answer = createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes, concurrency, onWrite: live.touch });
 
   const reload = async (): Promise<ReloadOutcome> => {
     // the plugins re-read what they keep (API keys from a table) with the schema
@@ -225,6 +237,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     pool,
     metrics,
     mounts,
+    live: live.engine,
     reload,
     close: () => {
       closing ??= (async () => {
@@ -232,6 +245,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         triggerReload.cancel();
         process.off('SIGUSR1', onSignal);
         await listener?.stop();
+        await live.stop();
+        sockets.closeAll();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await waitAtMost(inFlight.idle(), config.server.shutdownTimeoutMs);
         server.closeAllConnections();

@@ -5,3 +5,4 @@ export { compileAggregate, compileCountEstimate, compileDocument, compilePage, c
 export type { CompileOptions, DocumentField } from './compile-read.js';
 export { compilePlan } from './compile-plan.js';
 export { compileCall, compileDelete, compileInsert, compileUpdate } from './compile-write.js';
+export { compileMultiplexed, replacePlaceholders } from './compile-multiplexed.js';

@@ -136,3 +136,35 @@ describe('the database decides, in both protocols', () => {
     expect(await rest.json()).toMatchObject({ code: '57014' });
   });
 });
+
+describe('subscriptions in PostgreSQL-native mode', () => {
+  it('a live query and an SSE stream run as the caller\'s role with its claims: the policy decides their rows', async () => {
+    const { createClient } = await import('graphql-ws');
+    const { default: WebSocket } = await import('ws');
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { headers: { Authorization: `Bearer ${await tokenFor('bob')}` } } });
+    const results: unknown[] = [];
+    const stop = client.subscribe({ query: 'subscription { note(order_by: {id: asc}) { owner } }' }, { next: (r) => void results.push(r), error: (e) => void results.push({ error: String(e) }), complete: () => undefined });
+    const deadline = Date.now() + 5000;
+    while (results.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const notes = (results[0] as { data: { note: { owner: string }[] } }).data.note;
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes.every((n) => n.owner === 'bob')).toBe(true);
+    stop();
+    await client.dispose();
+
+    const abort = new AbortController();
+    const response = await fetch(`${server.url}/rest/note?select=owner`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${await tokenFor('alice')}` }, signal: abort.signal });
+    const reader = response.body?.getReader();
+    let text = '';
+    while (!text.includes('\n\n') && reader !== undefined) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    abort.abort();
+    const data = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+    const rows = JSON.parse(data) as { owner: string }[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.owner === 'alice')).toBe(true);
+  });
+});

@@ -52,8 +52,10 @@ describe('the type order of a small schema', () => {
       });
     const { schema } = buildGraphqlSchema(buildTypeGraph(catalog.build(), 'small', OPTIONS).graph);
     const mutation = schema.getMutationType();
+    const subscription = schema.getSubscriptionType();
+    expect(subscription?.getFields()['film_stream']).toBeDefined();
     // graphql-js's own recursive collection over the same root types
-    const recursive = new GraphQLSchema({ query: schema.getQueryType() ?? null, ...(mutation ? { mutation } : {}) });
+    const recursive = new GraphQLSchema({ query: schema.getQueryType() ?? null, ...(mutation ? { mutation } : {}), ...(subscription ? { subscription } : {}) });
     expect(Object.keys(schema.getTypeMap())).toEqual(Object.keys(recursive.getTypeMap()));
     expect(printSchema(schema)).toEqual(printSchema(recursive));
     const lazy = buildLazyGraphqlSchema(buildTypeGraph(catalog.build(), 'small', OPTIONS).graph).schema;

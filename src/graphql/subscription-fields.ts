@@ -1,0 +1,62 @@
+import { GraphQLInt, GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap } from 'graphql';
+import type { Entity } from '../model/index.js';
+import type { GraphqlContext } from './context.js';
+import { rootResolver } from './resolvers.js';
+import { listOf, type SchemaBuilder } from './schema-builder.js';
+
+/**
+ * subscription_root as Hasura v2 has it:
+ * - every query root field again, as a live query (`subscription { film(where: …) { … } }`):
+ *   the same arguments and type, the same RootMeta, so it is planned by the same code;
+ * - `<table>_stream(batch_size: Int!, cursor: [<table>_stream_cursor_input]!, where:)` for
+ *   every table: the rows past a cursor, in batches, then new rows as they arrive.
+ * The resolvers are never called for a subscription (the live machinery answers from the
+ * authorized Plans); they are the query fields' own, kept for a schema that validates.
+ */
+export function subscriptionFields(builder: SchemaBuilder, query: GraphQLFieldConfigMap<unknown, GraphqlContext>): GraphQLFieldConfigMap<unknown, GraphqlContext> {
+  const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
+  for (const [name, config] of Object.entries(query)) {
+    if (config.extensions?.pgduetRoot !== undefined) fields[name] = config;
+  }
+  for (const entity of builder.entities) {
+    const name = `${builder.typeName(entity)}_stream`;
+    if (name in fields || builder.columns(entity).length === 0) continue;
+    fields[name] = {
+      type: listOf(builder.objectType(entity)),
+      args: {
+        batch_size: { type: new GraphQLNonNull(GraphQLInt), description: 'maximum number of rows returned in a single batch' },
+        cursor: { type: new GraphQLNonNull(new GraphQLList(cursorInput(builder, entity))), description: 'cursor to stream the results returned by the query' },
+        where: { type: builder.boolExpType(entity), description: 'filter the rows returned' },
+      },
+      resolve: rootResolver,
+      description: `fetch data from the table in a streaming manner: "${entity.schema}.${entity.dbName}"`,
+      extensions: { pgduetRoot: { kind: 'select_stream', entity } },
+    };
+  }
+  return fields;
+}
+
+/** `<table>_stream_cursor_input { initial_value: <table>_stream_cursor_value_input!, ordering: cursor_ordering }` */
+function cursorInput(builder: SchemaBuilder, entity: Entity) {
+  const table = builder.typeName(entity);
+  const value = builder.input(`${table}_stream_cursor_value_input`, () => {
+    const fields: GraphQLInputFieldConfigMap = {};
+    for (const column of builder.columns(entity)) fields[column.name] = { type: builder.inputType(column.type) };
+    return { description: 'Initial value of the column from where the streaming should start', fields };
+  });
+  return builder.input(`${table}_stream_cursor_input`, () => ({
+    description: `Streaming cursor of the table "${table}"`,
+    fields: {
+      initial_value: { type: new GraphQLNonNull(value), description: 'Stream column input with initial value' },
+      ordering: { type: cursorOrdering(builder), description: 'cursor ordering' },
+    },
+  }));
+}
+
+/** Hasura's `cursor_ordering` enum. */
+export function cursorOrdering(builder: SchemaBuilder) {
+  return builder.namedEnum('cursor_ordering', () => ({
+    description: 'ordering argument of a cursor',
+    values: { ASC: { value: 'ASC', description: 'ascending ordering of the cursor' }, DESC: { value: 'DESC', description: 'descending ordering of the cursor' } },
+  }));
+}
