@@ -16,7 +16,7 @@ const ERROR_LEVEL = 50;
 
 /**
  * pino, pretty-printed on a terminal (through pino-pretty's worker thread) and one JSON line
- * per event otherwise, which is what log collectors want, written asynchronously. Faults (error level, with `err`)
+ * per event otherwise, which is what log collectors want. Faults (error level, with `err`)
  * pass the fault filter: once per error, the same one at most once per window.
  */
 export function createLogger(level: string, options: LoggerOptions = {}): Logger {
@@ -41,9 +41,7 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
       transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
     });
   }
-  // stdout is written asynchronously: lines logged while a write is in flight go out together in
-  // the next one (one write per burst, not per request line), and nothing waits for the pipe or
-  // disk. pino flushes what is pending when the process exits (its exit hook, for this destination).
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
-  return pino({ level, base: null, hooks }, destination);
+  // stdout stays synchronous: an asynchronous destination saved little per request and made
+  // the exit after SIGTERM racy (a pending write at process.exit)
+  return options.destination === undefined ? pino({ level, base: null, hooks }) : pino({ level, base: null, hooks }, options.destination);
 }
