@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { declarePlugin, type Identity, type PgduetPlugin } from '../../src/chain/index.js';
 import { PgduetError } from '../../src/errors/index.js';
+import { headerValues } from '../jwt/index.js';
 
 /**
  * Hasura's admin secret (`HASURA_GRAPHQL_ADMIN_SECRET`): a request whose `x-hasura-admin-secret`
@@ -25,11 +26,6 @@ export function invalidAdminSecret(): PgduetError {
 /** sha-256 of the text: equal-length digests compared in constant time, whatever the lengths. */
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
-function headerText(value: string | string[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value[0] : value;
-}
-
 export function useAdminSecret(secrets: string | readonly string[]): PgduetPlugin {
   const expected = (typeof secrets === 'string' ? [secrets] : secrets).map(digest);
   const matches = (presented: string): boolean => {
@@ -44,7 +40,7 @@ export function useAdminSecret(secrets: string | readonly string[]): PgduetPlugi
     description: 'x-hasura-admin-secret: the admin role, which may choose a role (x-hasura-role) and session variables (x-hasura-*)',
     onRequest(event) {
       const headers = event.request.headers;
-      const presented = HEADERS.map((name) => headerText(headers[name])).find((v) => v !== undefined);
+      const presented = HEADERS.map((name) => headerValues(headers, name)[0]).find((v) => v !== undefined);
       if (presented === undefined) return;
       if (!matches(presented)) throw invalidAdminSecret();
       event.setIdentity(adminIdentity(headers));
@@ -55,9 +51,9 @@ export function useAdminSecret(secrets: string | readonly string[]): PgduetPlugi
 /** The role `x-hasura-role` names (else admin) and every other `x-hasura-*` header as a session variable. */
 function adminIdentity(headers: Readonly<Record<string, string | string[] | undefined>>): Identity {
   const session: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
     const key = name.toLowerCase();
-    const text = headerText(value);
+    const text = headerValues(headers, name)[0];
     if (!key.startsWith('x-hasura-') || text === undefined || (HEADERS as readonly string[]).includes(key)) continue;
     session[key] = text;
   }

@@ -1,5 +1,5 @@
-import { declarePlugin, type Identity, type PgduetPlugin } from '../../src/chain/index.js';
-import type { Plan } from '../../src/plan/index.js';
+import { declarePlugin, type PgduetPlugin } from '../../src/chain/index.js';
+import { PlanCache, type Plan } from '../../src/plan/index.js';
 import type { TypeGraph } from '../../src/model/index.js';
 import { authorizePlan } from './authorize-plan.js';
 import { permissionsOptions, type PermissionsOptions, type RolePermissions } from './options.js';
@@ -25,7 +25,7 @@ const ADMIN_RULES: RolePermissions = { unrestricted: true, tables: {}, functions
  */
 export function usePermissions(options: PermissionsOptions): PgduetPlugin {
   const cache = new WeakMap<TypeGraph, Map<string, RoleRules>>();
-  const rewrites = new WeakMap<Plan, Map<string, Plan>>();
+  const rewrites = new PlanCache<Plan>();
   const rulesFor = (graph: TypeGraph, role: string): RoleRules => {
     let byRole = cache.get(graph);
     if (byRole === undefined) cache.set(graph, (byRole = new Map()));
@@ -40,32 +40,14 @@ export function usePermissions(options: PermissionsOptions): PgduetPlugin {
     onPlan: (event) => {
       const rules = rulesFor(event.request.graph, event.identity.role);
       if (rules.unrestricted) return;
-      event.replacePlan(rewritten(rewrites, event.plan, event.identity, () => authorizePlan(event.plan, event.request.graph, rules, event.identity)));
+      // A pure function of the Plan (one graph per Plan object), the role's rules and the session:
+      // a repeated request (REST and GraphQL cache their Plans) by the same role and session gets
+      // the very Plan it got before, so the pipeline compiles its statement once. A refusal is
+      // thrown, never kept; the memo is this plugin's, so rules a reload changes start afresh.
+      const session = `${event.identity.role}\0${JSON.stringify(event.identity.session)}`;
+      event.replacePlan(rewrites.get(event.plan, session, () => authorizePlan(event.plan, event.request.graph, rules, event.identity)));
     },
   };
-}
-
-/** Rewritten Plans kept per Plan object; past it, that Plan's entries start over. */
-const MAX_SESSIONS_PER_PLAN = 256;
-
-/**
- * The rewriting is a pure function of the Plan, its graph (one per Plan object), the role's
- * rules and the session variables: a repeated request (REST and GraphQL cache their Plans)
- * by the same role and session gets the very Plan it got before, so the pipeline compiles its
- * statement once (pipeline/run.ts). A refusal is thrown, never kept. The memo is the plugin's
- * own (`rewrites`), so rules that change with a reload start afresh.
- */
-function rewritten(rewrites: WeakMap<Plan, Map<string, Plan>>, plan: Plan, identity: Identity, make: () => Plan): Plan {
-  let bySession = rewrites.get(plan);
-  if (bySession === undefined) rewrites.set(plan, (bySession = new Map()));
-  const key = `${identity.role}\0${JSON.stringify(identity.session)}`;
-  let result = bySession.get(key);
-  if (result === undefined) {
-    result = make();
-    if (bySession.size >= MAX_SESSIONS_PER_PLAN) bySession.clear();
-    bySession.set(key, result);
-  }
-  return result;
 }
 
 /** `permissions`: per role and table, what each role may read and write. */

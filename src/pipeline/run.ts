@@ -1,6 +1,6 @@
 import { deferredPart, type AuthorizedPlan, type Chain, type Identity, type RequestInfo } from '../chain/index.js';
 import { executeCompiled, executeRow, type StatementRunner } from '../db/index.js';
-import { isNestedInsert, splitNestedInsert, type AggregatePlan, type DeletePlan, type InsertPlan, type Plan, type ReadPlan, type Returning, type UpdatePlan } from '../plan/index.js';
+import { PlanCache, isNestedInsert, splitNestedInsert, type AggregatePlan, type DeletePlan, type InsertPlan, type Plan, type ReadPlan, type Returning, type UpdatePlan } from '../plan/index.js';
 import { compileCountEstimate, compileDocument, compilePage, compilePlan, type CompileOptions, type CompiledQuery } from '../sql/index.js';
 import { runInsertProgram, type AuthorizedInsertProgram } from './nested-insert.js';
 
@@ -224,15 +224,10 @@ function compiledPage(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions, t
  * values a statement carries are the Plan's own. A Plan the chain rewrote is a new object each
  * time and is compiled each time (its entry goes when the Plan does).
  */
-const compiled = new WeakMap<object, Map<string, CompiledQuery>>();
+const compiled = new PlanCache<CompiledQuery>();
 
 function compileOnce(plan: object, options: CompileOptions, variant: string, make: () => CompiledQuery): CompiledQuery {
-  let byVariant = compiled.get(plan);
-  if (byVariant === undefined) compiled.set(plan, (byVariant = new Map()));
-  const key = `${variant}:${JSON.stringify(options)}`;
-  let query = byVariant.get(key);
-  if (query === undefined) byVariant.set(key, (query = make()));
-  return query;
+  return compiled.get(plan, `${variant}:${JSON.stringify(options)}`, make);
 }
 
 /** "Plan Rows" of the top node of `explain (format json)`. */
