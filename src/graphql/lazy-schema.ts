@@ -57,6 +57,11 @@ export class LazySchema extends GraphQLSchema {
     });
   }
 
+  /** how many object and input types exist so far (what a request made the schema build) */
+  get madeCount(): number {
+    return this.#builder.madeCount;
+  }
+
   override getQueryType(): GraphQLObjectType {
     return this.#query;
   }
