@@ -27,7 +27,7 @@ export class LazyRootType extends GraphQLObjectType<unknown, GraphqlContext> {
   constructor(name: string, thunks: FieldThunks) {
     super({ name, fields: {} });
     // sorted, as Hasura lists its root fields (and as the eager schema did)
-    this.#thunks = new Map(Object.entries(thunks).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    this.#thunks = new Map(Object.keys(thunks).sort().map((key) => [key, thunks[key] as () => FieldConfig]));
     const field = (key: string | symbol): Field | undefined => (typeof key === 'string' ? this.#field(key) : undefined);
     this.#fields = new Proxy(Object.create(null) as GraphQLFieldMap<unknown, GraphqlContext>, {
       get: (_target, key) => field(key),
