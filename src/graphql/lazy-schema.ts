@@ -22,6 +22,10 @@ import type { SchemaBuilder } from './schema-builder.js';
  * `buildGraphqlSchema` builds and validates eagerly — the CLI's `sdl` and the unit tests.
  * There are no interfaces or unions, so the possible-types maps the constructor fills stay empty.
  */
+/** Past this many root fields (about 2,000 tables), a type lookup walks at most LOOKUP_BUDGET_MS. */
+const BIG_SCHEMA_ROOT_FIELDS = 20_000;
+const LOOKUP_BUDGET_MS = 250;
+
 export class LazySchema extends GraphQLSchema {
   readonly #builder: SchemaBuilder;
   readonly #query: GraphQLObjectType;
@@ -86,13 +90,22 @@ export class LazySchema extends GraphQLSchema {
     if (found !== undefined || this.#complete) return found;
     const near = this.#nearRootFields(name);
     if (near !== undefined) return near;
-    // not made yet: walk on (a few ms at a time) until it is, or everything was
+    // not made yet: walk on (a few ms at a time) until it is, or everything was. On a very big
+    // schema the walk is bounded per lookup: one unknown name in a hostile document would
+    // otherwise make every type (20 s of a blocked event loop and 2 GB at 10,000 tables); the
+    // walk goes on where it stopped at the next lookup, so names are found, at worst later.
+    const deadline = this.#rootFieldCount() > BIG_SCHEMA_ROOT_FIELDS ? performance.now() + LOOKUP_BUDGET_MS : Infinity;
     while (!this.#walk.step(5)) {
       const made = this.#known(name);
       if (made !== undefined) return made;
+      if (performance.now() > deadline) return undefined;
     }
     this.#complete = true;
     return this.#known(name);
+  }
+
+  #rootFieldCount(): number {
+    return [this.#query, this.#mutation, this.#subscription].reduce((sum, root) => sum + (root instanceof LazyRootType ? root.fieldNames.length : 0), 0);
   }
 
   /**
