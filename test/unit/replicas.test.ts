@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import { Databases } from '../../src/db/index.js';
 import { buildTypeGraph } from '../../src/model/index.js';
 import { planAccess, type CallPlan, type InsertPlan, type ReadPlan } from '../../src/plan/index.js';
@@ -68,5 +72,16 @@ describe('Databases.pick', () => {
     none.wrote('alice');
     expect(none.pick('read', { key: 'alice', primary: false }).name).toBe('replica0');
     expect(new Databases(primary, [], { readYourWritesMs: 1000 }).pick('read').name).toBe('primary');
+  });
+});
+
+describe('configuration', () => {
+  it('DATABASE_REPLICA_URLS is a comma-separated list; the defaults keep everything on one database, prepared', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pgduet-replicas-'));
+    const { config } = loadConfig({ cwd, env: { DATABASE_URL: 'postgres://p/app', DATABASE_REPLICA_URLS: 'postgres://r1/app, postgres://r2/app' } });
+    expect(config.database.replicas).toEqual(['postgres://r1/app', 'postgres://r2/app']);
+    const defaults = loadConfig({ cwd, env: {} }).config.database;
+    expect([defaults.replicas, defaults.readYourWritesMs, defaults.preparedStatements, defaults.listenUrl]).toEqual([[], 0, true, undefined]);
+    expect(() => loadConfig({ cwd, env: { DATABASE_REPLICA_URLS: 'mysql://r1/app' } })).toThrow(/database\.replicas\.0: expected a postgres/);
   });
 });
