@@ -118,8 +118,8 @@ async function serve(flags: Flags): Promise<void> {
     `  database   ${databaseOrigin(loaded, server.embedded !== undefined)} — schemas ${graph.schemas.join(', ')}: ${graph.entities.length} tables and views, ${graph.functions.length} functions`,
     ...server.mounts.map((m) => `  ${m.name.padEnd(11)} ${server.url}${m.path}`),
   ];
-  process.stderr.write(`${lines.join('\n')}\n`);
-
+  // The handlers come before the banner: until a listener exists, SIGTERM has the kernel's
+  // default action and kills the process at once, and whoever read the banner may send it now.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -135,6 +135,7 @@ async function serve(flags: Flags): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  process.stderr.write(`${lines.join('\n')}\n`);
 }
 
 /** Where the database came from, for the banner: never the URL itself (it may hold a password). */

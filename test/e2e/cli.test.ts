@@ -132,7 +132,7 @@ describe('serving', { timeout: 240_000 }, () => {
     const second = await serve(['--data-dir', dataDir, '--log-level', 'info'], {});
     second.child.kill('SIGTERM');
     const secondRun = await second.output;
-    expect(secondRun.code).toBe(0);
+    expect({ code: secondRun.code, signal: secondRun.signal, stderr: secondRun.stderr }).toMatchObject({ code: 0, signal: null });
     expect(secondRun.stdout).not.toContain('loaded the sample schema');
     expect(readdirSync(dataDir).length).toBeGreaterThan(0);
   }, 240_000);

@@ -11,6 +11,8 @@ const MAIN = join(ROOT, 'src/cli/bin.ts');
 
 export interface Run {
   readonly code: number | null;
+  /** the signal that ended it, when one did (code is then null) */
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -35,7 +37,7 @@ export function collect(child: ChildProcess): Promise<Run> {
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 export function tempConfig(text: string): string {
