@@ -21,7 +21,7 @@ import {
   type GraphQLOutputType,
 } from 'graphql';
 import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type TypeGraph, type TypeRef } from '../model/index.js';
-import type { AggregateFunction } from '../plan/index.js';
+import { castTargets, type AggregateFunction } from '../plan/index.js';
 import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
@@ -37,6 +37,8 @@ export interface FieldResolvers {
 
 const INT4: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int4' };
 const BOOL: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'bool' };
+const TEXT = { kind: 'scalar', schema: 'pg_catalog', name: 'text' } as const;
+const JSONB = { kind: 'scalar', schema: 'pg_catalog', name: 'jsonb' } as const;
 const NUMERIC_FUNCTIONS = ['sum', 'avg', 'stddev', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'variance'] as const;
 const ORDERED_FUNCTIONS = ['max', 'min'] as const;
 
@@ -338,13 +340,40 @@ export class SchemaBuilder {
           _not: { type: self },
           _or: { type: new GraphQLList(new GraphQLNonNull(self)) },
         };
+        fields['_exists'] = { type: this.existsType(), description: 'some row of another table matches (Hasura\'s `_exists`)' };
         for (const column of this.columns(entity)) fields[column.name] = { type: this.comparisonType(column.type) };
+        for (const fn of this.filterableComputedFields(entity)) {
+          if (fn.returns.kind === 'value' && !(fn.name in fields)) fields[fn.name] = { type: this.comparisonType(fn.returns.type) };
+        }
         for (const { relation, target } of this.relations(entity)) {
           fields[relation.name] = { type: this.boolExpType(target) };
           if (relation.type === 'array') fields[`${relation.name}_aggregate`] = { type: this.aggregateBoolExpType(target) };
         }
         return fields;
       },
+    }));
+  }
+
+  /**
+   * Computed fields a `where` and an `order_by` take, as Hasura: scalar ones whose function
+   * takes the row alone (others need `args`, which a filter has no place for).
+   */
+  filterableComputedFields(entity: Entity): FunctionDef[] {
+    return this.computedFields(entity).filter((fn) => fn.args.length === 1 && fn.returns.kind === 'value' && fn.returns.type.kind !== 'composite');
+  }
+
+  /** `_exists: {_table: {schema, name}, _where: {…}}`; `_where` is the named table's bool_exp, given as JSON. */
+  existsType(): GraphQLInputObjectType {
+    return this.input('_exists_exp', () => ({
+      description: 'some row of the table `_table` satisfies `_where`; `["$", "col"]` in `_ceq`… names a column of the filtered row',
+      fields: () => ({
+        _table: {
+          type: new GraphQLNonNull(this.input('_exists_table', () => ({
+            fields: { name: { type: new GraphQLNonNull(this.scalars.scalarFor(TEXT)) }, schema: { type: this.scalars.scalarFor(TEXT) } },
+          }))),
+        },
+        _where: { type: new GraphQLNonNull(this.scalars.scalarFor(JSONB)), description: 'a boolean expression over `_table`' },
+      }),
     }));
   }
 
@@ -419,6 +448,17 @@ export class SchemaBuilder {
           fields['_has_keys_any'] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do any of these strings exist as top-level keys in the column' };
           fields['_has_keys_all'] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do all of these strings exist as top-level keys in the column' };
         }
+        // Hasura's column comparisons: a column of this row ("col") or of the filtered root row (["$", "col"])
+        const columnName = new GraphQLList(new GraphQLNonNull(this.scalars.scalarFor(TEXT)));
+        for (const op of ['_ceq', '_cgt', '_cgte', '_clt', '_clte', '_cneq']) fields[op] = { type: columnName };
+        const casts = Object.entries(castTargets(type));
+        if (casts.length > 0) {
+          fields['_cast'] = {
+            type: this.input(`${base}_cast_exp`, () => ({
+              fields: () => Object.fromEntries(casts.map(([target, to]) => [target, { type: this.comparisonType(to) }])),
+            })),
+          };
+        }
         if (type.kind === 'array') {
           fields['_contains'] = { type: input, description: 'does the array contain all the given values' };
           fields['_contained_in'] = { type: input, description: 'is the array contained in the given array' };
@@ -449,6 +489,7 @@ export class SchemaBuilder {
       fields: () => {
         const fields: GraphQLInputFieldConfigMap = {};
         for (const column of this.columns(entity)) fields[column.name] = { type: this.orderByEnum() };
+        for (const fn of this.filterableComputedFields(entity)) if (!(fn.name in fields)) fields[fn.name] = { type: this.orderByEnum() };
         for (const { relation, target } of this.relations(entity)) {
           if (relation.type === 'object') fields[relation.name] = { type: this.orderByType(target) };
           else fields[`${relation.name}_aggregate`] = { type: this.aggregateOrderByType(target) };

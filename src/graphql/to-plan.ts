@@ -210,7 +210,12 @@ function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: rea
 
 /** A `<t>_bool_exp` value as a Condition (the reading is plan/'s, over the names GraphQL shows). */
 export function conditionOf(entity: Entity, where: Record<string, unknown>, builder: SchemaBuilder): Condition {
-  return boolExpCondition(entity, where, { columns: (e) => builder.columns(e), relations: (e) => builder.relations(e) });
+  return boolExpCondition(entity, where, {
+    columns: (e) => builder.columns(e),
+    relations: (e) => builder.relations(e),
+    computed: (e) => builder.filterableComputedFields(e),
+    table: (schema, name) => builder.entities.find((e) => e.dbName === name && e.schema === (schema === '' ? builder.graph.schemas[0] : schema)),
+  });
 }
 
 function columnNamed(entity: Entity, name: string, builder: SchemaBuilder): Column {
@@ -241,7 +246,11 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
   for (const item of list) {
     for (const [key, value] of singleKey(item as Record<string, unknown>)) {
       if (typeof value === 'string') {
-        out.push({ target: { kind: 'column', column: columnNamed(entity, key, builder).dbName }, ...direction(value) });
+        const computed = builder.columns(entity).some((c) => c.name === key) ? undefined : builder.filterableComputedFields(entity).find((fn) => fn.name === key);
+        const target: OrderTarget = computed === undefined
+          ? { kind: 'column', column: columnNamed(entity, key, builder).dbName }
+          : { kind: 'column', column: computed.dbName, computed: { schema: computed.schema, dbName: computed.dbName } };
+        out.push({ target, ...direction(value) });
         continue;
       }
       const relations = builder.relations(entity);
