@@ -102,7 +102,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
       if (pk !== undefined) {
         fields[`delete_${name}_by_pk`] = {
           type: builder.objectType(entity),
-          args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
+          args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.columnInputType(c)) }])),
           resolve: rootResolver,
         extensions: { pgduetRoot: root('delete_by_pk') },
           description: `delete single row from the table: "${entity.schema}.${entity.dbName}"`,
@@ -131,7 +131,7 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
     description: `input type for inserting data into table "${entity.schema}.${entity.dbName}"`,
     fields: () => {
       const fields: GraphQLInputFieldConfigMap = {};
-      for (const column of writableColumns(builder, entity)) fields[column.name] = { type: builder.inputType(column.type) };
+      for (const column of writableColumns(builder, entity)) fields[column.name] = { type: builder.columnInputType(column) };
       for (const { relation, target } of builder.relations(entity)) {
         // nested inserts need a real foreign key to fill, and a target that accepts inserts
         if (relation.origin !== 'foreign_key' || relation.through !== undefined || !target.operations.insert) continue;
@@ -226,7 +226,7 @@ function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFiel
 function pkColumnsInput(builder: SchemaBuilder, entity: Entity, pk: readonly Column[]): GraphQLInputObjectType {
   return builder.input(`${builder.typeName(entity)}_pk_columns_input`, () => ({
     description: `primary key columns input for table: ${entity.schema}.${entity.dbName}`,
-    fields: () => Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
+    fields: () => Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.columnInputType(c)) }])),
   }));
 }
 

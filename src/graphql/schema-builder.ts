@@ -205,6 +205,48 @@ export class SchemaBuilder {
     return scalar;
   }
 
+  /**
+   * Hasura's enum tables: a column referencing an enum table's `value` is of the GraphQL enum
+   * `<table>_enum`, whose values are the table's rows (described by their `comment`). When the
+   * table is not in the schema, or a value is no GraphQL name, the column stays text.
+   */
+  enumTableType(column: Column): GraphQLEnumType | undefined {
+    if (column.enumTable === undefined) return undefined;
+    const table = findEntity(this.graph, column.enumTable);
+    const values = table?.enumValues;
+    if (table === undefined || values === undefined || this.names.entity(table) === undefined) return undefined;
+    if (!values.every((v) => isValidName(v.value) && !['true', 'false', 'null'].includes(v.value))) return undefined;
+    return this.namedEnum(`${this.typeName(table)}_enum`, () => ({
+      ...(table.description === undefined ? {} : { description: table.description }),
+      values: Object.fromEntries(values.map((v) => [v.value, { value: v.value, ...(v.comment === undefined ? {} : { description: v.comment }) }])),
+    }));
+  }
+
+  /** A column's output type (without non-null): its enum table's enum, or its PostgreSQL type's. */
+  columnOutputType(column: Column): GraphQLOutputType {
+    return this.enumTableType(column) ?? this.outputType(column.type);
+  }
+
+  columnInputType(column: Column): GraphQLInputType {
+    return this.enumTableType(column) ?? this.inputType(column.type);
+  }
+
+  /** `<t>_enum_comparison_exp` (`_eq _neq _in _nin _is_null`) for an enum table's column, else its type's. */
+  columnComparisonType(column: Column): GraphQLInputObjectType {
+    const type = this.enumTableType(column);
+    if (type === undefined) return this.comparisonType(column.type);
+    return this.input(`${type.name}_comparison_exp`, () => ({
+      description: `Boolean expression to compare columns of type "${type.name}". All fields are combined with logical 'AND'.`,
+      fields: () => ({
+        _eq: { type },
+        _in: { type: new GraphQLList(new GraphQLNonNull(type)) },
+        _is_null: { type: GraphQLBoolean },
+        _neq: { type },
+        _nin: { type: new GraphQLList(new GraphQLNonNull(type)) },
+      }),
+    }));
+  }
+
   compositeType(type: { readonly schema: string; readonly name: string }): GraphQLObjectType {
     const def = this.graph.composites.find((c) => c.schema === type.schema && c.dbName === type.name);
     const name = toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
@@ -228,7 +270,7 @@ export class SchemaBuilder {
       fields: () => {
         const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
         for (const column of this.columns(entity)) {
-          fields[column.name] = this.#field(nonNullIf(this.outputType(column.type), !column.nullable), { kind: 'column', column }, column.description);
+          fields[column.name] = this.#field(nonNullIf(this.columnOutputType(column), !column.nullable), { kind: 'column', column }, column.description);
         }
         for (const { relation, target } of this.relations(entity)) {
           const meta: FieldMeta = { kind: 'relation', source: entity, relation, target };
@@ -341,7 +383,7 @@ export class SchemaBuilder {
           _or: { type: new GraphQLList(new GraphQLNonNull(self)) },
         };
         fields['_exists'] = { type: this.existsType(), description: 'some row of another table matches (Hasura\'s `_exists`)' };
-        for (const column of this.columns(entity)) fields[column.name] = { type: this.comparisonType(column.type) };
+        for (const column of this.columns(entity)) fields[column.name] = { type: this.columnComparisonType(column) };
         for (const fn of this.filterableComputedFields(entity)) {
           if (fn.returns.kind === 'value' && !(fn.name in fields)) fields[fn.name] = { type: this.comparisonType(fn.returns.type) };
         }

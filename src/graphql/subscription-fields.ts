@@ -41,7 +41,7 @@ function cursorInput(builder: SchemaBuilder, entity: Entity) {
   const table = builder.typeName(entity);
   const value = builder.input(`${table}_stream_cursor_value_input`, () => {
     const fields: GraphQLInputFieldConfigMap = {};
-    for (const column of builder.columns(entity)) fields[column.name] = { type: builder.inputType(column.type) };
+    for (const column of builder.columns(entity)) fields[column.name] = { type: builder.columnInputType(column) };
     return { description: 'Initial value of the column from where the streaming should start', fields };
   });
   return builder.input(`${table}_stream_cursor_input`, () => ({

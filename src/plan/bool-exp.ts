@@ -160,7 +160,7 @@ function comparisons(
         if (ops === undefined) continue;
         const type = castTargets(ref.type)[target];
         if (type === undefined) throw invalidRequest(`"${key}" cannot be cast to "${target}"`);
-        parts.push(...comparisons(entity, { ...column, type }, { ...ref, type, cast: type }, object(ops, target), scope, reading));
+        parts.push(...comparisons(entity, { ...column, type }, { ...ref, type, castAs: type }, object(ops, target), scope, reading));
       }
       continue;
     }

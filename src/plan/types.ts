@@ -38,7 +38,7 @@ export interface ColumnRef {
    * Hasura's `_cast`: the value (after `path`) converted to this type before it is compared
    * (`geometry` → `geography`, jsonb → text); `type` is then this type.
    */
-  readonly cast?: TypeRef;
+  readonly castAs?: TypeRef;
 }
 
 /** The comparisons of one column with another (Hasura's `_ceq`, `_cgt`…). */

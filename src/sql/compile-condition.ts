@@ -73,7 +73,7 @@ export function compileCondition(condition: Condition, row: string, scope: Scope
       const operator = SAME_TYPE[condition.operator] ?? '=';
       const otherRow = condition.other.root === true ? scope.root : row;
       if (otherRow === undefined) throw new Error('a root column outside a root condition');
-      const other = columnExpression(otherRow, { column: condition.other.column, ...(condition.column.cast === undefined ? {} : { cast: condition.column.cast }) }, scope);
+      const other = columnExpression(otherRow, { column: condition.other.column, ...(condition.column.castAs === undefined ? {} : { castAs: condition.column.castAs }) }, scope);
       return `${columnExpression(row, condition.column, scope)} ${operator} ${other}`;
     }
     case 'compare':
@@ -114,7 +114,7 @@ function compileAggregatePredicate(condition: Extract<Condition, { kind: 'relate
 /** `row."col"`, or with a JSON path `row."col"->'a'->>'b'` (keys and indexes as parameters). */
 export function columnExpression(
   row: string,
-  ref: { readonly column: string; readonly path?: ColumnRef['path']; readonly computed?: ColumnRef['computed']; readonly cast?: ColumnRef['cast'] },
+  ref: { readonly column: string; readonly path?: ColumnRef['path']; readonly computed?: ColumnRef['computed']; readonly castAs?: ColumnRef['castAs'] },
   scope: Scope,
 ): string {
   const base = ref.computed === undefined ? `${row}.${quoteIdentifier(ref.column)}` : `${qualified(ref.computed)}(${row})`;
@@ -122,7 +122,7 @@ export function columnExpression(
     ? base
     : `(${base}${ref.path.map((step) => `${step.arrow}${typeof step.key === 'number' ? scope.params.add(step.key, INT4) : scope.params.add(step.key, TEXT)}`).join('')})`;
   // jsonb cast to text is its JSON text, as Hasura's `_cast: {String: …}`
-  return ref.cast === undefined ? value : `(${value})::${sqlType(ref.cast)}`;
+  return ref.castAs === undefined ? value : `(${value})::${sqlType(ref.castAs)}`;
 }
 
 const INT4: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int4' };

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importHasura } from '../../src/cli/import-hasura.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startGraphqlServer } from '../support/graphql.js';
@@ -21,6 +22,7 @@ beforeAll(async () => {
   server = await startGraphqlServer(db.url, {
     config: {
       auth: { adminSecret: SECRET },
+      tables: { article_status: { isEnum: true } },
       permissions: {
         // sees every article and author, but only the active bans
         reader: {
@@ -180,5 +182,48 @@ describe('computed fields in where and order_by', () => {
   it('through a relationship', async () => {
     const got = await ids('{ author(where: {articles: {article_title_length: {_gte: 10}}}) { id } }');
     expect(got).toEqual([2]);
+  });
+});
+
+describe('enum tables (isEnum)', () => {
+  it('the table\'s values are a GraphQL enum, described by their comments', async () => {
+    const { body } = await post('{ __type(name: "article_status_enum") { kind enumValues { name description } } }');
+    expect(body.data).toEqual({
+      __type: {
+        kind: 'ENUM',
+        enumValues: [
+          { name: 'archived', description: null },
+          { name: 'draft', description: 'Not published yet' },
+          { name: 'published', description: 'Visible to everyone' },
+        ],
+      },
+    });
+    const field = await post('{ __type(name: "article") { fields { name type { kind ofType { name kind } } } } }');
+    const fields = (field.body.data?.['__type'] as { fields: { name: string; type: unknown }[] }).fields;
+    expect(fields.find((f) => f.name === 'status')?.type).toEqual({ kind: 'NON_NULL', ofType: { name: 'article_status_enum', kind: 'ENUM' } });
+    const comparison = await post('{ __type(name: "article_status_enum_comparison_exp") { inputFields { name } } }');
+    expect((comparison.body.data?.['__type'] as { inputFields: { name: string }[] }).inputFields.map((f) => f.name)).toEqual(['_eq', '_in', '_is_null', '_neq', '_nin']);
+  });
+
+  it('columns referencing it filter, answer and take its values', async () => {
+    expect(await ids('{ article(where: {status: {_eq: draft}}, order_by: {id: asc}) { id } }')).toEqual(await sqlIds("select id from article where status = 'draft' order by id"));
+    expect(await ids('{ article(where: {status: {_nin: [draft, archived]}}, order_by: {id: asc}) { id } }')).toEqual([1, 3]);
+    const vars = await post('query ($s: article_status_enum!) { article(where: {status: {_eq: $s}}, order_by: {id: asc}) { id status } }', admin, { s: 'archived' });
+    expect(vars.body).toEqual({ data: { article: [{ id: 4, status: 'archived' }] } });
+    const inserted = await post('mutation { insert_article_one(object: {id: 9, author_id: 1, title: "New", rating: 1, min_rating: 1, status: published}) { id status } }');
+    expect(inserted.body).toEqual({ data: { insert_article_one: { id: 9, status: 'published' } } });
+    await post('mutation { delete_article_by_pk(id: 9) { id } }');
+  });
+
+  it('a value that is not in the table is validation-failed', async () => {
+    const literal = await post('{ article(where: {status: {_eq: nope}}) { id } }');
+    expect(literal.body.errors?.[0]?.extensions?.code).toBe('validation-failed');
+    const variable = await post('query ($s: article_status_enum!) { article(where: {status: {_eq: $s}}) { id } }', admin, { s: 'nope' });
+    expect(variable.body.errors?.[0]?.extensions?.code).toBe('validation-failed');
+  });
+
+  it('import-hasura maps is_enum', () => {
+    const result = importHasura({ version: 3, sources: [{ name: 'default', kind: 'postgres', tables: [{ table: { schema: 'public', name: 'article_status' }, is_enum: true }] }] });
+    expect(result.config['tables']).toEqual({ 'public.article_status': { isEnum: true } });
   });
 });
