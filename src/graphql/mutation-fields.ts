@@ -1,5 +1,4 @@
 import {
-  GraphQLInt,
   GraphQLList,
   GraphQLNonNull,
   GraphQLString,
@@ -15,7 +14,7 @@ import type { FieldMeta } from './meta.js';
 import { toGraphqlName } from './names.js';
 import { byResponseKey, rootResolver } from './resolvers.js';
 import type { RootMeta } from './meta.js';
-import { isJson, isNumeric } from './scalars.js';
+import { isJson, isNumeric, HasuraInt } from './scalars.js';
 import { listOf, type SchemaBuilder } from './schema-builder.js';
 
 /**
@@ -205,7 +204,7 @@ function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFiel
           Object.fromEntries(
             list.map((c) => {
               const t = type(c);
-              const gqlType = t === 'text' ? GraphQLString : t === 'int' ? GraphQLInt : t === 'path' ? new GraphQLList(new GraphQLNonNull(GraphQLString)) : builder.inputType(t);
+              const gqlType = t === 'text' ? GraphQLString : t === 'int' ? HasuraInt : t === 'path' ? new GraphQLList(new GraphQLNonNull(GraphQLString)) : builder.inputType(t);
               return [c.name, { type: gqlType }];
             }),
           ),
@@ -236,7 +235,7 @@ export function mutationResponseType(builder: SchemaBuilder, entity: Entity): Gr
   return builder.object(`${name}_mutation_response`, () => ({
     description: `response of any mutation on the table "${entity.schema}.${entity.dbName}"`,
     fields: () => ({
-      affected_rows: { type: new GraphQLNonNull(GraphQLInt), description: 'number of rows affected by the mutation', extensions: meta({ kind: 'affected_rows' }), resolve: byResponseKey },
+      affected_rows: { type: new GraphQLNonNull(HasuraInt), description: 'number of rows affected by the mutation', extensions: meta({ kind: 'affected_rows' }), resolve: byResponseKey },
       returning: { type: listOf(builder.objectType(entity)), description: 'data from the rows affected by the mutation', extensions: meta({ kind: 'returning' }), resolve: byResponseKey },
     }),
   }));

@@ -3,7 +3,6 @@ import {
   GraphQLEnumType,
   GraphQLFloat,
   GraphQLInputObjectType,
-  GraphQLInt,
   GraphQLList,
   GraphQLNonNull,
   GraphQLError,
@@ -19,6 +18,7 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectTypeConfig,
   type GraphQLOutputType,
+  type ValueNode,
 } from 'graphql';
 import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type TypeGraph, type TypeRef } from '../model/index.js';
 import { castTargets, type AggregateFunction } from '../plan/index.js';
@@ -26,7 +26,7 @@ import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
 import { GraphqlNames, entityKey, isComputedField, isValidName, toGraphqlName } from './names.js';
-import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual } from './scalars.js';
+import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual, HasuraInt } from './scalars.js';
 
 /** Resolvers the builder attaches; they live in resolve-*.ts, the builder only makes types. */
 export interface FieldResolvers {
@@ -186,9 +186,10 @@ export class SchemaBuilder {
     const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
     const labels = def?.values ?? [];
     const bySpelling = new Map(labels.map((label) => [toGraphqlName(label), label]));
-    const parse = (value: unknown): string => {
+    // a literal's error names its node, so that its `extensions.path` is the argument's (not `$`)
+    const parse = (value: unknown, node?: ValueNode): string => {
       if (typeof value === 'string' && labels.includes(value)) return value;
-      throw new GraphQLError(`expected one of the values ${labels.map((l) => `'${l}'`).join(', ')} for type '${name}', but found ${JSON.stringify(value)}`);
+      throw new GraphQLError(`expected one of the values ${labels.map((l) => `'${l}'`).join(', ')} for type '${name}', but found ${JSON.stringify(value)}`, node === undefined ? {} : { nodes: node });
     };
     scalar = new GraphQLScalarType({
       name,
@@ -196,9 +197,9 @@ export class SchemaBuilder {
       serialize: (value) => value,
       parseValue: parse,
       parseLiteral: (ast) => {
-        if (ast.kind === Kind.STRING) return parse(ast.value);
-        if (ast.kind === Kind.ENUM) return parse(labels.includes(ast.value) ? ast.value : (bySpelling.get(ast.value.replace(/^_(true|false|null)$/, '$1')) ?? ast.value));
-        throw new GraphQLError(`expected a string for type '${name}'`);
+        if (ast.kind === Kind.STRING) return parse(ast.value, ast);
+        if (ast.kind === Kind.ENUM) return parse(labels.includes(ast.value) ? ast.value : (bySpelling.get(ast.value.replace(/^_(true|false|null)$/, '$1')) ?? ast.value), ast);
+        throw new GraphQLError(`expected a string for type '${name}'`, { nodes: ast });
       },
     });
     this.#enumScalars.set(name, scalar);
@@ -307,8 +308,8 @@ export class SchemaBuilder {
   selectArgs(entity: Entity): GraphQLFieldConfigArgumentMap {
     return {
       distinct_on: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))), description: 'distinct select on columns' },
-      limit: { type: GraphQLInt, description: 'limit the number of rows returned' },
-      offset: { type: GraphQLInt, description: 'skip the first n rows. Use only with order_by' },
+      limit: { type: HasuraInt, description: 'limit the number of rows returned' },
+      offset: { type: HasuraInt, description: 'skip the first n rows. Use only with order_by' },
       order_by: { type: new GraphQLList(new GraphQLNonNull(this.orderByType(entity))), description: 'sort the rows by one or more columns' },
       where: { type: this.boolExpType(entity), description: 'filter the rows returned' },
     };
@@ -332,7 +333,7 @@ export class SchemaBuilder {
       fields: () => {
         const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {
           count: {
-            ...this.#field(new GraphQLNonNull(GraphQLInt), { kind: 'count' }),
+            ...this.#field(new GraphQLNonNull(HasuraInt), { kind: 'count' }),
             args: {
               columns: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))) },
               distinct: { type: GraphQLBoolean },

@@ -1,4 +1,5 @@
-import { GraphQLInt, GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap } from 'graphql';
+import { GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap } from 'graphql';
+import { HasuraInt } from './scalars.js';
 import type { Entity } from '../model/index.js';
 import type { GraphqlContext } from './context.js';
 import { rootResolver } from './resolvers.js';
@@ -24,7 +25,7 @@ export function subscriptionFields(builder: SchemaBuilder, query: GraphQLFieldCo
     fields[name] = {
       type: listOf(builder.objectType(entity)),
       args: {
-        batch_size: { type: new GraphQLNonNull(GraphQLInt), description: 'maximum number of rows returned in a single batch' },
+        batch_size: { type: new GraphQLNonNull(HasuraInt), description: 'maximum number of rows returned in a single batch' },
         cursor: { type: new GraphQLNonNull(new GraphQLList(cursorInput(builder, entity))), description: 'cursor to stream the results returned by the query' },
         where: { type: builder.boolExpType(entity), description: 'filter the rows returned' },
       },

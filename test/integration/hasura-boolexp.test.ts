@@ -227,3 +227,24 @@ describe('enum tables (isEnum)', () => {
     expect(result.config['tables']).toEqual({ 'public.article_status': { isEnum: true } });
   });
 });
+
+describe('fixed: large sums and enum literal paths', () => {
+  it('the sum of an int column beyond 2^31 is a JSON number on the resolver route too', async () => {
+    // avg is answered by resolvers (PostgreSQL's exact numeric is GraphQL's Float)
+    const { body } = await post('{ tally_aggregate { aggregate { sum { n } avg { n } } } }');
+    expect(body).toEqual({ data: { tally_aggregate: { aggregate: { sum: { n: 4000000007 }, avg: { n: 4000000007 / 3 } } } } });
+    const one = await post('{ tally_aggregate { aggregate { sum { n } } } }');
+    expect(one.body).toEqual({ data: { tally_aggregate: { aggregate: { sum: { n: 4000000007 } } } } });
+  });
+
+  it('an Int argument is still checked as 32 bits', async () => {
+    const { body } = await post('{ tally(limit: 3000000000) { id } }');
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'validation-failed', path: '$.selectionSet.tally.args.limit' });
+  });
+
+  it('a bad native enum literal names its place', async () => {
+    const { body } = await post('{ tally(where: {mood: {_eq: angry}}) { id } }');
+    expect(body.errors?.[0]?.message).toMatch(/expected one of the values 'happy', 'sad' for type 'mood'/);
+    expect(body.errors?.[0]?.extensions).toEqual({ code: 'validation-failed', path: '$.selectionSet.tally.args.where.mood._eq' });
+  });
+});
