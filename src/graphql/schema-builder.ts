@@ -271,7 +271,10 @@ export class SchemaBuilder {
       fields: () => {
         const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
         for (const column of this.columns(entity)) {
-          fields[column.name] = this.#field(nonNullIf(this.columnOutputType(column), !column.nullable), { kind: 'column', column }, column.description);
+          const field = this.#field(nonNullIf(this.columnOutputType(column), !column.nullable), { kind: 'column', column }, column.description);
+          // Hasura's `path` of a json/jsonb column: the JSON found there
+          const json = column.type.kind === 'scalar' && column.type.schema === 'pg_catalog' && (column.type.name === 'jsonb' || column.type.name === 'json');
+          fields[column.name] = json ? { ...field, args: { path: { type: this.scalars.scalarFor(TEXT), description: 'JSON select path' } } } : field;
         }
         for (const { relation, target } of this.relations(entity)) {
           const meta: FieldMeta = { kind: 'relation', source: entity, relation, target };

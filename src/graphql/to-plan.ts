@@ -12,6 +12,7 @@ import {
   type AggregateSelection,
   type Condition,
   type FunctionArgumentValue,
+  type JsonPathStep,
   type OrderItem,
   type OrderTarget,
   type ReadPlan,
@@ -19,6 +20,7 @@ import {
   type Source,
 } from '../plan/index.js';
 import { collectFields, subSelections, type CollectContext } from './collect-fields.js';
+import { parseJsonPath } from './json-path.js';
 import { metaOf } from './meta.js';
 import type { SchemaBuilder } from './schema-builder.js';
 
@@ -98,10 +100,12 @@ export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSe
     const field = type.getFields()[name];
     const meta = field === undefined ? undefined : metaOf(field);
     switch (meta?.kind) {
-      case 'column':
+      case 'column': {
         noteUnshaped(meta.column.type, ctx, name);
-        out.push({ kind: 'column', key, column: meta.column.dbName, type: meta.column.type });
+        const path = jsonPathArgument(field, nodes, ctx);
+        out.push({ kind: 'column', key, column: meta.column.dbName, type: meta.column.type, ...(path === undefined ? {} : { path }) });
         break;
+      }
       case 'computed':
         if (meta.fn.returns.kind !== 'value') break;
         noteUnshaped(meta.fn.returns.type, ctx, name);
@@ -318,6 +322,16 @@ export function pkWhere(entity: Entity, args: Readonly<Record<string, unknown>>)
       return [name, { _eq: args[name] }];
     }),
   );
+}
+
+/** A json/jsonb column's `path: "$.a.b"` as steps into the value (none asked: undefined). */
+function jsonPathArgument(field: GraphQLField<unknown, unknown> | undefined, nodes: readonly FieldNode[], ctx: PlanContext): JsonPathStep[] | undefined {
+  const node = nodes[0];
+  if (field === undefined || node === undefined || !field.args.some((a) => a.name === 'path')) return undefined;
+  const path = getArgumentValues(field, node, ctx.variableValues as Record<string, unknown>)['path'];
+  if (typeof path !== 'string') return undefined;
+  const steps = parseJsonPath(path);
+  return steps.length === 0 ? undefined : steps;
 }
 
 /** The `args` of a computed field, after the row: by name, defaults left out. */

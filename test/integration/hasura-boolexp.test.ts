@@ -248,3 +248,26 @@ describe('fixed: large sums and enum literal paths', () => {
     expect(body.errors?.[0]?.extensions).toEqual({ code: 'validation-failed', path: '$.selectionSet.tally.args.where.mood._eq' });
   });
 });
+
+describe('jsonb path argument', () => {
+  it('selects the JSON at a path, in each of Hasura\'s spellings', async () => {
+    const { body } = await post('{ article(where: {id: {_in: [1, 2, 3]}}, order_by: {id: asc}) { id b: data(path: "$.a.b") b2: data(path: "a.b") tag: data(path: "tags[1]") first: data(path: "$[\'tags\'][0]") whole: data(path: "$") data } }');
+    expect(body).toEqual({
+      data: {
+        article: [
+          { id: 1, b: 1, b2: 1, tag: 'y', first: 'x', whole: { a: { b: 1 }, tags: ['x', 'y'] }, data: { a: { b: 1 }, tags: ['x', 'y'] } },
+          { id: 2, b: 2, b2: 2, tag: null, first: null, whole: { a: { b: 2 } }, data: { a: { b: 2 } } },
+          { id: 3, b: null, b2: null, tag: null, first: null, whole: 'plain', data: 'plain' },
+        ],
+      },
+    });
+    const index = await post('{ article_by_pk(id: 5) { second: data(path: "$[1]") } }');
+    expect(index.body).toEqual({ data: { article_by_pk: { second: 2 } } });
+  });
+
+  it('a malformed path is validation-failed', async () => {
+    const { body } = await post('{ article { data(path: "$.a[x") } }');
+    expect(body.errors?.[0]?.extensions?.code).toBe('validation-failed');
+    expect(body.errors?.[0]?.message).toMatch(/parse json path error/);
+  });
+});
