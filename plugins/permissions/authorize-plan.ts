@@ -145,7 +145,15 @@ class PlanPass {
       case 'or':
         return { ...condition, conditions: condition.conditions.map((c) => this.condition(c)) };
       case 'not':
+      case 'root':
         return { ...condition, condition: this.condition(condition.condition) };
+      case 'exists': {
+        // `_exists` sees only the rows of that table the role may read
+        const target = this.table(condition.entity)?.select;
+        if (target === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(condition.entity)}`);
+        const inner = and(this.condition(condition.condition), this.filter(condition.entity, target.filter));
+        return { ...condition, condition: inner ?? { kind: 'and', conditions: [] } };
+      }
       case 'related': {
         this.junction(condition.join);
         const target = this.table(condition.join.target)?.select;
@@ -309,6 +317,9 @@ class PlanPass {
           return target === undefined ? [] : [{ relation, target }];
         }),
       operand: (value) => this.sessionValue(value),
+      computed: (e) => this.graph.functions.filter((fn) => fn.computedFieldOf?.schema === e.schema && fn.computedFieldOf.dbName === e.dbName && fn.args.length === 1 && fn.returns.kind === 'value' && !fn.returns.set),
+      // a rule is the administrator's: its `_exists` reads the table unfiltered, as Hasura's
+      table: (schema, name) => this.graph.entities.find((t) => t.dbName === name && (schema === '' ? t.schema === this.graph.schemas[0] : t.schema === schema)),
     });
   }
 

@@ -81,7 +81,7 @@ export function importHasura(metadata: Json): ImportResult {
       if (configuration['custom_root_fields'] !== undefined && Object.keys(configuration['custom_root_fields'] as Json).length > 0) {
         notes.push(`${key}: custom_root_fields not imported — pgduet names root fields from the table's name (set tables.${key}.name)`);
       }
-      if (entry['is_enum'] === true) notes.push(`${key}: is_enum not imported — enum tables are not supported yet; the table is served as a table`);
+      if (entry['is_enum'] === true) options['isEnum'] = true;
       for (const kind of ['object', 'array'] as const) {
         for (const rel of list(entry[`${kind}_relationships`])) {
           const using = (rel['using'] ?? {}) as Json;

@@ -37,6 +37,11 @@ const tableOptions = z
     primaryKey: z.array(name).min(1).optional(),
     /** REST `PATCH` / `DELETE` without any filter (every row): refused unless this is true */
     allowUnfilteredWrites: z.boolean().optional(),
+    /**
+     * Hasura's enum table: a text primary key `value` (and optionally `comment`); its rows
+     * become a GraphQL enum, the type of every column referencing it
+     */
+    isEnum: z.boolean().optional(),
   })
   .strict();
 

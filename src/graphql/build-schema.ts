@@ -118,7 +118,7 @@ export function pkArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConf
   for (const dbName of entity.primaryKey) {
     const column = columns.find((c) => c.dbName === dbName);
     if (column === undefined) return undefined;
-    args[column.name] = { type: new GraphQLNonNull(builder.inputType(column.type)) };
+    args[column.name] = { type: new GraphQLNonNull(builder.columnInputType(column)) };
   }
   return args;
 }

@@ -1,4 +1,8 @@
 import { GraphQLSchema, getNamedType, specifiedScalarTypes, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
+import { HasuraInt } from './scalars.js';
+
+/** GraphQL's own scalars, as the schema has them (its `Int` is HasuraInt: one type per name) */
+const SCALARS = specifiedScalarTypes.map((s) => (s.name === HasuraInt.name ? HasuraInt : s));
 import { TypeWalk } from './collect-types.js';
 import { LazyRootType } from './lazy-root.js';
 import type { SchemaBuilder } from './schema-builder.js';
@@ -149,7 +153,7 @@ export class LazySchema extends GraphQLSchema {
     if (name === this.#query.name) return this.#query;
     if (name === this.#mutation?.name) return this.#mutation;
     if (name === this.#subscription?.name) return this.#subscription;
-    return this.#builder.madeType(name) ?? this.#base[name] ?? specifiedScalarTypes.find((s) => s.name === name);
+    return this.#builder.madeType(name) ?? this.#base[name] ?? SCALARS.find((s) => s.name === name);
   }
 
   /** Every type, in the order graphql-js's own collection would give them. */

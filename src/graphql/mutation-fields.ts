@@ -1,5 +1,4 @@
 import {
-  GraphQLInt,
   GraphQLList,
   GraphQLNonNull,
   GraphQLString,
@@ -13,7 +12,7 @@ import type { FieldMeta } from './meta.js';
 import { toGraphqlName } from './names.js';
 import { byResponseKey, rootResolver } from './resolvers.js';
 import type { RootMeta } from './meta.js';
-import { isJson, isNumeric } from './scalars.js';
+import { isJson, isNumeric, HasuraInt } from './scalars.js';
 import type { FieldThunks } from './lazy-root.js';
 import { listOf, type SchemaBuilder } from './schema-builder.js';
 
@@ -100,7 +99,7 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
       if (pk !== undefined) {
         fields[`delete_${name}_by_pk`] = () => ({
           type: builder.objectType(entity),
-          args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
+          args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.columnInputType(c)) }])),
           resolve: rootResolver,
         extensions: { pgduetRoot: root('delete_by_pk') },
           description: `delete single row from the table: "${entity.schema}.${entity.dbName}"`,
@@ -129,7 +128,7 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
     description: `input type for inserting data into table "${entity.schema}.${entity.dbName}"`,
     fields: () => {
       const fields: GraphQLInputFieldConfigMap = {};
-      for (const column of writableColumns(builder, entity)) fields[column.name] = { type: builder.inputType(column.type) };
+      for (const column of writableColumns(builder, entity)) fields[column.name] = { type: builder.columnInputType(column) };
       for (const { relation, target } of builder.relations(entity)) {
         // nested inserts need a real foreign key to fill, and a target that accepts inserts
         if (relation.origin !== 'foreign_key' || relation.through !== undefined || !target.operations.insert) continue;
@@ -203,7 +202,7 @@ function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFiel
           Object.fromEntries(
             list.map((c) => {
               const t = type(c);
-              const gqlType = t === 'text' ? GraphQLString : t === 'int' ? GraphQLInt : t === 'path' ? new GraphQLList(new GraphQLNonNull(GraphQLString)) : builder.inputType(t);
+              const gqlType = t === 'text' ? GraphQLString : t === 'int' ? HasuraInt : t === 'path' ? new GraphQLList(new GraphQLNonNull(GraphQLString)) : builder.inputType(t);
               return [c.name, { type: gqlType }];
             }),
           ),
@@ -224,7 +223,7 @@ function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFiel
 function pkColumnsInput(builder: SchemaBuilder, entity: Entity, pk: readonly Column[]): GraphQLInputObjectType {
   return builder.input(`${builder.typeName(entity)}_pk_columns_input`, () => ({
     description: `primary key columns input for table: ${entity.schema}.${entity.dbName}`,
-    fields: () => Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
+    fields: () => Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.columnInputType(c)) }])),
   }));
 }
 
@@ -234,7 +233,7 @@ export function mutationResponseType(builder: SchemaBuilder, entity: Entity): Gr
   return builder.object(`${name}_mutation_response`, () => ({
     description: `response of any mutation on the table "${entity.schema}.${entity.dbName}"`,
     fields: () => ({
-      affected_rows: { type: new GraphQLNonNull(GraphQLInt), description: 'number of rows affected by the mutation', extensions: meta({ kind: 'affected_rows' }), resolve: byResponseKey },
+      affected_rows: { type: new GraphQLNonNull(HasuraInt), description: 'number of rows affected by the mutation', extensions: meta({ kind: 'affected_rows' }), resolve: byResponseKey },
       returning: { type: listOf(builder.objectType(entity)), description: 'data from the rows affected by the mutation', extensions: meta({ kind: 'returning' }), resolve: byResponseKey },
     }),
   }));

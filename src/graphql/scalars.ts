@@ -19,9 +19,24 @@ import type { TypeRef } from '../model/index.js';
  * `data-exception`).
  */
 
+/**
+ * GraphQL's `Int`, but sending any integer PostgreSQL computed (the `sum` of an int column is
+ * a bigint; Hasura sends it as a JSON number however large): graphql-js's own refuses more
+ * than 32 bits on output. Input stays as strict as the specification's. It replaces
+ * GraphQLInt everywhere in the schema (one type per name).
+ */
+export const HasuraInt = new GraphQLScalarType({
+  ...GraphQLInt.toConfig(),
+  serialize: (value) => {
+    const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+    if (typeof number === 'number' && Number.isInteger(number)) return number;
+    return GraphQLInt.serialize(value);
+  },
+});
+
 /** Hasura's choice: integer, real, boolean and text are GraphQL's own; smallint, float8, bpchar… are scalars of those names. */
 const BUILT_IN: Readonly<Record<string, GraphQLScalarType>> = {
-  int4: GraphQLInt,
+  int4: HasuraInt,
   float4: GraphQLFloat,
   bool: GraphQLBoolean,
   text: GraphQLString,

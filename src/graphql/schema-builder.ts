@@ -3,7 +3,6 @@ import {
   GraphQLEnumType,
   GraphQLFloat,
   GraphQLInputObjectType,
-  GraphQLInt,
   GraphQLList,
   GraphQLNonNull,
   GraphQLError,
@@ -19,14 +18,15 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectTypeConfig,
   type GraphQLOutputType,
+  type ValueNode,
 } from 'graphql';
 import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type TypeGraph, type TypeRef } from '../model/index.js';
-import type { AggregateFunction } from '../plan/index.js';
+import { castTargets, type AggregateFunction } from '../plan/index.js';
 import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
 import { GraphqlNames, entityKey, isComputedField, isValidName, toGraphqlName } from './names.js';
-import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual } from './scalars.js';
+import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual, HasuraInt } from './scalars.js';
 
 /** Resolvers the builder attaches; they live in resolve-*.ts, the builder only makes types. */
 export interface FieldResolvers {
@@ -37,6 +37,8 @@ export interface FieldResolvers {
 
 const INT4: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int4' };
 const BOOL: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'bool' };
+const TEXT = { kind: 'scalar', schema: 'pg_catalog', name: 'text' } as const;
+const JSONB = { kind: 'scalar', schema: 'pg_catalog', name: 'jsonb' } as const;
 const NUMERIC_FUNCTIONS = ['sum', 'avg', 'stddev', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'variance'] as const;
 const ORDERED_FUNCTIONS = ['max', 'min'] as const;
 
@@ -184,9 +186,10 @@ export class SchemaBuilder {
     const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
     const labels = def?.values ?? [];
     const bySpelling = new Map(labels.map((label) => [toGraphqlName(label), label]));
-    const parse = (value: unknown): string => {
+    // a literal's error names its node, so that its `extensions.path` is the argument's (not `$`)
+    const parse = (value: unknown, node?: ValueNode): string => {
       if (typeof value === 'string' && labels.includes(value)) return value;
-      throw new GraphQLError(`expected one of the values ${labels.map((l) => `'${l}'`).join(', ')} for type '${name}', but found ${JSON.stringify(value)}`);
+      throw new GraphQLError(`expected one of the values ${labels.map((l) => `'${l}'`).join(', ')} for type '${name}', but found ${JSON.stringify(value)}`, node === undefined ? {} : { nodes: node });
     };
     scalar = new GraphQLScalarType({
       name,
@@ -194,13 +197,55 @@ export class SchemaBuilder {
       serialize: (value) => value,
       parseValue: parse,
       parseLiteral: (ast) => {
-        if (ast.kind === Kind.STRING) return parse(ast.value);
-        if (ast.kind === Kind.ENUM) return parse(labels.includes(ast.value) ? ast.value : (bySpelling.get(ast.value.replace(/^_(true|false|null)$/, '$1')) ?? ast.value));
-        throw new GraphQLError(`expected a string for type '${name}'`);
+        if (ast.kind === Kind.STRING) return parse(ast.value, ast);
+        if (ast.kind === Kind.ENUM) return parse(labels.includes(ast.value) ? ast.value : (bySpelling.get(ast.value.replace(/^_(true|false|null)$/, '$1')) ?? ast.value), ast);
+        throw new GraphQLError(`expected a string for type '${name}'`, { nodes: ast });
       },
     });
     this.#enumScalars.set(name, scalar);
     return scalar;
+  }
+
+  /**
+   * Hasura's enum tables: a column referencing an enum table's `value` is of the GraphQL enum
+   * `<table>_enum`, whose values are the table's rows (described by their `comment`). When the
+   * table is not in the schema, or a value is no GraphQL name, the column stays text.
+   */
+  enumTableType(column: Column): GraphQLEnumType | undefined {
+    if (column.enumTable === undefined) return undefined;
+    const table = findEntity(this.graph, column.enumTable);
+    const values = table?.enumValues;
+    if (table === undefined || values === undefined || this.names.entity(table) === undefined) return undefined;
+    if (!values.every((v) => isValidName(v.value) && !['true', 'false', 'null'].includes(v.value))) return undefined;
+    return this.namedEnum(`${this.typeName(table)}_enum`, () => ({
+      ...(table.description === undefined ? {} : { description: table.description }),
+      values: Object.fromEntries(values.map((v) => [v.value, { value: v.value, ...(v.comment === undefined ? {} : { description: v.comment }) }])),
+    }));
+  }
+
+  /** A column's output type (without non-null): its enum table's enum, or its PostgreSQL type's. */
+  columnOutputType(column: Column): GraphQLOutputType {
+    return this.enumTableType(column) ?? this.outputType(column.type);
+  }
+
+  columnInputType(column: Column): GraphQLInputType {
+    return this.enumTableType(column) ?? this.inputType(column.type);
+  }
+
+  /** `<t>_enum_comparison_exp` (`_eq _neq _in _nin _is_null`) for an enum table's column, else its type's. */
+  columnComparisonType(column: Column): GraphQLInputObjectType {
+    const type = this.enumTableType(column);
+    if (type === undefined) return this.comparisonType(column.type);
+    return this.input(`${type.name}_comparison_exp`, () => ({
+      description: `Boolean expression to compare columns of type "${type.name}". All fields are combined with logical 'AND'.`,
+      fields: () => ({
+        _eq: { type },
+        _in: { type: new GraphQLList(new GraphQLNonNull(type)) },
+        _is_null: { type: GraphQLBoolean },
+        _neq: { type },
+        _nin: { type: new GraphQLList(new GraphQLNonNull(type)) },
+      }),
+    }));
   }
 
   compositeType(type: { readonly schema: string; readonly name: string }): GraphQLObjectType {
@@ -226,7 +271,10 @@ export class SchemaBuilder {
       fields: () => {
         const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
         for (const column of this.columns(entity)) {
-          fields[column.name] = this.#field(nonNullIf(this.outputType(column.type), !column.nullable), { kind: 'column', column }, column.description);
+          const field = this.#field(nonNullIf(this.columnOutputType(column), !column.nullable), { kind: 'column', column }, column.description);
+          // Hasura's `path` of a json/jsonb column: the JSON found there
+          const json = column.type.kind === 'scalar' && column.type.schema === 'pg_catalog' && (column.type.name === 'jsonb' || column.type.name === 'json');
+          fields[column.name] = json ? { ...field, args: { path: { type: this.scalars.scalarFor(TEXT), description: 'JSON select path' } } } : field;
         }
         for (const { relation, target } of this.relations(entity)) {
           const meta: FieldMeta = { kind: 'relation', source: entity, relation, target };
@@ -263,8 +311,8 @@ export class SchemaBuilder {
   selectArgs(entity: Entity): GraphQLFieldConfigArgumentMap {
     return {
       distinct_on: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))), description: 'distinct select on columns' },
-      limit: { type: GraphQLInt, description: 'limit the number of rows returned' },
-      offset: { type: GraphQLInt, description: 'skip the first n rows. Use only with order_by' },
+      limit: { type: HasuraInt, description: 'limit the number of rows returned' },
+      offset: { type: HasuraInt, description: 'skip the first n rows. Use only with order_by' },
       order_by: { type: new GraphQLList(new GraphQLNonNull(this.orderByType(entity))), description: 'sort the rows by one or more columns' },
       where: { type: this.boolExpType(entity), description: 'filter the rows returned' },
     };
@@ -288,7 +336,7 @@ export class SchemaBuilder {
       fields: () => {
         const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {
           count: {
-            ...this.#field(new GraphQLNonNull(GraphQLInt), { kind: 'count' }),
+            ...this.#field(new GraphQLNonNull(HasuraInt), { kind: 'count' }),
             args: {
               columns: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))) },
               distinct: { type: GraphQLBoolean },
@@ -338,13 +386,40 @@ export class SchemaBuilder {
           _not: { type: self },
           _or: { type: new GraphQLList(new GraphQLNonNull(self)) },
         };
-        for (const column of this.columns(entity)) fields[column.name] = { type: this.comparisonType(column.type) };
+        fields['_exists'] = { type: this.existsType(), description: 'some row of another table matches (Hasura\'s `_exists`)' };
+        for (const column of this.columns(entity)) fields[column.name] = { type: this.columnComparisonType(column) };
+        for (const fn of this.filterableComputedFields(entity)) {
+          if (fn.returns.kind === 'value' && !(fn.name in fields)) fields[fn.name] = { type: this.comparisonType(fn.returns.type) };
+        }
         for (const { relation, target } of this.relations(entity)) {
           fields[relation.name] = { type: this.boolExpType(target) };
           if (relation.type === 'array') fields[`${relation.name}_aggregate`] = { type: this.aggregateBoolExpType(target) };
         }
         return fields;
       },
+    }));
+  }
+
+  /**
+   * Computed fields a `where` and an `order_by` take, as Hasura: scalar ones whose function
+   * takes the row alone (others need `args`, which a filter has no place for).
+   */
+  filterableComputedFields(entity: Entity): FunctionDef[] {
+    return this.computedFields(entity).filter((fn) => fn.args.length === 1 && fn.returns.kind === 'value' && fn.returns.type.kind !== 'composite');
+  }
+
+  /** `_exists: {_table: {schema, name}, _where: {…}}`; `_where` is the named table's bool_exp, given as JSON. */
+  existsType(): GraphQLInputObjectType {
+    return this.input('_exists_exp', () => ({
+      description: 'some row of the table `_table` satisfies `_where`; `["$", "col"]` in `_ceq`… names a column of the filtered row',
+      fields: () => ({
+        _table: {
+          type: new GraphQLNonNull(this.input('_exists_table', () => ({
+            fields: { name: { type: new GraphQLNonNull(this.scalars.scalarFor(TEXT)) }, schema: { type: this.scalars.scalarFor(TEXT) } },
+          }))),
+        },
+        _where: { type: new GraphQLNonNull(this.scalars.scalarFor(JSONB)), description: 'a boolean expression over `_table`' },
+      }),
     }));
   }
 
@@ -419,6 +494,17 @@ export class SchemaBuilder {
           fields['_has_keys_any'] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do any of these strings exist as top-level keys in the column' };
           fields['_has_keys_all'] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do all of these strings exist as top-level keys in the column' };
         }
+        // Hasura's column comparisons: a column of this row ("col") or of the filtered root row (["$", "col"])
+        const columnName = new GraphQLList(new GraphQLNonNull(this.scalars.scalarFor(TEXT)));
+        for (const op of ['_ceq', '_cgt', '_cgte', '_clt', '_clte', '_cneq']) fields[op] = { type: columnName };
+        const casts = Object.entries(castTargets(type));
+        if (casts.length > 0) {
+          fields['_cast'] = {
+            type: this.input(`${base}_cast_exp`, () => ({
+              fields: () => Object.fromEntries(casts.map(([target, to]) => [target, { type: this.comparisonType(to) }])),
+            })),
+          };
+        }
         if (type.kind === 'array') {
           fields['_contains'] = { type: input, description: 'does the array contain all the given values' };
           fields['_contained_in'] = { type: input, description: 'is the array contained in the given array' };
@@ -449,6 +535,7 @@ export class SchemaBuilder {
       fields: () => {
         const fields: GraphQLInputFieldConfigMap = {};
         for (const column of this.columns(entity)) fields[column.name] = { type: this.orderByEnum() };
+        for (const fn of this.filterableComputedFields(entity)) if (!(fn.name in fields)) fields[fn.name] = { type: this.orderByEnum() };
         for (const { relation, target } of this.relations(entity)) {
           if (relation.type === 'object') fields[relation.name] = { type: this.orderByType(target) };
           else fields[`${relation.name}_aggregate`] = { type: this.aggregateOrderByType(target) };

@@ -1,4 +1,5 @@
-import { GraphQLInt, GraphQLList, GraphQLNonNull, type GraphQLInputFieldConfigMap } from 'graphql';
+import { GraphQLList, GraphQLNonNull, type GraphQLInputFieldConfigMap } from 'graphql';
+import { HasuraInt } from './scalars.js';
 import type { Entity } from '../model/index.js';
 import type { FieldThunks } from './lazy-root.js';
 import { rootResolver } from './resolvers.js';
@@ -22,7 +23,7 @@ export function subscriptionFields(builder: SchemaBuilder, query: FieldThunks): 
     fields[name] = () => ({
       type: listOf(builder.objectType(entity)),
       args: {
-        batch_size: { type: new GraphQLNonNull(GraphQLInt), description: 'maximum number of rows returned in a single batch' },
+        batch_size: { type: new GraphQLNonNull(HasuraInt), description: 'maximum number of rows returned in a single batch' },
         cursor: { type: new GraphQLNonNull(new GraphQLList(cursorInput(builder, entity))), description: 'cursor to stream the results returned by the query' },
         where: { type: builder.boolExpType(entity), description: 'filter the rows returned' },
       },
@@ -39,7 +40,7 @@ function cursorInput(builder: SchemaBuilder, entity: Entity) {
   const table = builder.typeName(entity);
   const value = builder.input(`${table}_stream_cursor_value_input`, () => {
     const fields: GraphQLInputFieldConfigMap = {};
-    for (const column of builder.columns(entity)) fields[column.name] = { type: builder.inputType(column.type) };
+    for (const column of builder.columns(entity)) fields[column.name] = { type: builder.columnInputType(column) };
     return { description: 'Initial value of the column from where the streaming should start', fields };
   });
   return builder.input(`${table}_stream_cursor_input`, () => ({

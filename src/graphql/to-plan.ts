@@ -12,6 +12,7 @@ import {
   type AggregateSelection,
   type Condition,
   type FunctionArgumentValue,
+  type JsonPathStep,
   type OrderItem,
   type OrderTarget,
   type ReadPlan,
@@ -19,6 +20,7 @@ import {
   type Source,
 } from '../plan/index.js';
 import { collectFields, subSelections, type CollectContext } from './collect-fields.js';
+import { parseJsonPath } from './json-path.js';
 import { metaOf } from './meta.js';
 import type { SchemaBuilder } from './schema-builder.js';
 
@@ -98,10 +100,12 @@ export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSe
     const field = type.getFields()[name];
     const meta = field === undefined ? undefined : metaOf(field);
     switch (meta?.kind) {
-      case 'column':
+      case 'column': {
         noteUnshaped(meta.column.type, ctx, name);
-        out.push({ kind: 'column', key, column: meta.column.dbName, type: meta.column.type });
+        const path = jsonPathArgument(field, nodes, ctx);
+        out.push({ kind: 'column', key, column: meta.column.dbName, type: meta.column.type, ...(path === undefined ? {} : { path }) });
         break;
+      }
       case 'computed':
         if (meta.fn.returns.kind !== 'value') break;
         noteUnshaped(meta.fn.returns.type, ctx, name);
@@ -210,7 +214,12 @@ function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: rea
 
 /** A `<t>_bool_exp` value as a Condition (the reading is plan/'s, over the names GraphQL shows). */
 export function conditionOf(entity: Entity, where: Record<string, unknown>, builder: SchemaBuilder): Condition {
-  return boolExpCondition(entity, where, { columns: (e) => builder.columns(e), relations: (e) => builder.relations(e) });
+  return boolExpCondition(entity, where, {
+    columns: (e) => builder.columns(e),
+    relations: (e) => builder.relations(e),
+    computed: (e) => builder.filterableComputedFields(e),
+    table: (schema, name) => builder.entities.find((e) => e.dbName === name && e.schema === (schema === '' ? builder.graph.schemas[0] : schema)),
+  });
 }
 
 function columnNamed(entity: Entity, name: string, builder: SchemaBuilder): Column {
@@ -241,7 +250,11 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
   for (const item of list) {
     for (const [key, value] of singleKey(item as Record<string, unknown>)) {
       if (typeof value === 'string') {
-        out.push({ target: { kind: 'column', column: columnNamed(entity, key, builder).dbName }, ...direction(value) });
+        const computed = builder.columns(entity).some((c) => c.name === key) ? undefined : builder.filterableComputedFields(entity).find((fn) => fn.name === key);
+        const target: OrderTarget = computed === undefined
+          ? { kind: 'column', column: columnNamed(entity, key, builder).dbName }
+          : { kind: 'column', column: computed.dbName, computed: { schema: computed.schema, dbName: computed.dbName } };
+        out.push({ target, ...direction(value) });
         continue;
       }
       const relations = builder.relations(entity);
@@ -309,6 +322,16 @@ export function pkWhere(entity: Entity, args: Readonly<Record<string, unknown>>)
       return [name, { _eq: args[name] }];
     }),
   );
+}
+
+/** A json/jsonb column's `path: "$.a.b"` as steps into the value (none asked: undefined). */
+function jsonPathArgument(field: GraphQLField<unknown, unknown> | undefined, nodes: readonly FieldNode[], ctx: PlanContext): JsonPathStep[] | undefined {
+  const node = nodes[0];
+  if (field === undefined || node === undefined || !field.args.some((a) => a.name === 'path')) return undefined;
+  const path = getArgumentValues(field, node, ctx.variableValues as Record<string, unknown>)['path'];
+  if (typeof path !== 'string') return undefined;
+  const steps = parseJsonPath(path);
+  return steps.length === 0 ? undefined : steps;
 }
 
 /** The `args` of a computed field, after the row: by name, defaults left out. */

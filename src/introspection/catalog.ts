@@ -107,4 +107,12 @@ export interface Catalog {
   readonly constraints: readonly CatalogConstraint[];
   readonly functions: readonly CatalogFunction[];
   readonly types: readonly CatalogType[];
+  /** the rows of the tables configured as enum tables (not the catalog query's: read after it) */
+  readonly enum_tables?: readonly CatalogEnumTable[];
+}
+
+export interface CatalogEnumTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly rows: readonly { readonly value: string; readonly comment: string | null }[];
 }

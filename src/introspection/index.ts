@@ -1,8 +1,10 @@
 export { introspect, fingerprintOf } from './introspect.js';
+export { withEnumTables } from './enum-tables.js';
 export type { IntrospectionResult, Queryable } from './introspect.js';
 export type {
   Catalog,
   CatalogColumn,
+  CatalogEnumTable,
   CatalogConstraint,
   CatalogFunction,
   CatalogRelation,

@@ -14,7 +14,9 @@ import {
   type CompositeDef,
   type Entity,
   type EntityKind,
+  type DbRef,
   type EnumDef,
+  type EnumTableValue,
   type ForeignKey,
   type TypeGraph,
 } from './type-graph.js';
@@ -110,6 +112,7 @@ export function buildTypeGraph(
         .filter((c) => c.contype === 'c')
         .map((c) => ({ name: c.name, definition: c.definition ?? '' })),
       relations: [],
+      ...optional('enumValues', enumValuesOf(catalog, rel, config, warnings)),
       operations: {
         select: true,
         insert: writable || (mask !== null && (mask & INSERTABLE) !== 0),
@@ -119,6 +122,7 @@ export function buildTypeGraph(
     });
   }
   entities.sort((a, b) => compare(a.schema, b.schema) || compare(a.dbName, b.dbName));
+  markEnumColumns(entities);
 
   const withViewKeys = addViewForeignKeys(entities, catalog, exposed, columnsByRel);
   const withRelations = deriveRelations(withViewKeys, options, catalog.schemas, inflection, warnings);
@@ -170,6 +174,33 @@ export function buildTypeGraph(
     },
     warnings,
   };
+}
+
+/** The values of a table configured as an enum table, as loaded (undefined: not one, or unusable). */
+function enumValuesOf(catalog: Catalog, rel: CatalogRelation, config: TableConfig | undefined, warnings: string[]): EnumTableValue[] | undefined {
+  if (config?.isEnum !== true) return undefined;
+  const loaded = catalog.enum_tables?.find((t) => t.schema === rel.schema && t.name === rel.name);
+  if (loaded === undefined) {
+    warnings.push(`tables.${rel.schema}.${rel.name}.isEnum: an enum table needs a text primary key "value" (and optionally a "comment" column); not an enum`);
+    return undefined;
+  }
+  return loaded.rows.map((r) => ({ value: r.value, ...optional('comment', r.comment ?? undefined) }));
+}
+
+/** Columns whose one-column foreign key references an enum table's `value` take its values. */
+function markEnumColumns(entities: Entity[]): void {
+  const enumTables = new Map(entities.filter((e) => e.enumValues !== undefined).map((e) => [`${e.schema}.${e.dbName}`, e]));
+  if (enumTables.size === 0) return;
+  entities.forEach((entity, i) => {
+    const marks = new Map<string, DbRef>();
+    for (const fk of entity.foreignKeys) {
+      const column = fk.columns[0];
+      if (fk.columns.length !== 1 || column === undefined || fk.targetColumns[0] !== 'value' || !enumTables.has(`${fk.target.schema}.${fk.target.dbName}`)) continue;
+      marks.set(column, { schema: fk.target.schema, dbName: fk.target.dbName });
+    }
+    if (marks.size === 0) return;
+    entities[i] = { ...entity, columns: entity.columns.map((c) => { const target = marks.get(c.dbName); return target === undefined ? c : { ...c, enumTable: target }; }) };
+  });
 }
 
 function buildColumns(

@@ -7,6 +7,7 @@ export type {
   Entity,
   EntityKind,
   EnumDef,
+  EnumTableValue,
   ForeignKey,
   FunctionArgument,
   FunctionDef,

@@ -18,6 +18,8 @@ export interface TableConfig {
   readonly columns?: Readonly<Record<string, { readonly omit?: boolean | undefined; readonly name?: string | undefined }>> | undefined;
   readonly relationships?: Readonly<Record<string, string>> | undefined;
   readonly primaryKey?: readonly string[] | undefined;
+  /** Hasura's `is_enum`: the table's `value`s are an enum, for the columns that reference it */
+  readonly isEnum?: boolean | undefined;
 }
 
 export interface ManualRelationshipConfig {

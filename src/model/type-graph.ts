@@ -48,6 +48,8 @@ export interface Column {
   /** a stored generated column: read-only */
   readonly generated: boolean;
   readonly description?: string;
+  /** a foreign key to an enum table's `value`: the column takes that table's values (Hasura's enum tables) */
+  readonly enumTable?: DbRef;
 }
 
 export interface KeyConstraint {
@@ -123,6 +125,11 @@ export interface Entity extends DbRef {
   readonly foreignKeys: readonly ForeignKey[];
   readonly checks: readonly CheckConstraint[];
   readonly relations: readonly Relation[];
+  /**
+   * An enum table (config `isEnum`, Hasura's `is_enum`): its rows' `value`s (with their
+   * `comment`s), read when the graph is loaded; columns referencing it take these values.
+   */
+  readonly enumValues?: readonly EnumTableValue[];
   /** what the entity accepts; views as PostgreSQL reports them updatable */
   readonly operations: {
     readonly select: boolean;
@@ -130,6 +137,11 @@ export interface Entity extends DbRef {
     readonly update: boolean;
     readonly delete: boolean;
   };
+}
+
+export interface EnumTableValue {
+  readonly value: string;
+  readonly comment?: string;
 }
 
 export interface FunctionArgument {

@@ -17,6 +17,7 @@ export type {
   Batch,
   ColumnRef,
   CompareOperator,
+  ColumnCompareOperator,
   Condition,
   FunctionArgumentValue,
   JoinPath,
@@ -33,7 +34,7 @@ export type {
 export { joinOf } from './join.js';
 export { functionArguments, defaultArgumentName } from './function-arguments.js';
 export { nestInsert } from './nest-insert.js';
-export { boolExpCondition, BOOL_EXP_OPERATORS } from './bool-exp.js';
+export { boolExpCondition, BOOL_EXP_OPERATORS, COLUMN_OPERATORS, castTargets } from './bool-exp.js';
 export type { BoolExpScope } from './bool-exp.js';
 export { walkPlan, planDepth } from './visit.js';
 export { planTables } from './tables.js';

@@ -34,7 +34,15 @@ export interface ColumnRef {
   readonly path?: readonly JsonPathStep[];
   /** a computed field (a function of the row, `fn(row)`) instead of a column; `column` is its name */
   readonly computed?: DbRef;
+  /**
+   * Hasura's `_cast`: the value (after `path`) converted to this type before it is compared
+   * (`geometry` → `geography`, jsonb → text); `type` is then this type.
+   */
+  readonly castAs?: TypeRef;
 }
+
+/** The comparisons of one column with another (Hasura's `_ceq`, `_cgt`…). */
+export type ColumnCompareOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte';
 
 /** The comparisons a condition can make; each protocol maps its own operator names onto these. */
 export type CompareOperator =
@@ -112,6 +120,23 @@ export type Condition =
       readonly language?: string;
       readonly query: string;
     }
+  /**
+   * `column <operator> other`: a column compared with another column of the same row, or
+   * (`root`) of the row the enclosing `root` condition was written for (Hasura's `["$", "col"]`).
+   */
+  | {
+      readonly kind: 'compare_column';
+      readonly column: ColumnRef;
+      readonly operator: ColumnCompareOperator;
+      readonly other: { readonly column: string; readonly root?: boolean };
+    }
+  /**
+   * Some row of `entity`, any row, related to this one or not, satisfies `condition` (Hasura's
+   * `_exists`); `condition` may name this row's columns only through `root` references.
+   */
+  | { readonly kind: 'exists'; readonly entity: DbRef; readonly condition: Condition }
+  /** the row `condition` is read over is "the root": `compare_column`s with `root` inside name its columns */
+  | { readonly kind: 'root'; readonly condition: Condition }
   /** some related row satisfies `condition` (EXISTS); for an object relationship: the related row does */
   | { readonly kind: 'related'; readonly join: JoinPath; readonly condition: Condition }
   /**

@@ -133,6 +133,14 @@ export function walkPlan(plan: Plan, visitor: PlanVisitor): void {
             visitor.join?.(condition.join, task.depth);
             next.push({ kind: 'condition', condition: condition.condition, depth: task.depth });
             break;
+          case 'root':
+          case 'exists':
+            next.push({ kind: 'condition', condition: condition.condition, depth: task.depth });
+            break;
+          case 'compare':
+          case 'compare_column':
+            if (condition.column.computed !== undefined) visitor.function?.(condition.column.computed, task.depth);
+            break;
           default:
             break;
         }

@@ -4,7 +4,7 @@ import { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
 import { checkDatabase, startEmbeddedDatabase, type Databases, type EmbeddedDatabase, type Pool } from '../db/index.js';
 import { ConfigError } from '../errors/index.js';
-import { introspect } from '../introspection/index.js';
+import { introspect, withEnumTables } from '../introspection/index.js';
 import { buildTypeGraph, readSchemaCache, SchemaCacheError, configDigest, type ModelOptions, type TypeGraph } from '../model/index.js';
 import type { ChainDeps } from './build-chain.js';
 import { GraphHolder, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
@@ -75,7 +75,8 @@ export function modelOptions(config: Config): ModelOptions {
 export async function loadGraph(pool: Pool, config: Config): Promise<GraphLoad> {
   const client = await pool.connect();
   try {
-    const { catalog, fingerprint } = await introspect(client, config.database.schemas);
+    const introspected = await introspect(client, config.database.schemas);
+    const { catalog, fingerprint } = await withEnumTables(client, introspected, config.tables, config.database.schemas);
     return buildTypeGraph(catalog, fingerprint, modelOptions(config));
   } finally {
     client.release();

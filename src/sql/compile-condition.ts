@@ -1,10 +1,12 @@
 import type { TypeRef } from '../model/index.js';
 import type { ColumnRef, CompareOperator, Condition, JoinPath } from '../plan/index.js';
-import { qualified, quoteIdentifier, type Aliases, type Params } from './fragments.js';
+import { qualified, quoteIdentifier, sqlType, type Aliases, type Params } from './fragments.js';
 
 export interface Scope {
   readonly params: Params;
   readonly aliases: Aliases;
+  /** the alias of the row a `root` condition was written for (Hasura's `["$", "col"]`) */
+  readonly root?: string;
 }
 
 const TEXT: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'text' };
@@ -61,6 +63,19 @@ export function compileCondition(condition: Condition, row: string, scope: Scope
     }
     case 'related_aggregate':
       return compileAggregatePredicate(condition, row, scope);
+    case 'root':
+      return compileCondition(condition.condition, row, { ...scope, root: row });
+    case 'exists': {
+      const alias = scope.aliases.next('e');
+      return `exists (select 1 from ${qualified(condition.entity)} as ${alias} where ${compileCondition(condition.condition, alias, scope)})`;
+    }
+    case 'compare_column': {
+      const operator = SAME_TYPE[condition.operator] ?? '=';
+      const otherRow = condition.other.root === true ? scope.root : row;
+      if (otherRow === undefined) throw new Error('a root column outside a root condition');
+      const other = columnExpression(otherRow, { column: condition.other.column, ...(condition.column.castAs === undefined ? {} : { castAs: condition.column.castAs }) }, scope);
+      return `${columnExpression(row, condition.column, scope)} ${operator} ${other}`;
+    }
     case 'compare':
       return compileCompare(condition, row, scope);
     case 'text_search': {
@@ -97,10 +112,17 @@ function compileAggregatePredicate(condition: Extract<Condition, { kind: 'relate
 }
 
 /** `row."col"`, or with a JSON path `row."col"->'a'->>'b'` (keys and indexes as parameters). */
-export function columnExpression(row: string, ref: { readonly column: string; readonly path?: ColumnRef['path']; readonly computed?: ColumnRef['computed'] }, scope: Scope): string {
+export function columnExpression(
+  row: string,
+  ref: { readonly column: string; readonly path?: ColumnRef['path']; readonly computed?: ColumnRef['computed']; readonly castAs?: ColumnRef['castAs'] },
+  scope: Scope,
+): string {
   const base = ref.computed === undefined ? `${row}.${quoteIdentifier(ref.column)}` : `${qualified(ref.computed)}(${row})`;
-  if (ref.path === undefined || ref.path.length === 0) return base;
-  return `(${base}${ref.path.map((step) => `${step.arrow}${typeof step.key === 'number' ? scope.params.add(step.key, INT4) : scope.params.add(step.key, TEXT)}`).join('')})`;
+  const value = ref.path === undefined || ref.path.length === 0
+    ? base
+    : `(${base}${ref.path.map((step) => `${step.arrow}${typeof step.key === 'number' ? scope.params.add(step.key, INT4) : scope.params.add(step.key, TEXT)}`).join('')})`;
+  // jsonb cast to text is its JSON text, as Hasura's `_cast: {String: …}`
+  return ref.castAs === undefined ? value : `(${value})::${sqlType(ref.castAs)}`;
 }
 
 const INT4: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int4' };

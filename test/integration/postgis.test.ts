@@ -48,6 +48,21 @@ describe('GraphQL', () => {
     expect(result.place[0]).toMatchObject({ location: { type: 'Point', coordinates: [0, 0] } });
   });
 
+  it("Hasura's _cast: geometry compared as geography, geography as geometry", async () => {
+    const result = await data<{ place: { id: number }[]; area: { id: number }[] }>(
+      server,
+      `query ($p: geography) {
+        place(where: {location: {_cast: {geography: {_eq: $p}}}}) { id }
+        area: place(where: {area: {_cast: {geometry: {_is_null: false}}}}) { id }
+      }`,
+      { p: 'SRID=4326;POINT(2.35 48.85)' },
+    );
+    const { rows } = await client.query<{ id: number }>("select id from place where location::geography = 'SRID=4326;POINT(2.35 48.85)'::geography");
+    expect(result.place).toEqual(rows);
+    expect(result.place).toHaveLength(1);
+    expect(result.area).toEqual([{ id: 1 }]);
+  });
+
   it('writes GeoJSON, and reads it back', async () => {
     const result = await data<{ insert_place_one: { id: number; location: unknown } }>(
       server,
