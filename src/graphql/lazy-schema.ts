@@ -1,6 +1,10 @@
-import { GraphQLSchema, specifiedScalarTypes, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
+import { GraphQLSchema, specifiedDirectives, specifiedScalarTypes, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
 import { TypeWalk } from './collect-types.js';
+import { cachedDirective } from './cached.js';
 import type { SchemaBuilder } from './schema-builder.js';
+
+/** graphql-js's directives and Hasura's `@cached` (cached.ts) */
+export const SCHEMA_DIRECTIVES = [...specifiedDirectives, cachedDirective];
 
 /**
  * A GraphQL schema whose types are made when something asks for them.
@@ -35,7 +39,7 @@ export class LazySchema extends GraphQLSchema {
   readonly #typeMap: Record<string, GraphQLNamedType>;
 
   constructor(builder: SchemaBuilder, query: GraphQLObjectType, mutation: GraphQLObjectType | undefined, subscription?: GraphQLObjectType) {
-    super({ assumeValid: true });
+    super({ assumeValid: true, directives: SCHEMA_DIRECTIVES });
     this.#builder = builder;
     this.#query = query;
     this.#mutation = mutation;
