@@ -155,6 +155,7 @@ function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undef
   const log = section(out, 'log');
   const auth = section(out, 'auth');
   if (env['DATABASE_URL']) database['url'] = env['DATABASE_URL'];
+  if (env['DATABASE_REPLICA_URLS']) database['replicas'] = splitList(env['DATABASE_REPLICA_URLS']);
   if (env['PGDUET_ADMIN_SECRET']) auth['adminSecret'] = env['PGDUET_ADMIN_SECRET'];
   if (env['PGDUET_SCHEMAS']) database['schemas'] = splitList(env['PGDUET_SCHEMAS']);
   if (env['HOST']) server['host'] = env['HOST'];

@@ -88,6 +88,23 @@ export const configSchema = z
           .object({ default: z.number().int().min(1).optional(), roles: z.record(z.string(), z.number().int().min(1)).default({}) })
           .strict()
           .prefault({}),
+        /**
+         * read replicas (streaming standbys of `url`): reads go to them in turn, writes and
+         * volatile functions to `url`; a replica that fails is left out and tried again later
+         */
+        replicas: z.array(z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// connection URL')).default([]),
+        /** after a write, the same caller's reads go to the primary for this long (ms; per instance, in memory); 0: never */
+        readYourWritesMs: z.number().int().min(0).default(0),
+        /**
+         * named prepared statements (parsed once per connection); `false` behind a
+         * transaction-mode pooler (PgBouncer, Supavisor), which hands each transaction another connection
+         */
+        preparedStatements: z.boolean().default(true),
+        /**
+         * a direct connection (not through a transaction-mode pooler) for LISTEN: schema reloads
+         * and live-query NOTIFY; default `url`
+         */
+        listenUrl: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// connection URL').optional(),
       })
       .strict()
       .prefault({}),

@@ -10,3 +10,5 @@ export { inTransaction, RequestTransaction } from './transaction.js';
 export { withCancel } from './cancel.js';
 export { checkout, watchAvailability } from './availability.js';
 export type { AvailabilityLog } from './availability.js';
+export { Databases, ANY_READER } from './databases.js';
+export type { Access, DatabasesOptions, NamedPool, ReadSession } from './databases.js';

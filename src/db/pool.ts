@@ -13,6 +13,11 @@ export interface PoolOptions {
   readonly statementTimeoutMs?: number;
   /** shown in pg_stat_activity.application_name */
   readonly applicationName?: string;
+  /**
+   * `false`: no statement is ever sent with a name (each is parsed again each time), for
+   * transaction-mode poolers, which give each transaction whichever server connection is free
+   */
+  readonly preparedStatements?: boolean;
 }
 
 // int8 and numeric stay strings (pg's default): no digit is lost on the way to the client.
@@ -24,6 +29,7 @@ export function createPool(options: PoolOptions): Pool {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'pgduet',
     keepAlive: true,
+    ...(options.preparedStatements === false ? { Client: UnnamedStatementClient } : {}),
     // a startup parameter of each connection, so it holds in every mode, for every statement,
     // without a round trip; a request's transaction may change it (SET LOCAL, per role)
     ...(options.statementTimeoutMs === undefined || options.statementTimeoutMs === 0 ? {} : { statement_timeout: options.statementTimeoutMs }),
@@ -32,6 +38,26 @@ export function createPool(options: PoolOptions): Pool {
   // Node would crash the process. The next checkout simply gets a fresh connection.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/**
+ * A client that sends every statement unnamed. A named prepared statement lives in one server
+ * session; behind a transaction-mode pooler the next transaction may run on another session,
+ * where the name is unknown (or names another statement). Dropping the name here covers every
+ * path a statement takes (the pipeline, live queries, plugins), whatever asked for a name.
+ */
+class UnnamedStatementClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+    this.query = ((first: unknown, ...rest: unknown[]) => query(withoutName(first), ...rest)) as pg.Client['query'];
+  }
+}
+
+function withoutName(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null || !('name' in config) || typeof (config as { submit?: unknown }).submit === 'function') return config;
+  const { name: _name, ...rest } = config as Record<string, unknown>;
+  return rest;
 }
 
 /**

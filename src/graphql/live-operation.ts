@@ -1,7 +1,7 @@
 import { GraphQLError, Kind, OperationTypeNode, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import type { Chain } from '../chain/index.js';
-import type { Pool } from '../db/index.js';
+import type { Databases } from '../db/index.js';
 import type { RequestScope } from '../http/index.js';
 import { Outbox, liveRunner, type LiveEngine, type LiveSource, type SubscriptionLimits } from '../live/index.js';
 import { planTables } from '../plan/index.js';
@@ -25,7 +25,7 @@ import { parseDocument, validateDocument } from './validate.js';
  */
 export interface LiveDeps {
   readonly chain: Chain;
-  readonly pool: Pool;
+  readonly databases: Databases;
   readonly live: LiveEngine;
   readonly limits: SubscriptionLimits;
   readonly options: CompileOptions;
@@ -131,7 +131,7 @@ export async function startSubscription(
     if (planned === undefined) return { errors: [new GraphQLError('the subscription selects no field that can be subscribed to', { extensions: { code: 'validation-failed' } })] };
     if ('errors' in planned) return { data: null, errors: planned.errors };
     const rootKeys = planned.plan.roots.map((root) => root.key);
-    const run: RunPlanContext = { chain: deps.chain, request: at.request, identity: at.identity, options: deps.options, db: () => deps.pool };
+    const run: RunPlanContext = { chain: deps.chain, request: at.request, identity: at.identity, options: deps.options, db: (access) => deps.databases.runner(access) };
     let operation: AuthorizedOperation;
     let query: CompiledQuery;
     try {
@@ -147,7 +147,7 @@ export async function startSubscription(
       query,
       tables: planTables([...operation.roots.values()].flatMap((root) => root.units.map((u) => (u.kind === 'plan' ? u.plan : u.request)))),
       role: at.identity.role,
-      ...liveRunner(deps.chain, deps.pool, at.request, at.identity),
+      ...liveRunner(deps.chain, deps.databases, at.request, at.identity),
     };
     const sink = {
       next: (text: string): void => {

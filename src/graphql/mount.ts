@@ -8,12 +8,12 @@ import { planTables } from '../plan/index.js';
 import type { OperationRequest } from './live-operation.js';
 import { graphqlUpgrade } from './ws-transport.js';
 import type { Connection } from './ws-connection.js';
-import { RequestTransaction, checkout, withCancel, type PoolClient, type StatementRunner } from '../db/index.js';
+import { RequestTransaction, checkout, type PoolClient } from '../db/index.js';
 import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
 import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
-import { answerCors, answerInTransaction, hasuraCors, readBody, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
+import { answerCors, answerInTransaction, hasuraCors, readBody, requestDatabase, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
@@ -61,7 +61,7 @@ type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
  * schema of the request's type graph (built once per graph, again after a reload).
  */
 export function graphqlMount(mount: MountContext): readonly Mount[] {
-  const { config, pool, logger, metrics } = mount;
+  const { config, pool, databases, logger, metrics } = mount;
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
   // Hasura's numbers: bigint, numeric and float8 as JSON numbers, or strings when asked
   const stringify = config.graphql.stringifyNumericTypes || config.output.exactNumbers === 'string';
@@ -78,13 +78,15 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
   const contextFor = (pgduet: RequestContext, scope: RequestScope): YogaContext => {
     const transaction: TransactionSlot = scope.transaction === undefined ? {} : { client: scope.transaction.client, request: scope.transaction };
     const { graph, request, identity } = scope;
-    const db = (): StatementRunner => withCancel(transaction.client ?? pool, pgduet.signal);
+    // statements stop when the client leaves (db/cancel.ts); reads may go to a replica
+    const { db, onWrite } = requestDatabase(databases, scope, pgduet.signal, () => transaction.client);
     const run: RunPlanContext = {
       chain,
       request,
       identity,
       options,
       db,
+      onWrite,
       onStatement: countStatement,
       onAuthorized: (plan) => pgduet.trace.plans.push(plan),
       ...(chain.hasResponseHooks ? { onRowsAffected: (rows: number) => void (pgduet.trace.rowsAffected = (pgduet.trace.rowsAffected ?? 0) + rows) } : {}),
@@ -176,7 +178,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       schemas,
       live: {
         chain,
-        pool,
+        databases,
         live: mount.live,
         limits: new SubscriptionLimits(config.subscriptions),
         options,

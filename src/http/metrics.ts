@@ -1,5 +1,5 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Pool } from '../db/index.js';
+import type { NamedPool } from '../db/index.js';
 
 /** The server's Prometheus metrics; the protocols count their statements and fast-path answers. */
 export interface Metrics {
@@ -21,6 +21,8 @@ export interface Metrics {
   readonly liveRefetch: Histogram;
   /** results sent to subscribers */
   readonly liveMessages: Counter<'transport'>;
-  /** the pool to report on; set once it exists */
-  watchPool(pool: Pool): void;
+  /** statements sent to each pool (`pool`: primary, replica0, …): where reads went */
+  readonly poolStatements: Counter<'pool'>;
+  /** the pools to report on (connections by state, a replica's health); set once they exist */
+  watchPools(pools: readonly NamedPool[]): void;
 }

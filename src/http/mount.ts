@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ResponseCache } from '../cache/index.js';
 import type { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
-import type { Pool } from '../db/index.js';
+import type { Databases, Pool } from '../db/index.js';
 import type { Metrics } from './metrics.js';
 import type { GraphSnapshot, RequestContext } from './request-context.js';
 
@@ -43,7 +43,10 @@ export interface MountContext {
   readonly config: Config;
   /** the authorization chain every request of every protocol passes */
   readonly chain: Chain;
+  /** the primary's pool: transactions, writes, plugins */
   readonly pool: Pool;
+  /** the primary and the read replicas: where each statement goes (http/request-database.ts) */
+  readonly databases: Databases;
   readonly holder: GraphSource;
   readonly logger: Logger;
   readonly metrics: Metrics;

@@ -1,29 +1,34 @@
 import type { Chain, Identity, RequestInfo } from '../chain/index.js';
-import { RequestTransaction, type Pool, type StatementRunner } from '../db/index.js';
+import { ANY_READER, RequestTransaction, type Databases, type StatementRunner } from '../db/index.js';
 import type { LiveSource } from './engine.js';
 
 /**
- * Where a subscriber's statements run: the pool, shared by every cohort; or, in
- * PostgreSQL-native mode (the chain has onExecute hooks: role and claims set in the
- * transaction), a transaction of its identity — cohorts of different identities never share
- * a statement then.
+ * Where a subscriber's statements run: a read replica in turn (the primary when there is none
+ * or none answers), shared by every cohort; or, in PostgreSQL-native mode (the chain has
+ * onExecute hooks: role and claims set in the transaction), a transaction of its identity on
+ * one — cohorts of different identities never share a statement then. A refetch is a read: a
+ * replica may answer it a little behind the primary, and the next refetch catches up.
  */
-export function liveRunner(chain: Chain, pool: Pool, request: RequestInfo, identity: Identity): Pick<LiveSource, 'group' | 'run'> {
-  if (!chain.hasExecuteHooks) return { group: '', run: (work) => work(pool) };
+export function liveRunner(chain: Chain, databases: Databases, request: RequestInfo, identity: Identity): Pick<LiveSource, 'group' | 'run'> {
+  if (!chain.hasExecuteHooks) {
+    const reads = databases.runner('read');
+    return { group: '', run: (work) => work(reads) };
+  }
   return {
     group: JSON.stringify([identity.role, identity.claims ?? null, identity.session]),
-    run: async <T>(work: (db: StatementRunner) => Promise<T>): Promise<T> => {
-      const tx = await RequestTransaction.begin(pool, (q) => chain.execute(request, identity, q));
-      try {
-        const result = await work(tx.client);
-        await tx.commit();
-        return result;
-      } catch (error) {
-        await tx.rollback();
-        throw error;
-      } finally {
-        tx.release();
-      }
-    },
+    run: <T>(work: (db: StatementRunner) => Promise<T>): Promise<T> =>
+      databases.on('read', ANY_READER, async (pool) => {
+        const tx = await RequestTransaction.begin(pool, (q) => chain.execute(request, identity, q));
+        try {
+          const result = await work(tx.client);
+          await tx.commit();
+          return result;
+        } catch (error) {
+          await tx.rollback();
+          throw error;
+        } finally {
+          tx.release();
+        }
+      }),
   };
 }

@@ -1,6 +1,6 @@
 import { deferredPart, type AuthorizedPlan, type Chain, type Identity, type RequestInfo } from '../chain/index.js';
 import { executeCompiled, executeRow, type StatementRunner } from '../db/index.js';
-import { PlanCache, isNestedInsert, splitNestedInsert, type AggregatePlan, type DeletePlan, type InsertPlan, type Plan, type ReadPlan, type Returning, type UpdatePlan } from '../plan/index.js';
+import { PlanCache, isNestedInsert, planAccess, splitNestedInsert, type AggregatePlan, type DeletePlan, type InsertPlan, type Plan, type PlanAccess, type ReadPlan, type Returning, type UpdatePlan } from '../plan/index.js';
 import { compileCountEstimate, compileDocument, compilePage, compilePlan, type CompileOptions, type CompiledQuery } from '../sql/index.js';
 import { runInsertProgram, type AuthorizedInsertProgram } from './nested-insert.js';
 
@@ -22,8 +22,13 @@ export interface RunPlanContext {
   readonly request: RequestInfo;
   readonly identity: Identity;
   readonly options: CompileOptions;
-  /** where statements go: the pool, or the transaction of the request */
-  readonly db: () => StatementRunner;
+  /**
+   * where a statement goes, given what it does (`statementRunner` below says which, from the
+   * Plan): the transaction of the request, the primary, or, for a read, a read replica
+   */
+  readonly db: (access: PlanAccess) => StatementRunner;
+  /** told before a statement that writes runs (read-your-writes: the caller's next reads go to the primary) */
+  readonly onWrite?: () => void;
   /** told of every statement run (metrics) */
   readonly onStatement?: () => void;
   /** give JSON answers as the text PostgreSQL wrote (REST writes it out unparsed) */
@@ -92,7 +97,7 @@ export async function runPlan(plan: Plan, ctx: RunPlanContext): Promise<unknown>
 export async function runUnit(unit: AuthorizedUnit, ctx: RunPlanContext, parts = false): Promise<unknown> {
   if (unit.kind === 'plan') return runAuthorized(parts ? deferredPart(unit.plan) : unit.plan, ctx, parts);
   // a nested insert is several statements in the request's transaction; its steps need parsed answers (the keys)
-  const { answer, rowsAffected } = await runInsertProgram(unit.program, (q) => execute({ ...ctx, jsonAsText: false }, q), ctx.options, parts);
+  const { answer, rowsAffected } = await runInsertProgram(unit.program, (q) => execute({ ...ctx, jsonAsText: false }, q, [unit.request]), ctx.options, parts);
   ctx.onRowsAffected?.(rowsAffected);
   const result = parts ? answer : await resultHooks(unit.request, answer, ctx);
   return ctx.jsonAsText === true ? JSON.stringify(result) : result;
@@ -103,7 +108,7 @@ export async function runUnit(unit: AuthorizedUnit, ctx: RunPlanContext, parts =
  * larger answer; the onResult hooks then run once over the assembled answer instead.
  */
 export async function runAuthorized(authorized: AuthorizedPlan, ctx: RunPlanContext, parts = false): Promise<unknown> {
-  const answer = await execute(ctx, compileOnce(authorized, ctx.options, 'plan', () => compilePlan(authorized, ctx.options)));
+  const answer = await execute(ctx, compileOnce(authorized, ctx.options, 'plan', () => compilePlan(authorized, ctx.options)), [authorized]);
   if (ctx.onRowsAffected !== undefined && isWrite(authorized)) ctx.onRowsAffected(rowsWritten(authorized.returning, answer));
   if (parts || !ctx.chain.hasResultHooks) return answer;
   const text = ctx.jsonAsText === true && typeof answer === 'string';
@@ -136,9 +141,20 @@ export async function resultHooks(plan: Plan, answer: unknown, ctx: RunPlanConte
   return ctx.chain.hasResultHooks ? ctx.chain.result(plan, answer, ctx.request, ctx.identity) : answer;
 }
 
-function execute(ctx: RunPlanContext, query: CompiledQuery): Promise<unknown> {
+function execute(ctx: RunPlanContext, query: CompiledQuery, plans: readonly Plan[]): Promise<unknown> {
   ctx.onStatement?.();
-  return executeCompiled(ctx.db(), query, ctx.jsonAsText);
+  return executeCompiled(statementRunner(ctx, plans), query, ctx.jsonAsText);
+}
+
+/**
+ * The one place that decides where a statement runs, for every protocol and route: from the
+ * Plans it answers, a read (a read replica may answer it, unless the request runs in a
+ * transaction) or a write (the primary; the caller's read-your-writes window starts).
+ */
+function statementRunner(ctx: RunPlanContext, plans: readonly Plan[]): StatementRunner {
+  const access = plans.some((plan) => planAccess(plan, ctx.request.graph) === 'write') ? 'write' : 'read';
+  if (access === 'write') ctx.onWrite?.();
+  return ctx.db(access);
 }
 
 /** A page of rows as REST sends it: the JSON array as text, its length, and the total when asked. */
@@ -163,7 +179,7 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
   const authorized = await authorize(plan, ctx);
   const explain = async (): Promise<number | undefined> => {
     ctx.onStatement?.();
-    const explained = await executeRow(ctx.db(), compileCountEstimate(authorized, ctx.options));
+    const explained = await executeRow(statementRunner(ctx, [authorized]), compileCountEstimate(authorized, ctx.options));
     return planRows(explained?.['QUERY PLAN']);
   };
   const estimate = options.total === 'planned' ? await explain() : undefined;
@@ -171,7 +187,7 @@ export async function runPage(plan: ReadPlan, ctx: RunPlanContext, options: { re
   ctx.onStatement?.();
   // result hooks read the rows as JSON: then the CSV is made of the JSON afterwards
   const csv = options.csv === true && !ctx.chain.hasResultHooks;
-  const row = await executeRow(ctx.db(), compiledPage(authorized, ctx.options, exact, csv));
+  const row = await executeRow(statementRunner(ctx, [authorized]), compiledPage(authorized, ctx.options, exact, csv));
   const counted = row?.['total'];
   let total = counted !== null && counted !== undefined ? Number(counted) : estimate;
   if (options.total === 'estimated' && total !== undefined && (options.estimateAbove === undefined || options.estimateAbove === null || total > options.estimateAbove)) {
@@ -208,7 +224,7 @@ export async function explainPage(plan: ReadPlan, ctx: RunPlanContext, explain: 
   const compiled = compilePage(authorized, ctx.options, { total: false });
   const flags = (['analyze', 'verbose', 'settings', 'buffers', 'wal'] as const).filter((o) => explain[o]);
   ctx.onStatement?.();
-  const { rows } = await ctx.db().query({ text: `explain (${[`format ${explain.format}`, ...flags].join(', ')}) ${compiled.text}`, values: [...compiled.values] });
+  const { rows } = await statementRunner(ctx, [authorized]).query({ text: `explain (${[`format ${explain.format}`, ...flags].join(', ')}) ${compiled.text}`, values: [...compiled.values] });
   if (explain.format === 'json') return JSON.stringify(rows[0]?.['QUERY PLAN'] ?? []);
   return rows.map((row) => String(row['QUERY PLAN'])).join('\n');
 }
@@ -248,7 +264,7 @@ export async function runDocument(
     only !== undefined && more.length === 0
       ? compileOnce(only.plan, ctx.options, `document:${only.single === true}:${only.key}`, () => compileDocument(authorized, ctx.options))
       : compileDocument(authorized, ctx.options);
-  const answer = await execute(ctx, query);
+  const answer = await execute(ctx, query, authorized.map((field) => field.plan));
   const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
   if (!ctx.chain.hasResultHooks) return text;
   const document = JSON.parse(text) as Record<string, unknown>;

@@ -43,4 +43,6 @@ export type { NestedRelation } from './defer-relations.js';
 export { splitNestedInsert, isNestedInsert, isNestedRow, STEP_COUNT_KEY, STEP_ROWS_KEY } from './split-nested-insert.js';
 export type { InsertProgram } from './split-nested-insert.js';
 export { PlanCache } from './plan-cache.js';
+export { planAccess } from './access.js';
+export type { PlanAccess } from './access.js';
 export { computesAggregates, isNodesKey } from './aggregate-outputs.js';

@@ -4,7 +4,7 @@ import type { Entity } from '../model/index.js';
 import { planTables } from '../plan/index.js';
 import { authorize, resultHooks } from '../pipeline/index.js';
 import { compilePage } from '../sql/index.js';
-import type { Pool } from '../db/index.js';
+import type { Databases } from '../db/index.js';
 import { parseQuery, parseRange } from './parse/index.js';
 import { planRead } from './plan/index.js';
 import type { RestRequest } from './request.js';
@@ -14,7 +14,7 @@ import { header } from './handle-read.js';
 /** What a REST server-sent-event stream needs besides the request's scope. */
 export interface LiveRest {
   readonly live: LiveEngine;
-  readonly pool: Pool;
+  readonly databases: Databases;
   /** ms between `: keep-alive` comments (proxies close idle streams); 0: none */
   readonly keepAliveMs: number;
   readonly onMessage: () => void;
@@ -74,7 +74,7 @@ export async function handleLiveRead(request: RestRequest, res: ServerResponse, 
   deps.onStream(1);
   res.on('close', end);
   stop = deps.live.subscribe(
-    { query, tables: planTables([authorized]), role: scope.run.identity.role, ...liveRunner(scope.run.chain, deps.pool, scope.run.request, scope.run.identity) },
+    { query, tables: planTables([authorized]), role: scope.run.identity.role, ...liveRunner(scope.run.chain, deps.databases, scope.run.request, scope.run.identity) },
     {
       next: (text) => {
         if (!scope.run.chain.hasResultHooks) return send(text);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inTransaction, withCancel, type RequestTransaction } from '../db/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import { RequestError } from '../errors/index.js';
-import { answerCors, answerInTransaction, postgrestCors, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
+import { answerCors, answerInTransaction, postgrestCors, requestDatabase, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { OpenApiServer } from './docs.js';
 import { allow, methodNotAllowed } from './allow.js';
@@ -24,7 +24,7 @@ import { sendRestError } from './respond.js';
  * to one statement by the same `sql/` as GraphQL; the JSON PostgreSQL builds goes out unparsed.
  */
 export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
-  const { config, pool, metrics } = mount;
+  const { config, pool, databases, metrics } = mount;
   const chain = mount.chain;
   // PostgREST's JSON: numbers are JSON numbers (written by PostgreSQL, never parsed here,
   // so no digit is lost on the way)
@@ -33,14 +33,15 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
   const prefix = config.server.restPath.endsWith('/') ? config.server.restPath.slice(0, -1) : config.server.restPath;
 
   const scopeOf = (ctx: RequestContext, requestScope: RequestScope, tx: RequestTransaction | undefined): RestScope => {
-    // statements stop when the client leaves (db/cancel.ts)
-    const db = withCancel(tx?.client ?? pool, ctx.signal);
+    // statements stop when the client leaves (db/cancel.ts); reads may go to a replica
+    const { db, onWrite } = requestDatabase(databases, requestScope, ctx.signal, () => tx?.client);
     const run: RunPlanContext = {
       chain,
       request: requestScope.request,
       identity: requestScope.identity,
       options,
-      db: () => db,
+      db,
+      onWrite,
       onStatement: () => metrics.statements.inc({ protocol: 'rest' }),
       jsonAsText: true,
       onAuthorized: (plan) => ctx.trace.plans.push(plan),
@@ -56,7 +57,7 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
 
   const liveRest: LiveRest = {
     live: mount.live,
-    pool,
+    databases,
     keepAliveMs: config.subscriptions.keepAliveMs,
     onMessage: () => metrics.liveMessages.inc({ transport: 'sse' }),
     onStream: (delta) => {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Pool } from '../db/index.js';
+import type { NamedPool } from '../db/index.js';
 import type { Metrics } from '../http/index.js';
 
 export type { Metrics } from '../http/index.js';
@@ -12,7 +12,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   // the standard names (process_*, nodejs_*), as every Node.js dashboard expects them
   collectDefaultMetrics({ register: registry });
-  let pool: Pool | undefined;
+  let pools: readonly NamedPool[] = [];
   const requests = new Counter({
     name: 'pgduet_http_requests_total',
     help: 'HTTP requests by protocol (graphql, rest, system), route and status code',
@@ -45,15 +45,31 @@ export function createMetrics(): Metrics {
   });
   new Gauge({
     name: 'pgduet_db_pool_connections',
-    help: 'Database pool connections by state (total, idle, waiting clients)',
-    labelNames: ['state'] as const,
+    help: 'Database pool connections by pool (primary, replica0, …) and state (total, idle, waiting clients)',
+    labelNames: ['pool', 'state'] as const,
     registers: [registry],
     collect() {
-      if (pool === undefined) return;
-      this.set({ state: 'total' }, pool.totalCount);
-      this.set({ state: 'idle' }, pool.idleCount);
-      this.set({ state: 'waiting' }, pool.waitingCount);
+      for (const { name, pool } of pools) {
+        this.set({ pool: name, state: 'total' }, pool.totalCount);
+        this.set({ pool: name, state: 'idle' }, pool.idleCount);
+        this.set({ pool: name, state: 'waiting' }, pool.waitingCount);
+      }
     },
+  });
+  new Gauge({
+    name: 'pgduet_db_pool_healthy',
+    help: 'Whether a pool takes reads: 1, or 0 for a read replica left out because it could not be reached',
+    labelNames: ['pool'] as const,
+    registers: [registry],
+    collect() {
+      for (const { name, healthy } of pools) this.set({ pool: name }, healthy ? 1 : 0);
+    },
+  });
+  const poolStatements = new Counter({
+    name: 'pgduet_db_pool_statements_total',
+    help: 'Statements sent to each pool (primary, replica0, …) outside a transaction: where reads and writes went',
+    labelNames: ['pool'] as const,
+    registers: [registry],
   });
   const liveConnections = new Gauge({ name: 'pgduet_live_connections', help: 'Open subscription connections by transport (graphql-transport-ws, graphql-ws, sse)', labelNames: ['transport'] as const, registers: [registry] });
   const liveSubscriptions = new Gauge({ name: 'pgduet_live_subscriptions', help: 'Running subscriptions by kind (live, stream, sse)', labelNames: ['kind'] as const, registers: [registry] });
@@ -77,8 +93,9 @@ export function createMetrics(): Metrics {
     reloads,
     statements,
     graphqlFastPath,
-    watchPool: (p) => {
-      pool = p;
+    poolStatements,
+    watchPools: (p) => {
+      pools = p;
     },
   };
 }

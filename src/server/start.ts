@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createResponseCache } from '../cache/index.js';
 import { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
-import { checkDatabase, createPool, startEmbeddedDatabase, watchAvailability, type EmbeddedDatabase, type Pool } from '../db/index.js';
+import { checkDatabase, startEmbeddedDatabase, type Databases, type EmbeddedDatabase, type Pool } from '../db/index.js';
 import { ConfigError } from '../errors/index.js';
 import { introspect } from '../introspection/index.js';
 import { buildTypeGraph, readSchemaCache, SchemaCacheError, configDigest, type ModelOptions, type TypeGraph } from '../model/index.js';
@@ -20,6 +20,7 @@ import type { LiveEngine } from '../live/index.js';
 import { frontPageMount } from './front-page.js';
 import { startingMounts } from './starting.js';
 import { healthRoute, healthzRoute, metricsRoute, readyRoute } from './system-routes.js';
+import { openDatabases } from './databases.js';
 
 export interface StartOptions {
   readonly config: Config;
@@ -48,7 +49,10 @@ export interface RunningServer {
   readonly databaseUrl: string;
   readonly embedded: EmbeddedDatabase | undefined;
   readonly holder: GraphHolder;
+  /** the primary's pool */
   readonly pool: Pool;
+  /** the primary and the read replicas */
+  readonly databases: Databases;
   readonly metrics: Metrics;
   readonly mounts: readonly Mount[];
   /** live queries (subscriptions, SSE): their cohorts and shapes */
@@ -136,17 +140,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (embedded?.seeded === true) logger.info('embedded database is new: loaded the sample schema');
   const databaseUrl = config.database.url ?? embedded?.url ?? '';
 
-  const pool = createPool({
-    url: databaseUrl,
-    size: config.database.poolSize,
-    connectTimeoutMs: config.database.connectTimeoutMs,
-    statementTimeoutMs: config.database.statementTimeoutMs,
-  });
-  metrics.watchPool(pool);
-  watchAvailability(pool, logger);
+  const databases = openDatabases(config, databaseUrl, logger, metrics);
+  const pool = databases.primary;
   const cleanup = async (): Promise<void> => {
     // a statement still running after the drain timeout must not hold the exit forever
-    await waitAtMost(pool.end().catch(() => undefined), config.server.shutdownTimeoutMs);
+    await waitAtMost(databases.end(), config.server.shutdownTimeoutMs);
     await embedded?.close().catch(() => undefined);
   };
   const abort = async (error: unknown): Promise<never> => {
@@ -178,9 +176,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     return abort(error);
   }
-  const live = createLive({ config, pool, metrics, logger, databaseUrl });
+  const listenUrl = config.database.listenUrl ?? databaseUrl;
+  const live = createLive({ config, pool, metrics, logger, databaseUrl: listenUrl });
   const responseCache = createResponseCache({ options: config.cache, rateLimitRedisUrl: config.rateLimit?.redis?.url, logger });
-  const context: MountContext = { config, chain, pool, holder, logger, metrics, live: live.engine, responseCache };
+  const context: MountContext = { config, chain, pool, databases, holder, logger, metrics, live: live.engine, responseCache };
   let mounts: Mount[];
   try {
     const served = [
@@ -227,7 +226,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   };
   if (options.handleSignals === true) process.on('SIGUSR1', onSignal);
   const listener: ReloadListener | undefined = config.reload.listen
-    ? listenForReload({ url: databaseUrl, channel: config.reload.channel, log: logger, onReload: triggerReload })
+    ? listenForReload({ url: listenUrl, channel: config.reload.channel, log: logger, onReload: triggerReload })
     : undefined;
 
   let closing: Promise<void> | undefined;
@@ -238,6 +237,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     embedded,
     holder,
     pool,
+    databases,
     metrics,
     mounts,
     live: live.engine,
