@@ -157,7 +157,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       useGraphqlLimits(limits),
       useRequestParams(),
       useValidation<ServerContext>(rulesOf(limits)),
-      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache),
+      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result })),
       useCacheControl(),
       useHasuraErrorCodes(),
       useMutationTransaction(pool),
@@ -340,7 +340,7 @@ function rulesOf(limits: GraphqlLimits): (context: ServerContext) => ReturnType<
  * authorized. Every route reaches it — the fast path leaves `@cached` operations to yoga, and
  * a batch's operations each pass here.
  */
-function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache): Plugin<YogaContext> {
+function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache, onCache: (result: 'hit' | 'miss') => void): Plugin<YogaContext> {
   return {
     onExecute: async ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue as unknown as YogaContext & ServerContext;
@@ -365,11 +365,13 @@ function usePipeline(oneStatement: boolean, maxRows: number | null, cache: Respo
       if (key !== undefined && cached?.refresh === false) {
         const hit = await cache.get(key);
         if (hit !== undefined) {
+          onCache('hit');
           context.cacheSlot.maxAges.push(hit.maxAge);
           setResultAndStopExecution({ data: null, stringify: () => hit.text } as ExecutionResult);
           return undefined;
         }
       }
+      if (key !== undefined) onCache('miss');
       // only an answer without errors is kept (an error may pass: a timeout, a database restarting)
       const keep = async (text: string): Promise<void> => {
         if (key === undefined || cached === undefined) return;

@@ -62,6 +62,12 @@ async function post(on: RunningServer, body: unknown, headers: Record<string, st
   return { body: await res.json(), cacheControl: res.headers.get('cache-control') };
 }
 
+/** pgduet_graphql_cache_total{result} of a server */
+async function cacheCount(on: RunningServer, result: 'hit' | 'miss'): Promise<number> {
+  const metric = await on.metrics.registry.getSingleMetric('pgduet_graphql_cache_total')?.get();
+  return metric?.values.find((v) => v.labels['result'] === result)?.value ?? 0;
+}
+
 const setActor = (name: string): Promise<void> => sql('update actor set first_name = $1 where actor_id = 1', [name]);
 
 beforeEach(async () => {
@@ -71,6 +77,7 @@ beforeEach(async () => {
 describe('in memory', () => {
   it('keeps the answer for ttl seconds, says so in Cache-Control, and serves it again', async () => {
     const query = `query First${randomBytes(3).toString('hex')} @cached(ttl: 120) { actor_by_pk(actor_id: 1) { first_name } }`;
+    const [hits, misses] = [await cacheCount(server, 'hit'), await cacheCount(server, 'miss')];
     const first = await post(server, { query });
     expect(first.body).toEqual({ data: { actor_by_pk: { first_name: 'PENELOPE' } } });
     expect(first.cacheControl).toBe('max-age=120');
@@ -78,6 +85,7 @@ describe('in memory', () => {
     const again = await post(server, { query });
     expect(again.body).toEqual({ data: { actor_by_pk: { first_name: 'PENELOPE' } } });
     expect(again.cacheControl).toMatch(/^max-age=(119|120)$/);
+    expect([await cacheCount(server, 'hit'), await cacheCount(server, 'miss')]).toEqual([hits + 1, misses + 1]);
     // without the directive the query runs, and says nothing of caching
     const plain = await post(server, { query: '{ actor_by_pk(actor_id: 1) { first_name } }' });
     expect(plain.body).toEqual({ data: { actor_by_pk: { first_name: 'CHANGED' } } });
