@@ -117,6 +117,9 @@ const GET_ROUTES = {
   '/w4': W4,
   // W6 is W3 as a role whose row filter (rating = 'PG') and column list pgduet applies: the same statement
   '/w6': W3,
+  // W3N, W4N are W3, W4 with pgduet's named prepared statements off: the baseline's stay named
+  '/w3n': W3,
+  '/w4n': W4,
 };
 
 /** path → [statement, the values from the request's variables] */

@@ -68,7 +68,22 @@ const WORKLOADS = {
     pgduetConfig: `${JWT_CONFIG}permissions:\n  bench_reader:\n    tables:\n      film:\n        select: { columns: [film_id, title, length], filter: { rating: { _eq: PG } } }\n`,
     expect: (rows) => (rows.length === 25 ? undefined : `expected 25 films, got ${rows.length}`),
   },
+  /**
+   * W3 and W4 with `database.preparedStatements: false`, as behind a transaction-mode pooler:
+   * every statement parsed and planned again each time (pgduet talks to PostgreSQL directly
+   * here: what is measured is the cost of unnamed statements, not of a pooler).
+   */
+  W3N: {
+    what: 'W3 without named prepared statements',
+    target: 0.75,
+    query: 'select=film_id,title,length&rating=eq.PG&length=gt.100&order=title&limit=25',
+    resource: 'film',
+    // continues the `database:` mapping startPgduetServer writes
+    pgduetConfig: '  preparedStatements: false\n',
+    expect: (rows) => (rows.length === 25 ? undefined : `expected 25 films, got ${rows.length}`),
+  },
 };
+WORKLOADS.W4N = { ...WORKLOADS.W4, what: 'W4 without named prepared statements', pgduetConfig: WORKLOADS.W3N.pgduetConfig };
 
 // ---------------------------------------------------------------------------------------
 // same answers: checked before measuring

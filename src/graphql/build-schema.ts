@@ -5,14 +5,13 @@ import {
   GraphQLSchema,
   GraphQLString,
   type GraphQLFieldConfigArgumentMap,
-  type GraphQLFieldConfigMap,
   type GraphQLInputFieldConfigMap,
   type GraphQLNamedType,
 } from 'graphql';
 import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../model/index.js';
 import { collectNamedTypes } from './collect-types.js';
+import { LazyRootType, type FieldThunks } from './lazy-root.js';
 import { LazySchema, SCHEMA_DIRECTIVES } from './lazy-schema.js';
-import type { GraphqlContext } from './context.js';
 import { isComputedField, isValidName } from './names.js';
 import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
 import { listOf, SchemaBuilder } from './schema-builder.js';
@@ -61,43 +60,42 @@ interface Roots {
  */
 function buildRoots(graph: TypeGraph): Roots {
   const builder = new SchemaBuilder(graph, { byResponseKey, relation: relationResolver });
-  const query: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
+  const query: FieldThunks = {};
   for (const entity of builder.entities) {
     const name = builder.typeName(entity);
-    query[name] = {
+    query[name] = () => ({
       type: listOf(builder.objectType(entity)),
       args: builder.selectArgs(entity),
       resolve: rootResolver,
       description: `fetch data from the table: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select', entity } },
-    };
-    query[`${name}_aggregate`] = {
+    });
+    query[`${name}_aggregate`] = () => ({
       type: new GraphQLNonNull(builder.aggregateType(entity)),
       args: builder.selectArgs(entity),
       resolve: rootResolver,
       description: `fetch aggregated fields from the table: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select_aggregate', entity } },
-    };
-    const pk = pkArgs(builder, entity);
-    if (pk !== undefined) {
-      query[`${name}_by_pk`] = {
+    });
+    if (pkArgs(builder, entity) !== undefined) {
+      query[`${name}_by_pk`] = () => ({
         type: builder.objectType(entity),
-        args: pk,
+        args: pkArgs(builder, entity) ?? {},
         resolve: rootResolver,
         description: `fetch data from the table: "${entity.schema}.${entity.dbName}" using primary key columns`,
         extensions: { pgduetRoot: { kind: 'select_by_pk', entity } },
-      };
+      });
     }
   }
-  const mutation: GraphQLFieldConfigMap<unknown, GraphqlContext> = mutationFields(builder);
+  const mutation = mutationFields(builder);
   for (const fn of graph.functions) addFunction(builder, fn, fn.volatility === 'volatile' ? mutation : query);
 
   // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
-  const queryRoot = new GraphQLObjectType({ name: 'query_root', fields: Object.keys(query).length > 0 ? sorted(query) : NO_QUERIES });
-  const mutationRoot = Object.keys(mutation).length > 0 ? new GraphQLObjectType({ name: 'mutation_root', fields: sorted(mutation) }) : undefined;
+  const queryRoot = new LazyRootType('query_root', Object.keys(query).length > 0 ? query : NO_QUERIES);
+  const mutationRoot = Object.keys(mutation).length > 0 ? new LazyRootType('mutation_root', mutation) : undefined;
   // Hasura: every query root field is also a live query, and each table has a `_stream` field
   const subscription = subscriptionFields(builder, query);
-  const subscriptionRoot = Object.keys(subscription).length > 0 ? new GraphQLObjectType({ name: 'subscription_root', fields: sorted(subscription) }) : undefined;
+  const subscriptionRoot = Object.keys(subscription).length > 0 ? new LazyRootType('subscription_root', subscription) : undefined;
   const types = [queryRoot, ...(mutationRoot === undefined ? [] : [mutationRoot]), ...(subscriptionRoot === undefined ? [] : [subscriptionRoot])];
   return { builder, query: queryRoot, mutation: mutationRoot, subscription: subscriptionRoot, types };
 }
@@ -130,7 +128,7 @@ export function pkArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConf
  * where/order_by/limit and an `_aggregate` twin); a stable scalar function is a query field;
  * a volatile one is a mutation field. Arguments come in one `args` object, as in Hasura.
  */
-function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: GraphQLFieldConfigMap<unknown, GraphqlContext>): void {
+function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: FieldThunks): void {
   const name = builder.names.function(fn);
   if (name === undefined || fn.kind === 'procedure') return;
   if (isComputedField(fn)) return;
@@ -141,30 +139,31 @@ function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: GraphQLFie
     const entity = findEntity(builder.graph, fn.returns.entity);
     if (entity === undefined || builder.names.entity(entity) === undefined) return;
     if (!fn.returns.set) {
-      fields[name] = { type: builder.objectType(entity), args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } } };
+      fields[name] = () => ({ type: builder.objectType(entity), args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } } });
       return;
     }
-    fields[name] = {
+    fields[name] = () => ({
       type: listOf(builder.objectType(entity)),
       args: { ...args, ...builder.selectArgs(entity) },
       resolve: rootResolver,
       description,
       extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } },
-    };
+    });
     if (fn.volatility !== 'volatile') {
-      fields[`${name}_aggregate`] = {
+      fields[`${name}_aggregate`] = () => ({
         type: new GraphQLNonNull(builder.aggregateType(entity)),
         args: { ...args, ...builder.selectArgs(entity) },
         resolve: rootResolver,
         description,
         extensions: { pgduetRoot: { kind: 'function_aggregate', fn, entity } },
-      };
+      });
     }
     return;
   }
   if (fn.returns.kind === 'value') {
     const type = builder.outputType(fn.returns.type);
-    fields[name] = { type: fn.returns.set ? new GraphQLList(type) : type, args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_value', fn } } };
+    const set = fn.returns.set;
+    fields[name] = () => ({ type: set ? new GraphQLList(type) : type, args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_value', fn } } });
   }
 }
 
@@ -180,10 +179,6 @@ function functionArgsType(builder: SchemaBuilder, fn: FunctionDef, name: string)
   return builder.input(`${name}_args`, () => ({ fields }));
 }
 
-const NO_QUERIES: GraphQLFieldConfigMap<unknown, GraphqlContext> = {
-  no_queries_available: { type: new GraphQLNonNull(GraphQLString), description: 'this role may read nothing', resolve: () => '' },
+const NO_QUERIES: FieldThunks = {
+  no_queries_available: () => ({ type: new GraphQLNonNull(GraphQLString), description: 'this role may read nothing', resolve: () => '' }),
 };
-
-function sorted<T>(fields: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}

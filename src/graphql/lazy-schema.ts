@@ -1,6 +1,7 @@
-import { GraphQLSchema, specifiedDirectives, specifiedScalarTypes, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
-import { TypeWalk } from './collect-types.js';
+import { GraphQLSchema, getNamedType, specifiedDirectives, specifiedScalarTypes, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
 import { cachedDirective } from './cached.js';
+import { TypeWalk } from './collect-types.js';
+import { LazyRootType } from './lazy-root.js';
 import type { SchemaBuilder } from './schema-builder.js';
 
 /** graphql-js's directives and Hasura's `@cached` (cached.ts) */
@@ -34,6 +35,8 @@ export class LazySchema extends GraphQLSchema {
   /** the introspection types, and String and Boolean for the directives: what super() found */
   readonly #base: Readonly<Record<string, GraphQLNamedType>>;
   #complete = false;
+  /** the query root's field names, lower case without underscores (#nearRootFields) */
+  #queryStems: Set<string> | undefined;
   /** the proxy's target holds every type */
   #filled = false;
   readonly #typeMap: Record<string, GraphQLNamedType>;
@@ -61,6 +64,11 @@ export class LazySchema extends GraphQLSchema {
     });
   }
 
+  /** how many object and input types exist so far (what a request made the schema build) */
+  get madeCount(): number {
+    return this.#builder.madeCount;
+  }
+
   override getQueryType(): GraphQLObjectType {
     return this.#query;
   }
@@ -80,6 +88,8 @@ export class LazySchema extends GraphQLSchema {
   override getType(name: string): GraphQLNamedType | undefined {
     const found = this.#known(name);
     if (found !== undefined || this.#complete) return found;
+    const near = this.#nearRootFields(name);
+    if (near !== undefined) return near;
     // not made yet: walk on (a few ms at a time) until it is, or everything was
     while (!this.#walk.step(5)) {
       const made = this.#known(name);
@@ -87,6 +97,43 @@ export class LazySchema extends GraphQLSchema {
     }
     this.#complete = true;
     return this.#known(name);
+  }
+
+  /**
+   * A type named after a table (`film_bool_exp`, `FilmInsertInput`) is made by that table's
+   * root fields (`film`, `insert_film_one`…): make those and walk a little from them, before
+   * walking the whole schema from its roots in order (which makes every table before it).
+   */
+  #nearRootFields(name: string): GraphQLNamedType | undefined {
+    const roots = [this.#query, this.#mutation, this.#subscription].filter((r): r is GraphQLObjectType => r instanceof LazyRootType);
+    const wanted = normalized(name);
+    const query = this.#query instanceof LazyRootType ? this.#query : undefined;
+    if (query === undefined) return undefined;
+    this.#queryStems ??= new Set(query.fieldNames.map(normalized));
+    // the tables whose query field's name begins the type's name, longest first
+    const stems: string[] = [];
+    for (let end = wanted.length; end > 0; end--) if (this.#queryStems.has(wanted.slice(0, end))) stems.push(wanted.slice(0, end));
+    for (const stem of stems) {
+      const seeds: GraphQLNamedType[] = [];
+      for (const root of roots as LazyRootType[]) {
+        for (const fieldName of root.fieldNames) {
+          if (!normalized(fieldName).includes(stem)) continue;
+          const field = root.getFields()[fieldName];
+          if (field === undefined) continue;
+          seeds.push(getNamedType(field.type), ...field.args.map((arg) => getNamedType(arg.type)));
+        }
+      }
+      const made = this.#known(name);
+      if (made !== undefined) return made;
+      const walk = new TypeWalk(seeds);
+      for (let i = 0; i < 10 && !walk.step(2); i++) {
+        const found = this.#known(name);
+        if (found !== undefined) return found;
+      }
+      const found = this.#known(name);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   #known(name: string): GraphQLNamedType | undefined {
@@ -106,4 +153,9 @@ export class LazySchema extends GraphQLSchema {
     for (const type of this.#walk.types) target[type.name] ??= type;
     for (const [name, type] of Object.entries(this.#base)) target[name] ??= type;
   }
+}
+
+/** `film_bool_exp` and `FilmBoolExp` alike: `filmboolexp` */
+function normalized(name: string): string {
+  return name.replaceAll('_', '').toLowerCase();
 }

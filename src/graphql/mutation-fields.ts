@@ -4,18 +4,17 @@ import {
   GraphQLNonNull,
   GraphQLString,
   type GraphQLFieldConfigArgumentMap,
-  type GraphQLFieldConfigMap,
   type GraphQLInputFieldConfigMap,
   type GraphQLInputObjectType,
   type GraphQLObjectType,
 } from 'graphql';
 import type { Column, Entity } from '../model/index.js';
-import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import { toGraphqlName } from './names.js';
 import { byResponseKey, rootResolver } from './resolvers.js';
 import type { RootMeta } from './meta.js';
 import { isJson, isNumeric } from './scalars.js';
+import type { FieldThunks } from './lazy-root.js';
 import { listOf, type SchemaBuilder } from './schema-builder.js';
 
 /**
@@ -23,54 +22,53 @@ import { listOf, type SchemaBuilder } from './schema-builder.js';
  * Hasura's shape: insert_<t>, insert_<t>_one, update_<t>, update_<t>_by_pk, update_<t>_many,
  * delete_<t>, delete_<t>_by_pk.
  */
-export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<unknown, GraphqlContext> {
-  const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
+export function mutationFields(builder: SchemaBuilder): FieldThunks {
+  const fields: FieldThunks = {};
   for (const entity of builder.entities) {
     const name = builder.typeName(entity);
     const pk = pkColumns(builder, entity);
     const root = (kind: 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'update_many' | 'delete' | 'delete_by_pk'): RootMeta => ({ kind, entity });
     if (entity.operations.insert && writableColumns(builder, entity).length > 0) {
-      const onConflict = onConflictType(builder, entity);
-      fields[`insert_${name}`] = {
+      fields[`insert_${name}`] = () => ({
         type: mutationResponseType(builder, entity),
         args: {
           objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, entity)))), description: 'the rows to be inserted' },
-          ...(onConflict === undefined ? {} : { on_conflict: { type: onConflict, description: 'upsert condition' } }),
+          ...nestedOnConflict(builder, entity),
         },
         resolve: rootResolver,
         extensions: { pgduetRoot: root('insert') },
         description: `insert data into the table: "${entity.schema}.${entity.dbName}"`,
-      };
-      fields[`insert_${name}_one`] = {
+      });
+      fields[`insert_${name}_one`] = () => ({
         type: builder.objectType(entity),
         args: {
           object: { type: new GraphQLNonNull(insertInputType(builder, entity)), description: 'the row to be inserted' },
-          ...(onConflict === undefined ? {} : { on_conflict: { type: onConflict, description: 'upsert condition' } }),
+          ...nestedOnConflict(builder, entity),
         },
         resolve: rootResolver,
         extensions: { pgduetRoot: root('insert_one') },
         description: `insert a single row into the table: "${entity.schema}.${entity.dbName}"`,
-      };
+      });
     }
     if (entity.operations.update && writableColumns(builder, entity).length > 0) {
-      const operators = updateOperatorArgs(builder, entity);
-      fields[`update_${name}`] = {
+      const operators = () => updateOperatorArgs(builder, entity);
+      fields[`update_${name}`] = () => ({
         type: mutationResponseType(builder, entity),
-        args: { ...operators, where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be updated' } },
+        args: { ...operators(), where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be updated' } },
         resolve: rootResolver,
         extensions: { pgduetRoot: root('update') },
         description: `update data of the table: "${entity.schema}.${entity.dbName}"`,
-      };
+      });
       if (pk !== undefined) {
-        fields[`update_${name}_by_pk`] = {
+        fields[`update_${name}_by_pk`] = () => ({
           type: builder.objectType(entity),
-          args: { ...operators, pk_columns: { type: new GraphQLNonNull(pkColumnsInput(builder, entity, pk)) } },
+          args: { ...operators(), pk_columns: { type: new GraphQLNonNull(pkColumnsInput(builder, entity, pk)) } },
           resolve: rootResolver,
         extensions: { pgduetRoot: root('update_by_pk') },
           description: `update single row of the table: "${entity.schema}.${entity.dbName}"`,
-        };
+        });
       }
-      fields[`update_${name}_many`] = {
+      fields[`update_${name}_many`] = () => ({
         type: new GraphQLList(mutationResponseType(builder, entity)),
         args: {
           updates: {
@@ -78,7 +76,7 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
               new GraphQLList(
                 new GraphQLNonNull(
                   builder.input(`${name}_updates`, () => ({
-                    fields: () => ({ ...operators, where: { type: new GraphQLNonNull(builder.boolExpType(entity)) } }) as GraphQLInputFieldConfigMap,
+                    fields: () => ({ ...operators(), where: { type: new GraphQLNonNull(builder.boolExpType(entity)) } }) as GraphQLInputFieldConfigMap,
                   })),
                 ),
               ),
@@ -89,24 +87,24 @@ export function mutationFields(builder: SchemaBuilder): GraphQLFieldConfigMap<un
         resolve: rootResolver,
         extensions: { pgduetRoot: root('update_many') },
         description: `update multiples rows of table: "${entity.schema}.${entity.dbName}"`,
-      };
+      });
     }
     if (entity.operations.delete) {
-      fields[`delete_${name}`] = {
+      fields[`delete_${name}`] = () => ({
         type: mutationResponseType(builder, entity),
         args: { where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be deleted' } },
         resolve: rootResolver,
         extensions: { pgduetRoot: root('delete') },
         description: `delete data from the table: "${entity.schema}.${entity.dbName}"`,
-      };
+      });
       if (pk !== undefined) {
-        fields[`delete_${name}_by_pk`] = {
+        fields[`delete_${name}_by_pk`] = () => ({
           type: builder.objectType(entity),
           args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.inputType(c.type)) }])),
           resolve: rootResolver,
         extensions: { pgduetRoot: root('delete_by_pk') },
           description: `delete single row from the table: "${entity.schema}.${entity.dbName}"`,
-        };
+        });
       }
     }
   }
@@ -156,7 +154,7 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
   }));
 }
 
-/** A nested insert's own `on_conflict` field, when the related table has a unique key. */
+/** The `on_conflict` argument or input field (a nested insert's), when the table has a unique key. */
 function nestedOnConflict(builder: SchemaBuilder, target: Entity): GraphQLInputFieldConfigMap {
   const type = onConflictType(builder, target);
   return type === undefined ? {} : { on_conflict: { type, description: 'upsert condition' } };

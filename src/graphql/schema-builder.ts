@@ -516,6 +516,11 @@ export class SchemaBuilder {
     return this.#objects.get(name) ?? this.#inputs.get(name) ?? this.#enums.get(name) ?? this.#enumScalars.get(name) ?? this.scalars.named(name);
   }
 
+  /** how many object and input types were made so far (tests of the lazy schema) */
+  get madeCount(): number {
+    return this.#objects.size + this.#inputs.size;
+  }
+
   /** the cached type of that name, made on first use */
   object(name: string, make: () => Omit<GraphQLObjectTypeConfig<unknown, GraphqlContext>, 'name'>): GraphQLObjectType {
     let type = this.#objects.get(name);

@@ -1,6 +1,6 @@
-import { GraphQLInt, GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap } from 'graphql';
+import { GraphQLInt, GraphQLList, GraphQLNonNull, type GraphQLInputFieldConfigMap } from 'graphql';
 import type { Entity } from '../model/index.js';
-import type { GraphqlContext } from './context.js';
+import type { FieldThunks } from './lazy-root.js';
 import { rootResolver } from './resolvers.js';
 import { listOf, type SchemaBuilder } from './schema-builder.js';
 
@@ -13,15 +13,13 @@ import { listOf, type SchemaBuilder } from './schema-builder.js';
  * The resolvers are never called for a subscription (the live machinery answers from the
  * authorized Plans); they are the query fields' own, kept for a schema that validates.
  */
-export function subscriptionFields(builder: SchemaBuilder, query: GraphQLFieldConfigMap<unknown, GraphqlContext>): GraphQLFieldConfigMap<unknown, GraphqlContext> {
-  const fields: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
-  for (const [name, config] of Object.entries(query)) {
-    if (config.extensions?.pgduetRoot !== undefined) fields[name] = config;
-  }
+export function subscriptionFields(builder: SchemaBuilder, query: FieldThunks): FieldThunks {
+  // every query root field (each has its RootMeta; the placeholder of a role that may read nothing is not among them)
+  const fields: FieldThunks = { ...query };
   for (const entity of builder.entities) {
     const name = `${builder.typeName(entity)}_stream`;
     if (name in fields || builder.columns(entity).length === 0) continue;
-    fields[name] = {
+    fields[name] = () => ({
       type: listOf(builder.objectType(entity)),
       args: {
         batch_size: { type: new GraphQLNonNull(GraphQLInt), description: 'maximum number of rows returned in a single batch' },
@@ -31,7 +29,7 @@ export function subscriptionFields(builder: SchemaBuilder, query: GraphQLFieldCo
       resolve: rootResolver,
       description: `fetch data from the table in a streaming manner: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select_stream', entity } },
-    };
+    });
   }
   return fields;
 }

@@ -260,26 +260,47 @@ function addViewForeignKeys(
   exposed: ReadonlyMap<string, CatalogRelation>,
   columnsByRel: ReadonlyMap<string, readonly CatalogColumn[]>,
 ): Entity[] {
+  const entityByName = new Map(entities.map((e) => [`${e.schema}.${e.dbName}`, e]));
   const entityOf = new Map<string, Entity>();
   for (const [oid, rel] of exposed) {
-    const entity = entities.find((e) => e.schema === rel.schema && e.dbName === rel.name);
+    const entity = entityByName.get(`${rel.schema}.${rel.name}`);
     if (entity !== undefined) entityOf.set(oid, entity);
+  }
+  // Indexed once: for every table, the views that show its columns, each with "table attnum → view
+  // column name" (only names the view entity exposes). Looking the views up per foreign key instead
+  // made this quadratic: 20,000 keys × 10,200 relations took 20 s on the 10,000-table bench schema.
+  const viewsOfTable = new Map<string, { entity: Entity; shown: Map<number, string> }[]>();
+  for (const [oid, rel] of exposed) {
+    const view = entityOf.get(oid);
+    if (view === undefined || rel.view_columns === undefined || rel.view_columns === null) continue;
+    const viewNames = new Map((columnsByRel.get(oid) ?? []).map((c) => [c.attnum, c.name]));
+    const exposedNames = new Set(view.columns.map((col) => col.dbName));
+    const perTable = new Map<string, Map<number, string>>();
+    for (const v of rel.view_columns) {
+      const name = viewNames.get(v.attnum);
+      if (name === undefined || !exposedNames.has(name)) continue;
+      const tableOid = String(v.table_oid);
+      const shown = perTable.get(tableOid) ?? new Map<number, string>();
+      // the first view column showing a table column wins, as find() did
+      if (!shown.has(v.table_attnum)) shown.set(v.table_attnum, name);
+      perTable.set(tableOid, shown);
+    }
+    for (const [tableOid, shown] of perTable) {
+      const list = viewsOfTable.get(tableOid) ?? [];
+      list.push({ entity: view, shown });
+      viewsOfTable.set(tableOid, list);
+    }
   }
   /** the sides a table's columns can be seen from: the table itself, and each view showing all of them */
   const sides = (tableOid: string, attnums: readonly number[]): { entity: Entity; columns: string[]; view: boolean }[] => {
     const out: { entity: Entity; columns: string[]; view: boolean }[] = [];
+    const views = viewsOfTable.get(String(tableOid)) ?? [];
     const table = entityOf.get(tableOid);
     const tableNames = new Map((columnsByRel.get(tableOid) ?? []).map((c) => [c.attnum, c.name]));
     if (table !== undefined) out.push({ entity: table, columns: attnums.map((n) => tableNames.get(n) ?? `#${n}`), view: false });
-    for (const [oid, rel] of exposed) {
-      const view = entityOf.get(oid);
-      if (view === undefined || rel.view_columns === undefined || rel.view_columns === null) continue;
-      const viewNames = new Map((columnsByRel.get(oid) ?? []).map((c) => [c.attnum, c.name]));
-      const columns = attnums.map((n) => {
-        const shown = rel.view_columns?.find((v) => String(v.table_oid) === String(tableOid) && v.table_attnum === n);
-        return shown === undefined ? undefined : viewNames.get(shown.attnum);
-      });
-      if (columns.every((c): c is string => c !== undefined) && columns.every((c) => view.columns.some((col) => col.dbName === c))) out.push({ entity: view, columns, view: true });
+    for (const { entity, shown } of views) {
+      const columns = attnums.map((n) => shown.get(n));
+      if (columns.every((c): c is string => c !== undefined)) out.push({ entity, columns, view: true });
     }
     return out;
   };

@@ -212,6 +212,44 @@ describe('read-your-writes window', () => {
   });
 });
 
+describe('in a request transaction (the chain has onExecute hooks: PostgreSQL-native mode)', () => {
+  let native: RunningServer;
+  beforeAll(async () => {
+    // a statement timeout per request is an onExecute hook (SET LOCAL in the request's
+    // transaction), the same machinery as `postgres.rls`, without roles to create
+    native = await startTestServer(primary.urlFor(db.url), {
+      mounts: [graphqlMount, restMounts],
+      config: { database: { replicas: [replica0.urlFor(db.url)] }, postgres: { statementTimeoutMs: { default: 5000 } } },
+    });
+  });
+  afterAll(async () => {
+    await native?.close();
+  });
+
+  it('an HTTP request runs on the primary (its transaction is set up first); a live refetch on the replica', async () => {
+    expect((await rest(native, '/note?select=id')).status).toBe(200);
+    expect((await graphql(native, '{ note { id } }')).errors).toBeUndefined();
+    expect(primary.matching(NOTE).length).toBe(2);
+    expect(replica0.matching(NOTE)).toEqual([]);
+    primary.clear();
+    const abort = new AbortController();
+    const response = await fetch(`${native.url}/rest/note?select=id`, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+    const reader = response.body?.getReader();
+    let text = '';
+    while (!text.includes('\n\n') && reader !== undefined) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    abort.abort();
+    expect(text).toContain('event: snapshot');
+    // the refetch's transaction, with the hook's settings, on the replica
+    expect(replica0.matching(NOTE).length).toBeGreaterThanOrEqual(1);
+    expect(replica0.matching(/set_config/).length).toBeGreaterThanOrEqual(1);
+    expect(primary.matching(NOTE)).toEqual([]);
+  });
+});
+
 describe('a replica that goes away', () => {
   let two: RunningServer;
   beforeAll(async () => {

@@ -86,8 +86,8 @@ describe('system routes', () => {
     expect(text).toMatch(/pgduet_http_requests_total\{protocol="system",route="health",status="200"\} [1-9]/);
     expect(text).toMatch(/pgduet_http_requests_total\{protocol="system",route="not_found",status="404"\} [1-9]/);
     expect(text).toMatch(/pgduet_http_request_duration_seconds_bucket\{le="0.005",protocol="system",route="health"\}/);
-    expect(text).toMatch(/pgduet_db_pool_connections\{state="total"\} \d/);
-    expect(text).toMatch(/pgduet_db_pool_connections\{state="waiting"\} 0/);
+    expect(text).toMatch(/pgduet_db_pool_connections\{pool="primary",state="total"\} \d/);
+    expect(text).toMatch(/pgduet_db_pool_connections\{pool="primary",state="waiting"\} 0/);
     expect(text).toContain('# TYPE pgduet_schema_reloads_total counter');
     expect(text).toContain('process_resident_memory_bytes');
   });

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
   it('fills every default when there is no file', () => {
     const { config, file } = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'pgduet-empty-')) });
     expect(file).toBeUndefined();
-    expect(config.database).toEqual({ poolSize: 10, schemas: ['public'], connectTimeoutMs: 5000, statementTimeoutMs: 30_000, concurrency: { roles: {} } });
+    expect(config.database).toEqual({ poolSize: 10, schemas: ['public'], connectTimeoutMs: 5000, statementTimeoutMs: 30_000, concurrency: { roles: {} }, replicas: [], readYourWritesMs: 0, preparedStatements: true });
     // protective defaults (README "Protective defaults")
     expect(config.graphql.limits).toMatchObject({ maxDepth: 10, maxAliases: 30, maxCost: 5000 });
     expect(config.limits).toMatchObject({ maxDepth: 8 });

@@ -1,0 +1,62 @@
+import { GraphQLObjectType, type GraphQLField, type GraphQLFieldConfig, type GraphQLFieldMap } from 'graphql';
+import type { GraphqlContext } from './context.js';
+
+type FieldConfig = GraphQLFieldConfig<unknown, GraphqlContext>;
+type Field = GraphQLField<unknown, GraphqlContext>;
+
+/** A root field's config, made when the field is first asked for. */
+export type FieldThunks = Record<string, () => FieldConfig>;
+
+/**
+ * A root type (query_root, mutation_root, subscription_root) whose fields are made one at a time.
+ *
+ * graphql-js makes all of an object type's fields, with their argument types, the first time
+ * anything asks for one. For the roots that is every table's `where`, `order_by`,
+ * `insert_input`, `on_conflict`, `_set`… input types: at 10,000 tables about 130,000 types,
+ * 3 s and 300 MB before a `{ __typename }` is answered. Validation and execution only look
+ * fields up by name (`getFields()[name]`), so this type's field map is a proxy that makes
+ * a field when it is looked up; enumerating it (introspection, the SDL, "did you mean")
+ * makes them all, in order. Together with LazySchema (lazy-schema.ts), a request builds
+ * the types it touches and no others.
+ */
+export class LazyRootType extends GraphQLObjectType<unknown, GraphqlContext> {
+  readonly #thunks: ReadonlyMap<string, () => FieldConfig>;
+  readonly #made = new Map<string, Field>();
+  readonly #fields: GraphQLFieldMap<unknown, GraphqlContext>;
+
+  constructor(name: string, thunks: FieldThunks) {
+    super({ name, fields: {} });
+    // sorted, as Hasura lists its root fields (and as the eager schema did)
+    this.#thunks = new Map(Object.keys(thunks).sort().map((key) => [key, thunks[key] as () => FieldConfig]));
+    const field = (key: string | symbol): Field | undefined => (typeof key === 'string' ? this.#field(key) : undefined);
+    this.#fields = new Proxy(Object.create(null) as GraphQLFieldMap<unknown, GraphqlContext>, {
+      get: (_target, key) => field(key),
+      has: (_target, key) => typeof key === 'string' && this.#thunks.has(key),
+      ownKeys: () => [...this.#thunks.keys()],
+      getOwnPropertyDescriptor: (_target, key) => {
+        const value = field(key);
+        return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
+      },
+    });
+  }
+
+  /** the names of its fields, without making any */
+  get fieldNames(): readonly string[] {
+    return [...this.#thunks.keys()];
+  }
+
+  override getFields(): GraphQLFieldMap<unknown, GraphqlContext> {
+    return this.#fields;
+  }
+
+  #field(name: string): Field | undefined {
+    let made = this.#made.get(name);
+    if (made !== undefined) return made;
+    const thunk = this.#thunks.get(name);
+    if (thunk === undefined) return undefined;
+    // graphql-js's own field definition (argument defaults, extensions…), from a one-field type
+    made = new GraphQLObjectType<unknown, GraphqlContext>({ name: this.name, fields: { [name]: thunk() } }).getFields()[name] as Field;
+    this.#made.set(name, made);
+    return made;
+  }
+}
