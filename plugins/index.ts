@@ -29,3 +29,7 @@ export const builtInPlugins = [
   postgresRolePlugin,
   auditLogPlugin,
 ] as const;
+
+/** The rate limiter's Redis connection, shared with the response cache (src/cache): one failure policy for Redis. */
+export { RedisConnection, parseRedisUrl } from './rate-limit/index.js';
+export type { RedisLogger } from './rate-limit/index.js';

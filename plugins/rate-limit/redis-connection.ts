@@ -68,6 +68,8 @@ export interface RedisConnectionOptions {
   /** the longest reconnection delay; default 5000 ms */
   readonly maxBackoffMs?: number;
   readonly logger?: RedisLogger;
+  /** what `CLIENT LIST` shows; default REDIS_CONNECTION_NAME (the response cache names its own) */
+  readonly name?: string;
 }
 
 /** A command that got no answer: Redis is down, the connection was lost with it in flight, or the reply was late. */
@@ -117,7 +119,7 @@ export class RedisConnection {
       ...(username === undefined ? {} : { username }),
       ...(password === undefined ? {} : { password }),
       db: db ?? 0,
-      connectionName: REDIS_CONNECTION_NAME,
+      connectionName: options.name ?? REDIS_CONNECTION_NAME,
       // connect on the first command, not at start-up: the server starts whether Redis is up or not
       lazyConnect: true,
       connectTimeout: options.connectTimeoutMs ?? 1000,

@@ -1,6 +1,7 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 import { graphqlLimitsOptions } from './graphql-limits.js';
+import { cacheOptions } from '../cache/index.js';
 import { pluginOptionsShape } from '../chain/index.js';
 import { builtInPlugins } from '../../plugins/index.js';
 
@@ -178,6 +179,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** where the answers of `@cached` GraphQL queries are kept: memory (default) or Redis (src/cache) */
+    cache: cacheOptions.prefault({}),
     /** GraphQL subscriptions (WebSocket) and REST server-sent events: the live machinery (src/live) */
     subscriptions: z
       .object({

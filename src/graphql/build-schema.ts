@@ -11,7 +11,7 @@ import {
 import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../model/index.js';
 import { collectNamedTypes } from './collect-types.js';
 import { LazyRootType, type FieldThunks } from './lazy-root.js';
-import { LazySchema } from './lazy-schema.js';
+import { LazySchema, SCHEMA_DIRECTIVES } from './lazy-schema.js';
 import { isComputedField, isValidName } from './names.js';
 import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
 import { listOf, SchemaBuilder } from './schema-builder.js';
@@ -106,7 +106,7 @@ function buildRoots(graph: TypeGraph): Roots {
  */
 function finishSchema(roots: Roots, types: readonly GraphQLNamedType[]): BuiltSchema {
   const { query, mutation, subscription } = roots;
-  const schema = new GraphQLSchema({ query, ...(mutation === undefined ? {} : { mutation }), ...(subscription === undefined ? {} : { subscription }), types });
+  const schema = new GraphQLSchema({ query, ...(mutation === undefined ? {} : { mutation }), ...(subscription === undefined ? {} : { subscription }), types, directives: SCHEMA_DIRECTIVES });
   return { schema, builder: roots.builder, warnings: roots.builder.warnings };
 }
 

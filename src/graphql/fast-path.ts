@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, type RequestContext, type RequestScope } from '../http/index.js';
 import { answerInOneStatement, authorizeOperation, operationError } from './answer-operation.js';
 import type { BuiltSchema } from './build-schema.js';
+import { asksForCache } from './cached.js';
 import type { GraphqlContext } from './context.js';
 import type { QueryRules } from './limits.js';
 import { PlanCache } from '../plan/index.js';
@@ -100,6 +101,8 @@ function planBody(text: string, built: BuiltSchema, rules: QueryRules): Operatio
   if (params === undefined) return undefined;
   const document = parseDocument(params.query);
   if (document instanceof Error || validateDocument(built.schema, document, rules).length > 0) return undefined;
+  // `@cached`: answered on yoga's path, where the response cache is (one place for every route)
+  if (asksForCache(document, params.operationName)) return undefined;
   const result = planOperation(built.schema, built.builder, document, params.operationName, params.variables);
   return result !== undefined && 'plan' in result && answeredByOneStatement(result.plan) ? result.plan : undefined;
 }

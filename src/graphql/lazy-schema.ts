@@ -1,4 +1,5 @@
-import { GraphQLSchema, getNamedType, specifiedScalarTypes, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
+import { GraphQLSchema, getNamedType, specifiedDirectives, specifiedScalarTypes, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
+import { cachedDirective } from './cached.js';
 import { HasuraInt } from './scalars.js';
 
 /** GraphQL's own scalars, as the schema has them (its `Int` is HasuraInt: one type per name) */
@@ -6,6 +7,9 @@ const SCALARS = specifiedScalarTypes.map((s) => (s.name === HasuraInt.name ? Has
 import { TypeWalk } from './collect-types.js';
 import { LazyRootType } from './lazy-root.js';
 import type { SchemaBuilder } from './schema-builder.js';
+
+/** graphql-js's directives and Hasura's `@cached` (cached.ts) */
+export const SCHEMA_DIRECTIVES = [...specifiedDirectives, cachedDirective];
 
 /**
  * A GraphQL schema whose types are made when something asks for them.
@@ -46,7 +50,7 @@ export class LazySchema extends GraphQLSchema {
   readonly #typeMap: Record<string, GraphQLNamedType>;
 
   constructor(builder: SchemaBuilder, query: GraphQLObjectType, mutation: GraphQLObjectType | undefined, subscription?: GraphQLObjectType) {
-    super({ assumeValid: true });
+    super({ assumeValid: true, directives: SCHEMA_DIRECTIVES });
     this.#builder = builder;
     this.#query = query;
     this.#mutation = mutation;

@@ -2,6 +2,7 @@ import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult 
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { ResponseCache } from '../cache/index.js';
 import { SubscriptionLimits } from '../live/index.js';
 import { planTables } from '../plan/index.js';
 import type { OperationRequest } from './live-operation.js';
@@ -18,6 +19,7 @@ import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
 import { createGraphqlLimits, useGraphqlLimits, type GraphqlLimits } from './limits.js';
+import { cacheKey, cachedOf } from './cached.js';
 import { answerInOneStatement, authorizeOperation, operationError, planningErrors, rootResultHooks } from './answer-operation.js';
 import { planOperation } from './plan-operation.js';
 import { capRows } from './row-cap.js';
@@ -29,7 +31,21 @@ import { schemaStoreOf } from './schema-store.js';
 interface ServerContext {
   readonly pgduet: RequestContext;
   readonly scope: RequestScope;
+  /** what the response cache did for the request's operations (its `Cache-Control`) */
+  readonly cacheSlot: CacheSlot;
 }
+
+/**
+ * The operations of one request (several in a batch) and the `max-age` of each answered from
+ * the response cache or kept in it: the response says `Cache-Control: max-age=<the least>`
+ * when every operation of it was, as Hasura says it of a cached answer.
+ */
+interface CacheSlot {
+  operations: number;
+  readonly maxAges: number[];
+}
+
+const newCacheSlot = (): CacheSlot => ({ operations: 0, maxAges: [] });
 
 /** The per-request part of the GraphQL context that the transaction plugin fills in. */
 interface TransactionSlot {
@@ -141,7 +157,8 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       useGraphqlLimits(limits),
       useRequestParams(),
       useValidation<ServerContext>(rulesOf(limits)),
-      usePipeline(config.graphql.oneStatement, config.graphql.maxRows),
+      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result })),
+      useCacheControl(),
       useHasuraErrorCodes(),
       useMutationTransaction(pool),
     ],
@@ -200,14 +217,14 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       }
       if (!chain.hasExecuteHooks) {
         if (fastPath !== undefined && (await fastPath.handle(req, res, ctx, scope))) return;
-        await yoga.handle(req, res, { pgduet: ctx, scope });
+        await yoga.handle(req, res, { pgduet: ctx, scope, cacheSlot: newCacheSlot() });
         return;
       }
       // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
       try {
         await answerInTransaction(pool, chain, scope, res, async (out, inTx) => {
           const answered = fastPath !== undefined && (await fastPath.handle(req, out, ctx, inTx));
-          if (!answered) await answerThroughFetch(yoga, req, out, { pgduet: ctx, scope: inTx }, config.server.maxBodyBytes);
+          if (!answered) await answerThroughFetch(yoga, req, out, { pgduet: ctx, scope: inTx, cacheSlot: newCacheSlot() }, config.server.maxBodyBytes);
         });
       } catch (error) {
         sendGraphqlErrors(res, error, ctx);
@@ -274,7 +291,7 @@ async function executeOverSocket(
   };
   const body = JSON.stringify({ query: request.query, operationName: request.operationName ?? undefined, variables: request.variables ?? undefined });
   const ask = async (inScope: RequestScope): Promise<ExecutionResult> => {
-    const response = await yoga.fetch(new URL(mount.config.server.graphqlPath, 'http://pgduet'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body }, { pgduet, scope: inScope });
+    const response = await yoga.fetch(new URL(mount.config.server.graphqlPath, 'http://pgduet'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body }, { pgduet, scope: inScope, cacheSlot: newCacheSlot() });
     return (await response.json()) as ExecutionResult;
   };
   let result: ExecutionResult;
@@ -317,11 +334,16 @@ function rulesOf(limits: GraphqlLimits): (context: ServerContext) => ReturnType<
  * resolvers answer over the authorized Plans (`context.operation`) — with
  * `graphql.oneStatement: false`, always the resolvers. The onResult hooks then run over each
  * root field's assembled answer, as on the one-statement route.
+ *
+ * The response cache (`@cached`, cached.ts) is here, after authorization: a request the chain
+ * refuses is refused whatever is cached, and the key holds the role and session the chain
+ * authorized. Every route reaches it — the fast path leaves `@cached` operations to yoga, and
+ * a batch's operations each pass here.
  */
-function usePipeline(oneStatement: boolean, maxRows: number | null): Plugin<YogaContext> {
+function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache, onCache: (result: 'hit' | 'miss') => void): Plugin<YogaContext> {
   return {
     onExecute: async ({ args, setResultAndStopExecution }) => {
-      const context = args.contextValue as YogaContext;
+      const context = args.contextValue as unknown as YogaContext & ServerContext;
       const planned = planOperation(args.schema, context.builder, args.document, args.operationName, args.variableValues);
       // graphql-js reports what cannot be planned (unknown operation, bad variables) or answers it (introspection)
       if (planned === undefined) return undefined;
@@ -338,20 +360,57 @@ function usePipeline(oneStatement: boolean, maxRows: number | null): Plugin<Yoga
         setResultAndStopExecution(operationError(error, rootKeys, context.log));
         return undefined;
       }
+      const cached = planned.plan.operation === 'query' ? cachedOf(args.document, args.operationName, args.variableValues) : undefined;
+      const key = cached === undefined ? undefined : cacheKey(args.document, args.operationName, args.variableValues, context.identity, context.request, context.chain.hasExecuteHooks);
+      if (key !== undefined && cached?.refresh === false) {
+        const hit = await cache.get(key);
+        if (hit !== undefined) {
+          onCache('hit');
+          context.cacheSlot.maxAges.push(hit.maxAge);
+          setResultAndStopExecution({ data: null, stringify: () => hit.text } as ExecutionResult);
+          return undefined;
+        }
+      }
+      if (key !== undefined) onCache('miss');
+      // only an answer without errors is kept (an error may pass: a timeout, a database restarting)
+      const keep = async (text: string): Promise<void> => {
+        if (key === undefined || cached === undefined) return;
+        const seconds = await cache.set(key, text, cached.ttl);
+        if (seconds > 0) context.cacheSlot.maxAges.push(seconds);
+      };
       if (oneStatement && operation.oneStatement) {
         const text = await answerInOneStatement(operation, context.run, context.log);
+        if (text.startsWith('{"data":{')) await keep(text);
         // yoga writes the result with its `stringify`: the answer as answerInOneStatement rendered it
         setResultAndStopExecution({ data: null, stringify: () => text } as ExecutionResult);
         return undefined;
       }
       context.operation = operation;
-      if (!context.chain.hasResultHooks) return undefined;
+      if (!context.chain.hasResultHooks && key === undefined) return undefined;
+      const authorized = operation;
       return {
         onExecuteDone: async ({ result, setResult }) => {
           if (Symbol.asyncIterator in result || result.data === null || result.data === undefined) return;
-          setResult({ ...result, data: await rootResultHooks(result.data, operation, context.run) });
+          const data = context.chain.hasResultHooks ? await rootResultHooks(result.data, authorized, context.run) : result.data;
+          if (data !== result.data) setResult({ ...result, data });
+          if (result.errors === undefined || result.errors.length === 0) await keep(JSON.stringify({ data }));
         },
       };
+    },
+  };
+}
+
+/** Counts a request's operations (one, or each of a batch) and says `Cache-Control` when the cache answered or kept every one. */
+function useCacheControl(): Plugin<YogaContext> {
+  return {
+    onParams: ({ context }) => {
+      const slot = (context as unknown as Partial<ServerContext>).cacheSlot;
+      if (slot !== undefined) slot.operations += 1;
+    },
+    onResponse: ({ response, serverContext }) => {
+      const slot = (serverContext as Partial<ServerContext> | undefined)?.cacheSlot;
+      if (slot === undefined || slot.operations === 0 || slot.maxAges.length !== slot.operations) return;
+      response.headers.set('Cache-Control', `max-age=${Math.min(...slot.maxAges)}`);
     },
   };
 }

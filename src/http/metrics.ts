@@ -11,6 +11,8 @@ export interface Metrics {
   readonly statements: Counter<'protocol'>;
   /** GraphQL requests answered by the fast path (a known document, one statement), not by yoga */
   readonly graphqlFastPath: Counter;
+  /** `@cached` operations: answered from the response cache, or run */
+  readonly graphqlCache: Counter<'result'>;
   /** subscriptions: open WebSockets and SSE streams, by transport */
   readonly liveConnections: Gauge<'transport'>;
   /** subscriptions running (GraphQL live queries and streams, REST SSE) */

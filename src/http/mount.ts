@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LiveEngine } from '../live/index.js';
 import type { Logger } from 'pino';
+import type { ResponseCache } from '../cache/index.js';
 import type { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
 import type { Databases, Pool } from '../db/index.js';
@@ -51,4 +52,6 @@ export interface MountContext {
   readonly metrics: Metrics;
   /** live queries (subscriptions, SSE): one per server, multiplexed across every transport */
   readonly live: LiveEngine;
+  /** the answers of `@cached` GraphQL queries: memory, or a Redis the instances share */
+  readonly responseCache: ResponseCache;
 }

@@ -43,6 +43,12 @@ export function createMetrics(): Metrics {
     help: 'GraphQL requests answered by the fast path (a document seen before, one statement) without graphql-yoga',
     registers: [registry],
   });
+  const graphqlCache = new Counter({
+    name: 'pgduet_graphql_cache_total',
+    help: '@cached GraphQL operations: answered from the response cache (hit), or run (miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'pgduet_db_pool_connections',
     help: 'Database pool connections by pool (primary, replica0, …) and state (total, idle, waiting clients)',
@@ -93,6 +99,7 @@ export function createMetrics(): Metrics {
     reloads,
     statements,
     graphqlFastPath,
+    graphqlCache,
     poolStatements,
     watchPools: (p) => {
       pools = p;

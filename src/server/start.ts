@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createResponseCache } from '../cache/index.js';
 import { Chain } from '../chain/index.js';
 import type { Config } from '../config/index.js';
 import { checkDatabase, startEmbeddedDatabase, type Databases, type EmbeddedDatabase, type Pool } from '../db/index.js';
@@ -178,7 +179,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
   const listenUrl = config.database.listenUrl ?? databaseUrl;
   const live = createLive({ config, pool, metrics, logger, databaseUrl: listenUrl });
-  const context: MountContext = { config, chain, pool, databases, holder, logger, metrics, live: live.engine };
+  const responseCache = createResponseCache({ options: config.cache, rateLimitRedisUrl: config.rateLimit?.redis?.url, logger });
+  const context: MountContext = { config, chain, pool, databases, holder, logger, metrics, live: live.engine, responseCache };
   let mounts: Mount[];
   try {
     const served = [
@@ -194,6 +196,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // a mount refusing its configuration (a missing persisted-documents file…) stops the start cleanly
     await chain.close(() => undefined);
     await live.stop();
+    await responseCache.close();
     return abort(error);
   }
   upgrades = mounts.filter((m) => m.upgrade !== undefined);
@@ -253,6 +256,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         server.closeAllConnections();
         await closed;
         await chain.close((plugin, error) => logger.error({ err: error, plugin }, 'a plugin could not close'));
+        await responseCache.close().catch(() => undefined);
         await cleanup();
       })();
       return closing;

@@ -1,7 +1,7 @@
 import { GraphQLObjectType, GraphQLSchema, introspectionFromSchema, parse, printSchema, validate, validateSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildGraphqlSchema, buildLazyGraphqlSchema } from '../../src/graphql/build-schema.js';
-import type { LazySchema } from '../../src/graphql/lazy-schema.js';
+import { SCHEMA_DIRECTIVES, type LazySchema } from '../../src/graphql/lazy-schema.js';
 import { validateDocument } from '../../src/graphql/validate.js';
 import { buildTypeGraph, type TypeGraph } from '../../src/model/index.js';
 import { CatalogBuilder } from '../support/catalog-builder.js';
@@ -71,8 +71,8 @@ describe('the type order of a small schema', () => {
     const mutation = schema.getMutationType();
     const subscription = schema.getSubscriptionType();
     expect(subscription?.getFields()['film_stream']).toBeDefined();
-    // graphql-js's own recursive collection over the same root types
-    const recursive = new GraphQLSchema({ query: schema.getQueryType() ?? null, ...(mutation ? { mutation } : {}), ...(subscription ? { subscription } : {}) });
+    // graphql-js's own recursive collection over the same root types (and directives: `@cached`)
+    const recursive = new GraphQLSchema({ query: schema.getQueryType() ?? null, ...(mutation ? { mutation } : {}), ...(subscription ? { subscription } : {}), directives: SCHEMA_DIRECTIVES });
     expect(Object.keys(schema.getTypeMap())).toEqual(Object.keys(recursive.getTypeMap()));
     expect(printSchema(schema)).toEqual(printSchema(recursive));
     const lazy = buildLazyGraphqlSchema(buildTypeGraph(catalog.build(), 'small', OPTIONS).graph).schema;
