@@ -5,12 +5,12 @@ import {
   getOperationAST,
   GraphQLBoolean,
   GraphQLDirective,
-  GraphQLInt,
   GraphQLNonNull,
   print,
   type DocumentNode,
 } from 'graphql';
 import type { Identity, RequestInfo } from '../chain/index.js';
+import { HasuraInt } from './scalars.js';
 
 /**
  * Hasura's `@cached` query directive: `query Q @cached(ttl: 120) { … }` answers from the
@@ -24,7 +24,7 @@ export const cachedDirective = new GraphQLDirective({
   description: 'whether this query should be cached (Hasura Cloud only)',
   locations: [DirectiveLocation.QUERY],
   args: {
-    ttl: { type: new GraphQLNonNull(GraphQLInt), defaultValue: 60, description: 'measured in seconds' },
+    ttl: { type: new GraphQLNonNull(HasuraInt), defaultValue: 60, description: 'measured in seconds' },
     refresh: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false, description: 'refresh the cache entry' },
   },
 });
