@@ -3,15 +3,16 @@
 // replica. Starts its own PostgreSQL 15 primary (initdb, wal_level=replica) on a free port,
 // loads Pagila into it, makes a replica with `pg_basebackup -R` and starts it on another port,
 // then measures REST (W3 of shared/BENCH.md) and GraphQL (W1) reads against two pgduet servers:
-// one with `database.url` only, one with `database.replicas: [the replica]`. Rounds interleave
-// the two. See bench/README.md ("replicas.mjs").
+// one with `database.url` only, one with `database.replicas: [the replica]`; then, with HAProxy
+// installed (Debian's haproxy), one and two such servers behind it (round robin, as in
+// deploy/docker-compose.yml). Rounds interleave the setups. See bench/README.md ("replicas.mjs").
 //
 //   npm run build && node bench/replicas.mjs [--duration 10] [--rounds 2] [--connections 20]
 //
 // Needs the PostgreSQL binaries (PG_BIN, default /usr/lib/postgresql/15/bin), run as root (the
 // clusters run as `postgres` through runuser) or as the user that owns them; psql to load Pagila.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -99,9 +100,40 @@ async function measure(port, workload, seconds) {
   return { rps: result.requests.total / result.duration, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-async function poolStatements(port) {
-  const text = (await httpRequest(port, '/metrics')).body;
-  return { primary: metricSum(text, 'pgduet_db_pool_statements_total', { pool: 'primary' }), replica0: metricSum(text, 'pgduet_db_pool_statements_total', { pool: 'replica0' }) };
+/** Statements per pool, summed over the pgduet servers of a setup (each asked directly, not through the balancer). */
+async function poolStatements(ports) {
+  const sum = { primary: 0, replica0: 0 };
+  for (const port of ports) {
+    const text = (await httpRequest(port, '/metrics')).body;
+    sum.primary += metricSum(text, 'pgduet_db_pool_statements_total', { pool: 'primary' });
+    sum.replica0 += metricSum(text, 'pgduet_db_pool_statements_total', { pool: 'replica0' });
+  }
+  return sum;
+}
+
+function hasHaproxy() {
+  try {
+    execFileSync('haproxy', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** HAProxy in front of the servers on `ports`: round robin, health-checked on /ready (deploy/haproxy.cfg's shape). */
+async function startHaproxy(ports) {
+  const port = await freePort();
+  const file = join(work, `haproxy-${port}.cfg`);
+  const servers = ports.map((p, i) => `  server pgduet${i} 127.0.0.1:${p} check`).join('\n');
+  writeFileSync(file, `global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nfrontend api\n  bind 127.0.0.1:${port}\n  default_backend pgduet\nbackend pgduet\n  balance roundrobin\n  option httpchk GET /ready\n${servers}\n`);
+  const child = spawnTracked('haproxy', ['-db', '-f', file]);
+  for (let i = 0; i < 100; i++) {
+    const answer = await httpRequest(port, '/ready').catch(() => undefined);
+    if (answer?.status === 200) return { port, child };
+    if (child.exitCode !== null) throw new Error(`haproxy exited:\n${child.output}`);
+    await sleep(100);
+  }
+  throw new Error(`haproxy did not answer in 10 s:\n${child.output}`);
 }
 
 try {
@@ -135,32 +167,42 @@ try {
 
   const serverDir = join(work, 'pgduet');
   mkdirSync(serverDir);
+  const withReplica = () => startPgduetServer({ db: DB, workDir: serverDir, poolSize: 10, serverLog: 'warn', extraConfig: `  replicas: ['${replicaUrl}']\n` });
+  const single = await startPgduetServer({ db: DB, workDir: serverDir, poolSize: 10, serverLog: 'warn' });
+  const replicated = await withReplica();
+  /** each setup: the port the load goes to, the pgduet servers behind it */
   const servers = {
-    'primary only': await startPgduetServer({ db: DB, workDir: serverDir, poolSize: 10, serverLog: 'warn' }),
-    'primary + replica': await startPgduetServer({ db: DB, workDir: serverDir, poolSize: 10, serverLog: 'warn', extraConfig: `  replicas: ['${replicaUrl}']\n` }),
+    'primary only': { port: single.port, behind: [single] },
+    'primary + replica': { port: replicated.port, behind: [replicated] },
   };
+  if (hasHaproxy()) {
+    const second = await withReplica();
+    servers['haproxy → 1 × pgduet'] = { port: (await startHaproxy([replicated.port])).port, behind: [replicated] };
+    servers['haproxy → 2 × pgduet'] = { port: (await startHaproxy([replicated.port, second.port])).port, behind: [replicated, second] };
+  } else log('haproxy is not installed: the load-balancer rows are left out (apt-get install haproxy)');
   const samples = {};
   for (let round = 1; round <= Number(args.rounds); round++) {
     for (const [key, workload] of Object.entries(WORKLOADS)) {
       for (const [name, server] of Object.entries(servers)) {
+        const ports = server.behind.map((b) => b.port);
         await measure(server.port, workload, Number(args.warmup));
-        const before = await poolStatements(server.port);
+        const before = await poolStatements(ports);
         const r = await measure(server.port, workload, Number(args.duration));
-        const after = await poolStatements(server.port);
+        const after = await poolStatements(ports);
         r.onReplica = (after.replica0 - before.replica0) / Math.max(1, after.replica0 - before.replica0 + after.primary - before.primary);
         ((samples[key] ??= {})[name] ??= []).push(r);
-        log(`round ${round} ${key} ${name.padEnd(18)} ${int(r.rps).padStart(6)} req/s  p50 ${msText(r.p50)}  p99 ${msText(r.p99)}  ${(r.onReplica * 100).toFixed(0)}% of statements on the replica`);
+        log(`round ${round} ${key} ${name.padEnd(22)} ${int(r.rps).padStart(6)} req/s  p50 ${msText(r.p50)}  p99 ${msText(r.p99)}  ${(r.onReplica * 100).toFixed(0)}% of statements on the replica`);
       }
     }
   }
   const rows = [];
   for (const [key, byServer] of Object.entries(samples)) {
     for (const [name, s] of Object.entries(byServer)) {
-      rows.push([rows.length % 2 === 0 ? key : '', name, int(median(s.map((r) => r.rps))), s.map((r) => int(r.rps)).join(' / '), msText(median(s.map((r) => r.p50))), msText(median(s.map((r) => r.p99))), `${(median(s.map((r) => r.onReplica)) * 100).toFixed(0)}%`]);
+      rows.push([name === Object.keys(byServer)[0] ? key : '', name, int(median(s.map((r) => r.rps))), s.map((r) => int(r.rps)).join(' / '), msText(median(s.map((r) => r.p50))), msText(median(s.map((r) => r.p99))), `${(median(s.map((r) => r.onReplica)) * 100).toFixed(0)}%`]);
     }
   }
-  for (const server of Object.values(servers)) await stop(server.child);
-  process.stdout.write(`\nreads on the primary only vs primary + one streaming replica (same machine), autocannon ${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s per window, ${args.rounds} rounds interleaved, medians; pool size 10 per database\n\n`);
+  for (const server of new Set(Object.values(servers).flatMap((s) => s.behind))) await stop(server.child);
+  process.stdout.write(`\nreads on the primary only vs primary + one streaming replica, and one vs two pgduet servers behind HAProxy (same machine), autocannon ${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s per window, ${args.rounds} rounds interleaved, medians; pool size 10 per database\n\n`);
   process.stdout.write(`${table(['workload', 'pgduet', 'req/s', 'per round', 'p50', 'p99', 'on replica'], rows, [false, false, true, true, true, true, true])}\n`);
 } finally {
   // a fast shutdown of both clusters (through runuser, a signal to the child may not reach postgres)
