@@ -77,10 +77,11 @@ function buildRoots(graph: TypeGraph): Roots {
       description: `fetch aggregated fields from the table: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select_aggregate', entity } },
     });
-    if (pkArgs(builder, entity) !== undefined) {
+    const pk = pkArgs(builder, entity); // scalar argument types only: cheap to make now
+    if (pk !== undefined) {
       query[`${name}_by_pk`] = () => ({
         type: builder.objectType(entity),
-        args: pkArgs(builder, entity) ?? {},
+        args: pk,
         resolve: rootResolver,
         description: `fetch data from the table: "${entity.schema}.${entity.dbName}" using primary key columns`,
         extensions: { pgduetRoot: { kind: 'select_by_pk', entity } },

@@ -21,28 +21,26 @@ export type FieldThunks = Record<string, () => FieldConfig>;
  */
 export class LazyRootType extends GraphQLObjectType<unknown, GraphqlContext> {
   readonly #thunks: ReadonlyMap<string, () => FieldConfig>;
+  /** the names of its fields, sorted, without making any */
+  readonly fieldNames: readonly string[];
   readonly #made = new Map<string, Field>();
   readonly #fields: GraphQLFieldMap<unknown, GraphqlContext>;
 
   constructor(name: string, thunks: FieldThunks) {
     super({ name, fields: {} });
     // sorted, as Hasura lists its root fields (and as the eager schema did)
-    this.#thunks = new Map(Object.keys(thunks).sort().map((key) => [key, thunks[key] as () => FieldConfig]));
+    this.fieldNames = Object.keys(thunks).sort();
+    this.#thunks = new Map(this.fieldNames.map((key) => [key, thunks[key] as () => FieldConfig]));
     const field = (key: string | symbol): Field | undefined => (typeof key === 'string' ? this.#field(key) : undefined);
     this.#fields = new Proxy(Object.create(null) as GraphQLFieldMap<unknown, GraphqlContext>, {
       get: (_target, key) => field(key),
       has: (_target, key) => typeof key === 'string' && this.#thunks.has(key),
-      ownKeys: () => [...this.#thunks.keys()],
+      ownKeys: () => [...this.fieldNames],
       getOwnPropertyDescriptor: (_target, key) => {
         const value = field(key);
         return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
       },
     });
-  }
-
-  /** the names of its fields, without making any */
-  get fieldNames(): readonly string[] {
-    return [...this.#thunks.keys()];
   }
 
   override getFields(): GraphQLFieldMap<unknown, GraphqlContext> {

@@ -1,15 +1,19 @@
 import { GraphQLSchema, getNamedType, specifiedDirectives, specifiedScalarTypes, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
 import { cachedDirective } from './cached.js';
+import { TypeWalk } from './collect-types.js';
+import { LazyRootType } from './lazy-root.js';
 import { HasuraInt } from './scalars.js';
+import type { SchemaBuilder } from './schema-builder.js';
 
 /** GraphQL's own scalars, as the schema has them (its `Int` is HasuraInt: one type per name) */
 const SCALARS = specifiedScalarTypes.map((s) => (s.name === HasuraInt.name ? HasuraInt : s));
-import { TypeWalk } from './collect-types.js';
-import { LazyRootType } from './lazy-root.js';
-import type { SchemaBuilder } from './schema-builder.js';
 
 /** graphql-js's directives and Hasura's `@cached` (cached.ts) */
 export const SCHEMA_DIRECTIVES = [...specifiedDirectives, cachedDirective];
+
+/** Past this many root fields (about 2,000 tables), a type lookup walks at most LOOKUP_BUDGET_MS. */
+const BIG_SCHEMA_ROOT_FIELDS = 20_000;
+const LOOKUP_BUDGET_MS = 250;
 
 /**
  * A GraphQL schema whose types are made when something asks for them.
@@ -30,10 +34,6 @@ export const SCHEMA_DIRECTIVES = [...specifiedDirectives, cachedDirective];
  * `buildGraphqlSchema` builds and validates eagerly — the CLI's `sdl` and the unit tests.
  * There are no interfaces or unions, so the possible-types maps the constructor fills stay empty.
  */
-/** Past this many root fields (about 2,000 tables), a type lookup walks at most LOOKUP_BUDGET_MS. */
-const BIG_SCHEMA_ROOT_FIELDS = 20_000;
-const LOOKUP_BUDGET_MS = 250;
-
 export class LazySchema extends GraphQLSchema {
   readonly #builder: SchemaBuilder;
   readonly #query: GraphQLObjectType;
@@ -43,7 +43,8 @@ export class LazySchema extends GraphQLSchema {
   /** the introspection types, and String and Boolean for the directives: what super() found */
   readonly #base: Readonly<Record<string, GraphQLNamedType>>;
   #complete = false;
-  /** the query root's field names, lower case without underscores (#nearRootFields) */
+  /** the root fields' names and their normalized forms, and the query root's as a set (#nearRootFields) */
+  #rootNames: { readonly root: LazyRootType; readonly name: string; readonly normalized: string }[] | undefined;
   #queryStems: Set<string> | undefined;
   /** the proxy's target holds every type */
   #filled = false;
@@ -102,7 +103,7 @@ export class LazySchema extends GraphQLSchema {
     // schema the walk is bounded per lookup: one unknown name in a hostile document would
     // otherwise make every type (20 s of a blocked event loop and 2 GB at 10,000 tables); the
     // walk goes on where it stopped at the next lookup, so names are found, at worst later.
-    const deadline = this.#rootFieldCount() > BIG_SCHEMA_ROOT_FIELDS ? performance.now() + LOOKUP_BUDGET_MS : Infinity;
+    const deadline = this.#rootFields().length > BIG_SCHEMA_ROOT_FIELDS ? performance.now() + LOOKUP_BUDGET_MS : Infinity;
     while (!this.#walk.step(5)) {
       const made = this.#known(name);
       if (made !== undefined) return made;
@@ -112,8 +113,12 @@ export class LazySchema extends GraphQLSchema {
     return this.#known(name);
   }
 
-  #rootFieldCount(): number {
-    return [this.#query, this.#mutation, this.#subscription].reduce((sum, root) => sum + (root instanceof LazyRootType ? root.fieldNames.length : 0), 0);
+  /** every field of the lazy roots, with its name normalized; listed once (names only: no field is made) */
+  #rootFields(): readonly { readonly root: LazyRootType; readonly name: string; readonly normalized: string }[] {
+    this.#rootNames ??= [this.#query, this.#mutation, this.#subscription]
+      .filter((root): root is LazyRootType => root instanceof LazyRootType)
+      .flatMap((root) => root.fieldNames.map((name) => ({ root, name, normalized: normalized(name) })));
+    return this.#rootNames;
   }
 
   /**
@@ -122,33 +127,26 @@ export class LazySchema extends GraphQLSchema {
    * walking the whole schema from its roots in order (which makes every table before it).
    */
   #nearRootFields(name: string): GraphQLNamedType | undefined {
-    const roots = [this.#query, this.#mutation, this.#subscription].filter((r): r is GraphQLObjectType => r instanceof LazyRootType);
+    if (!(this.#query instanceof LazyRootType)) return undefined;
+    const query = this.#query;
+    this.#queryStems ??= new Set(this.#rootFields().filter((f) => f.root === query).map((f) => f.normalized));
     const wanted = normalized(name);
-    const query = this.#query instanceof LazyRootType ? this.#query : undefined;
-    if (query === undefined) return undefined;
-    this.#queryStems ??= new Set(query.fieldNames.map(normalized));
     // the tables whose query field's name begins the type's name, longest first
-    const stems: string[] = [];
-    for (let end = wanted.length; end > 0; end--) if (this.#queryStems.has(wanted.slice(0, end))) stems.push(wanted.slice(0, end));
-    for (const stem of stems) {
+    for (let end = wanted.length; end > 0; end--) {
+      const stem = wanted.slice(0, end);
+      if (!this.#queryStems.has(stem)) continue;
       const seeds: GraphQLNamedType[] = [];
-      for (const root of roots as LazyRootType[]) {
-        for (const fieldName of root.fieldNames) {
-          if (!normalized(fieldName).includes(stem)) continue;
-          const field = root.getFields()[fieldName];
-          if (field === undefined) continue;
-          seeds.push(getNamedType(field.type), ...field.args.map((arg) => getNamedType(arg.type)));
-        }
+      for (const field of this.#rootFields()) {
+        if (!field.normalized.includes(stem)) continue;
+        const made = field.root.getFields()[field.name];
+        if (made !== undefined) seeds.push(getNamedType(made.type), ...made.args.map((arg) => getNamedType(arg.type)));
       }
-      const made = this.#known(name);
-      if (made !== undefined) return made;
       const walk = new TypeWalk(seeds);
-      for (let i = 0; i < 10 && !walk.step(2); i++) {
+      for (let i = 0; ; i++) {
         const found = this.#known(name);
         if (found !== undefined) return found;
+        if (i === 10 || walk.step(2)) break;
       }
-      const found = this.#known(name);
-      if (found !== undefined) return found;
     }
     return undefined;
   }

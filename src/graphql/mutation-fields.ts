@@ -32,7 +32,7 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
         type: mutationResponseType(builder, entity),
         args: {
           objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, entity)))), description: 'the rows to be inserted' },
-          ...nestedOnConflict(builder, entity),
+          ...onConflictArg(builder, entity),
         },
         resolve: rootResolver,
         extensions: { pgduetRoot: root('insert') },
@@ -42,7 +42,7 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
         type: builder.objectType(entity),
         args: {
           object: { type: new GraphQLNonNull(insertInputType(builder, entity)), description: 'the row to be inserted' },
-          ...nestedOnConflict(builder, entity),
+          ...onConflictArg(builder, entity),
         },
         resolve: rootResolver,
         extensions: { pgduetRoot: root('insert_one') },
@@ -136,14 +136,14 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
           fields[relation.name] = {
             type: builder.input(`${builder.typeName(target)}_obj_rel_insert_input`, () => ({
               description: `input type for inserting object relation for remote table "${target.schema}.${target.dbName}"`,
-              fields: () => ({ data: { type: new GraphQLNonNull(insertInputType(builder, target)) }, ...nestedOnConflict(builder, target) }),
+              fields: () => ({ data: { type: new GraphQLNonNull(insertInputType(builder, target)) }, ...onConflictArg(builder, target) }),
             })),
           };
         } else {
           fields[relation.name] = {
             type: builder.input(`${builder.typeName(target)}_arr_rel_insert_input`, () => ({
               description: `input type for inserting array relation for remote table "${target.schema}.${target.dbName}"`,
-              fields: () => ({ data: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, target)))) }, ...nestedOnConflict(builder, target) }),
+              fields: () => ({ data: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, target)))) }, ...onConflictArg(builder, target) }),
             })),
           };
         }
@@ -154,7 +154,7 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
 }
 
 /** The `on_conflict` argument or input field (a nested insert's), when the table has a unique key. */
-function nestedOnConflict(builder: SchemaBuilder, target: Entity): GraphQLInputFieldConfigMap {
+function onConflictArg(builder: SchemaBuilder, target: Entity): GraphQLInputFieldConfigMap {
   const type = onConflictType(builder, target);
   return type === undefined ? {} : { on_conflict: { type, description: 'upsert condition' } };
 }

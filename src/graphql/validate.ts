@@ -16,14 +16,6 @@ import type { Plugin } from 'graphql-yoga';
 import type { QueryRules } from './limits.js';
 
 /**
- * The one validation of a GraphQL document, for every route: graphql-js's specified rules and
- * the caller's role's limits (graphql-armor's rules, introspection). yoga's path calls it from
- * `onValidate` (`useValidation`), the fast path directly; a rule added here holds for both.
- *
- * Results are cached per schema (a role's), rule set and parsed document: a document is
- * validated once per role's rules, never taken as valid under another role's.
- */
-/**
  * graphql-js's KnownTypeNamesRule lists every type name of the schema up front (for its "did you
  * mean" suggestions), which makes the lazy schema (lazy-schema.ts) build all of its types for a
  * `{ __typename }` — 20 s and 2 GB at 10,000 tables. This one asks for the names the document
@@ -50,6 +42,14 @@ function LazyKnownTypeNamesRule(context: ValidationContext): ASTVisitor {
 
 const rulesOfGraphqlJs: readonly ValidationRule[] = specifiedRules.map((rule) => (rule === KnownTypeNamesRule ? LazyKnownTypeNamesRule : rule));
 
+/**
+ * The one validation of a GraphQL document, for every route: graphql-js's specified rules and
+ * the caller's role's limits (graphql-armor's rules, introspection). yoga's path calls it from
+ * `onValidate` (`useValidation`), the fast path directly; a rule added here holds for both.
+ *
+ * Results are cached per schema (a role's), rule set and parsed document: a document is
+ * validated once per role's rules, never taken as valid under another role's.
+ */
 const results = new WeakMap<GraphQLSchema, Map<string, WeakMap<DocumentNode, readonly GraphQLError[]>>>();
 
 export function validateDocument(schema: GraphQLSchema, document: DocumentNode, rules: QueryRules | undefined): readonly GraphQLError[] {

@@ -1,3 +1,4 @@
+import { firstSseEvent } from '../support/sse.js';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,16 +153,7 @@ describe('subscriptions in PostgreSQL-native mode', () => {
     stop();
     await client.dispose();
 
-    const abort = new AbortController();
-    const response = await fetch(`${server.url}/rest/note?select=owner`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${await tokenFor('alice')}` }, signal: abort.signal });
-    const reader = response.body?.getReader();
-    let text = '';
-    while (!text.includes('\n\n') && reader !== undefined) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    abort.abort();
+    const { text } = await firstSseEvent(`${server.url}/rest/note?select=owner`, { authorization: `Bearer ${await tokenFor('alice')}` });
     const data = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
     const rows = JSON.parse(data) as { owner: string }[];
     expect(rows.length).toBeGreaterThan(0);

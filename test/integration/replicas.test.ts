@@ -1,3 +1,4 @@
+import { firstSseEvent } from '../support/sse.js';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -142,17 +143,8 @@ describe('reads go to the replica, writes to the primary', () => {
   });
 
   it('a REST server-sent-event stream (a live query) is refetched on the replica', async () => {
-    const abort = new AbortController();
-    const response = await fetch(`${server.url}/rest/note?select=id`, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
-    expect(response.status).toBe(200);
-    const reader = response.body?.getReader();
-    let text = '';
-    while (!text.includes('\n\n') && reader !== undefined) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    abort.abort();
+    const { status, text } = await firstSseEvent(`${server.url}/rest/note?select=id`);
+    expect(status).toBe(200);
     expect(text).toContain('event: snapshot');
     expect(replica0.matching(NOTE).length).toBeGreaterThanOrEqual(1);
     expect(primary.matching(NOTE)).toEqual([]);
@@ -232,16 +224,7 @@ describe('in a request transaction (the chain has onExecute hooks: PostgreSQL-na
     expect(primary.matching(NOTE).length).toBe(2);
     expect(replica0.matching(NOTE)).toEqual([]);
     primary.clear();
-    const abort = new AbortController();
-    const response = await fetch(`${native.url}/rest/note?select=id`, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
-    const reader = response.body?.getReader();
-    let text = '';
-    while (!text.includes('\n\n') && reader !== undefined) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    abort.abort();
+    const { text } = await firstSseEvent(`${native.url}/rest/note?select=id`);
     expect(text).toContain('event: snapshot');
     // the refetch's transaction, with the hook's settings, on the replica
     expect(replica0.matching(NOTE).length).toBeGreaterThanOrEqual(1);
