@@ -5,7 +5,7 @@ import { checkDatabase, createPool, installWatch, startEmbeddedDatabase, uninsta
 import { isPgduetError } from '../errors/index.js';
 import { readSchemaCache, writeSchemaCache, type TypeGraph } from '../model/index.js';
 import { printSchema } from 'graphql';
-import { buildGraphqlSchema, graphqlMount, sdlMount } from '../graphql/index.js';
+import { buildGraphqlSchema, graphqlMount, graphqlNaming, sdlMount } from '../graphql/index.js';
 import { openApiOptions, renderOpenApi, restMounts } from '../rest/index.js';
 import { buildChain, createLogger, loadGraph, startServer } from '../server/index.js';
 import { packageVersion as version } from '../version.js';
@@ -178,7 +178,7 @@ async function sdlCommand(flags: Flags): Promise<void> {
   const config = configFrom(flags);
   const file = flags['schema-cache'];
   const graph: TypeGraph = file !== undefined ? await readSchemaCache(file) : (await withDatabase(config, (pool) => loadGraph(pool, config))).graph;
-  const built = buildGraphqlSchema(graph);
+  const built = buildGraphqlSchema(graph, graphqlNaming(config.graphql.namingConvention));
   for (const warning of built.warnings) process.stderr.write(`pgduet: warning: ${warning}\n`);
   process.stdout.write(`${printSchema(built.schema)}\n`);
 }

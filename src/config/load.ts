@@ -154,6 +154,7 @@ function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undef
   const server = section(out, 'server');
   const log = section(out, 'log');
   const auth = section(out, 'auth');
+  const graphql = section(out, 'graphql');
   if (env['DATABASE_URL']) database['url'] = env['DATABASE_URL'];
   if (env['DATABASE_REPLICA_URLS']) database['replicas'] = splitList(env['DATABASE_REPLICA_URLS']);
   if (env['PGDUET_ADMIN_SECRET']) auth['adminSecret'] = env['PGDUET_ADMIN_SECRET'];
@@ -162,10 +163,14 @@ function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undef
   if (env['PORT']) server['port'] = parsePort(env['PORT'], 'PORT');
   const level = env['PGDUET_LOG_LEVEL'] ?? env['LOG_LEVEL'];
   if (level) log['level'] = level;
+  // Hasura's default for every source: what the file sets wins, as a source's own customization does
+  const naming = env['HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION'];
+  if (naming && graphql['namingConvention'] === undefined) graphql['namingConvention'] = naming;
   if (Object.keys(database).length > 0) out['database'] = database;
   if (Object.keys(server).length > 0) out['server'] = server;
   if (Object.keys(log).length > 0) out['log'] = log;
   if (Object.keys(auth).length > 0) out['auth'] = auth;
+  if (Object.keys(graphql).length > 0) out['graphql'] = graphql;
   return out;
 }
 

@@ -170,6 +170,12 @@ export const configSchema = z
          */
         stringifyNumericTypes: z.boolean().default(false),
         /**
+         * Hasura's naming convention of the GraphQL schema: `hasura-default` (`film_by_pk`,
+         * `film_bool_exp`, `order_by: {title: asc}`) or `graphql-default` (`filmByPk`,
+         * `FilmBoolExp`, `orderBy: {title: ASC}`); env HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION
+         */
+        namingConvention: z.enum(['hasura-default', 'graphql-default']).default('hasura-default'),
+        /**
          * at most this many rows in one top-level list; a list with more is an error naming the
          * field, never a silent cut (GraphQL cannot say it cut an answer); `null`: no bound
          */

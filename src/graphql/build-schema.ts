@@ -13,6 +13,7 @@ import { collectNamedTypes } from './collect-types.js';
 import { LazyRootType, type FieldThunks } from './lazy-root.js';
 import { LazySchema, SCHEMA_DIRECTIVES } from './lazy-schema.js';
 import { isComputedField, isValidName } from './names.js';
+import { graphqlNaming, type GraphqlNaming, type NameBase } from './naming.js';
 import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
 import { listOf, SchemaBuilder } from './schema-builder.js';
 import { mutationFields } from './mutation-fields.js';
@@ -29,8 +30,8 @@ export interface BuiltSchema {
  * TypeGraph → GraphQL schema in Hasura's dialect. Pure: the same graph gives the same
  * schema; the server builds it once per graph (and again after a reload).
  */
-export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
-  const roots = buildRoots(graph);
+export function buildGraphqlSchema(graph: TypeGraph, naming: GraphqlNaming = graphqlNaming()): BuiltSchema {
+  const roots = buildRoots(graph, naming);
   return finishSchema(roots, collectNamedTypes(roots.types));
 }
 
@@ -39,8 +40,8 @@ export function buildGraphqlSchema(graph: TypeGraph): BuiltSchema {
  * needs them (lazy-schema.ts). Not validated here: `buildGraphqlSchema` makes the same types
  * and validates them (the CLI's `sdl`, the unit tests).
  */
-export function buildLazyGraphqlSchema(graph: TypeGraph): BuiltSchema {
-  const roots = buildRoots(graph);
+export function buildLazyGraphqlSchema(graph: TypeGraph, naming: GraphqlNaming = graphqlNaming()): BuiltSchema {
+  const roots = buildRoots(graph, naming);
   const { query, mutation, subscription } = roots;
   return { schema: new LazySchema(roots.builder, query, mutation, subscription), builder: roots.builder, warnings: roots.builder.warnings };
 }
@@ -58,19 +59,18 @@ interface Roots {
  * The root types. The other types are made as graphql-js asks for their fields (thunks):
  * building a root field's type does not build the types of related tables yet.
  */
-function buildRoots(graph: TypeGraph): Roots {
-  const builder = new SchemaBuilder(graph, { byResponseKey, relation: relationResolver });
+function buildRoots(graph: TypeGraph, naming: GraphqlNaming): Roots {
+  const builder = new SchemaBuilder(graph, { byResponseKey, relation: relationResolver }, naming);
   const query: FieldThunks = {};
   for (const entity of builder.entities) {
-    const name = builder.typeName(entity);
-    query[name] = () => ({
+    query[builder.rootField(entity, undefined)] = () => ({
       type: listOf(builder.objectType(entity)),
       args: builder.selectArgs(entity),
       resolve: rootResolver,
       description: `fetch data from the table: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select', entity } },
     });
-    query[`${name}_aggregate`] = () => ({
+    query[builder.rootField(entity, undefined, 'aggregate')] = () => ({
       type: new GraphQLNonNull(builder.aggregateType(entity)),
       args: builder.selectArgs(entity),
       resolve: rootResolver,
@@ -79,7 +79,7 @@ function buildRoots(graph: TypeGraph): Roots {
     });
     const pk = pkArgs(builder, entity); // scalar argument types only: cheap to make now
     if (pk !== undefined) {
-      query[`${name}_by_pk`] = () => ({
+      query[builder.rootField(entity, undefined, 'by_pk')] = () => ({
         type: builder.objectType(entity),
         args: pk,
         resolve: rootResolver,
@@ -131,9 +131,10 @@ export function pkArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConf
  */
 function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: FieldThunks): void {
   const name = builder.names.function(fn);
-  if (name === undefined || fn.kind === 'procedure') return;
+  const base = builder.names.functionBase(fn);
+  if (name === undefined || base === undefined || fn.kind === 'procedure') return;
   if (isComputedField(fn)) return;
-  const argsType = functionArgsType(builder, fn, name);
+  const argsType = functionArgsType(builder, fn, base);
   const args: GraphQLFieldConfigArgumentMap = argsType === undefined ? {} : { args: { type: fn.args.some((a) => !a.hasDefault) ? new GraphQLNonNull(argsType) : argsType } };
   const description = fn.description ?? `${fn.volatility} function "${fn.schema}.${fn.dbName}"`;
   if (fn.returns.kind === 'entity') {
@@ -151,7 +152,7 @@ function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: FieldThunk
       extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } },
     });
     if (fn.volatility !== 'volatile') {
-      fields[`${name}_aggregate`] = () => ({
+      fields[builder.naming.field(base, 'aggregate')] = () => ({
         type: new GraphQLNonNull(builder.aggregateType(entity)),
         args: { ...args, ...builder.selectArgs(entity) },
         resolve: rootResolver,
@@ -168,7 +169,7 @@ function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: FieldThunk
   }
 }
 
-function functionArgsType(builder: SchemaBuilder, fn: FunctionDef, name: string) {
+function functionArgsType(builder: SchemaBuilder, fn: FunctionDef, base: NameBase) {
   if (fn.args.length === 0) return undefined;
   const fields: GraphQLInputFieldConfigMap = {};
   fn.args.forEach((arg, i) => {
@@ -177,7 +178,7 @@ function functionArgsType(builder: SchemaBuilder, fn: FunctionDef, name: string)
     const type = builder.inputType(arg.type);
     fields[argName] = { type: arg.hasDefault ? type : new GraphQLNonNull(type) };
   });
-  return builder.input(`${name}_args`, () => ({ fields }));
+  return builder.input(builder.naming.type(base, 'args'), () => ({ fields }));
 }
 
 const NO_QUERIES: FieldThunks = {

@@ -25,6 +25,7 @@ import { planOperation } from './plan-operation.js';
 import { capRows } from './row-cap.js';
 import { useValidation } from './validate.js';
 import { useRequestParams } from './request-params.js';
+import { graphqlNaming } from './naming.js';
 import { schemaStoreOf } from './schema-store.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
@@ -68,7 +69,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
   const options: CompileOptions = { exactNumbersAsStrings: stringify, floatsAsStrings: stringify };
   const chain = mount.chain;
   // built in the background from start-up and after each reload, once per graph (schema-store.ts)
-  const schemas = schemaStoreOf(mount.holder, logger);
+  const schemas = schemaStoreOf(mount.holder, logger, graphqlNaming(config.graphql.namingConvention));
   const schemaFor = (graph: TypeGraph): BuiltSchema => schemas.get(graph);
 
   /**

@@ -24,11 +24,10 @@ import { listOf, type SchemaBuilder } from './schema-builder.js';
 export function mutationFields(builder: SchemaBuilder): FieldThunks {
   const fields: FieldThunks = {};
   for (const entity of builder.entities) {
-    const name = builder.typeName(entity);
     const pk = pkColumns(builder, entity);
     const root = (kind: 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'update_many' | 'delete' | 'delete_by_pk'): RootMeta => ({ kind, entity });
     if (entity.operations.insert && writableColumns(builder, entity).length > 0) {
-      fields[`insert_${name}`] = () => ({
+      fields[builder.rootField(entity, 'insert')] = () => ({
         type: mutationResponseType(builder, entity),
         args: {
           objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, entity)))), description: 'the rows to be inserted' },
@@ -38,7 +37,7 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
         extensions: { pgduetRoot: root('insert') },
         description: `insert data into the table: "${entity.schema}.${entity.dbName}"`,
       });
-      fields[`insert_${name}_one`] = () => ({
+      fields[builder.rootField(entity, 'insert', 'one')] = () => ({
         type: builder.objectType(entity),
         args: {
           object: { type: new GraphQLNonNull(insertInputType(builder, entity)), description: 'the row to be inserted' },
@@ -51,7 +50,7 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
     }
     if (entity.operations.update && writableColumns(builder, entity).length > 0) {
       const operators = () => updateOperatorArgs(builder, entity);
-      fields[`update_${name}`] = () => ({
+      fields[builder.rootField(entity, 'update')] = () => ({
         type: mutationResponseType(builder, entity),
         args: { ...operators(), where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be updated' } },
         resolve: rootResolver,
@@ -59,22 +58,22 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
         description: `update data of the table: "${entity.schema}.${entity.dbName}"`,
       });
       if (pk !== undefined) {
-        fields[`update_${name}_by_pk`] = () => ({
+        fields[builder.rootField(entity, 'update', 'by_pk')] = () => ({
           type: builder.objectType(entity),
-          args: { ...operators(), pk_columns: { type: new GraphQLNonNull(pkColumnsInput(builder, entity, pk)) } },
+          args: { ...operators(), [builder.naming.field('pk_columns')]: { type: new GraphQLNonNull(pkColumnsInput(builder, entity, pk)) } },
           resolve: rootResolver,
         extensions: { pgduetRoot: root('update_by_pk') },
           description: `update single row of the table: "${entity.schema}.${entity.dbName}"`,
         });
       }
-      fields[`update_${name}_many`] = () => ({
+      fields[builder.rootField(entity, 'update', 'many')] = () => ({
         type: new GraphQLList(mutationResponseType(builder, entity)),
         args: {
           updates: {
             type: new GraphQLNonNull(
               new GraphQLList(
                 new GraphQLNonNull(
-                  builder.input(`${name}_updates`, () => ({
+                  builder.input(builder.entityType(entity, 'updates'), () => ({
                     fields: () => ({ ...operators(), where: { type: new GraphQLNonNull(builder.boolExpType(entity)) } }) as GraphQLInputFieldConfigMap,
                   })),
                 ),
@@ -89,7 +88,7 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
       });
     }
     if (entity.operations.delete) {
-      fields[`delete_${name}`] = () => ({
+      fields[builder.rootField(entity, 'delete')] = () => ({
         type: mutationResponseType(builder, entity),
         args: { where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be deleted' } },
         resolve: rootResolver,
@@ -97,7 +96,7 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
         description: `delete data from the table: "${entity.schema}.${entity.dbName}"`,
       });
       if (pk !== undefined) {
-        fields[`delete_${name}_by_pk`] = () => ({
+        fields[builder.rootField(entity, 'delete', 'by_pk')] = () => ({
           type: builder.objectType(entity),
           args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.columnInputType(c)) }])),
           resolve: rootResolver,
@@ -123,8 +122,7 @@ export function writableColumns(builder: SchemaBuilder, entity: Entity): Column[
 }
 
 export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQLInputObjectType {
-  const name = builder.typeName(entity);
-  return builder.input(`${name}_insert_input`, () => ({
+  return builder.input(builder.entityType(entity, 'insert_input'), () => ({
     description: `input type for inserting data into table "${entity.schema}.${entity.dbName}"`,
     fields: () => {
       const fields: GraphQLInputFieldConfigMap = {};
@@ -134,14 +132,14 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
         if (relation.origin !== 'foreign_key' || relation.through !== undefined || !target.operations.insert) continue;
         if (relation.type === 'object') {
           fields[relation.name] = {
-            type: builder.input(`${builder.typeName(target)}_obj_rel_insert_input`, () => ({
+            type: builder.input(builder.entityType(target, 'obj_rel_insert_input'), () => ({
               description: `input type for inserting object relation for remote table "${target.schema}.${target.dbName}"`,
               fields: () => ({ data: { type: new GraphQLNonNull(insertInputType(builder, target)) }, ...onConflictArg(builder, target) }),
             })),
           };
         } else {
           fields[relation.name] = {
-            type: builder.input(`${builder.typeName(target)}_arr_rel_insert_input`, () => ({
+            type: builder.input(builder.entityType(target, 'arr_rel_insert_input'), () => ({
               description: `input type for inserting array relation for remote table "${target.schema}.${target.dbName}"`,
               fields: () => ({ data: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, target)))) }, ...onConflictArg(builder, target) }),
             })),
@@ -156,29 +154,29 @@ export function insertInputType(builder: SchemaBuilder, entity: Entity): GraphQL
 /** The `on_conflict` argument or input field (a nested insert's), when the table has a unique key. */
 function onConflictArg(builder: SchemaBuilder, target: Entity): GraphQLInputFieldConfigMap {
   const type = onConflictType(builder, target);
-  return type === undefined ? {} : { on_conflict: { type, description: 'upsert condition' } };
+  return type === undefined ? {} : { [builder.naming.field('on_conflict')]: { type, description: 'upsert condition' } };
 }
 
 /** `on_conflict: {constraint, update_columns, where}`; undefined when the table has no unique key. */
 function onConflictType(builder: SchemaBuilder, entity: Entity): GraphQLInputObjectType | undefined {
-  const name = builder.typeName(entity);
   const constraints = [...(entity.primaryKey.length > 0 ? [pkConstraintName(entity)] : []), ...entity.uniqueKeys.map((u) => u.name)].filter(
     (c): c is string => c !== undefined,
   );
   if (constraints.length === 0) return undefined;
-  const constraintEnum = builder.namedEnum(`${name}_constraint`, () => ({
+  const constraintEnum = builder.namedEnum(builder.entityType(entity, 'constraint'), () => ({
     description: `unique or primary key constraints on table "${entity.schema}.${entity.dbName}"`,
-    values: Object.fromEntries(constraints.map((c) => [toGraphqlName(c), { value: c }])),
+    // graphql-default: camelCase, as Hasura since its September 2023 naming fixes (`film_pkey` → `filmPkey`)
+    values: Object.fromEntries(constraints.map((c) => [builder.naming.field(toGraphqlName(c)), { value: c }])),
   }));
-  const updateColumn = builder.namedEnum(`${name}_update_column`, () => ({
+  const updateColumn = builder.namedEnum(builder.entityType(entity, 'update_column'), () => ({
     description: `update columns of table "${entity.schema}.${entity.dbName}"`,
     values: Object.fromEntries(writableColumns(builder, entity).map((c) => [c.name, { value: c.dbName }])),
   }));
-  return builder.input(`${name}_on_conflict`, () => ({
+  return builder.input(builder.entityType(entity, 'on_conflict'), () => ({
     description: `on_conflict condition type for table "${entity.schema}.${entity.dbName}"`,
     fields: () => ({
       constraint: { type: new GraphQLNonNull(constraintEnum) },
-      update_columns: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(updateColumn))), defaultValue: [] },
+      [builder.naming.field('update_columns')]: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(updateColumn))), defaultValue: [] },
       where: { type: builder.boolExpType(entity) },
     }),
   }));
@@ -190,14 +188,13 @@ function pkConstraintName(entity: Entity): string | undefined {
 }
 
 function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConfigArgumentMap {
-  const name = builder.typeName(entity);
   const columns = writableColumns(builder, entity);
   const args: GraphQLFieldConfigArgumentMap = {};
   const add = (arg: string, suffix: string, list: readonly Column[], type: (c: Column) => Parameters<typeof builder.inputType>[0] | 'text' | 'int' | 'path', description: string): void => {
     if (list.length === 0) return;
-    args[arg] = {
+    args[builder.naming.field(arg)] = {
       description,
-      type: builder.input(`${name}_${suffix}`, () => ({
+      type: builder.input(builder.entityType(entity, suffix), () => ({
         fields: () =>
           Object.fromEntries(
             list.map((c) => {
@@ -221,19 +218,18 @@ function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFiel
 }
 
 function pkColumnsInput(builder: SchemaBuilder, entity: Entity, pk: readonly Column[]): GraphQLInputObjectType {
-  return builder.input(`${builder.typeName(entity)}_pk_columns_input`, () => ({
+  return builder.input(builder.entityType(entity, 'pk_columns_input'), () => ({
     description: `primary key columns input for table: ${entity.schema}.${entity.dbName}`,
     fields: () => Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.columnInputType(c)) }])),
   }));
 }
 
 export function mutationResponseType(builder: SchemaBuilder, entity: Entity): GraphQLObjectType {
-  const name = builder.typeName(entity);
   const meta = (m: FieldMeta): { pgduet: FieldMeta } => ({ pgduet: m });
-  return builder.object(`${name}_mutation_response`, () => ({
+  return builder.object(builder.entityType(entity, 'mutation_response'), () => ({
     description: `response of any mutation on the table "${entity.schema}.${entity.dbName}"`,
     fields: () => ({
-      affected_rows: { type: new GraphQLNonNull(HasuraInt), description: 'number of rows affected by the mutation', extensions: meta({ kind: 'affected_rows' }), resolve: byResponseKey },
+      [builder.naming.field('affected_rows')]: { type: new GraphQLNonNull(HasuraInt), description: 'number of rows affected by the mutation', extensions: meta({ kind: 'affected_rows' }), resolve: byResponseKey },
       returning: { type: listOf(builder.objectType(entity)), description: 'data from the rows affected by the mutation', extensions: meta({ kind: 'returning' }), resolve: byResponseKey },
     }),
   }));

@@ -1,10 +1,12 @@
 import type { DbRef, Entity, FunctionDef, TypeGraph } from '../model/index.js';
+import { graphqlNaming, isCustomName, type GraphqlNaming, type NameBase } from './naming.js';
 
 /**
  * GraphQL names of the type graph's objects. Hasura's conventions: a table of the first
  * exposed schema is `film`; of another schema `other_film`. Every type derived from it is
- * `film_bool_exp`, `film_order_by`, `film_aggregate`… A name GraphQL cannot spell is made
- * spellable (`zip code` → `zip_code`); what still collides is left out with a warning.
+ * `film_bool_exp`, `film_order_by`, `film_aggregate`… (in graphql-default, naming.ts: `Film`,
+ * `FilmBoolExp`, `filmByPk`). A name GraphQL cannot spell is made spellable (`zip code` →
+ * `zip_code`); what still collides is left out with a warning.
  */
 
 const VALID = /^[_A-Za-z][_0-9A-Za-z]*$/;
@@ -22,45 +24,61 @@ export function isValidName(name: string): boolean {
 const keyOf = (ref: DbRef): string => `${ref.schema}.${ref.dbName}`;
 
 export class GraphqlNames {
-  readonly #entities = new Map<string, string>();
-  readonly #functions = new Map<string, string>();
+  readonly naming: GraphqlNaming;
+  readonly #entities = new Map<string, NameBase>();
+  readonly #functions = new Map<string, NameBase>();
   readonly warnings: string[] = [];
 
-  constructor(graph: TypeGraph) {
+  constructor(graph: TypeGraph, naming: GraphqlNaming = graphqlNaming()) {
+    this.naming = naming;
     const first = graph.schemas[0];
     const taken = new Set<string>();
-    const claim = (base: string, schema: string, what: string): string | undefined => {
-      const name = toGraphqlName(schema === first ? base : `${schema}_${base}`);
-      if (taken.has(name)) {
-        this.warnings.push(`${what}: the GraphQL name "${name}" is taken; left out of the GraphQL schema`);
-        return undefined;
-      }
-      taken.add(name);
-      return name;
-    };
+    const baseOf = (ref: DbRef & { readonly name: string }): NameBase =>
+      ref.schema === first ? { name: toGraphqlName(ref.name), custom: isCustomName(ref.name, ref.dbName) } : { name: toGraphqlName(`${ref.schema}_${ref.name}`), custom: false };
     for (const entity of graph.entities) {
-      const name = claim(entity.name, entity.schema, `${entity.schema}.${entity.dbName}`);
-      if (name !== undefined) this.#entities.set(keyOf(entity), name);
+      const base = baseOf(entity);
+      // a table is known by its type name and its root field name (the same in hasura-default)
+      const names = [naming.type(base), naming.field(base)];
+      const name = names[0] as string;
+      if (names.some((n) => taken.has(n))) {
+        this.warnings.push(`${entity.schema}.${entity.dbName}: the GraphQL name "${name}" is taken; left out of the GraphQL schema`);
+        continue;
+      }
+      for (const n of names) taken.add(n);
+      this.#entities.set(keyOf(entity), base);
     }
     // functions share the root fields with tables (`film`, `film_aggregate`, `insert_film`…)
     for (const fn of graph.functions) {
       if (isComputedField(fn)) continue;
-      const name = toGraphqlName(fn.schema === first ? fn.name : `${fn.schema}_${fn.name}`);
+      const base = baseOf(fn);
+      const name = naming.field(base);
       if (this.#functions.has(keyOf(fn)) || taken.has(name)) {
         this.warnings.push(`${fn.schema}.${fn.dbName}(${fn.args.map((a) => a.name ?? '').join(', ')}): the GraphQL name "${name}" is taken (an overload or a table); left out`);
         continue;
       }
       taken.add(name);
-      this.#functions.set(keyOf(fn), name);
+      this.#functions.set(keyOf(fn), base);
     }
   }
 
   /** The object type name of an entity, or undefined when it could not get one. */
   entity(entity: DbRef): string | undefined {
+    const base = this.#entities.get(keyOf(entity));
+    return base === undefined ? undefined : this.naming.type(base);
+  }
+
+  /** What an entity's type and root field names are made from (`film`; `other_film`; a custom name). */
+  entityBase(entity: DbRef): NameBase | undefined {
     return this.#entities.get(keyOf(entity));
   }
 
+  /** The root field name of a function. */
   function(fn: FunctionDef): string | undefined {
+    const base = this.#functions.get(keyOf(fn));
+    return base === undefined ? undefined : this.naming.field(base);
+  }
+
+  functionBase(fn: FunctionDef): NameBase | undefined {
     return this.#functions.get(keyOf(fn));
   }
 }

@@ -26,6 +26,7 @@ import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
 import { GraphqlNames, entityKey, isComputedField, isValidName, toGraphqlName } from './names.js';
+import { graphqlDefaultGraph, graphqlNaming, type GraphqlNaming } from './naming.js';
 import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual, HasuraInt } from './scalars.js';
 
 /** Resolvers the builder attaches; they live in resolve-*.ts, the builder only makes types. */
@@ -46,6 +47,8 @@ const ORDERED_FUNCTIONS = ['max', 'min'] as const;
 export class SchemaBuilder {
   readonly graph: TypeGraph;
   readonly names: GraphqlNames;
+  /** how names are spelled: hasura-default or graphql-default (naming.ts) */
+  readonly naming: GraphqlNaming;
   readonly scalars = new ScalarRegistry();
   readonly warnings: string[];
   readonly #resolvers: FieldResolvers;
@@ -54,9 +57,11 @@ export class SchemaBuilder {
   readonly #enums = new Map<string, GraphQLEnumType>();
   readonly #enumScalars = new Map<string, GraphQLScalarType>();
 
-  constructor(graph: TypeGraph, resolvers: FieldResolvers) {
-    this.graph = graph;
-    this.names = new GraphqlNames(graph);
+  constructor(graph: TypeGraph, resolvers: FieldResolvers, naming: GraphqlNaming = graphqlNaming()) {
+    // graphql-default renames columns, relationships and functions; database names, and so Plans, stay
+    this.graph = naming.convention === 'graphql-default' ? graphqlDefaultGraph(graph) : graph;
+    this.naming = naming;
+    this.names = new GraphqlNames(this.graph, naming);
     this.warnings = this.names.warnings;
     this.#resolvers = resolvers;
   }
@@ -70,6 +75,23 @@ export class SchemaBuilder {
     const name = this.names.entity(entity);
     if (name === undefined) throw new Error(`${entity.schema}.${entity.dbName} has no GraphQL name`);
     return name;
+  }
+
+  /** A type named after an entity: `entityType(film, 'bool_exp')` → `film_bool_exp` | `FilmBoolExp`. */
+  entityType(entity: Entity, suffix: string): string {
+    return this.naming.type(this.#base(entity), suffix);
+  }
+
+  /** A root field of an entity: `rootField(film, 'insert', 'one')` → `insert_film_one` | `insertFilmOne`. */
+  rootField(entity: Entity, prefix: string | undefined, suffix?: string): string {
+    const base = this.#base(entity);
+    return this.naming.field(...(prefix === undefined ? [] : [prefix]), base, ...(suffix === undefined ? [] : [suffix]));
+  }
+
+  #base(entity: Entity) {
+    const base = this.names.entityBase(entity);
+    if (base === undefined) throw new Error(`${entity.schema}.${entity.dbName} has no GraphQL name`);
+    return base;
   }
 
   target(relation: Relation): Entity | undefined {
@@ -217,7 +239,7 @@ export class SchemaBuilder {
     const values = table?.enumValues;
     if (table === undefined || values === undefined || this.names.entity(table) === undefined) return undefined;
     if (!values.every((v) => isValidName(v.value) && !['true', 'false', 'null'].includes(v.value))) return undefined;
-    return this.namedEnum(`${this.typeName(table)}_enum`, () => ({
+    return this.namedEnum(this.entityType(table, 'enum'), () => ({
       ...(table.description === undefined ? {} : { description: table.description }),
       values: Object.fromEntries(values.map((v) => [v.value, { value: v.value, ...(v.comment === undefined ? {} : { description: v.comment }) }])),
     }));
@@ -236,12 +258,12 @@ export class SchemaBuilder {
   columnComparisonType(column: Column): GraphQLInputObjectType {
     const type = this.enumTableType(column);
     if (type === undefined) return this.comparisonType(column.type);
-    return this.input(`${type.name}_comparison_exp`, () => ({
+    return this.input(this.naming.type(type.name, 'comparison_exp'), () => ({
       description: `Boolean expression to compare columns of type "${type.name}". All fields are combined with logical 'AND'.`,
       fields: () => ({
         _eq: { type },
         _in: { type: new GraphQLList(new GraphQLNonNull(type)) },
-        _is_null: { type: GraphQLBoolean },
+        [this.naming.field('_is_null')]: { type: GraphQLBoolean },
         _neq: { type },
         _nin: { type: new GraphQLList(new GraphQLNonNull(type)) },
       }),
@@ -287,7 +309,7 @@ export class SchemaBuilder {
             args: this.selectArgs(target),
             resolve: this.#resolvers.relation,
           };
-          const aggregateName = `${relation.name}_aggregate`;
+          const aggregateName = this.naming.field(relation.name, 'aggregate');
           if (!(aggregateName in fields)) {
             fields[aggregateName] = {
               ...this.#field(new GraphQLNonNull(this.aggregateType(target)), { kind: 'relation_aggregate', source: entity, relation, target }),
@@ -310,16 +332,16 @@ export class SchemaBuilder {
   /** where, order_by, limit, offset, distinct_on */
   selectArgs(entity: Entity): GraphQLFieldConfigArgumentMap {
     return {
-      distinct_on: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))), description: 'distinct select on columns' },
+      [this.naming.field('distinct_on')]: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))), description: 'distinct select on columns' },
       limit: { type: HasuraInt, description: 'limit the number of rows returned' },
       offset: { type: HasuraInt, description: 'skip the first n rows. Use only with order_by' },
-      order_by: { type: new GraphQLList(new GraphQLNonNull(this.orderByType(entity))), description: 'sort the rows by one or more columns' },
+      [this.naming.field('order_by')]: { type: new GraphQLList(new GraphQLNonNull(this.orderByType(entity))), description: 'sort the rows by one or more columns' },
       where: { type: this.boolExpType(entity), description: 'filter the rows returned' },
     };
   }
 
   aggregateType(entity: Entity): GraphQLObjectType {
-    const name = `${this.typeName(entity)}_aggregate`;
+    const name = this.entityType(entity, 'aggregate');
     return this.object(name, () => ({
       description: `aggregated selection of "${this.typeName(entity)}"`,
       fields: () => ({
@@ -330,7 +352,7 @@ export class SchemaBuilder {
   }
 
   aggregateFieldsType(entity: Entity): GraphQLObjectType {
-    const name = `${this.typeName(entity)}_aggregate_fields`;
+    const name = this.entityType(entity, 'aggregate_fields');
     return this.object(name, () => ({
       description: `aggregate fields of "${this.typeName(entity)}"`,
       fields: () => {
@@ -346,10 +368,10 @@ export class SchemaBuilder {
         const numeric = this.columns(entity).filter((c) => isNumeric(c.type));
         const ordered = this.columns(entity).filter((c) => isOrdered(c.type));
         for (const fn of NUMERIC_FUNCTIONS) {
-          if (numeric.length > 0) fields[fn] = this.#field(this.#aggregateColumnsType(entity, fn, numeric), { kind: 'aggregate_function', fn });
+          if (numeric.length > 0) fields[this.naming.field(fn)] = this.#field(this.#aggregateColumnsType(entity, fn, numeric), { kind: 'aggregate_function', fn });
         }
         for (const fn of ORDERED_FUNCTIONS) {
-          if (ordered.length > 0) fields[fn] = this.#field(this.#aggregateColumnsType(entity, fn, ordered), { kind: 'aggregate_function', fn });
+          if (ordered.length > 0) fields[this.naming.field(fn)] = this.#field(this.#aggregateColumnsType(entity, fn, ordered), { kind: 'aggregate_function', fn });
         }
         return fields;
       },
@@ -357,7 +379,7 @@ export class SchemaBuilder {
   }
 
   #aggregateColumnsType(entity: Entity, fn: Exclude<AggregateFunction, 'count'>, columns: readonly Column[]): GraphQLObjectType {
-    const name = `${this.typeName(entity)}_${fn}_fields`;
+    const name = this.entityType(entity, `${fn}_fields`);
     return this.object(name, () => ({
       description: `aggregate ${fn} on columns`,
       fields: () =>
@@ -376,7 +398,7 @@ export class SchemaBuilder {
   // ---------------------------------------------------------------- filter and order inputs
 
   boolExpType(entity: Entity): GraphQLInputObjectType {
-    const name = `${this.typeName(entity)}_bool_exp`;
+    const name = this.entityType(entity, 'bool_exp');
     return this.input(name, () => ({
       description: `Boolean expression to filter rows from the table "${this.typeName(entity)}". All fields are combined with a logical 'AND'.`,
       fields: () => {
@@ -393,7 +415,7 @@ export class SchemaBuilder {
         }
         for (const { relation, target } of this.relations(entity)) {
           fields[relation.name] = { type: this.boolExpType(target) };
-          if (relation.type === 'array') fields[`${relation.name}_aggregate`] = { type: this.aggregateBoolExpType(target) };
+          if (relation.type === 'array') fields[this.naming.field(relation.name, 'aggregate')] = { type: this.aggregateBoolExpType(target) };
         }
         return fields;
       },
@@ -410,11 +432,11 @@ export class SchemaBuilder {
 
   /** `_exists: {_table: {schema, name}, _where: {…}}`; `_where` is the named table's bool_exp, given as JSON. */
   existsType(): GraphQLInputObjectType {
-    return this.input('_exists_exp', () => ({
+    return this.input(this.#own('_exists_exp'), () => ({
       description: 'some row of the table `_table` satisfies `_where`; `["$", "col"]` in `_ceq`… names a column of the filtered row',
       fields: () => ({
         _table: {
-          type: new GraphQLNonNull(this.input('_exists_table', () => ({
+          type: new GraphQLNonNull(this.input(this.#own('_exists_table'), () => ({
             fields: { name: { type: new GraphQLNonNull(this.scalars.scalarFor(TEXT)) }, schema: { type: this.scalars.scalarFor(TEXT) } },
           }))),
         },
@@ -425,13 +447,14 @@ export class SchemaBuilder {
 
   /** Hasura's aggregate predicates over an array relationship: `count`, and `bool_and`/`bool_or` of a boolean column. */
   aggregateBoolExpType(entity: Entity): GraphQLInputObjectType {
-    const t = this.typeName(entity);
-    return this.input(`${t}_aggregate_bool_exp`, () => ({
+    const t = this.names.entityBase(entity) ?? this.typeName(entity);
+    const type = (...parts: string[]): string => this.naming.type(t, ...parts);
+    return this.input(type('aggregate_bool_exp'), () => ({
       fields: () => {
         const common = { distinct: { type: GraphQLBoolean }, filter: { type: this.boolExpType(entity) } };
         const fields: GraphQLInputFieldConfigMap = {
           count: {
-            type: this.input(`${t}_aggregate_bool_exp_count`, () => ({
+            type: this.input(type('aggregate_bool_exp_count'), () => ({
               fields: () => ({
                 arguments: { type: new GraphQLList(new GraphQLNonNull(this.selectColumnEnum(entity))) },
                 ...common,
@@ -442,11 +465,11 @@ export class SchemaBuilder {
         };
         const booleans = this.columns(entity).filter((c) => c.type.kind === 'scalar' && c.type.name === 'bool');
         for (const fn of booleans.length === 0 ? [] : (['bool_and', 'bool_or'] as const)) {
-          const columnsEnum = this.namedEnum(`${t}_select_column_${t}_aggregate_bool_exp_${fn}_arguments_columns`, () => ({
+          const columnsEnum = this.namedEnum(this.naming.type(t, 'select_column', t, `aggregate_bool_exp_${fn}_arguments_columns`), () => ({
             values: Object.fromEntries(booleans.map((c) => [c.name, { value: c.name }])),
           }));
-          fields[fn] = {
-            type: this.input(`${t}_aggregate_bool_exp_${fn}`, () => ({
+          fields[this.naming.field(fn)] = {
+            type: this.input(type(`aggregate_bool_exp_${fn}`), () => ({
               fields: () => ({
                 arguments: { type: new GraphQLNonNull(columnsEnum) },
                 ...common,
@@ -464,18 +487,19 @@ export class SchemaBuilder {
   comparisonType(type: TypeRef): GraphQLInputObjectType {
     const input = this.inputType(type);
     const base = input instanceof GraphQLList ? `${(input.ofType as GraphQLScalarType | GraphQLEnumType).name}_array` : (input as GraphQLScalarType | GraphQLEnumType).name;
-    const name = `${base}_comparison_exp`;
+    const name = this.naming.type(base, 'comparison_exp');
     return this.input(name, () => ({
       description: `Boolean expression to compare columns of type "${base}". All fields are combined with logical 'AND'.`,
       fields: () => {
         const list = new GraphQLList(new GraphQLNonNull(input));
-        if (!isComparable(type)) return { _is_null: { type: GraphQLBoolean } };
+        const isNull = this.naming.field('_is_null');
+        if (!isComparable(type)) return { [isNull]: { type: GraphQLBoolean } };
         const fields: GraphQLInputFieldConfigMap = {
           _eq: { type: input },
           _gt: { type: input },
           _gte: { type: input },
           _in: { type: list },
-          _is_null: { type: GraphQLBoolean },
+          [isNull]: { type: GraphQLBoolean },
           _lt: { type: input },
           _lte: { type: input },
           _neq: { type: input },
@@ -489,10 +513,10 @@ export class SchemaBuilder {
         if (isJson(type)) {
           const text = this.scalars.scalarFor({ kind: 'scalar', schema: 'pg_catalog', name: 'text' });
           fields['_contains'] = { type: input, description: 'does the column contain the given json value at the top level' };
-          fields['_contained_in'] = { type: input, description: 'is the column contained in the given json value' };
-          fields['_has_key'] = { type: text, description: 'does the string exist as a top-level key in the column' };
-          fields['_has_keys_any'] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do any of these strings exist as top-level keys in the column' };
-          fields['_has_keys_all'] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do all of these strings exist as top-level keys in the column' };
+          fields[this.naming.field('_contained_in')] = { type: input, description: 'is the column contained in the given json value' };
+          fields[this.naming.field('_has_key')] = { type: text, description: 'does the string exist as a top-level key in the column' };
+          fields[this.naming.field('_has_keys_any')] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do any of these strings exist as top-level keys in the column' };
+          fields[this.naming.field('_has_keys_all')] = { type: new GraphQLList(new GraphQLNonNull(text)), description: 'do all of these strings exist as top-level keys in the column' };
         }
         // Hasura's column comparisons: a column of this row ("col") or of the filtered root row (["$", "col"])
         const columnName = new GraphQLList(new GraphQLNonNull(this.scalars.scalarFor(TEXT)));
@@ -500,14 +524,14 @@ export class SchemaBuilder {
         const casts = Object.entries(castTargets(type));
         if (casts.length > 0) {
           fields['_cast'] = {
-            type: this.input(`${base}_cast_exp`, () => ({
+            type: this.input(this.naming.type(base, 'cast_exp'), () => ({
               fields: () => Object.fromEntries(casts.map(([target, to]) => [target, { type: this.comparisonType(to) }])),
             })),
           };
         }
         if (type.kind === 'array') {
           fields['_contains'] = { type: input, description: 'does the array contain all the given values' };
-          fields['_contained_in'] = { type: input, description: 'is the array contained in the given array' };
+          fields[this.naming.field('_contained_in')] = { type: input, description: 'is the array contained in the given array' };
         }
         return fields;
       },
@@ -515,21 +539,23 @@ export class SchemaBuilder {
   }
 
   orderByEnum(): GraphQLEnumType {
-    return this.namedEnum('order_by', () => ({
+    // the values are read back as hasura-default's (`asc_nulls_first`) whatever their spelling
+    const value = (v: string, description: string) => [this.naming.enumValue(v), { value: v, description }] as const;
+    return this.namedEnum(this.naming.type('order_by'), () => ({
       description: 'column ordering options',
-      values: {
-        asc: { value: 'asc', description: 'in ascending order, nulls last' },
-        asc_nulls_first: { value: 'asc_nulls_first', description: 'in ascending order, nulls first' },
-        asc_nulls_last: { value: 'asc_nulls_last', description: 'in ascending order, nulls last' },
-        desc: { value: 'desc', description: 'in descending order, nulls first' },
-        desc_nulls_first: { value: 'desc_nulls_first', description: 'in descending order, nulls first' },
-        desc_nulls_last: { value: 'desc_nulls_last', description: 'in descending order, nulls last' },
-      },
+      values: Object.fromEntries([
+        value('asc', 'in ascending order, nulls last'),
+        value('asc_nulls_first', 'in ascending order, nulls first'),
+        value('asc_nulls_last', 'in ascending order, nulls last'),
+        value('desc', 'in descending order, nulls first'),
+        value('desc_nulls_first', 'in descending order, nulls first'),
+        value('desc_nulls_last', 'in descending order, nulls last'),
+      ]),
     }));
   }
 
   orderByType(entity: Entity): GraphQLInputObjectType {
-    const name = `${this.typeName(entity)}_order_by`;
+    const name = this.entityType(entity, 'order_by');
     return this.input(name, () => ({
       description: `Ordering options when selecting data from "${this.typeName(entity)}".`,
       fields: () => {
@@ -538,7 +564,7 @@ export class SchemaBuilder {
         for (const fn of this.filterableComputedFields(entity)) if (!(fn.name in fields)) fields[fn.name] = { type: this.orderByEnum() };
         for (const { relation, target } of this.relations(entity)) {
           if (relation.type === 'object') fields[relation.name] = { type: this.orderByType(target) };
-          else fields[`${relation.name}_aggregate`] = { type: this.aggregateOrderByType(target) };
+          else fields[this.naming.field(relation.name, 'aggregate')] = { type: this.aggregateOrderByType(target) };
         }
         return fields;
       },
@@ -546,7 +572,7 @@ export class SchemaBuilder {
   }
 
   aggregateOrderByType(entity: Entity): GraphQLInputObjectType {
-    const name = `${this.typeName(entity)}_aggregate_order_by`;
+    const name = this.entityType(entity, 'aggregate_order_by');
     return this.input(name, () => ({
       description: `order by aggregate values of table "${this.typeName(entity)}"`,
       fields: () => {
@@ -556,8 +582,8 @@ export class SchemaBuilder {
         for (const fn of [...NUMERIC_FUNCTIONS, ...ORDERED_FUNCTIONS]) {
           const columns = (ORDERED_FUNCTIONS as readonly string[]).includes(fn) ? ordered : numeric;
           if (columns.length === 0) continue;
-          fields[fn] = {
-            type: this.input(`${this.typeName(entity)}_${fn}_order_by`, () => ({
+          fields[this.naming.field(fn)] = {
+            type: this.input(this.entityType(entity, `${fn}_order_by`), () => ({
               fields: () => Object.fromEntries(columns.map((c) => [c.name, { type: this.orderByEnum() }])),
             })),
           };
@@ -568,11 +594,21 @@ export class SchemaBuilder {
   }
 
   selectColumnEnum(entity: Entity): GraphQLEnumType {
-    const name = `${this.typeName(entity)}_select_column`;
+    const name = this.entityType(entity, 'select_column');
     return this.namedEnum(name, () => ({
       description: `select columns of table "${this.typeName(entity)}"`,
       values: Object.fromEntries(this.columns(entity).map((c) => [c.name, { value: c.name, description: 'column name' }])),
     }));
+  }
+
+  /** The aggregate function an aggregate field or order_by key names (`stddev_pop` | `stddevPop`). */
+  aggregateFunctionNamed(key: string): Exclude<AggregateFunction, 'count'> | undefined {
+    return [...NUMERIC_FUNCTIONS, ...ORDERED_FUNCTIONS].find((fn) => this.naming.field(fn) === key);
+  }
+
+  /** pgduet's own `_exists` types: `_exists_exp` | `ExistsExp` */
+  #own(name: string): string {
+    return this.naming.convention === 'hasura-default' ? name : this.naming.type(name.slice(1));
   }
 
   // ---------------------------------------------------------------- cache plumbing: one type per name
@@ -581,7 +617,7 @@ export class SchemaBuilder {
   #computedArgsType(entity: Entity, fn: FunctionDef): GraphQLInputObjectType | undefined {
     const rest = fn.args.slice(1);
     if (rest.length === 0) return undefined;
-    return this.input(`${this.objectType(entity).name}_${fn.name}_args`, () => ({
+    return this.input(this.entityType(entity, `${fn.name}_args`), () => ({
       fields: Object.fromEntries(rest.map((arg) => {
         const type = this.inputType(arg.type);
         return [arg.name as string, { type: arg.hasDefault ? type : new GraphQLNonNull(type) }];

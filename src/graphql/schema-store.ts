@@ -4,6 +4,7 @@ import type { TypeGraph } from '../model/index.js';
 import type { GraphSource } from '../http/index.js';
 import type { Logger } from 'pino';
 import { buildLazyGraphqlSchema, type BuiltSchema } from './build-schema.js';
+import { graphqlNaming, type GraphqlNaming } from './naming.js';
 
 /**
  * The GraphQL schema of each type graph (the server's, and each role's), built once.
@@ -25,7 +26,7 @@ export interface SchemaStore {
 
 type Entry = { readonly kind: 'building'; readonly promise: Promise<BuiltSchema> } | { readonly kind: 'built'; readonly built: BuiltSchema } | { readonly kind: 'failed'; readonly error: PgduetError };
 
-export function createSchemaStore(logger: Logger): SchemaStore {
+export function createSchemaStore(logger: Logger, naming: GraphqlNaming = graphqlNaming()): SchemaStore {
   const entries = new WeakMap<TypeGraph, Entry>();
 
   const built = (graph: TypeGraph, schema: BuiltSchema): BuiltSchema => {
@@ -42,7 +43,7 @@ export function createSchemaStore(logger: Logger): SchemaStore {
   };
 
   const start = (graph: TypeGraph): Promise<BuiltSchema> => {
-    const promise = buildInBackground(graph).then(
+    const promise = buildInBackground(graph, naming).then(
       (schema) => built(graph, schema),
       (cause: unknown) => {
         throw failed(graph, cause);
@@ -66,7 +67,7 @@ export function createSchemaStore(logger: Logger): SchemaStore {
       if (entry?.kind === 'built') return entry.built;
       if (entry?.kind === 'failed') throw entry.error;
       try {
-        return built(graph, buildLazyGraphqlSchema(graph));
+        return built(graph, buildLazyGraphqlSchema(graph, naming));
       } catch (cause) {
         throw failed(graph, cause);
       }
@@ -81,9 +82,9 @@ export function createSchemaStore(logger: Logger): SchemaStore {
  * The root types (lazy-schema.ts: the others are made on use), and the query root's fields,
  * which every query needs: in two turns of the event loop, after the current one.
  */
-async function buildInBackground(graph: TypeGraph): Promise<BuiltSchema> {
+async function buildInBackground(graph: TypeGraph, naming: GraphqlNaming): Promise<BuiltSchema> {
   await nextTurn();
-  const built = buildLazyGraphqlSchema(graph);
+  const built = buildLazyGraphqlSchema(graph, naming);
   await nextTurn();
   built.schema.getQueryType()?.getFields();
   return built;
@@ -105,10 +106,10 @@ const stores = new WeakMap<GraphSource, SchemaStore>();
  * The schema store of a server (of its graph source), warmed up: one per server, so that the
  * GraphQL mount and the SDL mount serve the same schema, built once.
  */
-export function schemaStoreOf(holder: GraphSource, logger: Logger): SchemaStore {
+export function schemaStoreOf(holder: GraphSource, logger: Logger, naming: GraphqlNaming): SchemaStore {
   let store = stores.get(holder);
   if (store === undefined) {
-    stores.set(holder, (store = createSchemaStore(logger)));
+    stores.set(holder, (store = createSchemaStore(logger, naming)));
     warmUpSchemas(holder, store);
   }
   return store;

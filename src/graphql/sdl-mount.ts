@@ -2,6 +2,7 @@ import { printSchema } from 'graphql';
 import { toRestError } from '../errors/index.js';
 import { scopeRequest, type Mount, type MountContext } from '../http/index.js';
 import type { TypeGraph } from '../model/index.js';
+import { graphqlNaming } from './naming.js';
 import { schemaStoreOf } from './schema-store.js';
 
 /**
@@ -11,7 +12,7 @@ import { schemaStoreOf } from './schema-store.js';
  */
 export function sdlMount(context: MountContext): Mount {
   const { chain, config } = context;
-  const schemas = schemaStoreOf(context.holder, context.logger);
+  const schemas = schemaStoreOf(context.holder, context.logger, graphqlNaming(config.graphql.namingConvention));
   const printed = new WeakMap<TypeGraph, string>();
   const sdlOf = async (graph: TypeGraph): Promise<string> => {
     let text = printed.get(graph);

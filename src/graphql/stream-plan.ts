@@ -30,14 +30,15 @@ let nextPlaceholder = 0;
  * `batch_size` rows.
  */
 export function streamPlan(entity: Entity, nodes: readonly FieldNode[], args: Readonly<Record<string, unknown>>, ctx: PlanContext): { plan: ReadPlan; cursor: StreamCursor } {
-  const batchSize = args['batch_size'];
-  if (typeof batchSize !== 'number' || batchSize < 1) throw invalidRequest('"batch_size" must be a positive integer');
+  const naming = ctx.builder.naming;
+  const batchSize = args[naming.field('batch_size')];
+  if (typeof batchSize !== 'number' || batchSize < 1) throw invalidRequest(`"${naming.field('batch_size')}" must be a positive integer`);
   const cursors = args['cursor'];
   if (!Array.isArray(cursors) || cursors.length !== 1) throw invalidRequest('one streaming cursor is expected');
-  const cursor = cursors[0] as { readonly initial_value?: Record<string, unknown>; readonly ordering?: string | null } | null;
-  const initialValue = cursor?.initial_value ?? {};
+  const cursor = cursors[0] as Readonly<Record<string, unknown>> | null;
+  const initialValue = (cursor?.[naming.field('initial_value')] as Record<string, unknown> | undefined) ?? {};
   const names = Object.keys(initialValue);
-  if (names.length !== 1) throw invalidRequest('one column is expected in the cursor\'s "initial_value"');
+  if (names.length !== 1) throw invalidRequest(`one column is expected in the cursor's "${naming.field('initial_value')}"`);
   const name = names[0] as string;
   const column = ctx.builder.columns(entity).find((c) => c.name === name);
   if (column === undefined) throw invalidRequest(`no column "${name}" in "${entity.name}"`);
@@ -45,7 +46,7 @@ export function streamPlan(entity: Entity, nodes: readonly FieldNode[], args: Re
   const placeholder = `\u0000pgduet-cursor-${nextPlaceholder++}`;
   const where = args['where'] as Record<string, unknown> | null | undefined;
   const past = { [name]: { [descending ? '_lt' : '_gt']: placeholder } };
-  const plan = readPlan(entity, nodes, { where: where == null ? past : { _and: [where, past] }, order_by: [{ [name]: descending ? 'desc' : 'asc' }], limit: batchSize }, ctx);
+  const plan = readPlan(entity, nodes, { where: where == null ? past : { _and: [where, past] }, [naming.field('order_by')]: [{ [name]: descending ? 'desc' : 'asc' }], limit: batchSize }, ctx);
   const withCursor: ReadPlan = { ...plan, selection: [...plan.selection, { kind: 'column', key: CURSOR_VALUE_KEY, column: column.dbName, type: column.type }] };
   const key = nodes[0]?.alias?.value ?? nodes[0]?.name.value ?? name;
   return { plan: withCursor, cursor: { key, valueKey: CURSOR_VALUE_KEY, placeholder, initial: initialValue[name], batchSize } };

@@ -18,12 +18,12 @@ export function subscriptionFields(builder: SchemaBuilder, query: FieldThunks): 
   // every query root field (each has its RootMeta; the placeholder of a role that may read nothing is not among them)
   const fields: FieldThunks = { ...query };
   for (const entity of builder.entities) {
-    const name = `${builder.typeName(entity)}_stream`;
+    const name = builder.rootField(entity, undefined, 'stream');
     if (name in fields || builder.columns(entity).length === 0) continue;
     fields[name] = () => ({
       type: listOf(builder.objectType(entity)),
       args: {
-        batch_size: { type: new GraphQLNonNull(HasuraInt), description: 'maximum number of rows returned in a single batch' },
+        [builder.naming.field('batch_size')]: { type: new GraphQLNonNull(HasuraInt), description: 'maximum number of rows returned in a single batch' },
         cursor: { type: new GraphQLNonNull(new GraphQLList(cursorInput(builder, entity))), description: 'cursor to stream the results returned by the query' },
         where: { type: builder.boolExpType(entity), description: 'filter the rows returned' },
       },
@@ -38,15 +38,15 @@ export function subscriptionFields(builder: SchemaBuilder, query: FieldThunks): 
 /** `<table>_stream_cursor_input { initial_value: <table>_stream_cursor_value_input!, ordering: cursor_ordering }` */
 function cursorInput(builder: SchemaBuilder, entity: Entity) {
   const table = builder.typeName(entity);
-  const value = builder.input(`${table}_stream_cursor_value_input`, () => {
+  const value = builder.input(builder.entityType(entity, 'stream_cursor_value_input'), () => {
     const fields: GraphQLInputFieldConfigMap = {};
     for (const column of builder.columns(entity)) fields[column.name] = { type: builder.columnInputType(column) };
     return { description: 'Initial value of the column from where the streaming should start', fields };
   });
-  return builder.input(`${table}_stream_cursor_input`, () => ({
+  return builder.input(builder.entityType(entity, 'stream_cursor_input'), () => ({
     description: `Streaming cursor of the table "${table}"`,
     fields: {
-      initial_value: { type: new GraphQLNonNull(value), description: 'Stream column input with initial value' },
+      [builder.naming.field('initial_value')]: { type: new GraphQLNonNull(value), description: 'Stream column input with initial value' },
       ordering: { type: cursorOrdering(builder), description: 'cursor ordering' },
     },
   }));
@@ -54,7 +54,7 @@ function cursorInput(builder: SchemaBuilder, entity: Entity) {
 
 /** Hasura's `cursor_ordering` enum. */
 export function cursorOrdering(builder: SchemaBuilder) {
-  return builder.namedEnum('cursor_ordering', () => ({
+  return builder.namedEnum(builder.naming.type('cursor_ordering'), () => ({
     description: 'ordering argument of a cursor',
     values: { ASC: { value: 'ASC', description: 'ascending ordering of the cursor' }, DESC: { value: 'DESC', description: 'descending ordering of the cursor' } },
   }));

@@ -29,14 +29,11 @@ import type { SchemaBuilder } from './schema-builder.js';
  * order_by, distinct_on, aggregate fields) is read; what comes out speaks no GraphQL.
  */
 
-/** Arguments shared by list fields: where, order_by, limit, offset, distinct_on. */
-export interface SelectArgs {
-  readonly where?: Record<string, unknown> | null;
-  readonly order_by?: readonly Record<string, unknown>[] | Record<string, unknown> | null;
-  readonly limit?: number | null;
-  readonly offset?: number | null;
-  readonly distinct_on?: readonly string[] | null;
-}
+/**
+ * Arguments shared by list fields: where, order_by, limit, offset, distinct_on, by the names
+ * the schema gives them (`orderBy`, `distinctOn` in graphql-default: read with builder.naming).
+ */
+export type SelectArgs = Readonly<Record<string, unknown>>;
 
 export interface PlanContext extends CollectContext {
   readonly builder: SchemaBuilder;
@@ -68,11 +65,13 @@ export function readPlan(entity: Entity, nodes: readonly FieldNode[], args: Sele
 
 /** where/order_by/limit/offset/distinct_on as the optional parts of a ReadPlan. */
 export function listArgs(entity: Entity, args: SelectArgs, builder: SchemaBuilder): Omit<ReadPlan, 'kind' | 'source' | 'selection'> {
-  const where = args.where == null ? undefined : conditionOf(entity, args.where, builder);
-  const orderBy = orderOf(entity, args.order_by ?? [], builder);
-  const distinctOn = args.distinct_on ?? undefined;
-  const limit = args.limit ?? undefined;
-  const offset = args.offset ?? undefined;
+  const naming = builder.naming;
+  const whereArg = args['where'] as Record<string, unknown> | null | undefined;
+  const where = whereArg == null ? undefined : conditionOf(entity, whereArg, builder);
+  const orderBy = orderOf(entity, (args[naming.field('order_by')] as Parameters<typeof orderOf>[1] | null | undefined) ?? [], builder);
+  const distinctOn = (args[naming.field('distinct_on')] as readonly string[] | null | undefined) ?? undefined;
+  const limit = (args['limit'] as number | null | undefined) ?? undefined;
+  const offset = (args['offset'] as number | null | undefined) ?? undefined;
   if (limit !== undefined && limit < 0) throw invalidRequest('"limit" must not be negative');
   if (offset !== undefined && offset < 0) throw invalidRequest('"offset" must not be negative');
   let order = orderBy;
@@ -81,7 +80,7 @@ export function listArgs(entity: Entity, args: SelectArgs, builder: SchemaBuilde
     const leading = order.slice(0, columns.length).map((o) => (o.target.kind === 'column' ? o.target.column : undefined));
     if (order.length === 0) order = columns.map((column) => ({ target: { kind: 'column', column }, direction: 'asc' }));
     else if (leading.length !== columns.length || !columns.every((c) => leading.includes(c))) {
-      throw invalidRequest('"distinct_on" columns must match initial "order_by" columns');
+      throw invalidRequest(`"${naming.field('distinct_on')}" columns must match initial "${naming.field('order_by')}" columns`);
     }
     return { orderBy: order, distinctOn: columns, ...optional('where', where), ...optional('limit', limit), ...optional('offset', offset) };
   }
@@ -219,6 +218,7 @@ export function conditionOf(entity: Entity, where: Record<string, unknown>, buil
     relations: (e) => builder.relations(e),
     computed: (e) => builder.filterableComputedFields(e),
     table: (schema, name) => builder.entities.find((e) => e.dbName === name && e.schema === (schema === '' ? builder.graph.schemas[0] : schema)),
+    spell: (name) => builder.naming.field(name),
   });
 }
 
@@ -270,7 +270,7 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
         }
         continue;
       }
-      const arrayRelation = relations.find((r) => `${r.relation.name}_aggregate` === key && r.relation.type === 'array');
+      const arrayRelation = relations.find((r) => builder.naming.field(r.relation.name, 'aggregate') === key && r.relation.type === 'array');
       if (arrayRelation === undefined) throw invalidRequest(`cannot order "${entity.name}" by "${key}"`);
       for (const [fn, spec] of singleKey(value as Record<string, unknown>)) {
         const join = joinOf(arrayRelation.relation);
@@ -284,7 +284,7 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
             target: {
               kind: 'related_aggregate',
               join,
-              fn: fn as AggregateFunction,
+              fn: builder.aggregateFunctionNamed(fn) ?? (fn as AggregateFunction),
               column: columnNamed(arrayRelation.target, column, builder).dbName,
             },
             ...direction(dir),

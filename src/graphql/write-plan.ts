@@ -4,6 +4,7 @@ import { findEntity, type Entity, type TypeGraph } from '../model/index.js';
 import { nestInsert, type Assignment, type Condition, type DeletePlan, type InsertPlan, type InsertRow, type OnConflict, type Returning, type UpdatePlan } from '../plan/index.js';
 import { collectFields, subSelections } from './collect-fields.js';
 import { metaOf } from './meta.js';
+import type { GraphqlNaming } from './naming.js';
 import { conditionOf, selectionOf, type PlanContext } from './to-plan.js';
 
 /**
@@ -69,7 +70,7 @@ export function writePlan(root: WriteRoot, args: Args, nodes: readonly FieldNode
         kind: 'insert',
         entity: ref,
         rows: objects.map((object) => insertRow(entity, object, graph, plans.builder)),
-        ...onConflictOf(entity, args['on_conflict'] as Args | null | undefined, plans.builder),
+        ...onConflictOf(entity, args[plans.builder.naming.field('on_conflict')] as Args | null | undefined, plans.builder),
         returning,
       };
     }
@@ -78,8 +79,8 @@ export function writePlan(root: WriteRoot, args: Args, nodes: readonly FieldNode
       return {
         kind: 'update',
         entity: ref,
-        assignments: assignmentsOf(entity, args),
-        where: kind === 'update_by_pk' ? pkCondition(entity, args['pk_columns'] as Args) : conditionOf(entity, args['where'] as Args, plans.builder),
+        assignments: assignmentsOf(entity, args, plans.builder.naming),
+        where: kind === 'update_by_pk' ? pkCondition(entity, args[plans.builder.naming.field('pk_columns')] as Args) : conditionOf(entity, args['where'] as Args, plans.builder),
         returning,
       };
     case 'delete':
@@ -112,7 +113,7 @@ function insertRow(entity: Entity, object: Args, graph: TypeGraph, builder: Plan
     if (value === null) continue;
     const data = (value as Args)['data'];
     const rows = relation.type === 'object' ? [data as Args] : (data as Args[]);
-    const { onConflict } = onConflictOf(target, (value as Args)['on_conflict'] as Args | null | undefined, builder);
+    const { onConflict } = onConflictOf(target, (value as Args)[builder.naming.field('on_conflict')] as Args | null | undefined, builder);
     nestInsert(relation, rows.map((row) => insertRow(target, row, graph, builder)), { parents, children }, onConflict);
   }
   return { values, ...(parents.length > 0 ? { parents } : {}), ...(children.length > 0 ? { children } : {}) };
@@ -121,7 +122,7 @@ function insertRow(entity: Entity, object: Args, graph: TypeGraph, builder: Plan
 function onConflictOf(entity: Entity, onConflict: Args | null | undefined, builder: PlanContext['builder']): { onConflict?: OnConflict } {
   if (onConflict === null || onConflict === undefined) return {};
   const constraint = onConflict['constraint'] as string;
-  const updateColumns = (onConflict['update_columns'] as string[] | undefined) ?? [];
+  const updateColumns = (onConflict[builder.naming.field('update_columns')] as string[] | undefined) ?? [];
   const where = onConflict['where'] as Args | null | undefined;
   if (updateColumns.length === 0) return { onConflict: { action: 'ignore', constraint } };
   return {
@@ -144,10 +145,11 @@ const OPERATORS = {
   _delete_at_path: 'delete_at_path',
 } as const;
 
-/** The assignments of `_set`, `_inc`, `_append`… in that order. */
-function assignmentsOf(entity: Entity, args: Args): Assignment[] {
+/** The assignments of `_set`, `_inc`, `_append`… in that order (`_deleteKey`… in graphql-default). */
+function assignmentsOf(entity: Entity, args: Args, naming: GraphqlNaming): Assignment[] {
   const out: Assignment[] = [];
-  for (const [arg, op] of Object.entries(OPERATORS)) {
+  for (const [operator, op] of Object.entries(OPERATORS)) {
+    const arg = naming.field(operator);
     const values = args[arg] as Args | null | undefined;
     if (values === null || values === undefined) continue;
     for (const [key, value] of Object.entries(values)) {
@@ -158,7 +160,7 @@ function assignmentsOf(entity: Entity, args: Args): Assignment[] {
       out.push({ op, column: column.dbName, type: column.type, value } as Assignment);
     }
   }
-  if (out.length === 0) throw invalidRequest('at least one of _set, _inc, _append, _prepend, _delete_key, _delete_elem, _delete_at_path is expected');
+  if (out.length === 0) throw invalidRequest(`at least one of ${Object.keys(OPERATORS).map((o) => naming.field(o)).join(', ')} is expected`);
   return out;
 }
 

@@ -23,7 +23,21 @@ export interface BoolExpScope {
   computed?(entity: Entity): readonly FunctionDef[];
   /** the table `_exists` names (database schema and name), when it may be named */
   table?(schema: string, name: string): Entity | undefined;
+  /**
+   * How the protocol spells Hasura's snake_case keys: GraphQL's graphql-default naming
+   * convention writes `_isNull`, `filmActorsAggregate`, `boolAnd`. Absent: as Hasura's default.
+   */
+  spell?(name: string): string;
 }
+
+/** A key as its hasura-default spelling: the one of `names` that `spell` spells as `key`. */
+function unspell(key: string, names: readonly string[], scope: BoolExpScope): string | undefined {
+  if (scope.spell === undefined) return names.includes(key) ? key : undefined;
+  const spell = scope.spell;
+  return names.find((name) => spell(name) === key);
+}
+
+const OPERATOR_NAMES = (): readonly string[] => Object.keys(BOOL_EXP_OPERATORS);
 
 /** Hasura's column comparison operators: the operand names a column, not a value. */
 export const COLUMN_OPERATORS: Readonly<Record<string, ColumnCompareOperator>> = {
@@ -116,7 +130,7 @@ function readBoolExp(entity: Entity, where: Readonly<Record<string, unknown>>, s
       parts.push({ kind: 'related', join: joinOf(relation.relation), condition: readBoolExp(relation.target, object(value, key), scope, reading) });
       continue;
     }
-    const aggregated = scope.relations(entity).find((r) => r.relation.type === 'array' && `${r.relation.name}_aggregate` === key);
+    const aggregated = scope.relations(entity).find((r) => r.relation.type === 'array' && (scope.spell ?? String)(`${r.relation.name}_aggregate`) === key);
     if (aggregated !== undefined) {
       parts.push(...aggregatePredicates(aggregated, object(value, key), scope, reading));
       continue;
@@ -154,7 +168,7 @@ function comparisons(
   const parts: Condition[] = [];
   for (const [op, operand] of operators) {
     // Hasura v1 let {_eq: null} match everything, a classic way to leak rows: refuse it
-    if (operand === null) throw invalidRequest(`"${op}" on "${key}" cannot be null; use "_is_null"`);
+    if (operand === null) throw invalidRequest(`"${op}" on "${key}" cannot be null; use "${(scope.spell ?? String)('_is_null')}"`);
     if (op === '_cast') {
       for (const [target, ops] of Object.entries(object(operand, op))) {
         if (ops === undefined) continue;
@@ -169,7 +183,7 @@ function comparisons(
       parts.push({ kind: 'compare_column', column: ref, operator: columnOperator, other: otherColumn(entity, column, operand, scope, reading) });
       continue;
     }
-    const operator = BOOL_EXP_OPERATORS[op];
+    const operator = BOOL_EXP_OPERATORS[unspell(op, OPERATOR_NAMES(), scope) ?? ''];
     if (operator === undefined) throw invalidRequest(`unknown operator "${op}"`);
     const planned = scope.operand === undefined ? operand : scope.operand(operand, column);
     parts.push({ kind: 'compare', column: ref, operator, value: planned });
@@ -234,9 +248,10 @@ function aggregatePredicates(
   reading: Reading,
 ): Condition[] {
   const out: Condition[] = [];
-  for (const [fn, spec] of Object.entries(value)) {
+  for (const [key, spec] of Object.entries(value)) {
     if (spec === undefined) continue;
-    if (!(AGGREGATE_PREDICATES as readonly string[]).includes(fn) || spec === null || typeof spec !== 'object') throw invalidRequest(`unknown aggregate predicate "${fn}"`);
+    const fn = unspell(key, AGGREGATE_PREDICATES, scope);
+    if (fn === undefined || spec === null || typeof spec !== 'object') throw invalidRequest(`unknown aggregate predicate "${key}"`);
     const { arguments: args, distinct, filter, predicate } = spec as Record<string, unknown>;
     const names = args === undefined || args === null ? [] : Array.isArray(args) ? (args as string[]) : [args as string];
     const columns = names.map((name) => {
@@ -248,7 +263,7 @@ function aggregatePredicates(
     if (fn !== 'count' && columns.length !== 1) throw invalidRequest(`"${fn}" takes one boolean column in "arguments"`);
     if (predicate === undefined || predicate === null || typeof predicate !== 'object') throw invalidRequest(`"${fn}" needs a "predicate"`);
     const comparisons = Object.entries(predicate as Record<string, unknown>).filter(([, operand]) => operand !== undefined).map(([op, operand]) => {
-      const operator = BOOL_EXP_OPERATORS[op];
+      const operator = BOOL_EXP_OPERATORS[unspell(op, OPERATOR_NAMES(), scope) ?? ''];
       if (operator === undefined || !['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'is_null'].includes(operator)) throw invalidRequest(`unknown operator "${op}" in an aggregate predicate`);
       if (operand === null) throw invalidRequest(`"${op}" of an aggregate predicate cannot be null`);
       return { operator, value: operand };

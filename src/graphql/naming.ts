@@ -1,0 +1,121 @@
+import { camelCase, type Column, type Entity, type FunctionDef, type Relation, type TypeGraph } from '../model/index.js';
+
+/**
+ * Hasura's naming conventions (its `naming_convention` source customization and
+ * `HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION`):
+ *
+ * - `hasura-default`: every name snake_case, as the database has it (`film_by_pk`,
+ *   `film_bool_exp`, `order_by`, `affected_rows`, `asc`);
+ * - `graphql-default`: type names PascalCase (`FilmBoolExp`, `IntComparisonExp`, `OrderBy`),
+ *   field and argument names camelCase (`filmByPk`, `insertFilmOne`, `releaseYear`, `orderBy`,
+ *   `affectedRows`, `_isNull`), the values of the `order_by` enum upper case (`ASC_NULLS_LAST`).
+ *
+ * Names are made from snake_case parts, as Hasura's `GQLNameIdentifier`s are: `film` +
+ * `bool_exp` → `film_bool_exp` or `FilmBoolExp`. A part split on `_` keeps a leading
+ * underscore (`_is_null` → `_isNull`, as Hasura's `fromSnake`). A custom table name
+ * (`tables.<t>.name`) is one word that is never split: it stays as written where it stands
+ * first (`authorDetails`, `authorDetailsByPk`, the type `authorDetails`, `authorDetailsBoolExp`)
+ * and only gets its first letter upper-cased after a prefix (`insertAuthorDetailsOne`), as in
+ * Hasura since v2.11 (graphql-engine issue 8828).
+ *
+ * The object made here is the one place GraphQL names are spelled: the schema is built with
+ * it and arguments are read back with it (to-plan.ts, write-plan.ts, stream-plan.ts), so both
+ * directions agree.
+ */
+export type NamingConvention = 'hasura-default' | 'graphql-default';
+
+/** A table's (or function's) name as GraphQL names start from it: `film`, `other_film`, a custom name. */
+export interface NameBase {
+  /** the hasura-default spelling: the name, after its schema unless the schema is the first */
+  readonly name: string;
+  /** set in the configuration (or a smart comment): kept as written */
+  readonly custom: boolean;
+}
+
+export interface GraphqlNaming {
+  readonly convention: NamingConvention;
+  /** a type name: `type('film', 'bool_exp')` → `film_bool_exp` | `FilmBoolExp` */
+  type(...parts: readonly (string | NameBase)[]): string;
+  /** a field or argument name pgduet makes: `field('affected_rows')` → `affected_rows` | `affectedRows` */
+  field(...parts: readonly (string | NameBase)[]): string;
+  /** a value of a built-in enum (order_by): `asc_nulls_first` → `asc_nulls_first` | `ASC_NULLS_FIRST` */
+  enumValue(value: string): string;
+}
+
+type Word = { readonly text: string; readonly custom: boolean };
+
+/** `_hello_world` → `_hello`, `world` (Hasura's fromSnake: a leading underscore stays on its word) */
+function fromSnake(text: string): string[] {
+  const words = text.split('_');
+  if (words.length > 1 && words[0] === '' && words[1] !== '') return [`_${words[1]}`, ...words.slice(2)].filter((w) => w !== '');
+  return words.filter((w) => w !== '');
+}
+
+function wordsOf(parts: readonly (string | NameBase)[]): Word[] {
+  return parts.flatMap((part): Word[] => {
+    if (typeof part !== 'string' && part.custom) return [{ text: part.name, custom: true }];
+    return fromSnake(typeof part === 'string' ? part : part.name).map((text) => ({ text, custom: false }));
+  });
+}
+
+const upperFirst = (s: string): string => s.slice(0, 1).toUpperCase() + s.slice(1);
+const lowerFirst = (s: string): string => s.slice(0, 1).toLowerCase() + s.slice(1);
+const joinSnake = (parts: readonly (string | NameBase)[]): string => parts.map((p) => (typeof p === 'string' ? p : p.name)).join('_');
+
+const HASURA_DEFAULT: GraphqlNaming = {
+  convention: 'hasura-default',
+  type: (...parts) => joinSnake(parts),
+  field: (...parts) => joinSnake(parts),
+  enumValue: (value) => value,
+};
+
+const GRAPHQL_DEFAULT: GraphqlNaming = {
+  convention: 'graphql-default',
+  type: (...parts) => wordsOf(parts).map((w, i) => (i === 0 && w.custom ? w.text : upperFirst(w.text))).join(''),
+  field: (...parts) => wordsOf(parts).map((w, i) => (i === 0 ? (w.custom ? w.text : lowerFirst(w.text)) : upperFirst(w.text))).join(''),
+  enumValue: (value) => value.toUpperCase(),
+};
+
+export function graphqlNaming(convention: NamingConvention = 'hasura-default'): GraphqlNaming {
+  return convention === 'graphql-default' ? GRAPHQL_DEFAULT : HASURA_DEFAULT;
+}
+
+/**
+ * Whether a name of the type graph was given by the user (`tables.<t>.name`, a column's
+ * `name`, a smart comment) rather than derived from the database name in either `naming.case`.
+ */
+export function isCustomName(name: string, dbName: string): boolean {
+  return name !== dbName && name !== camelCase(dbName);
+}
+
+/** Hasura's snakeToCamel: `release_year` → `releaseYear`, `ID` → `iD`, `_private_x` → `_privateX`. */
+export function snakeToCamel(name: string): string {
+  return GRAPHQL_DEFAULT.field(name);
+}
+
+/**
+ * The type graph as graphql-default shows it: the names of columns, relationships and
+ * functions camelCased unless they are custom. Only names change; database names, and so
+ * every Plan made from it, stay the same. A name that would collide with another of the same
+ * table keeps its own spelling. (Function arguments keep their names: calls pass them by name.)
+ */
+export function graphqlDefaultGraph(graph: TypeGraph): TypeGraph {
+  const renameFunction = (fn: FunctionDef): FunctionDef => (isCustomName(fn.name, fn.dbName) ? fn : { ...fn, name: snakeToCamel(fn.name) });
+  return {
+    ...graph,
+    entities: graph.entities.map((entity) => renameEntity(entity)),
+    functions: graph.functions.map(renameFunction),
+  };
+}
+
+function renameEntity(entity: Entity): Entity {
+  const taken = new Set<string>();
+  const claim = (original: string, renamed: string): string => {
+    const name = taken.has(renamed) ? original : renamed;
+    taken.add(name);
+    return name;
+  };
+  const columns = entity.columns.map((c): Column => ({ ...c, name: claim(c.name, isCustomName(c.name, c.dbName) ? c.name : snakeToCamel(c.name)) }));
+  const relations = entity.relations.map((r): Relation => ({ ...r, name: claim(r.name, snakeToCamel(r.name)) }));
+  return { ...entity, columns, relations };
+}
