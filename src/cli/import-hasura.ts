@@ -62,10 +62,16 @@ export function importHasura(metadata: Json): ImportResult {
   const tables: Json = {};
   const relationships: Json[] = [];
   const permissions: Record<string, { tables: Json; functions?: string[] }> = {};
+  let namingConvention: unknown;
   const sources = metadata['sources'] !== undefined ? list(metadata['sources']) : [{ name: 'default', tables: metadata['tables'], functions: metadata['functions'] }];
   for (const [i, source] of sources.entries()) {
     if (i > 0) notes.push(`source "${String(source['name'])}": not imported — pgduet serves one database (database.url); import it into a second pgduet`);
     if (i > 0) continue;
+    // the source's naming convention (graphql-default: `filmByPk`, `FilmBoolExp`) is graphql.namingConvention
+    namingConvention = ((source['customization'] ?? {}) as Json)['naming_convention'];
+    if (namingConvention !== undefined && namingConvention !== 'hasura-default' && namingConvention !== 'graphql-default') {
+      notes.push(`customization.naming_convention "${String(namingConvention)}": not imported — pgduet knows hasura-default and graphql-default`);
+    }
     for (const entry of list(source['tables'])) {
       const table = entry['table'] as QualifiedName;
       const key = qualified(table);
@@ -143,6 +149,7 @@ export function importHasura(metadata: Json): ImportResult {
   if (Object.keys(tables).length > 0) config['tables'] = tables;
   if (relationships.length > 0) config['relationships'] = relationships;
   if (Object.keys(permissions).length > 0) config['permissions'] = permissions;
+  if (namingConvention === 'graphql-default') config['graphql'] = { namingConvention };
   return { config, notes };
 }
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
+import { importHasura } from '../../src/cli/import-hasura.js';
+import { configSchema, loadConfig } from '../../src/config/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { data, gql, startGraphqlServer } from '../support/graphql.js';
@@ -250,5 +251,13 @@ describe('configuration', () => {
     expect(loadConfig({ env: {}, cwd }).config.graphql.namingConvention).toBe('hasura-default');
     expect(loadConfig({ env: { HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION: 'graphql-default' }, cwd }).config.graphql.namingConvention).toBe('graphql-default');
     expect(() => loadConfig({ env: { HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION: 'camel' }, cwd })).toThrow(/namingConvention/);
+  });
+
+  it('pgduet import-hasura maps a source\'s customization.naming_convention', () => {
+    const source = (naming_convention: string) => ({ version: 3, sources: [{ name: 'default', kind: 'postgres', customization: { naming_convention }, tables: [] }] });
+    const imported = importHasura(source('graphql-default'));
+    expect(configSchema.parse(imported.config).graphql.namingConvention).toBe('graphql-default');
+    expect(importHasura(source('hasura-default')).config['graphql']).toBeUndefined();
+    expect(importHasura(source('kebab-case')).notes.some((n) => n.includes('naming_convention "kebab-case"'))).toBe(true);
   });
 });
