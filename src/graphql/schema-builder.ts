@@ -239,9 +239,12 @@ export class SchemaBuilder {
     const values = table?.enumValues;
     if (table === undefined || values === undefined || this.names.entity(table) === undefined) return undefined;
     if (!values.every((v) => isValidName(v.value) && !['true', 'false', 'null'].includes(v.value))) return undefined;
+    // graphql-default spells the values upper case (`SUNDAY` for 'Sunday'), as Hasura does; two that would meet stay text
+    const names = values.map((v) => this.naming.enumValue(v.value));
+    if (new Set(names).size !== names.length) return undefined;
     return this.namedEnum(this.entityType(table, 'enum'), () => ({
       ...(table.description === undefined ? {} : { description: table.description }),
-      values: Object.fromEntries(values.map((v) => [v.value, { value: v.value, ...(v.comment === undefined ? {} : { description: v.comment }) }])),
+      values: Object.fromEntries(values.map((v, i) => [names[i] as string, { value: v.value, ...(v.comment === undefined ? {} : { description: v.comment }) }])),
     }));
   }
 

@@ -101,6 +101,8 @@ export function selectionOf(entity: Entity, type: GraphQLObjectType, selectionSe
     switch (meta?.kind) {
       case 'column': {
         noteUnshaped(meta.column.type, ctx, name);
+        // graphql-default's enum values are not the table's ('Sunday' is SUNDAY): GraphQL serializes them
+        if (ctx.builder.naming.convention !== 'hasura-default' && ctx.builder.enumTableType(meta.column) !== undefined) ctx.unshaped.push(`${name}: enum value spelled upper case`);
         const path = jsonPathArgument(field, nodes, ctx);
         out.push({ kind: 'column', key, column: meta.column.dbName, type: meta.column.type, ...(path === undefined ? {} : { path }) });
         break;

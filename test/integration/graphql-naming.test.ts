@@ -31,12 +31,16 @@ beforeAll(async () => {
     create table doc_item (item_id int primary key, body_json jsonb not null default '{}');
     insert into doc_item values (1, '{"a": 1, "b": 2}'), (2, '{"c": 3}');
     create table film_note (film_id int primary key references film, note text not null);
+    create table day_name (value text primary key, comment text);
+    insert into day_name values ('Sunday', 'day of rest'), ('Monday', null);
+    alter table doc_item add column favourite_day text references day_name;
+    update doc_item set favourite_day = 'Sunday' where item_id = 1;
     insert into film_note values (1, 'a classic'), (2, 'a sequel');
   `);
   const config = {
     graphql: { namingConvention: 'graphql-default' as const },
     // custom names win: a table and a column renamed in the configuration keep their spelling
-    tables: { 'public.film_note': { name: 'filmBlurb' }, 'public.staff': { columns: { first_name: { name: 'given_name' } } } },
+    tables: { 'public.film_note': { name: 'filmBlurb' }, 'public.day_name': { isEnum: true }, 'public.staff': { columns: { first_name: { name: 'given_name' } } } },
   };
   server = await startGraphqlServer(db.url, { config });
   // the same schema answered by the resolvers (DataLoader) rather than one statement
@@ -112,6 +116,16 @@ describe('graphql-default queries', () => {
   it('reads jsonb with the camelCase operators (_hasKey, _containedIn)', async () => {
     const got = await data<{ docItem: { itemId: number }[] }>(server, '{ docItem(where: {bodyJson: {_hasKey: "a", _containedIn: {a: 1, b: 2, z: 0}}}) { itemId } }');
     expect(got.docItem).toEqual([{ itemId: 1 }]);
+  });
+
+  it('spells the values of an enum table upper case, in answers and in arguments (the table keeps its own)', async () => {
+    for (const target of [server, resolvers]) {
+      const got = await data<{ docItem: { itemId: number; favouriteDay: string }[] }>(target, '{ docItem(where: {favouriteDay: {_eq: SUNDAY}}) { itemId favouriteDay } }');
+      expect(got.docItem).toEqual([{ itemId: 1, favouriteDay: 'SUNDAY' }]);
+    }
+    const inserted = await data<{ insertDocItemOne: { favouriteDay: string } }>(server, 'mutation { insertDocItemOne(object: {itemId: 3, favouriteDay: MONDAY}) { favouriteDay } }');
+    expect(inserted.insertDocItemOne.favouriteDay).toBe('MONDAY');
+    expect(await rows('select favourite_day from doc_item where item_id = 3')).toEqual([{ favourite_day: 'Monday' }]);
   });
 
   it('keeps custom names as written: a renamed table and a renamed column', async () => {
@@ -220,7 +234,7 @@ describe('graphql-default schema', () => {
       }
       if (type.kind === 'ENUM') {
         for (const value of type.enumValues) {
-          const ok = type.name === 'OrderBy' || type.name === 'CursorOrdering' ? /^[A-Z_]+$/.test(value.name) : camel.test(value.name) || value.name === 'given_name';
+          const ok = type.name === 'OrderBy' || type.name === 'CursorOrdering' || type.name === 'DayNameEnum' ? /^[A-Z_]+$/.test(value.name) : camel.test(value.name) || value.name === 'given_name';
           if (!ok) problems.push(`${type.name}.${value.name}`);
         }
       }
