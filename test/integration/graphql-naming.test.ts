@@ -2,13 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importHasura } from '../../src/cli/import-hasura.js';
 import { configSchema, loadConfig } from '../../src/config/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { data, gql, startGraphqlServer } from '../support/graphql.js';
+import { eventually } from '../support/server.js';
 
 /**
  * Hasura's graphql-default naming convention (`graphql.namingConvention`), end to end on
@@ -39,6 +42,7 @@ beforeAll(async () => {
   `);
   const config = {
     graphql: { namingConvention: 'graphql-default' as const },
+    subscriptions: { interval: 200 },
     // custom names win: a table and a column renamed in the configuration keep their spelling
     tables: { 'public.film_note': { name: 'filmBlurb' }, 'public.day_name': { isEnum: true }, 'public.staff': { columns: { first_name: { name: 'given_name' } } } },
   };
@@ -128,6 +132,16 @@ describe('graphql-default queries', () => {
     expect(await rows('select favourite_day from doc_item where item_id = 3')).toEqual([{ favourite_day: 'Monday' }]);
   });
 
+  it('takes variables typed with the graphql-default type names (FilmBoolExp, [FilmOrderBy!], OrderBy)', async () => {
+    const got = await data<{ film: { filmId: number }[] }>(
+      server,
+      'query($where: FilmBoolExp, $orderBy: [FilmOrderBy!], $dir: OrderBy) { film(where: $where, orderBy: $orderBy, limit: 2) { filmId } actor(orderBy: {actorId: $dir}, limit: 1) { actorId } }',
+      { where: { title: { _ilike: 'a%' } }, orderBy: [{ title: 'DESC' }], dir: 'DESC' },
+    );
+    const expected = await rows<{ film_id: number }>("select film_id from film where title ilike 'a%' order by title desc limit 2");
+    expect(got.film.map((f) => f.filmId)).toEqual(expected.map((r) => r.film_id));
+  });
+
   it('keeps custom names as written: a renamed table and a renamed column', async () => {
     const got = await data<{ filmBlurb: { filmId: number; __typename: string }[]; filmBlurbByPk: { note: string } | null; staff: { given_name: string }[] }>(
       server,
@@ -209,6 +223,33 @@ describe('graphql-default mutations', () => {
     );
     expect(got.insertCountryOne).toEqual({ country: 'Atlantis', cities: [{ city: 'Poseidonia' }] });
     expect(await rows("select c.city from city c join country k using (country_id) where k.country = 'Atlantis'")).toEqual([{ city: 'Poseidonia' }]);
+  });
+});
+
+describe('graphql-default subscriptions', () => {
+  it('streams with filmStream(batchSize:, cursor: {initialValue:, ordering:}) and follows a live query', async () => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    const subscribe = (query: string) => client.subscribe({ query }, { next: (r) => void results.push(r), error: (e) => void errors.push(e), complete: () => undefined });
+    try {
+      const stop = subscribe('subscription { filmStream(batchSize: 2, cursor: {initialValue: {filmId: 997}, ordering: ASC}) { filmId } }');
+      await eventually(() => results.length >= 2 || errors.length > 0, 5000, 'two batches');
+      stop();
+      expect(errors).toEqual([]);
+      expect(results.slice(0, 2)).toEqual([{ data: { filmStream: [{ filmId: 998 }, { filmId: 999 }] } }, { data: { filmStream: [{ filmId: 1000 }] } }]);
+
+      results.length = 0;
+      const stopLive = subscribe('subscription { actorAggregate(where: {lastName: {_eq: "NAMINGTEST"}}) { aggregate { count } } }');
+      await eventually(() => results.length >= 1 || errors.length > 0, 5000, 'the first result');
+      await sql.query("insert into actor (first_name, last_name) values ('LIVE', 'NAMINGTEST')");
+      await eventually(() => results.length >= 2 || errors.length > 0, 5000, 'the result after the insert');
+      stopLive();
+      expect(errors).toEqual([]);
+      expect(results.slice(0, 2)).toEqual([{ data: { actorAggregate: { aggregate: { count: 0 } } } }, { data: { actorAggregate: { aggregate: { count: 1 } } } }]);
+    } finally {
+      await client.dispose();
+    }
   });
 });
 
