@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
@@ -247,6 +248,35 @@ describe('graphql-default subscriptions', () => {
       stopLive();
       expect(errors).toEqual([]);
       expect(results.slice(0, 2)).toEqual([{ data: { actorAggregate: { aggregate: { count: 0 } } } }, { data: { actorAggregate: { aggregate: { count: 1 } } } }]);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('the README', () => {
+  it('runs the example of "Hasura\'s graphql-default" as written', async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const start = readme.indexOf("### Hasura's graphql-default");
+    const block = /```graphql\n([\s\S]*?)```/.exec(readme.slice(start))?.[1] ?? '';
+    const documents = block.split(/\n(?=mutation )/);
+    expect(documents).toHaveLength(2);
+    for (const document of documents) {
+      const body = await gql(server, document);
+      expect(body.errors).toBeUndefined();
+      expect(Object.keys(body.data ?? {}).length).toBeGreaterThan(1);
+    }
+  });
+
+  it('refuses, as it says, a subscription selecting an enum table value', async () => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const results: unknown[] = [];
+    try {
+      const stop = client.subscribe({ query: 'subscription { docItemByPk(itemId: 1) { favouriteDay } }' }, { next: (r) => void results.push(r), error: (e) => void results.push(e), complete: () => undefined });
+      await eventually(() => results.length >= 1, 5000, 'the first result');
+      stop();
+      // one statement would send PostgreSQL's 'Sunday': refused with a clear error rather than a wrong value
+      expect(results[0]).toMatchObject({ data: null, errors: [{ extensions: { code: 'not-supported' } }] });
     } finally {
       await client.dispose();
     }
