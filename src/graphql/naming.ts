@@ -109,13 +109,17 @@ export function graphqlDefaultGraph(graph: TypeGraph): TypeGraph {
 }
 
 function renameEntity(entity: Entity): Entity {
-  const taken = new Set<string>();
+  const columnNames = entity.columns.map((c) => (isCustomName(c.name, c.dbName) ? c.name : snakeToCamel(c.name)));
+  const relationNames = entity.relations.map((r) => snakeToCamel(r.name));
+  // names that do not change are kept first; a new name that meets one keeps its old spelling
+  const taken = new Set([...entity.columns.filter((c, i) => c.name === columnNames[i]).map((c) => c.name), ...entity.relations.filter((r, i) => r.name === relationNames[i]).map((r) => r.name)]);
   const claim = (original: string, renamed: string): string => {
+    if (original === renamed) return original;
     const name = taken.has(renamed) ? original : renamed;
     taken.add(name);
     return name;
   };
-  const columns = entity.columns.map((c): Column => ({ ...c, name: claim(c.name, isCustomName(c.name, c.dbName) ? c.name : snakeToCamel(c.name)) }));
-  const relations = entity.relations.map((r): Relation => ({ ...r, name: claim(r.name, snakeToCamel(r.name)) }));
+  const columns = entity.columns.map((c, i): Column => ({ ...c, name: claim(c.name, columnNames[i] as string) }));
+  const relations = entity.relations.map((r, i): Relation => ({ ...r, name: claim(r.name, relationNames[i] as string) }));
   return { ...entity, columns, relations };
 }
