@@ -173,10 +173,9 @@ function functionArgsType(builder: SchemaBuilder, fn: FunctionDef, base: NameBas
   if (fn.args.length === 0) return undefined;
   const fields: GraphQLInputFieldConfigMap = {};
   fn.args.forEach((arg, i) => {
-    const argName = arg.name ?? `arg_${i + 1}`;
-    if (!isValidName(argName)) return;
+    if (!isValidName(arg.name ?? `arg_${i + 1}`)) return;
     const type = builder.inputType(arg.type);
-    fields[argName] = { type: arg.hasDefault ? type : new GraphQLNonNull(type) };
+    fields[builder.argumentName(arg.name, i)] = { type: arg.hasDefault ? type : new GraphQLNonNull(type) };
   });
   return builder.input(builder.naming.type(base, 'args'), () => ({ fields }));
 }

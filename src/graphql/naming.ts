@@ -97,7 +97,8 @@ export function snakeToCamel(name: string): string {
  * The type graph as graphql-default shows it: the names of columns, relationships and
  * functions camelCased unless they are custom. Only names change; database names, and so
  * every Plan made from it, stay the same. A name that would collide with another of the same
- * table keeps its own spelling. (Function arguments keep their names: calls pass them by name.)
+ * table keeps its own spelling. (Function arguments keep theirs here: calls pass them by name;
+ * their GraphQL spelling is SchemaBuilder.argumentName's.)
  */
 export function graphqlDefaultGraph(graph: TypeGraph): TypeGraph {
   const renameFunction = (fn: FunctionDef): FunctionDef => (isCustomName(fn.name, fn.dbName) ? fn : { ...fn, name: snakeToCamel(fn.name) });

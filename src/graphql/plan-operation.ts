@@ -121,16 +121,16 @@ function rootPlans(meta: RootMeta, field: GraphQLField<unknown, unknown>, nodes:
     case 'select_aggregate':
       return [aggregatePlan(meta.entity, nodes, args as SelectArgs, ctx)];
     case 'function_rows':
-      return [readPlan(meta.entity, nodes, args as SelectArgs, ctx, functionSource(meta, args))];
+      return [readPlan(meta.entity, nodes, args as SelectArgs, ctx, functionSource(meta, args, ctx))];
     case 'function_aggregate':
-      return [aggregatePlan(meta.entity, nodes, args as SelectArgs, ctx, functionSource(meta, args))];
+      return [aggregatePlan(meta.entity, nodes, args as SelectArgs, ctx, functionSource(meta, args, ctx))];
     case 'function_value': {
       const fn = meta.fn;
       return [
         {
           kind: 'call',
           fn: { schema: fn.schema, dbName: fn.dbName },
-          args: functionArguments(fn, args['args'] as Args | null | undefined),
+          args: functionArguments(fn, args['args'] as Args | null | undefined, (name, i) => ctx.builder.argumentName(name, i)),
           returns: fn.returns.kind === 'value' ? { kind: 'value', type: fn.returns.type, set: fn.returns.set } : { kind: 'void' },
         },
       ];
@@ -145,9 +145,9 @@ function rootPlans(meta: RootMeta, field: GraphQLField<unknown, unknown>, nodes:
 }
 
 /** A function as the source of rows, with the arguments of its `args` input object. */
-function functionSource(meta: Extract<RootMeta, { kind: 'function_rows' | 'function_aggregate' }>, args: Args): Source {
+function functionSource(meta: Extract<RootMeta, { kind: 'function_rows' | 'function_aggregate' }>, args: Args, ctx: PlanContext): Source {
   const fn = meta.fn;
-  return { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args: functionArguments(fn, args['args'] as Args | null | undefined) };
+  return { kind: 'function', fn: { schema: fn.schema, dbName: fn.dbName }, args: functionArguments(fn, args['args'] as Args | null | undefined, (name, i) => ctx.builder.argumentName(name, i)) };
 }
 
 /**

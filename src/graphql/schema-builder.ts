@@ -21,7 +21,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type TypeGraph, type TypeRef } from '../model/index.js';
-import { castTargets, type AggregateFunction } from '../plan/index.js';
+import { castTargets, defaultArgumentName, type AggregateFunction } from '../plan/index.js';
 import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
@@ -604,6 +604,11 @@ export class SchemaBuilder {
     }));
   }
 
+  /** A function argument's field in `args`: its name (`arg_1` when it has none), spelled as the convention wants (`pFilmId`). */
+  argumentName(name: string | null, index: number): string {
+    return this.naming.field(defaultArgumentName(name, index));
+  }
+
   /** The aggregate function an aggregate field or order_by key names (`stddev_pop` | `stddevPop`). */
   aggregateFunctionNamed(key: string): Exclude<AggregateFunction, 'count'> | undefined {
     return [...NUMERIC_FUNCTIONS, ...ORDERED_FUNCTIONS].find((fn) => this.naming.field(fn) === key);
@@ -623,7 +628,7 @@ export class SchemaBuilder {
     return this.input(this.entityType(entity, `${fn.name}_args`), () => ({
       fields: Object.fromEntries(rest.map((arg) => {
         const type = this.inputType(arg.type);
-        return [arg.name as string, { type: arg.hasDefault ? type : new GraphQLNonNull(type) }];
+        return [this.naming.field(arg.name as string), { type: arg.hasDefault ? type : new GraphQLNonNull(type) }];
       })),
     }));
   }

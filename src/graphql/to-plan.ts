@@ -341,5 +341,5 @@ function computedArgs(fn: FunctionDef, field: GraphQLField<unknown, unknown> | u
   const node = nodes[0];
   if (fn.args.length < 2 || field === undefined || node === undefined) return {};
   const given = getArgumentValues(field, node, ctx.variableValues as Record<string, unknown>)['args'] as Record<string, unknown> | undefined;
-  return { args: functionArguments({ ...fn, args: fn.args.slice(1) }, given ?? {}) };
+  return { args: functionArguments({ ...fn, args: fn.args.slice(1) }, given ?? {}, (name, i) => ctx.builder.argumentName(name, i)) };
 }

@@ -39,6 +39,8 @@ beforeAll(async () => {
     insert into day_name values ('Sunday', 'day of rest'), ('Monday', null);
     alter table doc_item add column favourite_day text references day_name;
     update doc_item set favourite_day = 'Sunday' where item_id = 1;
+    create function film_title_upper(p_film_id int, p_suffix text default '') returns text language sql stable
+      as $$ select upper(title) || p_suffix from film where film_id = p_film_id $$;
     insert into film_note values (1, 'a classic'), (2, 'a sequel');
   `);
   const config = {
@@ -141,6 +143,14 @@ describe('graphql-default queries', () => {
     );
     const expected = await rows<{ film_id: number }>("select film_id from film where title ilike 'a%' order by title desc limit 2");
     expect(got.film.map((f) => f.filmId)).toEqual(expected.map((r) => r.film_id));
+  });
+
+  it('calls a function with camelCase arguments (PostgreSQL gets them by their own names)', async () => {
+    const got = await data<{ filmTitleUpper: string }>(server, '{ filmTitleUpper(args: {pFilmId: 3, pSuffix: "!"}) }');
+    const [row] = await rows<{ title: string }>("select upper(title) || '!' as title from film where film_id = 3");
+    expect(got.filmTitleUpper).toBe(row?.title);
+    const wrong = await gql(server, '{ filmTitleUpper(args: {p_film_id: 3}) }');
+    expect(wrong.errors?.[0]?.extensions?.['code']).toBe('validation-failed');
   });
 
   it('keeps custom names as written: a renamed table and a renamed column', async () => {
@@ -292,7 +302,6 @@ describe('graphql-default schema', () => {
     // what Hasura keeps in graphql-default too, and what is not pgduet's to spell
     const keptTypes = new Set(['query_root', 'mutation_root', 'subscription_root']);
     const custom = /^filmBlurb/; // tables.public.film_note.name: a custom name stays as written
-    const functionArgument = /^(p_[a-z_]+|arg_\d+|min_[a-z_]+)$/; // PostgreSQL's names, passed by name to the call
     const camel = /^_?[a-z][A-Za-z0-9]*$/;
     for (const type of schema?.types ?? []) {
       if (type.name.startsWith('__') || type.kind === 'SCALAR') continue;
@@ -300,7 +309,7 @@ describe('graphql-default schema', () => {
       if (!keptTypes.has(type.name) && !custom.test(type.name) && !/^([A-Z]|_[a-z])[A-Za-z0-9]*$/.test(type.name)) problems.push(`type ${type.name}`);
       const fields = type.kind === 'OBJECT' ? type.fields : type.kind === 'INPUT_OBJECT' ? type.inputFields : [];
       for (const field of fields) {
-        if (!camel.test(field.name) && field.name !== 'given_name' && !functionArgument.test(field.name) && !/^(String|geography|geometry)$/.test(field.name)) problems.push(`${type.name}.${field.name}`);
+        if (!camel.test(field.name) && field.name !== 'given_name' && !/^(String|geography|geometry)$/.test(field.name)) problems.push(`${type.name}.${field.name}`);
         for (const arg of 'args' in field ? field.args : []) if (!camel.test(arg.name)) problems.push(`${type.name}.${field.name}(${arg.name})`);
       }
       if (type.kind === 'ENUM') {
