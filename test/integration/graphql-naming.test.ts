@@ -237,6 +237,33 @@ describe('graphql-default mutations', () => {
   });
 });
 
+describe('graphql-default with permissions', () => {
+  it('shows a role its columns in camelCase; the rules keep the type graph\'s names', async () => {
+    const secret = 'naming-test-secret';
+    const guarded = await startGraphqlServer(db.url, {
+      config: {
+        graphql: { namingConvention: 'graphql-default' },
+        auth: { adminSecret: secret },
+        permissions: { reader: { tables: { actor: { select: { columns: ['actor_id', 'first_name'], filter: { actor_id: { _lte: 3 }, last_name: { _is_null: false } } } } } } },
+      },
+    });
+    try {
+      const ask = async (query: string) => {
+        const res = await fetch(`${guarded.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hasura-admin-secret': secret, 'x-hasura-role': 'reader' }, body: JSON.stringify({ query }) });
+        return (await res.json()) as { data?: { actor?: { actorId: number; firstName: string }[] }; errors?: { extensions?: { code?: string } }[] };
+      };
+      const got = await ask('{ actor(orderBy: {actorId: ASC}) { actorId firstName } }');
+      expect(got.errors).toBeUndefined();
+      const expected = await rows<{ actor_id: number; first_name: string }>('select actor_id, first_name from actor where actor_id <= 3 order by actor_id');
+      expect(got.data?.actor).toEqual(expected.map((r) => ({ actorId: r.actor_id, firstName: r.first_name })));
+      const hidden = await ask('{ actor { lastName } }');
+      expect(hidden.errors?.[0]?.extensions?.code).toBe('validation-failed');
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
 describe('graphql-default subscriptions', () => {
   it('streams with filmStream(batchSize:, cursor: {initialValue:, ordering:}) and follows a live query', async () => {
     const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
