@@ -82,6 +82,14 @@ describe('graphqlDefaultGraph', () => {
     expect(graph.entities.find((e) => e.dbName === 'film')?.columns.map((c) => c.name)).toEqual(['film_id', 'release_year', 'releaseYear', 'language_id']);
   });
 
+  it('gives the same schema whatever naming.case the type graph was built with', () => {
+    const camel = buildTypeGraph(catalog.build(), 'fp', { naming: 'camel', tables: { 'public.language': { columns: { name: { name: 'language_name' } } } }, functions: {}, relationships: [] }).graph;
+    const sdl = (g: typeof graph) => Object.keys(buildGraphqlSchema(g, graphql).schema.getTypeMap()).sort();
+    expect(sdl(camel)).toEqual(sdl(graph));
+    const fields = (g: typeof graph) => Object.keys(buildGraphqlSchema(g, graphql).schema.getQueryType()?.getFields() ?? {});
+    expect(fields(camel)).toEqual(fields(graph));
+  });
+
   it('builds a valid schema with the same number of types as hasura-default', () => {
     const a = buildGraphqlSchema(graph, hasura);
     const b = buildGraphqlSchema(graph, graphql);
