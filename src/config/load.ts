@@ -4,6 +4,10 @@ import { parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { configSchema, type Config } from './schema.js';
+import { hasuraEnvSettings } from './hasura-env.js';
+import { parsePort, splitList } from './env-values.js';
+
+export { parsePort, splitList };
 
 /** Settings given on the command line; they win over the environment and the file. */
 export interface ConfigOverrides {
@@ -56,7 +60,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (!result.success) {
     throw new ConfigError('PGD001', `${file ?? 'configuration'}: ${issueLines(result.error.issues).join('; ')}`);
   }
-  const databaseUrlSource = options.overrides?.databaseUrl !== undefined ? '--database-url' : env['DATABASE_URL'] ? 'DATABASE_URL' : result.data.database.url !== undefined ? file : undefined;
+  const databaseUrlSource = options.overrides?.databaseUrl !== undefined ? '--database-url' : env['DATABASE_URL'] ? 'DATABASE_URL' : env['HASURA_GRAPHQL_DATABASE_URL']?.trim() ? 'HASURA_GRAPHQL_DATABASE_URL' : result.data.database.url !== undefined ? file : undefined;
   return { config: result.data, file, databaseUrlSource };
 }
 
@@ -150,11 +154,12 @@ function section(root: JsonObject, key: string): JsonObject {
 /** Environment variables for the settings that differ between deployments. */
 function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undefined>>): JsonObject {
   const out: JsonObject = { ...input };
+  // Hasura's variables over the file, pgduet's own over both
+  for (const [key, settings] of Object.entries(hasuraEnvSettings(env))) out[key] = { ...section(out, key), ...(settings as JsonObject) };
   const database = section(out, 'database');
   const server = section(out, 'server');
   const log = section(out, 'log');
   const auth = section(out, 'auth');
-  const graphql = section(out, 'graphql');
   if (env['DATABASE_URL']) database['url'] = env['DATABASE_URL'];
   if (env['DATABASE_REPLICA_URLS']) database['replicas'] = splitList(env['DATABASE_REPLICA_URLS']);
   if (env['PGDUET_ADMIN_SECRET']) auth['adminSecret'] = env['PGDUET_ADMIN_SECRET'];
@@ -163,14 +168,10 @@ function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undef
   if (env['PORT']) server['port'] = parsePort(env['PORT'], 'PORT');
   const level = env['PGDUET_LOG_LEVEL'] ?? env['LOG_LEVEL'];
   if (level) log['level'] = level;
-  // Hasura's default for every source: what the file sets wins, as a source's own customization does
-  const naming = env['HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION'];
-  if (naming && graphql['namingConvention'] === undefined) graphql['namingConvention'] = naming;
   if (Object.keys(database).length > 0) out['database'] = database;
   if (Object.keys(server).length > 0) out['server'] = server;
   if (Object.keys(log).length > 0) out['log'] = log;
   if (Object.keys(auth).length > 0) out['auth'] = auth;
-  if (Object.keys(graphql).length > 0) out['graphql'] = graphql;
   return out;
 }
 
@@ -191,20 +192,6 @@ function applyOverrides(input: JsonObject, o: ConfigOverrides): JsonObject {
     if (Object.keys(value).length > 0) out[key] = value;
   }
   return out;
-}
-
-export function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-export function parsePort(text: string, source: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > 65535) {
-    throw new ConfigError('PGD001', `${source}: expected a port number (0-65535), got "${text}"`);
-  }
-  return Number(text);
 }
 
 function issueLines(issues: readonly z.core.$ZodIssue[]): string[] {

@@ -1,5 +1,5 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ResponseCache } from '../cache/index.js';
@@ -13,7 +13,7 @@ import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '.
 import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
-import { answerCors, answerInTransaction, hasuraCors, readBody, requestDatabase, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
+import { answerCors, answerInTransaction, hasuraCors, keptBody, readSession, requestDatabase, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
@@ -22,6 +22,7 @@ import { createGraphqlLimits, useGraphqlLimits, type GraphqlLimits } from './lim
 import { cacheKey, cachedOf } from './cached.js';
 import { answerInOneStatement, authorizeOperation, operationError, planningErrors, rootResultHooks } from './answer-operation.js';
 import { planOperation } from './plan-operation.js';
+import { operationsAccess, queryAccess } from './operation-access.js';
 import { capRows } from './row-cap.js';
 import { useValidation } from './validate.js';
 import { useRequestParams } from './request-params.js';
@@ -56,6 +57,7 @@ interface TransactionSlot {
 }
 
 type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
+type Yoga = YogaServerInstance<ServerContext, YogaContext>;
 
 /**
  * GraphQL over HTTP at `server.graphqlPath`: graphql-yoga (GraphiQL for browsers), with the
@@ -122,7 +124,10 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
     : undefined;
 
   const cors = hasuraCors(config.cors.origins);
-  const yoga = createYoga<ServerContext, YogaContext>({
+  // graphql-yoga (a fifth of the start-up's module loading) is loaded when a request first
+  // needs it: the fast path answers the common POST without it (fast-path.ts)
+  let yogaLoaded: Promise<Yoga> | undefined;
+  const yoga = (): Promise<Yoga> => (yogaLoaded ??= import('graphql-yoga').then(({ createYoga }) => createYoga<ServerContext, YogaContext>({
     graphqlEndpoint: config.server.graphqlPath,
     landingPage: false,
     // CORS is src/http's, the same for every protocol (answered in the handler below)
@@ -163,7 +168,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       useHasuraErrorCodes(),
       useMutationTransaction(pool),
     ],
-  });
+  })));
 
   const connections = new Set<Connection>();
   mount.holder.onSwap(() => {
@@ -190,7 +195,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
         onMessage: () => metrics.liveMessages.inc({ transport: 'websocket' }),
         onSubscriptions: (kind, delta) => metrics.liveSubscriptions.inc({ kind }, delta),
       },
-      executeOnce: (scope, request) => executeOverSocket(yoga, pool, chain, mount, scope, request),
+      executeOnce: async (scope, request) => executeOverSocket(await yoga(), chain, mount, scope, request),
     },
     {
       connectionInitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
@@ -218,14 +223,16 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       }
       if (!chain.hasExecuteHooks) {
         if (fastPath !== undefined && (await fastPath.handle(req, res, ctx, scope))) return;
-        await yoga.handle(req, res, { pgduet: ctx, scope, cacheSlot: newCacheSlot() });
+        await (await yoga()).handle(req, res, { pgduet: ctx, scope, cacheSlot: newCacheSlot() });
         return;
       }
-      // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
+      // PostgreSQL-native mode: the whole request in one transaction, set up by the chain (queries
+      // only: on a read replica; the body is read first, so no connection waits for an upload)
       try {
-        await answerInTransaction(pool, chain, scope, res, async (out, inTx) => {
+        const body = req.method === 'POST' ? await keptBody(req, config.server.maxBodyBytes) : undefined;
+        await answerInTransaction(databases, operationsAccess(req, body), chain, scope, res, async (out, inTx) => {
           const answered = fastPath !== undefined && (await fastPath.handle(req, out, ctx, inTx));
-          if (!answered) await answerThroughFetch(yoga, req, out, { pgduet: ctx, scope: inTx, cacheSlot: newCacheSlot() }, config.server.maxBodyBytes);
+          if (!answered) await answerThroughFetch(await yoga(), req, out, { pgduet: ctx, scope: inTx, cacheSlot: newCacheSlot() }, config.server.maxBodyBytes);
         });
       } catch (error) {
         sendGraphqlErrors(res, error, ctx);
@@ -254,15 +261,14 @@ const HASURA_PATH = '/v1/graphql';
  * transaction commits) and written afterwards. The body was read already when the fast path
  * looked at it (`req.body`), else it is read here.
  */
-async function answerThroughFetch(yoga: YogaServerInstance<ServerContext, YogaContext>, req: IncomingMessage, out: ServerResponse, context: ServerContext, maxBodyBytes: number): Promise<void> {
+async function answerThroughFetch(yoga: Yoga, req: IncomingMessage, out: ServerResponse, context: ServerContext, maxBodyBytes: number): Promise<void> {
   const method = req.method ?? 'GET';
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
-  const kept = (req as IncomingMessage & { body?: Buffer }).body;
-  const body = method === 'GET' || method === 'HEAD' ? undefined : (kept ?? (await readBody(req, maxBodyBytes)));
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await keptBody(req, maxBodyBytes);
   const response = await yoga.fetch(new URL(req.url ?? '/', 'http://pgduet'), { method, headers, ...(body === undefined ? {} : { body: new Uint8Array(body) }) }, context);
   response.headers.forEach((value, name) => out.setHeader(name, value));
   out.writeHead(response.status);
@@ -275,8 +281,7 @@ async function answerThroughFetch(yoga: YogaServerInstance<ServerContext, YogaCo
  * transaction the chain sets up), and a write refetches the live queries over its tables.
  */
 async function executeOverSocket(
-  yoga: YogaServerInstance<ServerContext, YogaContext>,
-  pool: MountContext['pool'],
+  yoga: Yoga,
   chain: MountContext['chain'],
   mount: MountContext,
   scope: RequestScope,
@@ -298,16 +303,21 @@ async function executeOverSocket(
   let result: ExecutionResult;
   if (!chain.hasExecuteHooks) result = await ask(scope);
   else {
-    const tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
-    try {
-      result = await ask({ ...scope, transaction: tx });
-      await (result.errors !== undefined && result.errors.length > 0 ? tx.rollback() : tx.commit());
-    } catch (error) {
-      await tx.rollback();
-      throw error;
-    } finally {
-      tx.release();
-    }
+    // a query on a read replica, as over HTTP (request-transaction.ts)
+    const access = queryAccess(request.query, request.operationName ?? undefined);
+    result = await mount.databases.on(access, readSession(scope), async (pool) => {
+      const tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
+      try {
+        const answer = await ask({ ...scope, transaction: tx });
+        await (answer.errors !== undefined && answer.errors.length > 0 ? tx.rollback() : tx.commit());
+        return answer;
+      } catch (error) {
+        await tx.rollback();
+        throw error;
+      } finally {
+        tx.release();
+      }
+    });
   }
   const writes = pgduet.trace.plans.filter((plan) => plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete');
   if (writes.length > 0) mount.live.touch(planTables(writes));

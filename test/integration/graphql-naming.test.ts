@@ -367,7 +367,7 @@ describe('graphql-default schema', () => {
 });
 
 describe('configuration', () => {
-  it('takes HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION as the default, the file winning, and refuses other values', () => {
+  it('takes HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION, and refuses other values', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pgduet-naming-'));
     expect(loadConfig({ env: {}, cwd }).config.graphql.namingConvention).toBe('hasura-default');
     expect(loadConfig({ env: { HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION: 'graphql-default' }, cwd }).config.graphql.namingConvention).toBe('graphql-default');
