@@ -69,10 +69,13 @@ const HASURA_DEFAULT: GraphqlNaming = {
   enumValue: (value) => value,
 };
 
+/** What GraphQL can spell: else the name stays as hasura-default has it (Hasura's transformNameWith does the same). */
+const orSnake = (name: string, parts: readonly (string | NameBase)[]): string => (/^[_A-Za-z][_0-9A-Za-z]*$/.test(name) ? name : joinSnake(parts));
+
 const GRAPHQL_DEFAULT: GraphqlNaming = {
   convention: 'graphql-default',
-  type: (...parts) => wordsOf(parts).map((w, i) => (i === 0 && w.custom ? w.text : upperFirst(w.text))).join(''),
-  field: (...parts) => wordsOf(parts).map((w, i) => (i === 0 ? (w.custom ? w.text : lowerFirst(w.text)) : upperFirst(w.text))).join(''),
+  type: (...parts) => orSnake(wordsOf(parts).map((w, i) => (i === 0 && w.custom ? w.text : upperFirst(w.text))).join(''), parts),
+  field: (...parts) => orSnake(wordsOf(parts).map((w, i) => (i === 0 ? (w.custom ? w.text : lowerFirst(w.text)) : upperFirst(w.text))).join(''), parts),
   enumValue: (value) => value.toUpperCase(),
 };
 

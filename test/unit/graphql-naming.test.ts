@@ -35,6 +35,9 @@ describe('graphqlNaming', () => {
     expect(graphql.field('_has_keys_any')).toBe('_hasKeysAny');
     expect(graphql.field('_eq')).toBe('_eq');
     expect(graphql.type('_group_concat', 'args')).toBe('_groupConcatArgs');
+    // nothing left to spell: the name stays
+    expect(graphql.field('_')).toBe('_');
+    expect(graphql.field('a__b_')).toBe('aB');
   });
 
   it('keeps a custom name as written where it comes first, capitalized after a prefix (Hasura issue 8828)', () => {
