@@ -72,10 +72,21 @@ const HASURA_DEFAULT: GraphqlNaming = {
 /** What GraphQL can spell: else the name stays as hasura-default has it (Hasura's transformNameWith does the same). */
 const orSnake = (name: string, parts: readonly (string | NameBase)[]): string => (/^[_A-Za-z][_0-9A-Za-z]*$/.test(name) ? name : joinSnake(parts));
 
+/** Fields and arguments are spelled on every request (arguments read back, operators): each once. */
+const spelledFields = new Map<string, string>();
+const MAX_SPELLED = 100_000;
+
 const GRAPHQL_DEFAULT: GraphqlNaming = {
   convention: 'graphql-default',
   type: (...parts) => orSnake(wordsOf(parts).map((w, i) => (i === 0 && w.custom ? w.text : upperFirst(w.text))).join(''), parts),
-  field: (...parts) => orSnake(wordsOf(parts).map((w, i) => (i === 0 ? (w.custom ? w.text : lowerFirst(w.text)) : upperFirst(w.text))).join(''), parts),
+  field: (...parts) => {
+    const key = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : undefined;
+    const known = key === undefined ? undefined : spelledFields.get(key);
+    if (known !== undefined) return known;
+    const name = orSnake(wordsOf(parts).map((w, i) => (i === 0 ? (w.custom ? w.text : lowerFirst(w.text)) : upperFirst(w.text))).join(''), parts);
+    if (key !== undefined && spelledFields.size < MAX_SPELLED) spelledFields.set(key, name);
+    return name;
+  },
   enumValue: (value) => value.toUpperCase(),
 };
 

@@ -220,7 +220,8 @@ export function conditionOf(entity: Entity, where: Record<string, unknown>, buil
     relations: (e) => builder.relations(e),
     computed: (e) => builder.filterableComputedFields(e),
     table: (schema, name) => builder.entities.find((e) => e.dbName === name && e.schema === (schema === '' ? builder.graph.schemas[0] : schema)),
-    spell: (name) => builder.naming.field(name),
+    // hasura-default spells the keys as they are: no spelling to undo
+    ...(builder.naming.convention === 'hasura-default' ? {} : { spell: (name: string) => builder.naming.field(name) }),
   });
 }
 
