@@ -35,7 +35,8 @@ export function groupNames(table: string) {
     group: `${table}_group`,
     keys: `${table}_group_keys`,
     having: `${table}_group_bool_exp`,
-    havingFunction: (fn: Exclude<AggregateFunction, 'count'>) => `${table}_group_${fn}_bool_exp`,
+    /** the columns of `sum`, `avg`…, `max`/`min` in `having`, by how their aggregate compares (HavingKind) */
+    havingColumns: (kind: HavingKind) => `${table}_group_${kind}_bool_exp`,
     orderBy: `${table}_group_order_by`,
     keysOrderBy: `${table}_group_keys_order_by`,
   };
@@ -44,6 +45,20 @@ export function groupNames(table: string) {
 const NUMERIC_FUNCTIONS = ['avg', 'stddev', 'stddev_pop', 'stddev_samp', 'sum', 'var_pop', 'var_samp', 'variance'] as const;
 const ORDERED_FUNCTIONS = ['max', 'min'] as const;
 const FLOAT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'float8' };
+
+/**
+ * The functions of `having` share three input types per table rather than one each (every
+ * type is made again per table, and introspection lists them all): `numeric` — sum, of a
+ * numeric column, compared as the column's type; `float` — avg and the deviations and
+ * variances, compared as Float (Hasura's types for their answers); `ordered` — max and min of
+ * an orderable column, compared as the column's type.
+ */
+type HavingKind = 'numeric' | 'float' | 'ordered';
+
+function havingKind(fn: Exclude<AggregateFunction, 'count'>): HavingKind {
+  if (fn === 'sum') return 'numeric';
+  return fn === 'max' || fn === 'min' ? 'ordered' : 'float';
+}
 
 /** The resolvers the fields need (they live in resolvers.ts, which imports the planning of these types). */
 export interface GroupResolvers {
@@ -69,7 +84,7 @@ function isComposite(type: TypeRef): boolean {
  */
 export function groupTypeNames(table: string): string[] {
   const names = groupNames(table);
-  return [names.field, names.group, names.keys, ...[...NUMERIC_FUNCTIONS, ...ORDERED_FUNCTIONS].map((fn) => `${names.group}_${fn}`)];
+  return [names.field, names.group, names.keys, ...(['numeric', 'float', 'ordered'] as const).map((kind) => `${names.group}_${kind}`)];
 }
 
 /** The root field `<t>_groups`, or undefined when the table has no column to group by. */
@@ -155,11 +170,13 @@ function havingType(builder: SchemaBuilder, entity: Entity): GraphQLInputObjectT
       const numeric = builder.columns(entity).filter((c) => isNumeric(c.type));
       const ordered = builder.columns(entity).filter((c) => isOrdered(c.type));
       for (const fn of [...NUMERIC_FUNCTIONS, ...ORDERED_FUNCTIONS]) {
-        const columns = (ORDERED_FUNCTIONS as readonly string[]).includes(fn) ? ordered : numeric;
+        const kind = havingKind(fn);
+        const columns = kind === 'ordered' ? ordered : numeric;
         if (columns.length === 0) continue;
         fields[fn] = {
-          type: builder.input(names.havingFunction(fn), () => ({
-            fields: () => Object.fromEntries(columns.map((c) => [c.name, { type: resultComparison(builder, fn, c) }])),
+          type: builder.input(names.havingColumns(kind), () => ({
+            description: `${kind === 'float' ? 'avg, stddev, variance… (compared as Float)' : kind === 'ordered' ? 'max and min' : 'sum'} of columns of "${t}"`,
+            fields: () => Object.fromEntries(columns.map((c) => [c.name, { type: resultComparison(builder, kind, c) }])),
           })),
         };
       }
@@ -169,6 +186,6 @@ function havingType(builder: SchemaBuilder, entity: Entity): GraphQLInputObjectT
 }
 
 /** What an aggregate's value is compared as: the type its answer shows (Hasura's: sum, max, min the column's; the others Float). */
-function resultComparison(builder: SchemaBuilder, fn: Exclude<AggregateFunction, 'count'>, column: Column): GraphQLInputType {
-  return builder.comparisonType(fn === 'sum' || fn === 'max' || fn === 'min' ? column.type : FLOAT8);
+function resultComparison(builder: SchemaBuilder, kind: HavingKind, column: Column): GraphQLInputType {
+  return builder.comparisonType(kind === 'float' ? FLOAT8 : column.type);
 }
