@@ -1,11 +1,13 @@
+import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { graphqlMount } from '../../src/graphql/index.js';
 import { restMounts } from '../../src/rest/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestServer } from '../support/server.js';
+import { eventually, startTestServer } from '../support/server.js';
 
 /**
  * GROUP BY in GraphQL (issue 14, item 11): `<t>_groups(group_by:, where:, having:, order_by:,
@@ -289,5 +291,37 @@ describe('permissions and limits hold for groups', () => {
     expect(deep.errors?.[0]?.message).toMatch(/depth limit of 3/);
     const shallow = await askAs('shallow', route, '{ film_groups(group_by: [rating], limit: 1) { keys { rating } } }');
     expect(shallow.errors).toBeUndefined();
+  });
+});
+
+describe('a live query of groups', () => {
+  let live: RunningServer;
+
+  beforeAll(async () => {
+    live = await startTestServer(db.url, { mounts: [graphqlMount], config: { subscriptions: { interval: 100 } } });
+  });
+
+  afterAll(async () => {
+    await live?.close();
+    await sql.query(`delete from film where title like 'GROUPLIVE%'`);
+  });
+
+  it('follows the rows: a new row changes its group', async () => {
+    const client = createClient({ url: `${live.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const results: unknown[] = [];
+    const stop = client.subscribe(
+      { query: 'subscription { film_groups(group_by: [rating], where: {title: {_like: "GROUPLIVE%"}}, order_by: [{keys: {rating: asc}}]) { keys { rating } aggregate { count } } }' },
+      { next: (r) => void results.push(r), error: (e) => void results.push({ error: e }), complete: () => undefined },
+    );
+    try {
+      await eventually(() => results.length >= 1, 5000, 'the first result');
+      expect(results[0]).toEqual({ data: { film_groups: [] } });
+      await sql.query(`insert into film (title, language_id, rating) values ('GROUPLIVE 1', 1, 'PG'), ('GROUPLIVE 2', 1, 'PG'), ('GROUPLIVE 3', 1, 'R')`);
+      await eventually(() => results.length >= 2, 5000, 'the groups after the insert');
+      expect(results[1]).toEqual({ data: { film_groups: [{ keys: { rating: 'PG' }, aggregate: { count: 2 } }, { keys: { rating: 'R' }, aggregate: { count: 1 } }] } });
+    } finally {
+      stop();
+      await client.dispose();
+    }
   });
 });
