@@ -140,6 +140,8 @@ describe('film_groups: groups and their aggregates', () => {
       ['{count: {filter: {length: {_gt: 150}}, predicate: {_gte: 10}}}', 'count(*) filter (where length > 150) >= 10'],
       ['{_or: [{count: {predicate: {_lt: 35}}}, {min: {length: {_gt: 50}}}]}', '(count(*) < 35 or min(length) > 50)'],
       ['{_not: {count: {predicate: {_in: [38, 39, 40, 41]}}}}', 'not count(*) in (38, 39, 40, 41)'],
+      ['{min: {title: {_like: "AL%"}}}', "min(title) like 'AL%'"],
+      ['{count: {arguments: [length], distinct: true, predicate: {_gte: 38}}}', 'count(distinct length) >= 38'],
     ];
     for (const [having, condition] of cases) {
       const answer = await groups(`{ film_groups(group_by: [rating, rental_duration], having: ${having}, ${order}) ${shape} }`);
