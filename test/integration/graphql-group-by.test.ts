@@ -223,6 +223,7 @@ describe('permissions and limits hold for groups', () => {
     const config = (oneStatementOn: boolean) => ({
       auth: { jwt: { secret: SECRET } },
       graphql: { oneStatement: oneStatementOn, maxRows: 4, limits: { roles: { shallow: { maxDepth: 3 } } } },
+      limits: { roles: { capped: { maxRows: 2 } } },
       permissions: {
         // rows of at least 100 minutes only, at most 3 groups, no description nor rental_rate
         analyst: { tables: { film: { select: { columns: ['film_id', 'title', 'length', 'rating', 'rental_duration'], filter: { length: { _gte: 100 } }, limit: 3, allowAggregations: true } } } },
@@ -230,11 +231,12 @@ describe('permissions and limits hold for groups', () => {
         viewer: { tables: { film: { select: { columns: '*' as const } } } },
         everyone: { tables: { film: { select: { columns: '*' as const, allowAggregations: true } } } },
         shallow: { tables: { film: { select: { columns: '*' as const, allowAggregations: true } } } },
+        capped: { tables: { film: { select: { columns: '*' as const, allowAggregations: true } } } },
       },
     });
     restricted = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: config(true) });
     restrictedResolvers = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: config(false) });
-    for (const role of ['analyst', 'viewer', 'everyone', 'shallow']) {
+    for (const role of ['analyst', 'viewer', 'everyone', 'shallow', 'capped']) {
       tokens[role] = await new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(SECRET));
     }
   });
@@ -284,6 +286,13 @@ describe('permissions and limits hold for groups', () => {
     expect(over.errors?.[0]?.message).toMatch(/"film_groups" has more than 4 rows/);
     const within = await askAs('everyone', route, '{ film_groups(group_by: [rating], limit: 4) { keys { rating } } }');
     expect(within.data?.['film_groups']).toHaveLength(4);
+  });
+
+  it.each(ROUTES)('the limits plugin\'s maxRows cuts the groups as it cuts rows (%s)', async (route) => {
+    const answer = await askAs('capped', route, '{ film_groups(group_by: [rating], order_by: [{keys: {rating: asc}}]) { keys { rating } } film(order_by: {film_id: asc}) { film_id } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.['film_groups']).toEqual([{ keys: { rating: 'G' } }, { keys: { rating: 'PG' } }]);
+    expect(answer.data?.['film']).toHaveLength(2);
   });
 
   it.each(ROUTES)('the depth limit counts the new field (%s)', async (route) => {
