@@ -173,6 +173,12 @@ describe('film_groups: groups and their aggregates', () => {
     ]);
   });
 
+  it('a group that shows nothing but constants is still one entry per group', async () => {
+    const answer = await groups('{ film_groups(group_by: [rating, rental_duration]) { __typename keys { __typename } } }');
+    expect(answer).toHaveLength(25);
+    expect(new Set(answer.map((g) => JSON.stringify(g)))).toEqual(new Set([JSON.stringify({ __typename: 'film_group', keys: { __typename: 'film_group_keys' } })]));
+  });
+
   it('a fragment on film_aggregate_fields serves film_aggregate and film_groups alike', async () => {
     const query = `{ film_aggregate(where: {rating: {_eq: "PG"}}) { aggregate { ...A } } film_groups(group_by: [rating], where: {rating: {_eq: "PG"}}) { aggregate { ...A } } }
       fragment A on film_aggregate_fields { count max { length } }`;
