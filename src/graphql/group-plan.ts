@@ -32,7 +32,7 @@ export function groupsPlan(entity: Entity, field: GraphQLField<unknown, unknown>
   const groupable = groupableColumns(builder, entity);
   const byName = (name: string, what: string): Column => {
     const column = groupable.find((c) => c.name === name);
-    if (column === undefined) throw invalidRequest(`cannot ${what} "${entity.name}" by "${name}": it is no column that groups (json, xml, point and composite values cannot be compared)`);
+    if (column === undefined) throw invalidRequest(`cannot ${what} "${entity.name}" by "${name}": it is no column that groups (json, xml and point values have no equality; composite columns do not group)`);
     return column;
   };
   const groupBy = [...new Set((args.group_by ?? []).map((name) => byName(name, 'group').dbName))];

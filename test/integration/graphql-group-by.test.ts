@@ -66,6 +66,8 @@ beforeAll(async () => {
   db = await createTestDatabase({ pagila: true });
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
+  // json has no equality: a json column cannot group
+  await sql.query(`create table doc (id serial primary key, tag text not null, body json); insert into doc (tag, body) values ('a', '{}'), ('a', '[]'), ('b', null)`);
   oneStatement = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { graphql: { oneStatement: true } } });
   resolvers = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { graphql: { oneStatement: false } } });
 });
@@ -179,6 +181,13 @@ describe('film_groups: groups and their aggregates', () => {
     expect(new Set(answer.map((g) => JSON.stringify(g)))).toEqual(new Set([JSON.stringify({ __typename: 'film_group', keys: { __typename: 'film_group_keys' } })]));
   });
 
+  it('groups a table with a json column by its other columns', async () => {
+    expect(await groups('{ doc_groups(group_by: [tag], order_by: [{keys: {tag: asc}}]) { keys { tag } aggregate { count(columns: [body]) } } }', 'doc_groups')).toEqual([
+      { keys: { tag: 'a' }, aggregate: { count: 2 } },
+      { keys: { tag: 'b' }, aggregate: { count: 0 } },
+    ]);
+  });
+
   it('a fragment on film_aggregate_fields serves film_aggregate and film_groups alike', async () => {
     const query = `{ film_aggregate(where: {rating: {_eq: "PG"}}) { aggregate { ...A } } film_groups(group_by: [rating], where: {rating: {_eq: "PG"}}) { aggregate { ...A } } }
       fragment A on film_aggregate_fields { count max { length } }`;
@@ -208,6 +217,8 @@ describe('bad input is a validation error, never a 500', () => {
     ['a having without an operator', '{ film_groups(group_by: [rating], having: {count: {predicate: {}}}) { keys { rating } } }', /no operator/],
     ['a having compared with null', '{ film_groups(group_by: [rating], having: {sum: {length: {_eq: null}}}) { keys { rating } } }', /cannot be null/],
     ['a negative limit', '{ film_groups(group_by: [rating], limit: -1) { keys { rating } } }', /limit/],
+    ['a json column', '{ doc_groups(group_by: [tag, body]) { aggregate { count } } }', /cannot group "doc" by "body"/],
+    ['a json column in keys', '{ doc_groups(group_by: [tag]) { keys { body } } }', /field 'body' not found in type: 'doc_group_keys'/],
   ];
 
   it.each(CASES)('%s', async (_name, query, message) => {
