@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import pg from 'pg';
@@ -5,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { graphqlMount } from '../../src/graphql/index.js';
 import { restMounts } from '../../src/rest/index.js';
+import type { Plan } from '../../src/plan/index.js';
 import type { RunningServer } from '../../src/server/index.js';
+import { recordedPlans } from '../fixtures/plugins/record-plans.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, startTestServer } from '../support/server.js';
 
@@ -17,6 +21,7 @@ import { eventually, startTestServer } from '../support/server.js';
  */
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
+const RECORDER = fileURLToPath(new URL('../fixtures/plugins/record-plans.ts', import.meta.url));
 
 let db: TestDatabase;
 let sql: pg.Client;
@@ -37,6 +42,13 @@ interface Group {
 }
 
 async function ask(route: Route, query: string, headers: Record<string, string> = {}, servers = { oneStatement, resolvers }): Promise<Answer> {
+  return (await askWithId(route, query, headers, servers)).answer;
+}
+
+/** The answer, and the request id it was sent with (the Plans the chain saw are recorded under it). */
+async function askWithId(route: Route, query: string, headers: Record<string, string> = {}, servers = { oneStatement, resolvers }): Promise<{ answer: Answer; id: string }> {
+  const id = randomUUID();
+  headers = { ...headers, 'x-request-id': id };
   let res: Response;
   if (route === 'yoga GET') {
     res = await fetch(`${servers.oneStatement.url}/graphql?${new URLSearchParams({ query }).toString()}`, { headers: { accept: 'application/json', ...headers } });
@@ -46,14 +58,20 @@ async function ask(route: Route, query: string, headers: Record<string, string> 
   }
   // bad input is a GraphQL error, never a 500
   expect(res.status).toBeLessThan(500);
-  return (await res.json()) as Answer;
+  return { answer: (await res.json()) as Answer, id };
 }
 
-/** The answer of every route, which must be the same; its data (there must be no errors). */
+/**
+ * The answer of every route, which must be the same, as must the Plans the chain saw for it;
+ * its data (there must be no errors).
+ */
 async function groups(query: string, key = 'film_groups'): Promise<Group[]> {
-  const answers = await Promise.all(ROUTES.map((route) => ask(route, query)));
-  const [first, ...others] = answers;
+  const asked = await Promise.all(ROUTES.map((route) => askWithId(route, query)));
+  const plans = asked.map(({ id }, i): readonly Plan[] => recordedPlans(ROUTES[i] === 'resolvers' ? 'resolvers' : 'one-statement').get(id) ?? []);
+  const [first, ...others] = asked.map(({ answer }) => answer);
   others.forEach((other, i) => expect(other, `${ROUTES[i + 1] ?? ''} answers as the fast path`).toEqual(first));
+  expect(plans[0]?.length).toBe(1);
+  plans.slice(1).forEach((other, i) => expect(other, `${ROUTES[i + 1] ?? ''}: the chain saw the Plan it saw on the fast path`).toEqual(plans[0]));
   expect(first?.errors, JSON.stringify(first?.errors)).toBeUndefined();
   return first?.data?.[key] as Group[];
 }
@@ -68,8 +86,9 @@ beforeAll(async () => {
   await sql.connect();
   // json has no equality: a json column cannot group
   await sql.query(`create table doc (id serial primary key, tag text not null, body json); insert into doc (tag, body) values ('a', '{}'), ('a', '[]'), ('b', null)`);
-  oneStatement = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { graphql: { oneStatement: true } } });
-  resolvers = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: { graphql: { oneStatement: false } } });
+  const config = (channel: string, graphqlOneStatement: boolean) => ({ plugins: [{ module: RECORDER, options: { channel } }], graphql: { oneStatement: graphqlOneStatement } });
+  oneStatement = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: config('one-statement', true) });
+  resolvers = await startTestServer(db.url, { mounts: [graphqlMount, restMounts], config: config('resolvers', false) });
 });
 
 afterAll(async () => {
