@@ -372,3 +372,27 @@ describe('a live query of groups', () => {
     }
   });
 });
+
+describe('with naming.case: camel', () => {
+  let camel: RunningServer;
+
+  beforeAll(async () => {
+    camel = await startTestServer(db.url, { mounts: [graphqlMount], config: { naming: { case: 'camel' } } });
+  });
+
+  afterAll(async () => {
+    await camel?.close();
+  });
+
+  it('groups by camelCased columns, named as the rest of the schema names them', async () => {
+    const res = await fetch(`${camel.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ filmActor_groups(group_by: [actorId], order_by: [{aggregate: {count: desc}}, {keys: {actorId: asc}}], limit: 2) { __typename keys { actorId } aggregate { count max { filmId } } } }' }),
+    });
+    const expected = await rows('select actor_id, count(*)::int as count, max(film_id)::int as max from film_actor group by 1 order by 2 desc, 1 limit 2');
+    expect(await res.json()).toEqual({
+      data: { filmActor_groups: expected.map((r) => ({ __typename: 'filmActor_group', keys: { actorId: r['actor_id'] }, aggregate: { count: r['count'], max: { filmId: r['max'] } } })) },
+    });
+  });
+});
