@@ -1,11 +1,11 @@
 import { getNamedType, type FieldNode, type GraphQLField, type GraphQLObjectType } from 'graphql';
-import { invalidRequest } from '../errors/index.js';
+import { invalidRequest, notSupported } from '../errors/index.js';
 import { optional, type Column, type Entity } from '../model/index.js';
-import { BOOL_EXP_OPERATORS, type AggregateFunction, type CompareOperator, type Condition, type OrderItem, type ReadPlan, type Selection } from '../plan/index.js';
+import { BOOL_EXP_OPERATORS, joinOf, type AggregateFunction, type CompareOperator, type Condition, type OrderItem, type ReadPlan, type Selection } from '../plan/index.js';
 import { collectFields, subSelections } from './collect-fields.js';
 import { groupableColumns } from './group-types.js';
-import { metaOf } from './meta.js';
-import { aggregateSelections, conditionOf, direction, singleKey, type PlanContext } from './to-plan.js';
+import { metaOf, type FieldMeta } from './meta.js';
+import { aggregateSelections, conditionOf, direction, readPlan, singleKey, type PlanContext } from './to-plan.js';
 
 /**
  * `<t>_groups(…) { keys { … } aggregate { … } }` → a grouped ReadPlan: the Plan REST's
@@ -80,7 +80,10 @@ function groupSelection(entity: Entity, type: GraphQLObjectType, nodes: readonly
       const keys: Selection[] = [];
       for (const [columnKey, columnNodes] of collectFields(ctx, inner, subSelections(fieldNodes))) {
         const columnName = columnNodes[0]?.name.value ?? '';
+        const keyField = inner.getFields()[columnName];
+        const keyMeta = keyField === undefined ? undefined : metaOf(keyField);
         if (columnName === '__typename') keys.push({ kind: 'literal', key: columnKey, value: inner.name });
+        else if (keyMeta?.kind === 'relation') keys.push(keyRelation(keyMeta, columnKey, columnNodes, grouped, ctx));
         else {
           const column = grouped(columnName, 'show a group of');
           keys.push({ kind: 'column', key: columnKey, column: column.dbName, type: column.type });
@@ -90,6 +93,23 @@ function groupSelection(entity: Entity, type: GraphQLObjectType, nodes: readonly
     }
   }
   return out;
+}
+
+/**
+ * An object relationship in a group's keys: allowed when every column it joins on groups (the
+ * related row is then the group's); its row shaped by the related table's own fields, columns
+ * only (a relationship further on would be loaded apart from the group, by the resolvers).
+ */
+function keyRelation(meta: Extract<FieldMeta, { kind: 'relation' }>, key: string, nodes: readonly FieldNode[], grouped: (name: string, what: string) => Column, ctx: PlanContext): Selection {
+  for (const pair of meta.relation.mapping) {
+    const column = meta.source.columns.find((c) => c.dbName === pair.from);
+    grouped(column?.name ?? pair.from, `show "${meta.relation.name}" of a group of`);
+  }
+  const plan = readPlan(meta.target, nodes, {}, ctx);
+  if (plan.selection.some((s) => s.kind === 'relation' || s.kind === 'relation_aggregate')) {
+    throw notSupported(`a relationship inside "${meta.relation.name}" of a group's keys`, { hint: 'ask for its columns, or ask the related rows apart' });
+  }
+  return { kind: 'relation', key, join: joinOf(meta.relation), cardinality: 'one', plan };
 }
 
 /**

@@ -123,13 +123,30 @@ function groupType(builder: SchemaBuilder, entity: Entity, resolvers: GroupResol
   }));
 }
 
-/** `<t>_group_keys`: a field per groupable column */
+/**
+ * `<t>_group_keys`: a field per groupable column, and per object relationship that joins on
+ * groupable columns (`language`, when the group is one of `language_id`): the related row is
+ * then the same for every row of the group.
+ */
 function keysType(builder: SchemaBuilder, entity: Entity, resolvers: GroupResolvers): GraphQLObjectType {
   const t = builder.typeName(entity);
   return builder.object(groupNames(t).keys, () => ({
     description: `the grouping columns of a group of "${t}"`,
-    fields: () => Object.fromEntries(groupableColumns(builder, entity).map((c) => [c.name, field(nonNullIf(builder.columnOutputType(c), !c.nullable), { kind: 'column', column: c }, resolvers, c.description)])),
+    fields: () => {
+      const columns = groupableColumns(builder, entity);
+      const fields = Object.fromEntries(columns.map((c) => [c.name, field(nonNullIf(builder.columnOutputType(c), !c.nullable), { kind: 'column', column: c }, resolvers, c.description)]));
+      for (const { relation, target } of keyRelations(builder, entity)) {
+        fields[relation.name] = field(builder.objectType(target), { kind: 'relation', source: entity, relation, target }, resolvers, `the "${relation.name}" of the group: group by ${relation.mapping.map((p) => columns.find((c) => c.dbName === p.from)?.name ?? p.from).join(', ')}`);
+      }
+      return fields;
+    },
   }));
+}
+
+/** The object relationships a group's keys may show: those that join on groupable columns only. */
+export function keyRelations(builder: SchemaBuilder, entity: Entity): ReturnType<SchemaBuilder['relations']> {
+  const groupable = new Set(groupableColumns(builder, entity).map((c) => c.dbName));
+  return builder.relations(entity).filter(({ relation }) => relation.type === 'object' && relation.through === undefined && relation.mapping.every((p) => groupable.has(p.from)));
 }
 
 /** `<t>_group_order_by { keys: {<column>: order_by}, aggregate: <t>_aggregate_order_by }`: one key per object, as every order_by */

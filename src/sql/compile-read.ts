@@ -246,7 +246,7 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
     if (groups) grouped.push(String(values.length));
     return `${g}.${name}`;
   };
-  const pairs = groupedPairs(plan.selection, alias, ctx, carry);
+  const pairs = groupedPairs(plan.selection, alias, ctx, carry, plan.groupBy !== undefined);
   for (const column of plan.groupBy ?? []) grouped.push(`${alias}.${quoteIdentifier(column)}`);
   const where = [...tie];
   if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
@@ -265,8 +265,11 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
  * The keys of a grouped row and their values, read from the inner query (`carry`): columns,
  * computed fields, embedded resources (as jsonb: json has no equality) and the keys of spreads
  * group the rows; aggregates do not; objects nest their own keys; constants stay outside.
+ * With `groupBy` said outright, a related row is one the grouping columns determine (GraphQL's
+ * `keys { language { … } }` under `group_by: [language_id]`): it groups nothing and stays
+ * json, its keys in the order asked (jsonb would sort them).
  */
-function groupedPairs(selection: readonly Selection[], alias: string, ctx: Context, carry: (value: string, groups: boolean) => string): (readonly [string, string])[] {
+function groupedPairs(selection: readonly Selection[], alias: string, ctx: Context, carry: (value: string, groups: boolean) => string, explicit: boolean): (readonly [string, string])[] {
   return selection.flatMap((s): (readonly [string, string])[] => {
     switch (s.kind) {
       case 'spread':
@@ -276,12 +279,12 @@ function groupedPairs(selection: readonly Selection[], alias: string, ctx: Conte
           return pairs.map(([key, value]) => [key, carry(s.many === true ? `${value}::jsonb` : value, true)] as const);
         });
       case 'object':
-        return [[s.key, buildObject(groupedPairs(s.selection, alias, ctx, carry), ctx)]];
+        return [[s.key, buildObject(groupedPairs(s.selection, alias, ctx, carry, explicit), ctx)]];
       case 'literal':
         return [[s.key, textLiteral(s.value, ctx)]];
       case 'relation':
       case 'relation_aggregate':
-        return [[s.key, carry(`${selectionValue(s, alias, ctx)}::jsonb`, true)]];
+        return [[s.key, explicit ? carry(selectionValue(s, alias, ctx), false) : carry(`${selectionValue(s, alias, ctx)}::jsonb`, true)]];
       case 'aggregate':
       case 'aggregates':
         return [[s.key, carry(selectionValue(s, alias, ctx), false)]];

@@ -194,6 +194,13 @@ describe('film_groups: groups and their aggregates', () => {
     ]);
   });
 
+  it('shows an object relationship whose join columns group: the related row of the group', async () => {
+    const answer = await groups(`{ film_groups(group_by: [rating, language_id], order_by: [{keys: {rating: asc}}, {keys: {language_id: asc}}]) {
+      keys { rating language_id language { __typename name language_id } } aggregate { count } } }`);
+    const expected = await rows('select f.rating, f.language_id, l.name, count(*)::int as count from film f join language l using (language_id) group by 1, 2, 3 order by 1, 2');
+    expect(answer).toEqual(expected.map((r) => ({ keys: { rating: r['rating'], language_id: r['language_id'], language: { __typename: 'language', name: r['name'], language_id: r['language_id'] } }, aggregate: { count: r['count'] } })));
+  });
+
   it('a group that shows nothing but constants is still one entry per group', async () => {
     const answer = await groups('{ film_groups(group_by: [rating, rental_duration]) { __typename keys { __typename } } }');
     expect(answer).toHaveLength(25);
@@ -236,6 +243,7 @@ describe('bad input is a validation error, never a 500', () => {
     ['a having without an operator', '{ film_groups(group_by: [rating], having: {count: {predicate: {}}}) { keys { rating } } }', /no operator/],
     ['a having compared with null', '{ film_groups(group_by: [rating], having: {sum: {length: {_eq: null}}}) { keys { rating } } }', /cannot be null/],
     ['a negative limit', '{ film_groups(group_by: [rating], limit: -1) { keys { rating } } }', /limit/],
+    ['a relationship whose join columns do not group', '{ film_groups(group_by: [rating]) { keys { language { name } } } }', /"language_id" is not a grouping key/],
     ['a json column', '{ doc_groups(group_by: [tag, body]) { aggregate { count } } }', /cannot group "doc" by "body"/],
     ['a json column in keys', '{ doc_groups(group_by: [tag]) { keys { body } } }', /field 'body' not found in type: 'doc_group_keys'/],
   ];
@@ -250,6 +258,12 @@ describe('bad input is a validation error, never a 500', () => {
   });
 });
 
+it.each(ROUTES)('a relationship inside a key relationship is not supported (%s)', async (route) => {
+  const answer = await ask(route, '{ film_groups(group_by: [language_id]) { keys { language { name films(limit: 1) { title } } } } }');
+  expect(answer.data ?? null).toBeNull();
+  expect(answer.errors?.[0]?.extensions?.code).toBe('not-supported');
+});
+
 describe('permissions and limits hold for groups', () => {
   let restricted: RunningServer;
   let restrictedResolvers: RunningServer;
@@ -262,7 +276,12 @@ describe('permissions and limits hold for groups', () => {
       limits: { roles: { capped: { maxRows: 2 } } },
       permissions: {
         // rows of at least 100 minutes only, at most 3 groups, no description nor rental_rate
-        analyst: { tables: { film: { select: { columns: ['film_id', 'title', 'length', 'rating', 'rental_duration'], filter: { length: { _gte: 100 } }, limit: 3, allowAggregations: true } } } },
+        analyst: {
+          tables: {
+            film: { select: { columns: ['film_id', 'title', 'length', 'rating', 'rental_duration', 'language_id'], filter: { length: { _gte: 100 } }, limit: 3, allowAggregations: true } },
+            language: { select: { columns: ['language_id', 'name'], filter: { name: { _eq: 'Japanese' } } } },
+          },
+        },
         // may read films, not aggregate them
         viewer: { tables: { film: { select: { columns: '*' as const } } } },
         everyone: { tables: { film: { select: { columns: '*' as const, allowAggregations: true } } } },
@@ -299,6 +318,15 @@ describe('permissions and limits hold for groups', () => {
     const expected = await rows('select rating, count(*)::int as count, min(length)::int as min from film where length >= 100 group by 1 order by 1 limit 3');
     expect(answer.data?.['film_groups']).toEqual(expected.map((r) => ({ keys: { rating: r['rating'] }, aggregate: { count: r['count'], min: { length: r['min'] } } })));
     for (const group of answer.data?.['film_groups'] as Group[]) expect((group.aggregate['min'] as { length: number }).length).toBeGreaterThanOrEqual(100);
+  });
+
+  it.each(ROUTES)('a related row in the keys is one the role may read (%s)', async (route) => {
+    const answer = await askAs('analyst', route, '{ film_groups(group_by: [language_id], order_by: [{keys: {language_id: asc}}]) { keys { language_id language { name } } aggregate { count } } }');
+    expect(answer.errors).toBeUndefined();
+    // the role sees Japanese only: the other languages are null; its limit: 3 groups
+    const expected = await rows(`select f.language_id, case when l.name = 'Japanese' then l.name end as name, count(*)::int as count from film f join language l using (language_id) where f.length >= 100 group by 1, 2 order by 1 limit 3`);
+    expect(expected.filter((r) => r['name'] !== null)).toHaveLength(1);
+    expect(answer.data?.['film_groups']).toEqual(expected.map((r) => ({ keys: { language_id: r['language_id'], language: r['name'] === null ? null : { name: r['name'] } }, aggregate: { count: r['count'] } })));
   });
 
   it.each(ROUTES)('a hidden column is no grouping key, nor aggregated, nor ordered by (%s)', async (route) => {
