@@ -153,6 +153,18 @@ describe('graphql-default queries', () => {
     expect(wrong.errors?.[0]?.extensions?.['code']).toBe('validation-failed');
   });
 
+  it('groups with filmGroups(groupBy:, having:, orderBy:) { keys aggregate }', async () => {
+    for (const target of [server, resolvers]) {
+      const got = await data<{ filmGroups: { __typename: string; keys: { rating: string }; aggregate: { count: number; stddevPop: { length: number } } }[] }>(
+        target,
+        '{ filmGroups(groupBy: [rating], having: {count: {predicate: {_gt: 190}}, stddevPop: {length: {_isNull: false}}}, orderBy: [{aggregate: {stddevPop: {length: DESC}}}]) { __typename keys { rating } aggregate { count stddevPop { length } } } }',
+      );
+      const expected = await rows<{ rating: string; n: string }>('select rating::text, count(*) as n from film group by rating having count(*) > 190 order by stddev_pop(length) desc');
+      expect(got.filmGroups.map((g) => [g.keys.rating, g.aggregate.count])).toEqual(expected.map((r) => [r.rating, Number(r.n)]));
+      expect(got.filmGroups[0]?.__typename).toBe('FilmGroup');
+    }
+  });
+
   it('keeps custom names as written: a renamed table and a renamed column', async () => {
     const got = await data<{ filmBlurb: { filmId: number; __typename: string }[]; filmBlurbByPk: { note: string } | null; staff: { given_name: string }[] }>(
       server,
