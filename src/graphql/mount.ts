@@ -61,6 +61,8 @@ type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
  * schema of the request's type graph (built once per graph, again after a reload).
  */
 export function graphqlMount(mount: MountContext): readonly Mount[] {
+  // one GraphQL endpoint for the server: mounted from the first source's context only
+  if (mount.source !== undefined) return [];
   const { config, pool, databases, logger, metrics } = mount;
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
   // Hasura's numbers: bigint, numeric and float8 as JSON numbers, or strings when asked

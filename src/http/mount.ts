@@ -54,4 +54,10 @@ export interface MountContext {
   readonly live: LiveEngine;
   /** the answers of `@cached` GraphQL queries: memory, or a Redis the instances share */
   readonly responseCache: ResponseCache;
+  /**
+   * the name of the other database (config `sources`) this context serves: `config`, `chain`,
+   * the pools and `holder` are that source's. Undefined for the first source. A factory that
+   * serves only the first source returns nothing for another.
+   */
+  readonly source?: string;
 }

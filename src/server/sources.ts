@@ -1,0 +1,139 @@
+import type { Chain } from '../chain/index.js';
+import { configForSource, type Config, type SourceOptions } from '../config/index.js';
+import { redactUrl, type Databases } from '../db/index.js';
+import { toGraphqlError, toRestError } from '../errors/index.js';
+import type { Mount, MountContext } from '../http/index.js';
+import { GraphHolder, graphNotLoaded, type ReloadOutcome } from './graph-holder.js';
+import { openDatabases } from './databases.js';
+import { sendJson } from './http.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { debounce, listenForReload, type ReloadListener } from './reload-triggers.js';
+import { loadGraph } from './load-graph.js';
+
+/**
+ * Another database behind the server (config `sources`): its pools, its type graph and how it
+ * is reloaded. Its graph loads in the background: a source whose database is down at start-up
+ * does not hold the server (the first source is served at once), its requests get 503
+ * (PGRST002) until it loads, and it is tried again with a growing delay (and at once on
+ * SIGUSR1 or when its LISTEN connection comes back).
+ */
+export interface Source {
+  readonly name: string;
+  /** the server's configuration with this source's database, tables and permissions (configForSource) */
+  readonly config: Config;
+  readonly databases: Databases;
+  readonly holder: GraphHolder;
+  /** loads the graph (the first time) or reloads it; never rejects */
+  reload(): Promise<ReloadOutcome>;
+  /** loads in the background until it has a graph, and LISTENs for reloads */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** The longest wait between two tries to load a source that is down. */
+const MAX_RETRY_MS = 30_000;
+
+export function openSource(config: Config, options: SourceOptions, logger: Logger, metrics: Metrics): Source {
+  const served = configForSource(config, options);
+  const log = logger.child({ source: options.name });
+  const databases = openDatabases(served, options.url, log, metrics, options.name);
+  const holder = new GraphHolder(undefined, () => loadGraph(databases.primary, served));
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = 500;
+  let listener: ReloadListener | undefined;
+
+  const reload = async (): Promise<ReloadOutcome> => {
+    const first = !holder.loaded;
+    const outcome = await holder.reload();
+    metrics.reloads.inc({ result: outcome.kind });
+    if (outcome.kind === 'swapped') {
+      for (const warning of outcome.warnings) log.warn(warning);
+      const { graph, generation } = outcome.snapshot;
+      log.info({ generation, fingerprint: graph.fingerprint }, first ? `source ${options.name} loaded: ${graph.entities.length} tables and views, ${graph.functions.length} functions` : 'schema reloaded');
+    } else if (outcome.kind === 'failed') {
+      const cause = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+      if (first) log.warn({ cause, retryInMs: delay }, `source ${options.name} (${redactUrl(options.url)}) cannot be loaded; its requests get 503 until it is`);
+      else log.error({ err: outcome.error }, 'schema reload failed; still serving the previous schema');
+    }
+    return outcome;
+  };
+
+  // until the first load succeeds: try again, waiting longer each time
+  const keepLoading = (): void => {
+    if (stopped || holder.loaded) return;
+    void reload().then(() => {
+      if (stopped || holder.loaded) return;
+      retry = setTimeout(keepLoading, delay);
+      delay = Math.min(delay * 2, MAX_RETRY_MS);
+    });
+  };
+  const triggerReload = debounce(() => void reload(), config.reload.debounceMs);
+
+  return {
+    name: options.name,
+    config: served,
+    databases,
+    holder,
+    reload,
+    start: () => {
+      keepLoading();
+      if (config.reload.listen) {
+        // NOTIFY on this source's database reloads this source (and a LISTEN connection that comes back reloads it)
+        listener = listenForReload({ url: served.database.listenUrl ?? options.url, channel: config.reload.channel, log, onReload: triggerReload });
+      }
+    },
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      triggerReload.cancel();
+      await listener?.stop();
+    },
+  };
+}
+
+/**
+ * A source's mounts: the protocol modules' factories called with the source's context (its
+ * config, chain, pools and graph; `source` set, so a module that serves only the first source
+ * returns nothing), each handler given the source's graph as the request's snapshot.
+ */
+export function sourceMounts(source: Source, chain: Chain, base: MountContext, factories: readonly ((context: MountContext) => Mount | readonly Mount[])[]): Mount[] {
+  const context: MountContext = { ...base, config: source.config, chain, pool: source.databases.primary, databases: source.databases, holder: source.holder, source: source.name };
+  return factories.flatMap((factory) => [factory(context)].flat()).map((mount) => onSourceGraph(mount, source.holder));
+}
+
+function onSourceGraph(mount: Mount, holder: GraphHolder): Mount {
+  return {
+    ...mount,
+    handler: (req, res, ctx) => {
+      if (!holder.loaded) {
+        sendNotLoaded(res, mount.protocol);
+        return;
+      }
+      const snapshot = holder.current;
+      // the request's context, but this source's graph (the server's ctx carries the first source's)
+      return mount.handler(req, res, {
+        id: ctx.id,
+        get log() {
+          return ctx.log;
+        },
+        snapshot,
+        trace: ctx.trace,
+        signal: ctx.signal,
+        admit: (role) => ctx.admit(role),
+      });
+    },
+  };
+}
+
+function sendNotLoaded(res: Parameters<Mount['handler']>[1], protocol: Mount['protocol']): void {
+  const error = graphNotLoaded();
+  res.setHeader('Retry-After', '1');
+  if (protocol === 'graphql') {
+    sendJson(res, 200, { errors: [toGraphqlError(error).toJSON()] });
+    return;
+  }
+  const { status, body } = toRestError(error);
+  sendJson(res, status, body);
+}

@@ -1,0 +1,217 @@
+import { SignJWT } from 'jose';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphqlMount, sdlMount } from '../../src/graphql/index.js';
+import { restMounts } from '../../src/rest/index.js';
+import type { RunningServer } from '../../src/server/index.js';
+import type { ConfigInput } from '../../src/config/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { PgProxy } from '../support/pg-proxy.js';
+import { eventually, startTestServer } from '../support/server.js';
+
+/**
+ * Several databases behind one server (config `sources`, issue 16 item 5): two sources served
+ * side by side, one of them cut. The first database (`database:`) holds `book`; the source
+ * `archive` (another database, reached through a cuttable proxy) holds `film`. Each has its
+ * own permissions, OpenAPI document and reload; one cut fails only its own requests (503).
+ */
+
+const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
+
+let first: TestDatabase;
+let second: TestDatabase;
+let proxy: PgProxy;
+let server: RunningServer;
+
+async function run(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const mounts = [graphqlMount, sdlMount, restMounts];
+
+function sourcesConfig(archiveUrl: string): ConfigInput {
+  return {
+    auth: { jwt: { secret: SECRET } },
+    // the first source's permissions; a source without its own would take these
+    permissions: { anonymous: { tables: { book: { select: {} } } } },
+    sources: [
+      {
+        name: 'archive',
+        url: archiveUrl,
+        poolSize: 2,
+        permissions: {
+          anonymous: { tables: { film: { select: { columns: ['id', 'title'] } }, review: { select: {} } }, functions: ['film_count'] },
+          editor: { tables: { film: { select: {}, insert: { columns: ['title', 'rating'] } } } },
+        },
+      },
+    ],
+  };
+}
+
+beforeAll(async () => {
+  [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  await run(first.url, `
+    create table book (id serial primary key, title text not null);
+    insert into book (title) values ('Dune'), ('Emma');
+  `);
+  await run(second.url, `
+    create table film (id serial primary key, title text not null, rating text);
+    insert into film (title, rating) values ('Alien', 'R'), ('Brazil', 'R'), ('Cars', 'G');
+    create table staff_note (id serial primary key, body text);
+    create function film_count() returns bigint language sql stable as $$ select count(*) from film $$;
+  `);
+  proxy = new PgProxy({ host: '127.0.0.1', port: Number(new URL(second.url).port || 5432) });
+  await proxy.start();
+  server = await startTestServer(first.url, { mounts, config: sourcesConfig(proxy.urlFor(second.url)) });
+  // the source loads in the background
+  await eventually(() => server.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+});
+
+afterAll(async () => {
+  await server?.close();
+  await proxy?.stop();
+  await Promise.all([first?.drop(), second?.drop()]);
+});
+
+const get = (path: string, headers: Record<string, string> = {}): Promise<Response> => fetch(`${server.url}${path}`, { headers });
+const bearer = async (role: string): Promise<Record<string, string>> => ({
+  authorization: `Bearer ${await new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))}`,
+});
+
+describe('two sources side by side', () => {
+  it('serves the first at /rest and the other at /rest/<name>, each from its own database', async () => {
+    const books = await get('/rest/book?order=id');
+    expect(books.status).toBe(200);
+    expect(await books.json()).toEqual([{ id: 1, title: 'Dune' }, { id: 2, title: 'Emma' }]);
+    const films = await get('/rest/archive/film?order=id&title=neq.Cars');
+    expect(films.status).toBe(200);
+    expect(await films.json()).toEqual([{ id: 1, title: 'Alien' }, { id: 2, title: 'Brazil' }]);
+    // each source knows only its own tables
+    expect((await get('/rest/film')).status).toBe(404);
+    expect((await get('/rest/archive/book')).status).toBe(404);
+  });
+
+  it('applies each source’s own permissions through the same chain (JWT shared)', async () => {
+    // anonymous: film's id and title only, and no staff_note
+    const hidden = await get('/rest/archive/film?select=rating');
+    expect(hidden.status).toBe(400);
+    expect((await get('/rest/archive/staff_note')).status).toBe(404);
+    // editor (a JWT verified by the one jwt plugin) reads every column of film and inserts
+    const editor = await bearer('editor');
+    const all = await get('/rest/archive/film?id=eq.3', editor);
+    expect(await all.json()).toEqual([{ id: 3, title: 'Cars', rating: 'G' }]);
+    const inserted = await fetch(`${server.url}/rest/archive/film`, {
+      method: 'POST',
+      headers: { ...editor, 'content-type': 'application/json', prefer: 'return=representation' },
+      body: JSON.stringify({ title: 'Dune', rating: 'PG' }),
+    });
+    expect(inserted.status).toBe(201);
+    expect(await inserted.json()).toEqual([{ id: 4, title: 'Dune', rating: 'PG' }]);
+    // editor has no rules on the first source: book does not exist for it there
+    expect((await get('/rest/book', editor)).status).toBe(404);
+    // the write went to the archive's database, not the first's
+    const client = new pg.Client({ connectionString: second.url });
+    await client.connect();
+    const { rows } = await client.query<{ n: string }>('select count(*) as n from film');
+    await client.end();
+    expect(rows[0]?.n).toBe('4');
+  });
+
+  it('calls the source’s functions at /rest/<name>/rpc/…', async () => {
+    const res = await get('/rest/archive/rpc/film_count');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toBe(4);
+  });
+
+  it('has an OpenAPI document and Swagger UI per source', async () => {
+    const archive = (await (await get('/rest/archive/')).json()) as { paths: Record<string, unknown>; servers?: { url: string }[] };
+    expect(Object.keys(archive.paths)).toContain('/film');
+    expect(Object.keys(archive.paths)).not.toContain('/book');
+    expect(archive.servers?.[0]?.url).toBe('/rest/archive');
+    const main = (await (await get('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(main.paths)).toContain('/book');
+    expect(Object.keys(main.paths)).not.toContain('/film');
+    const docs = await get('/docs/archive');
+    expect(docs.status).toBe(200);
+    const initializer = await (await get('/docs/archive/initializer.js')).text();
+    expect(initializer).toContain('/rest/archive/');
+  });
+
+  it('reloads a source on NOTIFY on its own database, leaving the other’s graph as it was', async () => {
+    const archive = server.sources.get('archive');
+    const before = { first: server.holder.current.generation, archive: archive?.holder.current.generation ?? 0 };
+    expect((await get('/rest/archive/review')).status).toBe(404);
+    await run(second.url, `create table review (id serial primary key, film_id int references film (id), stars int); insert into review (film_id, stars) values (1, 5); notify pgduet, 'reload schema';`);
+    await eventually(async () => (await get('/rest/archive/review')).status === 200, 10_000, 'the archive to reload');
+    expect(await (await get('/rest/archive/review?select=stars')).json()).toEqual([{ stars: 5 }]);
+    expect(archive?.holder.current.generation).toBe(before.archive + 1);
+    expect(server.holder.current.generation).toBe(before.first);
+  });
+
+  it('reports each source in /ready and its pools in /metrics', async () => {
+    const ready = await get('/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', sources: { archive: 'ready' } });
+    const metrics = await (await get('/metrics')).text();
+    expect(metrics).toMatch(/pgduet_db_pool_healthy\{pool="archive\.primary"\} 1/);
+    expect(metrics).toMatch(/pgduet_db_pool_healthy\{pool="primary"\} 1/);
+  });
+
+  it('serves GraphQL from the first source only (no route for the other’s tables)', async () => {
+    const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ book(order_by: {id: asc}) { title } }' }) });
+    expect(await res.json()).toEqual({ data: { book: [{ title: 'Dune' }, { title: 'Emma' }] } });
+  });
+});
+
+describe('one source cut', () => {
+  it('answers 503 PGRST001 for the cut source only; the first keeps answering; both recover', async () => {
+    await proxy.stop();
+    try {
+      const cut = await get('/rest/archive/film?select=title&limit=1');
+      expect(cut.status).toBe(503);
+      expect(cut.headers.get('retry-after')).toBe('1');
+      expect(await cut.json()).toMatchObject({ code: 'PGRST001' });
+      const books = await get('/rest/book?select=title&order=id&limit=1');
+      expect(books.status).toBe(200);
+      expect(await books.json()).toEqual([{ title: 'Dune' }]);
+      const graphql = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ book(limit: 1, order_by: {id: asc}) { title } }' }) });
+      expect(await graphql.json()).toEqual({ data: { book: [{ title: 'Dune' }] } });
+      // the instance stays in the load balancer: the first source is up
+      const ready = await get('/ready');
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', sources: { archive: 'unavailable' } });
+    } finally {
+      await proxy.start();
+    }
+    await eventually(async () => (await get('/rest/archive/film?select=title&limit=1')).status === 200, 10_000, 'the archive to answer again');
+  });
+
+  it('starts with a source down: the first is served at once, the other answers 503 until it loads', async () => {
+    const late = new PgProxy({ host: '127.0.0.1', port: Number(new URL(second.url).port || 5432) });
+    await late.start();
+    const url = late.urlFor(second.url);
+    await late.stop();
+    const other = await startTestServer(first.url, { mounts, config: sourcesConfig(url) });
+    try {
+      expect((await fetch(`${other.url}/rest/book?select=title&limit=1`)).status).toBe(200);
+      const pending = await fetch(`${other.url}/rest/archive/film`);
+      expect(pending.status).toBe(503);
+      expect(await pending.json()).toMatchObject({ code: 'PGRST002' });
+      const ready = await fetch(`${other.url}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ sources: { archive: 'unavailable' } });
+      await late.start();
+      await eventually(async () => (await fetch(`${other.url}/rest/archive/film?select=title&id=eq.1`)).status === 200, 15_000, 'the archive to load once its database is up');
+      expect(await (await fetch(`${other.url}/rest/archive/film?select=title&id=eq.1`)).json()).toEqual([{ title: 'Alien' }]);
+    } finally {
+      await other.close();
+      await late.stop();
+    }
+  });
+});
