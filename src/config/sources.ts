@@ -24,7 +24,7 @@ const SOURCE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Names a source cannot take: what the first source's REST API already serves below its prefix
  * (`/rest/rpc/…`), and the first source's own name (`default`, as Hasura calls its first).
  */
-const RESERVED = new Set(['rpc', 'default']);
+const RESERVED = new Set(['rpc', 'default', 'sdl']);
 
 /** `postgres://…` as the `database:` section accepts it (the check is the config schema's). */
 type UrlSchema = z.ZodType<string>;
@@ -43,7 +43,7 @@ export function sourceOptions<T extends z.ZodType, F extends z.ZodType, R extend
         .string()
         .regex(SOURCE_NAME, 'expected a name of letters, digits and _ (not starting with a digit): it is a URL segment and a GraphQL name')
         .refine((n) => !n.startsWith('__'), 'names starting with __ are reserved by GraphQL')
-        .refine((n) => !RESERVED.has(n), `"rpc" and "default" are reserved (REST's /rpc/…, the first source)`),
+        .refine((n) => !RESERVED.has(n), `"rpc", "sdl" and "default" are reserved (REST's /rpc/…, GraphQL's /sdl, the first source)`),
       url: parts.url,
       schemas: z.array(z.string().min(1)).min(1).default(['public']),
       /** read replicas of `url` (as `database.replicas`) */
@@ -76,7 +76,7 @@ export function uniqueSourceNames(sources: readonly { readonly name: string }[],
 /**
  * The configuration a source is served with: the server's, with the source's database, the
  * parts that name its tables, its permissions (else the top-level ones), and the REST API at
- * `<restPath>/<name>`. Everything else (auth, limits, CORS, timeouts) is the server's. Every
+ * `<restPath>/<name>`, GraphQL at `<graphqlPath>/<name>`. Everything else (auth, limits, CORS, timeouts) is the server's. Every
  * module that serves the first source from a Config serves a source from this one unchanged.
  */
 export function configForSource(config: Config, source: SourceOptions): Config {
@@ -95,7 +95,7 @@ export function configForSource(config: Config, source: SourceOptions): Config {
     functions: source.functions,
     relationships: source.relationships,
     permissions: source.permissions ?? config.permissions,
-    server: { ...config.server, restPath: `${restPath}/${source.name}` },
+    server: { ...config.server, restPath: `${restPath}/${source.name}`, graphqlPath: `${config.server.graphqlPath.replace(/\/+$/, '')}/${source.name}` },
     sources: [],
   };
 }

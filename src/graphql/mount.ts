@@ -58,11 +58,10 @@ type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
 
 /**
  * GraphQL over HTTP at `server.graphqlPath`: graphql-yoga (GraphiQL for browsers), with the
- * schema of the request's type graph (built once per graph, again after a reload).
+ * schema of the request's type graph (built once per graph, again after a reload). Another
+ * source (config `sources`) gets its own endpoint at `<graphqlPath>/<name>`.
  */
 export function graphqlMount(mount: MountContext): readonly Mount[] {
-  // one GraphQL endpoint for the server: mounted from the first source's context only
-  if (mount.source !== undefined) return [];
   const { config, pool, databases, logger, metrics } = mount;
   const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
   // Hasura's numbers: bigint, numeric and float8 as JSON numbers, or strings when asked
@@ -233,14 +232,16 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       }
     },
   };
-  if (config.server.graphqlPath === HASURA_PATH) return [main];
+  // another source (config `sources`) is at /graphql/<name>, and Hasura's address of it at /v1/graphql/<name>
+  const hasuraPath = mount.source === undefined ? HASURA_PATH : `${HASURA_PATH}/${mount.source}`;
+  if (config.server.graphqlPath === hasuraPath) return [main];
   // Hasura's address of the same API: the same handler, schemas and chain (the URL is the only difference)
   const hasura: Mount = {
     ...main,
     name: 'graphql_v1',
-    path: HASURA_PATH,
+    path: hasuraPath,
     handler: (req, res, ctx) => {
-      req.url = `${config.server.graphqlPath}${(req.url ?? '').slice(HASURA_PATH.length)}`;
+      req.url = `${config.server.graphqlPath}${(req.url ?? '').slice(hasuraPath.length)}`;
       return main.handler(req, res, ctx);
     },
   };

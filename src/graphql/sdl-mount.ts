@@ -9,9 +9,7 @@ import { schemaStoreOf } from './schema-store.js';
  * `pgduet sdl` prints), for code generators and for reading. Printed once per role's graph,
  * from the schema the GraphQL mount serves (one store per server: no second build).
  */
-export function sdlMount(context: MountContext): Mount | readonly Mount[] {
-  // one GraphQL schema for the server: served from the first source's context only
-  if (context.source !== undefined) return [];
+export function sdlMount(context: MountContext): Mount {
   const { chain, config } = context;
   const schemas = schemaStoreOf(context.holder, context.logger);
   const printed = new WeakMap<TypeGraph, string>();

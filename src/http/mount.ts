@@ -33,6 +33,9 @@ export interface Mount {
 
 /** Where the current type graph is kept (the server's GraphHolder): what a mount may read of it. */
 export interface GraphSource {
+  /** false while the graph of another source (config `sources`) is still loading; absent: always loaded */
+  readonly loaded?: boolean;
+  /** the current graph; throws a 503 (PGRST002) while not `loaded` */
   readonly current: GraphSnapshot;
   /** told of every new graph, after the swap */
   onSwap(listener: (snapshot: GraphSnapshot) => void): void;

@@ -104,8 +104,18 @@ export function sourceMounts(source: Source, chain: Chain, base: MountContext, f
 }
 
 function onSourceGraph(mount: Mount, holder: GraphHolder): Mount {
+  const upgrade = mount.upgrade;
   return {
     ...mount,
+    // a subscription socket needs the graph too: refused while the source loads
+    ...(upgrade === undefined
+      ? {}
+      : {
+          upgrade: (req, socket, head) => {
+            if (holder.loaded) upgrade(req, socket, head);
+            else socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          },
+        }),
     handler: (req, res, ctx) => {
       if (!holder.loaded) {
         sendNotLoaded(res, mount.protocol);

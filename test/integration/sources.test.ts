@@ -80,6 +80,10 @@ afterAll(async () => {
 });
 
 const get = (path: string, headers: Record<string, string> = {}): Promise<Response> => fetch(`${server.url}${path}`, { headers });
+async function graphql(path: string, query: string, headers: Record<string, string> = {}): Promise<{ data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] }> {
+  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+}
 const bearer = async (role: string): Promise<Record<string, string>> => ({
   authorization: `Bearer ${await new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))}`,
 });
@@ -163,9 +167,22 @@ describe('two sources side by side', () => {
     expect(metrics).toMatch(/pgduet_db_pool_healthy\{pool="primary"\} 1/);
   });
 
-  it('serves GraphQL from the first source only (no route for the other’s tables)', async () => {
-    const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ book(order_by: {id: asc}) { title } }' }) });
-    expect(await res.json()).toEqual({ data: { book: [{ title: 'Dune' }, { title: 'Emma' }] } });
+  it('serves each other source’s GraphQL at /graphql/<name> (and /v1/graphql/<name>), with its permissions', async () => {
+    const films = await graphql('/graphql/archive', '{ film(order_by: {id: asc}, limit: 2) { title } }');
+    expect(films).toEqual({ data: { film: [{ title: 'Alien' }, { title: 'Brazil' }] } });
+    expect(await graphql('/v1/graphql/archive', '{ film(where: {id: {_eq: 3}}) { id } }')).toEqual({ data: { film: [{ id: 3 }] } });
+    // anonymous may not read rating there; the first source's schema has no film, the archive's no book
+    const hidden = await graphql('/graphql/archive', '{ film { rating } }');
+    expect(hidden.errors?.[0]?.extensions?.code).toBe('validation-failed');
+    expect((await graphql('/graphql', '{ film { title } }')).errors?.[0]?.extensions?.code).toBe('validation-failed');
+    expect((await graphql('/graphql/archive', '{ book { title } }')).errors?.[0]?.extensions?.code).toBe('validation-failed');
+    expect(await graphql('/graphql', '{ book(order_by: {id: asc}) { title } }')).toEqual({ data: { book: [{ title: 'Dune' }, { title: 'Emma' }] } });
+    // a mutation runs in the archive's database, with the archive's rules for editor
+    const inserted = await graphql('/graphql/archive', 'mutation { insert_film_one(object: {title: "Heat", rating: "R"}) { title rating } }', await bearer('editor'));
+    expect(inserted).toEqual({ data: { insert_film_one: { title: 'Heat', rating: 'R' } } });
+    const sdl = await (await get('/graphql/archive/sdl')).text();
+    expect(sdl).toContain('type film ');
+    expect(sdl).not.toContain('type book ');
   });
 });
 
@@ -180,8 +197,9 @@ describe('one source cut', () => {
       const books = await get('/rest/book?select=title&order=id&limit=1');
       expect(books.status).toBe(200);
       expect(await books.json()).toEqual([{ title: 'Dune' }]);
-      const graphql = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ book(limit: 1, order_by: {id: asc}) { title } }' }) });
-      expect(await graphql.json()).toEqual({ data: { book: [{ title: 'Dune' }] } });
+      expect(await graphql('/graphql', '{ book(limit: 1, order_by: {id: asc}) { title } }')).toEqual({ data: { book: [{ title: 'Dune' }] } });
+      const cutGraphql = await graphql('/graphql/archive', '{ film(limit: 1) { title } }');
+      expect(cutGraphql.errors?.[0]?.extensions?.code).toBe('database-unavailable');
       // the instance stays in the load balancer: the first source is up
       const ready = await get('/ready');
       expect(ready.status).toBe(200);
@@ -203,6 +221,8 @@ describe('one source cut', () => {
       const pending = await fetch(`${other.url}/rest/archive/film`);
       expect(pending.status).toBe(503);
       expect(await pending.json()).toMatchObject({ code: 'PGRST002' });
+      const pendingGraphql = await (await fetch(`${other.url}/graphql/archive`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ film { title } }' }) })).json();
+      expect(pendingGraphql).toMatchObject({ errors: [{ extensions: { code: 'not-ready' } }] });
       const ready = await fetch(`${other.url}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ sources: { archive: 'unavailable' } });

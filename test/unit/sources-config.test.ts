@@ -27,6 +27,7 @@ describe('sources', () => {
     const served = configForSource(config, archive!);
     expect(served.database).toMatchObject({ url: 'postgres://b/second', poolSize: 7, schemas: ['public'], replicas: [] });
     expect(served.server.restPath).toBe('/api/archive');
+    expect(served.server.graphqlPath).toBe('/graphql/archive');
     // no permissions of its own: the top-level ones
     expect(served.permissions).toEqual(config.permissions);
     expect(served.sources).toEqual([]);
@@ -56,7 +57,7 @@ describe('sources', () => {
     ].join('\n'));
     const text = found.join('\n');
     expect(text).toMatch(/sources\.0\.name: expected a name of letters, digits and _/);
-    expect(text).toMatch(/sources\.1\.name: "rpc" and "default" are reserved/);
+    expect(text).toMatch(/sources\.1\.name: "rpc", "sdl" and "default" are reserved/);
     expect(text).toMatch(/sources\.2\.name: names starting with __ are reserved/);
     expect(text).toMatch(/sources\.4\.name: another source is named "two"/);
     expect(text).toMatch(/sources\.5\.url: expected a postgres:\/\/ or postgresql:\/\/ connection URL/);
