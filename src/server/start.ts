@@ -156,6 +156,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     return abort(error);
   }
   for (const warning of initial.warnings) logger.warn(warning);
+  for (const source of sources) {
+    // <restPath>/<name> is the source's: a table of the first source by that name is no longer reachable over REST
+    if (initial.graph.entities.some((e) => e.name === source.name && e.schema === config.database.schemas[0])) {
+      logger.warn(`the table or view "${source.name}" is hidden from REST by the source of that name (${config.server.restPath}/${source.name} is the source's API); rename one of them`);
+    }
+  }
 
   const holder = new GraphHolder(initial.graph, () => loadGraph(pool, config));
   let chain: Chain;

@@ -158,6 +158,18 @@ describe('two sources side by side', () => {
     expect(server.holder.current.generation).toBe(before.first);
   });
 
+  it('reloads every source on a server reload (SIGUSR1)', async () => {
+    await run(second.url, `create table director (id serial primary key, name text)`);
+    await run(first.url, `create table author (id serial primary key, name text)`);
+    const archive = server.sources.get('archive');
+    const before = archive?.holder.current.generation ?? 0;
+    const outcome = await server.reload();
+    expect(outcome.kind).toBe('swapped');
+    expect(archive?.holder.current.generation).toBe(before + 1);
+    expect(archive?.holder.current.graph.entities.map((e) => e.name)).toContain('director');
+    expect(server.holder.current.graph.entities.map((e) => e.name)).toContain('author');
+  });
+
   it('reports each source in /ready and its pools in /metrics', async () => {
     const ready = await get('/ready');
     expect(ready.status).toBe(200);
