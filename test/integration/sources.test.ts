@@ -1,10 +1,16 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { createClient } from 'graphql-ws';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlMount, sdlMount } from '../../src/graphql/index.js';
 import { restMounts } from '../../src/rest/index.js';
-import type { RunningServer } from '../../src/server/index.js';
-import type { ConfigInput } from '../../src/config/index.js';
+import { buildChain, createLogger, startServer, type RunningServer } from '../../src/server/index.js';
+import { loadConfig, type ConfigInput } from '../../src/config/index.js';
+import { runCommand } from '../support/processes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { PgProxy } from '../support/pg-proxy.js';
 import { eventually, startTestServer } from '../support/server.js';
@@ -147,6 +153,22 @@ describe('two sources side by side', () => {
     expect(initializer).toContain('/rest/archive/');
   });
 
+  it('streams a subscription over /graphql/<name> from that source’s database', async () => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql/archive`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const results: unknown[] = [];
+    const stop = client.subscribe({ query: 'subscription { film(where: {title: {_eq: "Zardoz"}}) { title } }' }, { next: (r) => void results.push(r), error: (e) => void results.push({ error: e }), complete: () => undefined });
+    try {
+      await eventually(() => results.length >= 1, 5000, 'the first result');
+      expect(results[0]).toEqual({ data: { film: [] } });
+      await run(second.url, `insert into film (title) values ('Zardoz')`);
+      await eventually(() => results.length >= 2, 5000, 'the refetch after the insert');
+      expect(results[1]).toEqual({ data: { film: [{ title: 'Zardoz' }] } });
+    } finally {
+      stop();
+      await client.dispose();
+    }
+  });
+
   it('reloads a source on NOTIFY on its own database, leaving the other’s graph as it was', async () => {
     const archive = server.sources.get('archive');
     const before = { first: server.holder.current.generation, archive: archive?.holder.current.generation ?? 0 };
@@ -244,6 +266,33 @@ describe('one source cut', () => {
     } finally {
       await other.close();
       await late.stop();
+    }
+  });
+});
+
+describe('the README’s "Several databases" example', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('\n## Several databases\n');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+
+  it('runs as written: its YAML (DATABASE_URL, ARCHIVE_URL) and its two commands, with their answers', async () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'pgduet-sources-readme-'));
+    const file = join(dir, 'pgduet.yaml');
+    writeFileSync(file, yaml ?? '');
+    const { config } = loadConfig({ file, env: { DATABASE_URL: first.url, ARCHIVE_URL: second.url }, overrides: { port: 0, logLevel: 'silent' } });
+    const readmeServer = await startServer({ config, logger: createLogger('silent', { pretty: false }), mounts, chain: buildChain });
+    try {
+      await eventually(() => readmeServer.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+      const examples = [...section.matchAll(/```sh\n([\s\S]*?)```\n\n```json\n([\s\S]*?)```/g)];
+      expect(examples).toHaveLength(2);
+      for (const [, command, answer] of examples) {
+        const result = await runCommand('sh', ['-c', (command ?? '').replaceAll('localhost:4000', `localhost:${readmeServer.port}`)], { cwd: dir, timeoutMs: 10_000 });
+        expect(JSON.parse(result.stdout)).toEqual(JSON.parse(answer ?? ''));
+      }
+    } finally {
+      await readmeServer.close();
     }
   });
 });
