@@ -40,7 +40,9 @@ const CSP = [
  * configured path, the version, and the fingerprint of the schema being served.
  */
 export function frontPageMount(mounts: readonly Mount[]): Mount {
-  const byName = new Map(mounts.map((m) => [m.name, m]));
+  // the first mount of each name: the first source's (another source's mounts share the names and come after)
+  const byName = new Map<string, Mount>();
+  for (const m of mounts) if (!byName.has(m.name)) byName.set(m.name, m);
   const links = LINKS.flatMap((link) => {
     const mount = byName.get(link.mount);
     if (mount === undefined) return [];

@@ -43,6 +43,7 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
   let retry: NodeJS.Timeout | undefined;
   let delay = 500;
   let listener: ReloadListener | undefined;
+  let warned = false;
 
   const reload = async (): Promise<ReloadOutcome> => {
     const first = !holder.loaded;
@@ -52,10 +53,13 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
       for (const warning of outcome.warnings) log.warn(warning);
       const { graph, generation } = outcome.snapshot;
       log.info({ generation, fingerprint: graph.fingerprint }, first ? `source ${options.name} loaded: ${graph.entities.length} tables and views, ${graph.functions.length} functions` : 'schema reloaded');
-    } else if (outcome.kind === 'failed') {
+    } else if (outcome.kind === 'failed' && first) {
       const cause = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-      if (first) log.warn({ cause, retryInMs: delay }, `source ${options.name} (${redactUrl(options.url)}) cannot be loaded; its requests get 503 until it is`);
-      else log.error({ err: outcome.error }, 'schema reload failed; still serving the previous schema');
+      // once at warn, then each retry at debug: an outage is one line, not one per try
+      log[warned ? 'debug' : 'warn']({ cause, retryInMs: delay }, `source ${options.name} (${redactUrl(options.url)}) cannot be loaded; its requests get 503 until it is`);
+      warned = true;
+    } else if (outcome.kind === 'failed') {
+      log.error({ err: outcome.error }, 'schema reload failed; still serving the previous schema');
     }
     return outcome;
   };

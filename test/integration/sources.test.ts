@@ -192,6 +192,11 @@ describe('two sources side by side', () => {
     expect(server.holder.current.graph.entities.map((e) => e.name)).toContain('author');
   });
 
+  it('links the first source’s surfaces from the front page', async () => {
+    const front = (await (await get('/', { accept: 'application/json' })).json()) as { links: Record<string, string> };
+    expect(front.links).toMatchObject({ graphql: '/graphql', sdl: '/graphql/sdl', docs: '/docs', rest: '/rest/' });
+  });
+
   it('reports each source in /ready and its pools in /metrics', async () => {
     const ready = await get('/ready');
     expect(ready.status).toBe(200);
