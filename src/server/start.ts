@@ -30,7 +30,10 @@ export interface StartOptions {
   readonly logger: Logger;
   /** start from this schema cache file instead of running the catalog query */
   readonly schemaCacheFile?: string | undefined;
-  /** the protocol handlers; each gets the pool, the graph holder and the config */
+  /**
+   * the protocol handlers; each gets the pool, the graph holder and the config: once for the
+   * first source, and once per other source (config `sources`, `context.source` set)
+   */
   readonly mounts?: readonly ((context: MountContext) => Mount | readonly Mount[])[];
   /**
    * the authorization chain, or how to build it once the pool exists (default: no plugins,
