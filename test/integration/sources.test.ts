@@ -275,6 +275,48 @@ describe('one source cut', () => {
   });
 });
 
+describe('the same chain for every source', () => {
+  it('counts one rate limit across sources', async () => {
+    const limited = await startTestServer(first.url, { mounts, config: { ...sourcesConfig(second.url), rateLimit: { rules: [{ by: 'ip', limit: 2, per: 60 }] } } });
+    try {
+      await eventually(() => limited.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+      expect((await fetch(`${limited.url}/rest/book?limit=1`)).status).toBe(200);
+      expect((await fetch(`${limited.url}/rest/archive/film?limit=1`)).status).toBe(200);
+      // the third request, to either source, is over the one budget
+      expect((await fetch(`${limited.url}/rest/archive/film?limit=1`)).status).toBe(429);
+      expect((await fetch(`${limited.url}/rest/book?limit=1`)).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('runs PostgreSQL-native requests as the caller’s role in the other source’s database (RLS there)', async () => {
+    const role = `pgduet_t_src_${process.pid}_${Date.now() % 100_000}`;
+    await run(second.url, `
+      create role ${role} nologin;
+      create table memo (id serial primary key, owner text not null, body text not null);
+      alter table memo enable row level security;
+      create policy own_memos on memo using (owner = current_setting('request.jwt.claims', true)::json->>'sub');
+      grant select on memo to ${role};
+      insert into memo (owner, body) values ('alice', 'm1'), ('bob', 'm2');
+    `);
+    const native = await startTestServer(first.url, {
+      mounts,
+      config: { auth: { jwt: { secret: SECRET } }, postgres: { rls: true, roles: { user: role } }, sources: [{ name: 'archive', url: second.url }] },
+    });
+    try {
+      await eventually(() => native.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+      const token = await new SignJWT({ role: 'user', sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+      const res = await fetch(`${native.url}/rest/archive/memo?select=body`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual([{ body: 'm1' }]);
+    } finally {
+      await native.close();
+      await run(second.url, `drop table memo; drop role ${role};`);
+    }
+  });
+});
+
 describe('the README’s "Several databases" example', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const start = readme.indexOf('\n## Several databases\n');
