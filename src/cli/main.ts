@@ -10,7 +10,6 @@ import { openApiOptions, renderOpenApi, restMounts } from '../rest/index.js';
 import { buildChain, createLogger, loadGraph, startServer } from '../server/index.js';
 import { packageVersion as version } from '../version.js';
 import { HELP } from './help.js';
-import { importedYaml, importHasura, readHasuraMetadata } from './import-hasura.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -211,10 +210,11 @@ async function openApiCommand(flags: Flags): Promise<void> {
   process.stderr.write(`pgduet: wrote the OpenAPI document of role "${role}" to ${flags.out} (${Object.keys(document.paths ?? {}).length} paths)\n`);
 }
 
-/** Validates pgduet.yaml (and the environment it reads) without starting anything. */
 /** `pgduet import-hasura <metadata dir | export.json> [--out pgduet.yaml]`: the config, to stdout or a file. */
 async function importHasuraCommand(flags: Flags, from: string | undefined): Promise<void> {
   if (from === undefined) throw new UsageError('expected "pgduet import-hasura <metadata directory or export.json> [--out pgduet.yaml]"');
+  // loaded for this command only: it and its YAML writer are no part of a server's start-up
+  const { importedYaml, importHasura, readHasuraMetadata } = await import('./import-hasura.js');
   let metadata;
   try {
     metadata = readHasuraMetadata(from);

@@ -36,11 +36,16 @@ export class LazyRootType extends GraphQLObjectType<unknown, GraphqlContext> {
       get: (_target, key) => field(key),
       has: (_target, key) => typeof key === 'string' && this.#thunks.has(key),
       ownKeys: () => [...this.fieldNames],
-      getOwnPropertyDescriptor: (_target, key) => {
-        const value = field(key);
-        return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
-      },
+      // an accessor, so that listing the names (`Object.keys`: graphql-js's "did you mean" for
+      // an unknown root field) makes no field; reading one (`Object.values`, `entries`) does
+      getOwnPropertyDescriptor: (_target, key) =>
+        typeof key === 'string' && this.#thunks.has(key) ? { get: () => field(key), enumerable: true, configurable: true } : undefined,
     });
+  }
+
+  /** how many of its fields have been made (tests) */
+  get madeFieldCount(): number {
+    return this.#made.size;
   }
 
   override getFields(): GraphQLFieldMap<unknown, GraphqlContext> {

@@ -1,5 +1,5 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, type ExecutionResult } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ResponseCache } from '../cache/index.js';
@@ -55,6 +55,7 @@ interface TransactionSlot {
 }
 
 type YogaContext = GraphqlContext & { readonly transaction: TransactionSlot };
+type Yoga = YogaServerInstance<ServerContext, YogaContext>;
 
 /**
  * GraphQL over HTTP at `server.graphqlPath`: graphql-yoga (GraphiQL for browsers), with the
@@ -122,7 +123,10 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
     : undefined;
 
   const cors = hasuraCors(config.cors.origins);
-  const yoga = createYoga<ServerContext, YogaContext>({
+  // graphql-yoga (a fifth of the start-up's module loading) is loaded when a request first
+  // needs it: the fast path answers the common POST without it (fast-path.ts)
+  let yogaLoaded: Promise<Yoga> | undefined;
+  const yoga = (): Promise<Yoga> => (yogaLoaded ??= import('graphql-yoga').then(({ createYoga }) => createYoga<ServerContext, YogaContext>({
     graphqlEndpoint: config.server.graphqlPath,
     landingPage: false,
     // CORS is src/http's, the same for every protocol (answered in the handler below)
@@ -163,7 +167,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       useHasuraErrorCodes(),
       useMutationTransaction(pool),
     ],
-  });
+  })));
 
   const connections = new Set<Connection>();
   mount.holder.onSwap(() => {
@@ -190,7 +194,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
         onMessage: () => metrics.liveMessages.inc({ transport: 'websocket' }),
         onSubscriptions: (kind, delta) => metrics.liveSubscriptions.inc({ kind }, delta),
       },
-      executeOnce: (scope, request) => executeOverSocket(yoga, pool, chain, mount, scope, request),
+      executeOnce: async (scope, request) => executeOverSocket(await yoga(), pool, chain, mount, scope, request),
     },
     {
       connectionInitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
@@ -218,14 +222,14 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       }
       if (!chain.hasExecuteHooks) {
         if (fastPath !== undefined && (await fastPath.handle(req, res, ctx, scope))) return;
-        await yoga.handle(req, res, { pgduet: ctx, scope, cacheSlot: newCacheSlot() });
+        await (await yoga()).handle(req, res, { pgduet: ctx, scope, cacheSlot: newCacheSlot() });
         return;
       }
       // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
       try {
         await answerInTransaction(pool, chain, scope, res, async (out, inTx) => {
           const answered = fastPath !== undefined && (await fastPath.handle(req, out, ctx, inTx));
-          if (!answered) await answerThroughFetch(yoga, req, out, { pgduet: ctx, scope: inTx, cacheSlot: newCacheSlot() }, config.server.maxBodyBytes);
+          if (!answered) await answerThroughFetch(await yoga(), req, out, { pgduet: ctx, scope: inTx, cacheSlot: newCacheSlot() }, config.server.maxBodyBytes);
         });
       } catch (error) {
         sendGraphqlErrors(res, error, ctx);
@@ -256,7 +260,7 @@ const HASURA_PATH = '/v1/graphql';
  * transaction commits) and written afterwards. The body was read already when the fast path
  * looked at it (`req.body`), else it is read here.
  */
-async function answerThroughFetch(yoga: YogaServerInstance<ServerContext, YogaContext>, req: IncomingMessage, out: ServerResponse, context: ServerContext, maxBodyBytes: number): Promise<void> {
+async function answerThroughFetch(yoga: Yoga, req: IncomingMessage, out: ServerResponse, context: ServerContext, maxBodyBytes: number): Promise<void> {
   const method = req.method ?? 'GET';
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -277,7 +281,7 @@ async function answerThroughFetch(yoga: YogaServerInstance<ServerContext, YogaCo
  * transaction the chain sets up), and a write refetches the live queries over its tables.
  */
 async function executeOverSocket(
-  yoga: YogaServerInstance<ServerContext, YogaContext>,
+  yoga: Yoga,
   pool: MountContext['pool'],
   chain: MountContext['chain'],
   mount: MountContext,

@@ -1,6 +1,7 @@
 import { GraphQLObjectType, GraphQLSchema, introspectionFromSchema, parse, printSchema, validate, validateSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildGraphqlSchema, buildLazyGraphqlSchema } from '../../src/graphql/build-schema.js';
+import type { LazyRootType } from '../../src/graphql/lazy-root.js';
 import { SCHEMA_DIRECTIVES, type LazySchema } from '../../src/graphql/lazy-schema.js';
 import { validateDocument } from '../../src/graphql/validate.js';
 import { buildTypeGraph, type TypeGraph } from '../../src/model/index.js';
@@ -45,6 +46,17 @@ describe('a GraphQL schema of thousands of tables in a foreign-key chain', () =>
     expect(validateDocument(fresh, parse('{ __typename }'), undefined)).toEqual([]);
     expect(validateDocument(fresh, document, undefined)).toEqual([]);
     expect(fresh.madeCount - atStart).toBeLessThan(50);
+  });
+
+  it('refuses an unknown root field without making every root field for its suggestions', () => {
+    const fresh = buildLazyGraphqlSchema(graph).schema as LazySchema;
+    const errors = validateDocument(fresh, parse('{ t30001 { id } t3000(limit: 1) { id } }'), undefined);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/^Cannot query field "t30001" on type "query_root"\. Did you mean "t3000"/)]);
+    const root = fresh.getQueryType() as LazyRootType;
+    expect(root.madeFieldCount).toBe(1); // t3000 only: the names were listed, no field made
+    expect(fresh.madeCount).toBeLessThan(10);
+    // reading the fields still makes them, in order (introspection)
+    expect(Object.values(root.getFields()).slice(0, 2).map((f) => f.name)).toEqual(root.fieldNames.slice(0, 2));
   });
 
   it('finds that a type does not exist, and lists every type in graphql-js order when enumerated', () => {
