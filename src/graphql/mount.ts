@@ -162,7 +162,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       useGraphqlLimits(limits),
       useRequestParams(),
       useValidation<ServerContext>(rulesOf(limits)),
-      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result })),
+      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result }), mount.source),
       useCacheControl(),
       useHasuraErrorCodes(),
       useMutationTransaction(pool),
@@ -347,7 +347,7 @@ function rulesOf(limits: GraphqlLimits): (context: ServerContext) => ReturnType<
  * authorized. Every route reaches it — the fast path leaves `@cached` operations to yoga, and
  * a batch's operations each pass here.
  */
-function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache, onCache: (result: 'hit' | 'miss') => void): Plugin<YogaContext> {
+function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache, onCache: (result: 'hit' | 'miss') => void, source: string | undefined): Plugin<YogaContext> {
   return {
     onExecute: async ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue as unknown as YogaContext & ServerContext;
@@ -368,7 +368,7 @@ function usePipeline(oneStatement: boolean, maxRows: number | null, cache: Respo
         return undefined;
       }
       const cached = planned.plan.operation === 'query' ? cachedOf(args.document, args.operationName, args.variableValues) : undefined;
-      const key = cached === undefined ? undefined : cacheKey(args.document, args.operationName, args.variableValues, context.identity, context.request, context.chain.hasExecuteHooks);
+      const key = cached === undefined ? undefined : cacheKey(args.document, args.operationName, args.variableValues, context.identity, context.request, context.chain.hasExecuteHooks, source);
       if (key !== undefined && cached?.refresh === false) {
         const hit = await cache.get(key);
         if (hit !== undefined) {

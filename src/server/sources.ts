@@ -9,6 +9,7 @@ import { sendJson } from './http.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { debounce, listenForReload, type ReloadListener } from './reload-triggers.js';
+import { createLive, type Live } from './live.js';
 import { loadGraph } from './load-graph.js';
 
 /**
@@ -24,6 +25,12 @@ export interface Source {
   readonly config: Config;
   readonly databases: Databases;
   readonly holder: GraphHolder;
+  /**
+   * its live queries (subscriptions, SSE): an engine of its own, since the engine shares a
+   * statement between subscribers by its text, which two databases may have alike; it LISTENs
+   * for table changes on this source's database
+   */
+  readonly live: Live;
   /** loads the graph (the first time) or reloads it; never rejects */
   reload(): Promise<ReloadOutcome>;
   /** loads in the background until it has a graph, and LISTENs for reloads */
@@ -39,6 +46,7 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
   const log = logger.child({ source: options.name });
   const databases = openDatabases(served, options.url, log, metrics, options.name);
   const holder = new GraphHolder(undefined, () => loadGraph(databases.primary, served));
+  const live = createLive({ config: served, pool: databases.primary, metrics, logger: log, databaseUrl: served.database.listenUrl ?? options.url });
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   let delay = 500;
@@ -80,6 +88,7 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
     config: served,
     databases,
     holder,
+    live,
     reload,
     start: () => {
       keepLoading();
@@ -92,7 +101,7 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
       stopped = true;
       clearTimeout(retry);
       triggerReload.cancel();
-      await listener?.stop();
+      await Promise.all([listener?.stop(), live.stop()]);
     },
   };
 }
@@ -103,7 +112,7 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
  * returns nothing), each handler given the source's graph as the request's snapshot.
  */
 export function sourceMounts(source: Source, chain: Chain, base: MountContext, factories: readonly ((context: MountContext) => Mount | readonly Mount[])[]): Mount[] {
-  const context: MountContext = { ...base, config: source.config, chain, pool: source.databases.primary, databases: source.databases, holder: source.holder, source: source.name };
+  const context: MountContext = { ...base, config: source.config, chain, pool: source.databases.primary, databases: source.databases, holder: source.holder, live: source.live.engine, source: source.name };
   return factories.flatMap((factory) => [factory(context)].flat()).map((mount) => onSourceGraph(mount, source.holder));
 }
 

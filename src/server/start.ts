@@ -205,7 +205,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   upgrades = mounts.filter((m) => m.upgrade !== undefined);
   for (const source of sources) source.start();
   const concurrency = new RoleConcurrency(config.database.concurrency, config.database.connectTimeoutMs);
-  answer = createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes, concurrency, onWrite: live.touch });
+  // a write refetches the live queries over its tables at once; which source it went to is not
+  // known here, so every source's engine is told (one over another's table of the same name refetches for nothing)
+  const onWrite = sources.length === 0 ? live.touch : (plans: Parameters<typeof live.touch>[0]): void => [live, ...sources.map((s) => s.live)].forEach((l) => l.touch(plans));
+  answer = createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes, concurrency, onWrite });
 
   const reload = async (): Promise<ReloadOutcome> => {
     // the plugins re-read what they keep (API keys from a table) with the schema

@@ -44,15 +44,17 @@ const mounts = [graphqlMount, sdlMount, restMounts];
 function sourcesConfig(archiveUrl: string): ConfigInput {
   return {
     auth: { jwt: { secret: SECRET } },
+    // live queries refetch on NOTIFY (each source LISTENs on its own database), not by the clock
+    subscriptions: { interval: 60_000 },
     // the first source's permissions; a source without its own would take these
-    permissions: { anonymous: { tables: { book: { select: {} } } } },
+    permissions: { anonymous: { tables: { book: { select: {} }, tag: { select: {} } } } },
     sources: [
       {
         name: 'archive',
         url: archiveUrl,
         poolSize: 2,
         permissions: {
-          anonymous: { tables: { film: { select: { columns: ['id', 'title'] } }, review: { select: {} } }, functions: ['film_count'] },
+          anonymous: { tables: { film: { select: { columns: ['id', 'title'] } }, review: { select: {} }, tag: { select: {} } }, functions: ['film_count'] },
           editor: { tables: { film: { select: {}, insert: { columns: ['title', 'rating'] } } } },
         },
       },
@@ -65,11 +67,15 @@ beforeAll(async () => {
   await run(first.url, `
     create table book (id serial primary key, title text not null);
     insert into book (title) values ('Dune'), ('Emma');
+    create table tag (id serial primary key, name text not null);
+    insert into tag (name) values ('from-first');
   `);
   await run(second.url, `
     create table film (id serial primary key, title text not null, rating text);
     insert into film (title, rating) values ('Alien', 'R'), ('Brazil', 'R'), ('Cars', 'G');
     create table staff_note (id serial primary key, body text);
+    create table tag (id serial primary key, name text not null);
+    insert into tag (name) values ('from-archive');
     create function film_count() returns bigint language sql stable as $$ select count(*) from film $$;
   `);
   proxy = new PgProxy({ host: '127.0.0.1', port: Number(new URL(second.url).port || 5432) });
@@ -160,12 +166,35 @@ describe('two sources side by side', () => {
     try {
       await eventually(() => results.length >= 1, 5000, 'the first result');
       expect(results[0]).toEqual({ data: { film: [] } });
-      await run(second.url, `insert into film (title) values ('Zardoz')`);
+      await run(second.url, `insert into film (title) values ('Zardoz'); notify pgduet_changes, 'film'`);
       await eventually(() => results.length >= 2, 5000, 'the refetch after the insert');
       expect(results[1]).toEqual({ data: { film: [{ title: 'Zardoz' }] } });
     } finally {
       stop();
       await client.dispose();
+    }
+  });
+
+  it('keeps the same subscription on two sources apart (each refetches on its own database)', async () => {
+    const subscribe = (path: string): { results: unknown[]; stop: () => Promise<void> } => {
+      const client = createClient({ url: `${server.url.replace('http', 'ws')}${path}`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+      const results: unknown[] = [];
+      const unsubscribe = client.subscribe({ query: 'subscription { tag(order_by: {id: asc}) { name } }' }, { next: (r) => void results.push(r), error: (e) => void results.push({ error: e }), complete: () => undefined });
+      return { results, stop: async () => { unsubscribe(); await client.dispose(); } };
+    };
+    const main = subscribe('/graphql');
+    const archive = subscribe('/graphql/archive');
+    try {
+      await eventually(() => main.results.length >= 1 && archive.results.length >= 1, 5000, 'both first results');
+      expect(main.results[0]).toEqual({ data: { tag: [{ name: 'from-first' }] } });
+      expect(archive.results[0]).toEqual({ data: { tag: [{ name: 'from-archive' }] } });
+      // a NOTIFY on the archive's database refetches its subscription at once
+      await run(second.url, `insert into tag (name) values ('new'); notify pgduet_changes, 'tag'`);
+      await eventually(() => archive.results.length >= 2, 5000, 'the archive refetch');
+      expect(archive.results[1]).toEqual({ data: { tag: [{ name: 'from-archive' }, { name: 'new' }] } });
+      expect(main.results.every((r) => JSON.stringify(r) === JSON.stringify({ data: { tag: [{ name: 'from-first' }] } }))).toBe(true);
+    } finally {
+      await Promise.all([main.stop(), archive.stop()]);
     }
   });
 
