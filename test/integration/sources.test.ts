@@ -146,9 +146,12 @@ describe('two sources side by side', () => {
   });
 
   it('has an OpenAPI document and Swagger UI per source', async () => {
-    const archive = (await (await get('/rest/archive/')).json()) as { paths: Record<string, unknown>; servers?: { url: string }[] };
+    const archive = (await (await get('/rest/archive/')).json()) as { paths: Record<string, unknown>; servers?: { url: string }[]; components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> } };
     expect(Object.keys(archive.paths)).toContain('/film');
     expect(Object.keys(archive.paths)).not.toContain('/book');
+    // the caller's role's view of that source: anonymous sees film's id and title, and no staff_note
+    expect(Object.keys(archive.paths)).not.toContain('/staff_note');
+    expect(Object.keys(archive.components?.schemas?.['film']?.properties ?? {}).sort()).toEqual(['id', 'title']);
     expect(archive.servers?.[0]?.url).toBe('/rest/archive');
     const main = (await (await get('/openapi.json')).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(main.paths)).toContain('/book');
