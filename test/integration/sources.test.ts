@@ -191,6 +191,8 @@ describe('two sources side by side', () => {
       await eventually(() => main.results.length >= 1 && archive.results.length >= 1, 5000, 'both first results');
       expect(main.results[0]).toEqual({ data: { tag: [{ name: 'from-first' }] } });
       expect(archive.results[0]).toEqual({ data: { tag: [{ name: 'from-archive' }] } });
+      // two engines, one shape each: the gauge is their sum
+      expect(await (await get('/metrics')).text()).toMatch(/pgduet_live_cohorts\{level="shape"\} 2\n/);
       // a NOTIFY on the archive's database refetches its subscription at once
       await run(second.url, `insert into tag (name) values ('new'); notify pgduet_changes, 'tag'`);
       await eventually(() => archive.results.length >= 2, 5000, 'the archive refetch');
