@@ -11,6 +11,7 @@ import { restMounts } from '../../src/rest/index.js';
 import { buildChain, createLogger, startServer, type RunningServer } from '../../src/server/index.js';
 import { loadConfig, type ConfigInput } from '../../src/config/index.js';
 import { runCommand } from '../support/processes.js';
+import { firstSseEvent } from '../support/sse.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { PgProxy } from '../support/pg-proxy.js';
 import { eventually, startTestServer } from '../support/server.js';
@@ -192,7 +193,8 @@ describe('two sources side by side', () => {
       expect(main.results[0]).toEqual({ data: { tag: [{ name: 'from-first' }] } });
       expect(archive.results[0]).toEqual({ data: { tag: [{ name: 'from-archive' }] } });
       // two engines, one shape each: the gauge is their sum
-      expect(await (await get('/metrics')).text()).toMatch(/pgduet_live_cohorts\{level="shape"\} 2\n/);
+      // (eventually: the previous test's subscription ends when its socket's close reaches the server)
+      await eventually(async () => /pgduet_live_cohorts\{level="shape"\} 2\n/.test(await (await get('/metrics')).text()), 5000, 'two shapes, one per engine');
       // a NOTIFY on the archive's database refetches its subscription at once
       await run(second.url, `insert into tag (name) values ('new'); notify pgduet_changes, 'tag'`);
       await eventually(() => archive.results.length >= 2, 5000, 'the archive refetch');
@@ -201,6 +203,13 @@ describe('two sources side by side', () => {
     } finally {
       await Promise.all([main.stop(), archive.stop()]);
     }
+  });
+
+  it('streams a REST read of another source as server-sent events, from its database', async () => {
+    const { status, text } = await firstSseEvent(`${server.url}/rest/archive/tag?select=name&order=id`);
+    expect(status).toBe(200);
+    expect(text).toContain('from-archive');
+    expect(text).not.toContain('from-first');
   });
 
   it('reloads a source on NOTIFY on its own database, leaving the other’s graph as it was', async () => {
