@@ -29,6 +29,8 @@ export interface Mount {
   readonly handler: Handler;
   /** takes WebSocket upgrades on this path (every GraphQL mount: subscriptions) */
   readonly upgrade?: UpgradeHandler;
+  /** the other database (config `sources`) it serves; absent: the first */
+  readonly source?: string;
 }
 
 /** Where the current type graph is kept (the server's GraphHolder): what a mount may read of it. */

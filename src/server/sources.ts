@@ -113,13 +113,15 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
  */
 export function sourceMounts(source: Source, chain: Chain, base: MountContext, factories: readonly ((context: MountContext) => Mount | readonly Mount[])[]): Mount[] {
   const context: MountContext = { ...base, config: source.config, chain, pool: source.databases.primary, databases: source.databases, holder: source.holder, live: source.live.engine, source: source.name };
-  return factories.flatMap((factory) => [factory(context)].flat()).map((mount) => onSourceGraph(mount, source.holder));
+  return factories.flatMap((factory) => [factory(context)].flat()).map((mount) => onSourceGraph(mount, source));
 }
 
-function onSourceGraph(mount: Mount, holder: GraphHolder): Mount {
+function onSourceGraph(mount: Mount, source: Source): Mount {
+  const { holder } = source;
   const upgrade = mount.upgrade;
   return {
     ...mount,
+    source: source.name,
     // a subscription socket needs the graph too: refused while the source loads
     ...(upgrade === undefined
       ? {}

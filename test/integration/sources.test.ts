@@ -235,9 +235,14 @@ describe('two sources side by side', () => {
     expect(server.holder.current.graph.entities.map((e) => e.name)).toContain('author');
   });
 
-  it('links the first source’s surfaces from the front page', async () => {
-    const front = (await (await get('/', { accept: 'application/json' })).json()) as { links: Record<string, string> };
+  it('links the first source’s surfaces from the front page, and each other source’s under its name', async () => {
+    const front = (await (await get('/', { accept: 'application/json' })).json()) as { links: Record<string, string>; sources?: Record<string, Record<string, string>> };
     expect(front.links).toMatchObject({ graphql: '/graphql', sdl: '/graphql/sdl', docs: '/docs', rest: '/rest/' });
+    // and each other source's, under its name
+    expect(front.sources).toEqual({ archive: { graphiql: '/graphql/archive', graphql: '/graphql/archive', sdl: '/graphql/archive/sdl', docs: '/docs/archive', rest: '/rest/archive/' } });
+    const html = await (await get('/', { accept: 'text/html' })).text();
+    expect(html).toContain('<h2>archive</h2>');
+    expect(html).toContain('href="/rest/archive/"');
   });
 
   it('reports each source in /ready and its pools in /metrics', async () => {
