@@ -70,15 +70,32 @@ class PlanPass {
     const entity = source.kind === 'entity' ? source.entity : this.functionRows(source.fn);
     const select = this.table(entity)?.select;
     if (select === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(entity)}`);
+    // the role's filter applies to the rows, before any grouping; its limit to what is answered (rows, or groups)
     const where = and(plan.where === undefined ? undefined : this.condition(plan.where), this.filter(entity, select.filter));
     const limit = top && select.limit !== undefined ? Math.min(plan.limit ?? select.limit, select.limit) : plan.limit;
-    for (const item of plan.orderBy) this.orderTarget(item.target);
+    for (const item of plan.orderBy) this.orderTarget(item.target, select);
+    this.grouping(plan, entity, select);
     return {
       ...plan,
       selection: plan.selection.map((s) => this.selection(s, select)),
       ...(where === undefined ? {} : { where }),
       ...(limit === undefined ? {} : { limit }),
+      ...(plan.having === undefined ? {} : { having: this.condition(plan.having) }),
     };
+  }
+
+  /**
+   * A grouped read (GraphQL's `<t>_groups`) aggregates: only where the role may, and only by
+   * columns it may read (the role's graph has no other, so this holds for any Plan).
+   */
+  private grouping(plan: ReadPlan, entity: DbRef, select: NonNullable<TablePermissions['select']>): void {
+    if (plan.groupBy === undefined && plan.having === undefined) return;
+    if (!select.allowAggregations) throw denied(`the role "${this.identity.role}" may not aggregate ${refKey(entity)}`);
+    const columns = this.entity(entity).columns;
+    for (const name of plan.groupBy ?? []) {
+      const column = columns.find((c) => c.dbName === name);
+      if (column === undefined || !allows(select.columns, column)) throw denied(`the role "${this.identity.role}" may not group ${refKey(entity)} by ${name}`);
+    }
   }
 
   aggregate(plan: AggregatePlan, top: boolean): AggregatePlan {
@@ -102,8 +119,11 @@ class PlanPass {
         this.junction(selection.join);
         return { ...selection, plan: this.aggregate(selection.plan, false) };
       case 'aggregate':
+      case 'aggregates':
         if (!select.allowAggregations) throw denied(`the role "${this.identity.role}" may not aggregate`);
         return selection;
+      case 'object':
+        return { ...selection, selection: selection.selection.map((s) => this.selection(s, select)) };
       default:
         return selection;
     }
@@ -114,8 +134,13 @@ class PlanPass {
    * order has no condition of its own yet): allowed only where the role sees every row of it,
    * and aggregates only where it may aggregate — else ordering would rank by hidden rows.
    */
-  private orderTarget(target: OrderTarget): void {
+  private orderTarget(target: OrderTarget, select?: NonNullable<TablePermissions['select']>): void {
     if (target.kind === 'column') return;
+    if (target.kind === 'aggregate') {
+      // of the groups of this very read: its own rows, filtered as they are
+      if (select?.allowAggregations !== true) throw denied(`the role "${this.identity.role}" may not aggregate`);
+      return;
+    }
     const rule = this.table(target.join.target)?.select;
     if (rule === undefined) throw denied(`the role "${this.identity.role}" may not read ${refKey(target.join.target)}`);
     if (rule.filter !== undefined && Object.keys(rule.filter).length > 0) {
@@ -171,6 +196,9 @@ class PlanPass {
         const { condition: _given, ...rest } = condition;
         return inner === undefined ? rest : { ...rest, condition: inner };
       }
+      case 'group_aggregate':
+        // over the group's rows, already filtered by the role's filter (read() puts it in `where`)
+        return condition.condition === undefined ? condition : { ...condition, condition: this.condition(condition.condition) };
       default:
         return condition;
     }

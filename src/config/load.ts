@@ -4,6 +4,10 @@ import { parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { configSchema, type Config } from './schema.js';
+import { hasuraEnvSettings } from './hasura-env.js';
+import { parsePort, splitList } from './env-values.js';
+
+export { parsePort, splitList };
 
 /** Settings given on the command line; they win over the environment and the file. */
 export interface ConfigOverrides {
@@ -56,7 +60,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (!result.success) {
     throw new ConfigError('PGD001', `${file ?? 'configuration'}: ${issueLines(result.error.issues).join('; ')}`);
   }
-  const databaseUrlSource = options.overrides?.databaseUrl !== undefined ? '--database-url' : env['DATABASE_URL'] ? 'DATABASE_URL' : result.data.database.url !== undefined ? file : undefined;
+  const databaseUrlSource = options.overrides?.databaseUrl !== undefined ? '--database-url' : env['DATABASE_URL'] ? 'DATABASE_URL' : env['HASURA_GRAPHQL_DATABASE_URL']?.trim() ? 'HASURA_GRAPHQL_DATABASE_URL' : result.data.database.url !== undefined ? file : undefined;
   return { config: result.data, file, databaseUrlSource };
 }
 
@@ -150,6 +154,8 @@ function section(root: JsonObject, key: string): JsonObject {
 /** Environment variables for the settings that differ between deployments. */
 function applyEnv(input: JsonObject, env: Readonly<Record<string, string | undefined>>): JsonObject {
   const out: JsonObject = { ...input };
+  // Hasura's variables over the file, pgduet's own over both
+  for (const [key, settings] of Object.entries(hasuraEnvSettings(env))) out[key] = { ...section(out, key), ...(settings as JsonObject) };
   const database = section(out, 'database');
   const server = section(out, 'server');
   const log = section(out, 'log');
@@ -186,20 +192,6 @@ function applyOverrides(input: JsonObject, o: ConfigOverrides): JsonObject {
     if (Object.keys(value).length > 0) out[key] = value;
   }
   return out;
-}
-
-export function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-export function parsePort(text: string, source: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > 65535) {
-    throw new ConfigError('PGD001', `${source}: expected a port number (0-65535), got "${text}"`);
-  }
-  return Number(text);
 }
 
 function issueLines(issues: readonly z.core.$ZodIssue[]): string[] {

@@ -12,6 +12,7 @@ import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../mo
 import { collectNamedTypes } from './collect-types.js';
 import { LazyRootType, type FieldThunks } from './lazy-root.js';
 import { LazySchema, SCHEMA_DIRECTIVES } from './lazy-schema.js';
+import { groupNames, groupsRootField, groupTypeNames } from './group-types.js';
 import { isComputedField, isValidName } from './names.js';
 import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
 import { listOf, SchemaBuilder } from './schema-builder.js';
@@ -90,6 +91,7 @@ function buildRoots(graph: TypeGraph): Roots {
   }
   const mutation = mutationFields(builder);
   for (const fn of graph.functions) addFunction(builder, fn, fn.volatility === 'volatile' ? mutation : query);
+  addGroups(builder, query);
 
   // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
   const queryRoot = new LazyRootType('query_root', Object.keys(query).length > 0 ? query : NO_QUERIES);
@@ -99,6 +101,24 @@ function buildRoots(graph: TypeGraph): Roots {
   const subscriptionRoot = Object.keys(subscription).length > 0 ? new LazyRootType('subscription_root', subscription) : undefined;
   const types = [queryRoot, ...(mutationRoot === undefined ? [] : [mutationRoot]), ...(subscriptionRoot === undefined ? [] : [subscriptionRoot])];
   return { builder, query: queryRoot, mutation: mutationRoot, subscription: subscriptionRoot, types };
+}
+
+/**
+ * `<t>_groups` for every table (group-types.ts), after the other root fields: left out, with a
+ * warning, where a table or function already has a name it would make (`film_group`…).
+ */
+function addGroups(builder: SchemaBuilder, query: FieldThunks): void {
+  const tables = new Set(builder.entities.map((e) => builder.typeName(e)));
+  for (const entity of builder.entities) {
+    const name = builder.typeName(entity);
+    const taken = groupTypeNames(name).find((n) => tables.has(n) || n in query);
+    if (taken !== undefined) {
+      builder.warnings.push(`${entity.schema}.${entity.dbName}: "${taken}" is taken; its ${groupNames(name).field} field is left out`);
+      continue;
+    }
+    const field = groupsRootField(builder, entity, { byResponseKey, root: rootResolver });
+    if (field !== undefined) query[groupNames(name).field] = field;
+  }
 }
 
 /**

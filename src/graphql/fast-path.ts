@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody, type RequestContext, type RequestScope } from '../http/index.js';
+import { keptBody, type RequestContext, type RequestScope } from '../http/index.js';
 import { answerInOneStatement, authorizeOperation, operationError } from './answer-operation.js';
 import type { BuiltSchema } from './build-schema.js';
 import { asksForCache } from './cached.js';
@@ -57,7 +57,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       // a role that may run persisted queries only: yoga finds the document (or refuses)
       const rules = options.rulesFor(scope);
       if (rules.onlyPersisted) return false;
-      const body = await readBody(req, options.maxBodyBytes);
+      const body = await keptBody(req, options.maxBodyBytes);
       const built = options.schemaFor(scope);
       const text = body.toString('utf8');
       // the same body, role schema and rules give the same plan: parsed, validated and planned once
@@ -67,10 +67,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         return plan === undefined ? undefined : capRows(plan, options.maxRows);
       };
       const plan = text.length <= MAX_CACHED_BODY ? planned.get(built, `${scope.identity.role}\0${text}`, make) : make();
-      if (plan === undefined) {
-        (req as IncomingMessage & { body?: Buffer }).body = body;
-        return false;
-      }
+      if (plan === undefined) return false; // yoga finds the body kept on the request
       const context = options.contextFor(ctx, scope);
       let answer: string;
       try {

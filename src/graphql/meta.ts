@@ -12,8 +12,10 @@ export type FieldMeta =
   | { readonly kind: 'relation'; readonly source: Entity; readonly relation: Relation; readonly target: Entity }
   | { readonly kind: 'relation_aggregate'; readonly source: Entity; readonly relation: Relation; readonly target: Entity }
   | { readonly kind: 'computed'; readonly fn: FunctionDef }
-  /** `aggregate` and `nodes` of an `<x>_aggregate` object */
+  /** `aggregate` and `nodes` of an `<x>_aggregate` object (and `aggregate` of a group) */
   | { readonly kind: 'aggregate_fields' }
+  /** `keys` of a group (`<t>_groups`): the values of its grouping columns */
+  | { readonly kind: 'group_keys' }
   | { readonly kind: 'nodes' }
   /** inside `aggregate { … }` */
   | { readonly kind: 'count' }
@@ -38,7 +40,9 @@ export type RootMeta =
   /** a function whose value is a scalar (or a list of them), or void */
   | { readonly kind: 'function_value'; readonly fn: FunctionDef }
   /** `<table>_stream` of subscription_root: rows past a cursor, in batches (subscription-fields.ts) */
-  | { readonly kind: 'select_stream'; readonly entity: Entity };
+  | { readonly kind: 'select_stream'; readonly entity: Entity }
+  /** `<table>_groups`: the rows grouped, each group's keys and aggregates (group-types.ts) */
+  | { readonly kind: 'select_groups'; readonly entity: Entity };
 
 declare module 'graphql' {
   interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {

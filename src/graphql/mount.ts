@@ -13,7 +13,7 @@ import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '.
 import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
 import type { TypeGraph } from '../model/index.js';
-import { answerCors, answerInTransaction, hasuraCors, readBody, requestDatabase, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
+import { answerCors, answerInTransaction, hasuraCors, keptBody, readSession, requestDatabase, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
@@ -22,6 +22,7 @@ import { createGraphqlLimits, useGraphqlLimits, type GraphqlLimits } from './lim
 import { cacheKey, cachedOf } from './cached.js';
 import { answerInOneStatement, authorizeOperation, operationError, planningErrors, rootResultHooks } from './answer-operation.js';
 import { planOperation } from './plan-operation.js';
+import { operationsAccess, queryAccess } from './operation-access.js';
 import { capRows } from './row-cap.js';
 import { useValidation } from './validate.js';
 import { useRequestParams } from './request-params.js';
@@ -194,7 +195,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
         onMessage: () => metrics.liveMessages.inc({ transport: 'websocket' }),
         onSubscriptions: (kind, delta) => metrics.liveSubscriptions.inc({ kind }, delta),
       },
-      executeOnce: async (scope, request) => executeOverSocket(await yoga(), pool, chain, mount, scope, request),
+      executeOnce: async (scope, request) => executeOverSocket(await yoga(), chain, mount, scope, request),
     },
     {
       connectionInitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
@@ -225,9 +226,11 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
         await (await yoga()).handle(req, res, { pgduet: ctx, scope, cacheSlot: newCacheSlot() });
         return;
       }
-      // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
+      // PostgreSQL-native mode: the whole request in one transaction, set up by the chain (queries
+      // only: on a read replica; the body is read first, so no connection waits for an upload)
       try {
-        await answerInTransaction(pool, chain, scope, res, async (out, inTx) => {
+        const body = req.method === 'POST' ? await keptBody(req, config.server.maxBodyBytes) : undefined;
+        await answerInTransaction(databases, operationsAccess(req, body), chain, scope, res, async (out, inTx) => {
           const answered = fastPath !== undefined && (await fastPath.handle(req, out, ctx, inTx));
           if (!answered) await answerThroughFetch(await yoga(), req, out, { pgduet: ctx, scope: inTx, cacheSlot: newCacheSlot() }, config.server.maxBodyBytes);
         });
@@ -267,8 +270,7 @@ async function answerThroughFetch(yoga: Yoga, req: IncomingMessage, out: ServerR
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
-  const kept = (req as IncomingMessage & { body?: Buffer }).body;
-  const body = method === 'GET' || method === 'HEAD' ? undefined : (kept ?? (await readBody(req, maxBodyBytes)));
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await keptBody(req, maxBodyBytes);
   const response = await yoga.fetch(new URL(req.url ?? '/', 'http://pgduet'), { method, headers, ...(body === undefined ? {} : { body: new Uint8Array(body) }) }, context);
   response.headers.forEach((value, name) => out.setHeader(name, value));
   out.writeHead(response.status);
@@ -282,7 +284,6 @@ async function answerThroughFetch(yoga: Yoga, req: IncomingMessage, out: ServerR
  */
 async function executeOverSocket(
   yoga: Yoga,
-  pool: MountContext['pool'],
   chain: MountContext['chain'],
   mount: MountContext,
   scope: RequestScope,
@@ -304,16 +305,21 @@ async function executeOverSocket(
   let result: ExecutionResult;
   if (!chain.hasExecuteHooks) result = await ask(scope);
   else {
-    const tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
-    try {
-      result = await ask({ ...scope, transaction: tx });
-      await (result.errors !== undefined && result.errors.length > 0 ? tx.rollback() : tx.commit());
-    } catch (error) {
-      await tx.rollback();
-      throw error;
-    } finally {
-      tx.release();
-    }
+    // a query on a read replica, as over HTTP (request-transaction.ts)
+    const access = queryAccess(request.query, request.operationName ?? undefined);
+    result = await mount.databases.on(access, readSession(scope), async (pool) => {
+      const tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
+      try {
+        const answer = await ask({ ...scope, transaction: tx });
+        await (answer.errors !== undefined && answer.errors.length > 0 ? tx.rollback() : tx.commit());
+        return answer;
+      } catch (error) {
+        await tx.rollback();
+        throw error;
+      } finally {
+        tx.release();
+      }
+    });
   }
   const writes = pgduet.trace.plans.filter((plan) => plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete');
   if (writes.length > 0) mount.live.touch(planTables(writes));

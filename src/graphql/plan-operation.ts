@@ -14,6 +14,7 @@ import {
 import { toGraphqlError } from '../errors/index.js';
 import { functionArguments, hasRelations, type Plan, type Source } from '../plan/index.js';
 import { collectFields } from './collect-fields.js';
+import { groupsPlan, type GroupArgs } from './group-plan.js';
 import type { RootMeta } from './meta.js';
 import type { RowBound } from './row-cap.js';
 import type { SchemaBuilder } from './schema-builder.js';
@@ -120,6 +121,8 @@ function rootPlans(meta: RootMeta, field: GraphQLField<unknown, unknown>, nodes:
       return [readPlan(meta.entity, nodes, { where: pkWhere(meta.entity, args), limit: 1 }, ctx)];
     case 'select_aggregate':
       return [aggregatePlan(meta.entity, nodes, args as SelectArgs, ctx)];
+    case 'select_groups':
+      return [groupsPlan(meta.entity, field, nodes, args as GroupArgs, ctx)];
     case 'function_rows':
       return [readPlan(meta.entity, nodes, args as SelectArgs, ctx, functionSource(meta, args))];
     case 'function_aggregate':
@@ -159,7 +162,7 @@ function functionSource(meta: Extract<RootMeta, { kind: 'function_rows' | 'funct
  */
 export function answeredByOneStatement(plan: OperationPlan): boolean {
   if (plan.unshaped.length > 0 || plan.others.length > 0) return false;
-  if (plan.operation !== 'mutation') return plan.roots.every((root) => ['select', 'select_by_pk', 'select_aggregate', 'select_stream'].includes(root.meta.kind));
+  if (plan.operation !== 'mutation') return plan.roots.every((root) => ['select', 'select_by_pk', 'select_aggregate', 'select_groups', 'select_stream'].includes(root.meta.kind));
   const [only, ...others] = plan.roots;
   if (only === undefined || others.length > 0 || only.plans.length !== 1 || only.meta.kind === 'update_many') return false;
   const write = only.plans[0];

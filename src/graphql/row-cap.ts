@@ -23,7 +23,8 @@ export function capRows(plan: OperationPlan, maxRows: number | null): OperationP
   const bounded = (one: Plan): one is ReadPlan => one.kind === 'read' && one.batch === undefined && (one.limit === undefined || one.limit > maxRows);
   const keys = new Set<string>();
   const roots = plan.roots.map((root) => {
-    if ((root.meta.kind !== 'select' && root.meta.kind !== 'function_rows') || !root.plans.every(bounded)) return root;
+    // a list of rows, or of groups (`<t>_groups`)
+    if ((root.meta.kind !== 'select' && root.meta.kind !== 'select_groups' && root.meta.kind !== 'function_rows') || !root.plans.every(bounded)) return root;
     if (root.meta.kind === 'function_rows' && !(root.meta.fn.returns.kind === 'entity' && root.meta.fn.returns.set)) return root;
     keys.add(root.key);
     return { ...root, plans: root.plans.map((one) => ({ ...(one as ReadPlan), limit: askFor })) };

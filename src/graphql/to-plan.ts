@@ -177,7 +177,7 @@ function sameKeysSameFields(ctx: PlanContext, type: GraphQLObjectType, nodes: re
   }
 }
 
-function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: readonly FieldNode[], ctx: PlanContext): AggregateSelection[] {
+export function aggregateSelections(entity: Entity, type: GraphQLObjectType, nodes: readonly FieldNode[], ctx: PlanContext): AggregateSelection[] {
   const out: AggregateSelection[] = [];
   for (const [key, fieldNodes] of collectFields(ctx, type, subSelections(nodes))) {
     const first = fieldNodes[0];
@@ -297,7 +297,7 @@ export function orderOf(entity: Entity, orderBy: readonly Record<string, unknown
 }
 
 /** The one set key of an order_by object (none is fine: it orders by nothing). */
-function singleKey(object: Record<string, unknown>): [string, unknown][] {
+export function singleKey(object: Record<string, unknown>): [string, unknown][] {
   const set = Object.entries(object).filter(([, v]) => v !== undefined && v !== null);
   if (set.length > 1) {
     throw invalidRequest(
@@ -308,7 +308,7 @@ function singleKey(object: Record<string, unknown>): [string, unknown][] {
   return set;
 }
 
-function direction(value: string): Pick<OrderItem, 'direction' | 'nulls'> {
+export function direction(value: string): Pick<OrderItem, 'direction' | 'nulls'> {
   const found = DIRECTIONS[value];
   if (found === undefined) throw invalidRequest(`unknown ordering "${value}"`);
   return found;

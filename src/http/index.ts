@@ -5,11 +5,11 @@
  */
 export { answerCors, hasuraCors, postgrestCors } from './cors.js';
 export type { CorsPolicy } from './cors.js';
-export { readBody, tooLarge } from './read-body.js';
+export { keptBody, readBody, tooLarge } from './read-body.js';
 export { scopeRequest } from './request-scope.js';
 export type { RequestScope } from './request-scope.js';
 export { answerInTransaction } from './request-transaction.js';
-export { requestDatabase, callerKey, READ_PRIMARY_HEADER } from './request-database.js';
+export { requestDatabase, callerKey, readSession, READ_PRIMARY_HEADER } from './request-database.js';
 export { DeferredResponse } from './deferred-response.js';
 export type { GraphSnapshot, RequestContext, RequestTrace } from './request-context.js';
 export type { GraphSource, Handler, Mount, MountContext, UpgradeHandler } from './mount.js';

@@ -36,6 +36,18 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
   });
 }
 
+/**
+ * The body, read once per request: the first reader keeps it on `req.body` (where yoga's Node
+ * adapter also looks), and every later one gets it from there, the stream being consumed.
+ */
+export async function keptBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const holder = req as IncomingMessage & { body?: unknown };
+  if (Buffer.isBuffer(holder.body)) return holder.body;
+  const body = await readBody(req, maxBytes);
+  holder.body = body;
+  return body;
+}
+
 function clientGone(): PgduetError {
   return new PgduetError('PGD503', 'the client closed the connection before its request body was read');
 }

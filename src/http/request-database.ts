@@ -22,7 +22,7 @@ export function requestDatabase(
   signal: AbortSignal | undefined,
   transaction: () => PoolClient | undefined,
 ): { readonly db: (access: Access) => StatementRunner; readonly onWrite: () => void } {
-  const session: ReadSession = { key: callerKey(scope.identity), primary: asksForPrimary(scope.request.headers[READ_PRIMARY_HEADER]) };
+  const session = readSession(scope);
   // one runner per kind, made on first use: most requests run one statement
   let read: StatementRunner | undefined;
   let write: StatementRunner | undefined;
@@ -35,6 +35,11 @@ export function requestDatabase(
     },
     onWrite: () => databases.wrote(session.key),
   };
+}
+
+/** Who reads, for read-your-writes: the caller, and whether the request asks for the primary. */
+export function readSession(scope: { readonly request: RequestInfo; readonly identity: Identity }): ReadSession {
+  return { key: callerKey(scope.identity), primary: asksForPrimary(scope.request.headers[READ_PRIMARY_HEADER]) };
 }
 
 /**

@@ -1,5 +1,6 @@
--- pgduet catalog query: everything the type graph needs from the exposed schemas, as one
--- JSON document, in one round trip. $1 is the text[] of exposed schemas.
+-- pgduet catalog query: everything the type graph needs from the exposed schemas, as JSON, in
+-- one round trip: rows (section, body), each body a JSON array of part of a section (`meta`:
+-- the server version and the schemas). $1 is the text[] of exposed schemas.
 --
 -- Rows keep pg_catalog's names (relkind, contype, provolatile …); model/ gives them meaning.
 -- Every array is ordered so the same catalog always yields the same text (the fingerprint
@@ -207,18 +208,33 @@ types as (
   from pg_type t
   join pg_namespace n on n.oid = t.typnamespace
   where t.oid in (select oid from all_types)
+),
+-- The answer in parts of at most 1,000 objects each, in order: one JSON text of 25 MB (10,000
+-- tables) made the driver grow its receive buffer by doubling, ~64 MB of buffers at the peak.
+parts (ord, section, chunk, body) as (
+  select 0, 'meta', 0::bigint, json_build_object(
+    'server_version_num', current_setting('server_version_num')::int,
+    -- in the order the config lists them: "the first exposed schema that has it" means that order
+    'schemas', (
+      select coalesce(json_agg(u.name order by u.ord), '[]')
+      from unnest($1::text[]) with ordinality as u(name, ord)
+      where u.name in (select nspname from exposed)
+    )
+  )
+  union all
+  select 1, 'relations', (n - 1) / 1000, json_agg(j order by n)
+  from (select to_json(r) as j, row_number() over (order by r.schema, r.name) as n from rels r) x group by (n - 1) / 1000
+  union all
+  select 2, 'columns', (n - 1) / 1000, json_agg(j order by n)
+  from (select to_json(c) as j, row_number() over (order by c.relid, c.attnum) as n from cols c) x group by (n - 1) / 1000
+  union all
+  select 3, 'constraints', (n - 1) / 1000, json_agg(j order by n)
+  from (select to_json(k) as j, row_number() over (order by k.relid, k.name) as n from cons k) x group by (n - 1) / 1000
+  union all
+  select 4, 'functions', (n - 1) / 1000, json_agg(j order by n)
+  from (select to_json(f) as j, row_number() over (order by f.schema, f.name, f.oid) as n from funcs f) x group by (n - 1) / 1000
+  union all
+  select 5, 'types', (n - 1) / 1000, json_agg(j order by n)
+  from (select to_json(t) as j, row_number() over (order by t.oid) as n from types t) x group by (n - 1) / 1000
 )
-select json_build_object(
-  'server_version_num', current_setting('server_version_num')::int,
-  -- in the order the config lists them: "the first exposed schema that has it" means that order
-  'schemas', (
-    select coalesce(json_agg(u.name order by u.ord), '[]')
-    from unnest($1::text[]) with ordinality as u(name, ord)
-    where u.name in (select nspname from exposed)
-  ),
-  'relations', (select coalesce(json_agg(r order by r.schema, r.name), '[]') from rels r),
-  'columns', (select coalesce(json_agg(c order by c.relid, c.attnum), '[]') from cols c),
-  'constraints', (select coalesce(json_agg(k order by k.relid, k.name), '[]') from cons k),
-  'functions', (select coalesce(json_agg(f order by f.schema, f.name, f.oid), '[]') from funcs f),
-  'types', (select coalesce(json_agg(t order by t.oid), '[]') from types t)
-)::text as catalog
+select section, body::text as body from parts order by ord, chunk

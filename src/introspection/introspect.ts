@@ -34,13 +34,30 @@ export async function introspect(db: Queryable, schemas: readonly string[]): Pro
       `select set_config('jit', 'off', true), set_config('search_path', 'pg_catalog', true),
               set_config('lock_timeout', '5s', true), set_config('statement_timeout', '120s', true)`,
     );
-    const { rows } = await db.query<{ catalog: string }>(CATALOG_SQL, [schemas]);
-    const text = rows[0]?.catalog;
-    if (text === undefined) throw new Error('catalog query returned no row');
-    return { catalog: JSON.parse(text) as Catalog, fingerprint: fingerprintOf(text) };
+    const { rows } = await db.query<{ section: string; body: string }>(CATALOG_SQL, [schemas]);
+    return assemble(rows);
   } finally {
     await db.query('commit');
   }
+}
+
+type Section = 'relations' | 'columns' | 'constraints' | 'functions' | 'types';
+const SECTIONS: ReadonlySet<string> = new Set<Section>(['relations', 'columns', 'constraints', 'functions', 'types']);
+
+/** The catalog from the query's parts, in their order; its fingerprint is a hash of all of them. */
+function assemble(rows: readonly { readonly section: string; readonly body: string }[]): IntrospectionResult {
+  const hash = createHash('sha256');
+  let meta: Pick<Catalog, 'server_version_num' | 'schemas'> | undefined;
+  const sections: Record<Section, unknown[]> = { relations: [], columns: [], constraints: [], functions: [], types: [] };
+  for (const { section, body } of rows) {
+    hash.update(section).update('\0').update(body).update('\0');
+    if (section === 'meta') meta = JSON.parse(body) as Pick<Catalog, 'server_version_num' | 'schemas'>;
+    else if (SECTIONS.has(section)) sections[section as Section].push(...(JSON.parse(body) as unknown[]));
+    else throw new Error(`catalog query: unknown section "${section}"`);
+  }
+  if (meta === undefined) throw new Error('catalog query returned no row');
+  const catalog = { ...meta, ...sections } as unknown as Catalog;
+  return { catalog, fingerprint: hash.digest('hex').slice(0, 16) };
 }
 
 export function fingerprintOf(catalogText: string): string {

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TYPE_GRAPH_VERSION, type TypeGraph } from './type-graph.js';
 
@@ -29,7 +30,9 @@ export class SchemaCacheError extends Error {
 export async function readSchemaCache(file: string): Promise<TypeGraph> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // in one read: the asynchronous readFile reads in chunks and joins them, ~35 MB more at the
+    // peak for a 33 MB cache (10,000 tables); start-up serves nothing else meanwhile
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new SchemaCacheError(`cannot read ${file} (${error instanceof Error && 'code' in error ? String(error.code) : String(error)})`);
   }

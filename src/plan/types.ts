@@ -152,6 +152,20 @@ export type Condition =
       readonly distinct?: boolean;
       readonly condition?: Condition;
       readonly predicate: readonly { readonly operator: CompareOperator; readonly value: unknown }[];
+    }
+  /**
+   * An aggregate of the rows of one group of a grouped read (its `having`, HAVING in SQL),
+   * compared by every entry of `predicate`: `count` (of `columns`, `distinct`), or another
+   * function of its one column; only the rows that satisfy `condition` are aggregated
+   * (`FILTER (WHERE …)`). Meaningful in a grouped read's `having` only.
+   */
+  | {
+      readonly kind: 'group_aggregate';
+      readonly fn: AggregateFunction;
+      readonly columns?: readonly { readonly column: string; readonly type: TypeRef }[];
+      readonly distinct?: boolean;
+      readonly condition?: Condition;
+      readonly predicate: readonly { readonly operator: CompareOperator; readonly value: unknown }[];
     };
 
 export type SortDirection = 'asc' | 'desc';
@@ -166,7 +180,9 @@ export type OrderTarget =
   /** an aggregate over the rows an array relationship points at (count: column absent) */
   | { readonly kind: 'related_aggregate'; readonly join: JoinPath; readonly fn: AggregateFunction; readonly column?: string }
   /** any order target of the row an object relationship points at (ordering through several relationships) */
-  | { readonly kind: 'related'; readonly join: JoinPath; readonly target: OrderTarget };
+  | { readonly kind: 'related'; readonly join: JoinPath; readonly target: OrderTarget }
+  /** an aggregate of the rows of a group, in a grouped read (count: column absent) */
+  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction; readonly column?: string };
 
 export interface OrderItem {
   readonly target: OrderTarget;
@@ -223,7 +239,14 @@ export type Selection =
       readonly plan: ReadPlan;
     }
   /** aggregates over related rows, nested in this one */
-  | { readonly kind: 'relation_aggregate'; readonly key: string; readonly join: JoinPath; readonly plan: AggregatePlan };
+  | { readonly kind: 'relation_aggregate'; readonly key: string; readonly join: JoinPath; readonly plan: AggregatePlan }
+  /** an object of further keys of this same row (GraphQL's `keys { … }` of a group) */
+  | { readonly kind: 'object'; readonly key: string; readonly selection: readonly Selection[] }
+  /**
+   * Hasura's aggregate object (`{ count, sum { length } … }`) over the rows of each group: a
+   * ReadPlan with one is grouped, as with an `aggregate` selection (GraphQL's `<t>_groups`).
+   */
+  | { readonly kind: 'aggregates'; readonly key: string; readonly aggregates: readonly AggregateSelection[] };
 
 /** Where the rows come from. */
 export type Source =
@@ -268,6 +291,15 @@ export interface ReadPlan {
   /** DISTINCT ON these columns (they lead the ORDER BY, as PostgreSQL requires) */
   readonly distinctOn?: readonly string[];
   readonly batch?: Batch;
+  /**
+   * GROUP BY these columns, whatever the selection shows (GraphQL's `<t>_groups(group_by:)`):
+   * each row of the answer is a group; `where` filters rows before grouping, `limit`/`offset`
+   * and `orderBy` apply to the groups. Without it, a read with aggregates is grouped by its
+   * other selected values (REST's `select=rating,count()`).
+   */
+  readonly groupBy?: readonly string[];
+  /** which groups are kept (HAVING): a condition whose leaves are `group_aggregate`s (and columns of `groupBy`) */
+  readonly having?: Condition;
 }
 
 /** One aggregate output: `count`, a function over columns (`sum: { amount }`), or a constant (`__typename`). */

@@ -89,6 +89,7 @@ export function walkPlan(plan: Plan, visitor: PlanVisitor): void {
         if (read.batch !== undefined) visitor.join?.(read.batch.join, depth);
         next.push({ kind: 'selection', selection: read.selection, depth });
         next.push({ kind: 'condition', condition: read.where, depth });
+        next.push({ kind: 'condition', condition: read.having, depth });
         for (const item of read.orderBy) next.push({ kind: 'order', target: item.target, depth });
         break;
       }
@@ -107,6 +108,9 @@ export function walkPlan(plan: Plan, visitor: PlanVisitor): void {
               break;
             case 'computed':
               visitor.function?.(selection.fn, task.depth);
+              break;
+            case 'object':
+              next.push({ kind: 'selection', selection: selection.selection, depth: task.depth });
               break;
             default:
               break;
@@ -133,6 +137,9 @@ export function walkPlan(plan: Plan, visitor: PlanVisitor): void {
             visitor.join?.(condition.join, task.depth);
             next.push({ kind: 'condition', condition: condition.condition, depth: task.depth });
             break;
+          case 'group_aggregate':
+            next.push({ kind: 'condition', condition: condition.condition, depth: task.depth });
+            break;
           case 'root':
           case 'exists':
             next.push({ kind: 'condition', condition: condition.condition, depth: task.depth });
@@ -148,7 +155,7 @@ export function walkPlan(plan: Plan, visitor: PlanVisitor): void {
       }
       case 'order': {
         const target = task.target;
-        if (target.kind === 'column') break;
+        if (target.kind === 'column' || target.kind === 'aggregate') break;
         visitor.join?.(target.join, task.depth);
         if (target.kind === 'related') next.push({ kind: 'order', target: target.target, depth: task.depth });
         break;

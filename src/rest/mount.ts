@@ -128,8 +128,10 @@ export function restMount(mount: MountContext, openApi: OpenApiServer): Mount {
           await route(req, res, requestScope, undefined, ctx);
           return;
         }
-        // PostgreSQL-native mode: the whole request in one transaction, set up by the chain
-        await answerInTransaction(pool, chain, requestScope, res, (out, inTx) => route(req, out, inTx, inTx.transaction, ctx));
+        // PostgreSQL-native mode: the whole request in one transaction, set up by the chain (a
+        // GET or HEAD on a read replica: a volatile function is refused on GET, PGRST101)
+        const access = req.method === 'GET' || head ? 'read' : 'write';
+        await answerInTransaction(databases, access, chain, requestScope, res, (out, inTx) => route(req, out, inTx, inTx.transaction, ctx));
       } catch (error) {
         sendRestError(res, error, ctx.log, head, authenticated);
       }

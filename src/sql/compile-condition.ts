@@ -1,5 +1,6 @@
 import type { TypeRef } from '../model/index.js';
 import type { ColumnRef, CompareOperator, Condition, JoinPath } from '../plan/index.js';
+import { aggregateResultType, INT8 } from './aggregate-type.js';
 import { qualified, quoteIdentifier, sqlType, type Aliases, type Params } from './fragments.js';
 
 export interface Scope {
@@ -63,6 +64,8 @@ export function compileCondition(condition: Condition, row: string, scope: Scope
     }
     case 'related_aggregate':
       return compileAggregatePredicate(condition, row, scope);
+    case 'group_aggregate':
+      return compileGroupAggregate(condition, row, scope);
     case 'root':
       return compileCondition(condition.condition, row, { ...scope, root: row });
     case 'exists': {
@@ -89,7 +92,6 @@ export function compileCondition(condition: Condition, row: string, scope: Scope
 }
 
 const REGCONFIG: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'regconfig' };
-const INT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int8' };
 const BOOL: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'bool' };
 
 /**
@@ -111,6 +113,26 @@ function compileAggregatePredicate(condition: Extract<Condition, { kind: 'relate
   return `(select ${comparisons.join(' and ')} from (select ${value} as ${v} from ${from} where ${[...where, ...filter].join(' and ')}) as ${a})`;
 }
 
+/**
+ * `count(…) filter (where …) > $1 and …`: an aggregate of the rows of the group being kept or
+ * not (a grouped read's HAVING; `row` is the alias its rows are read under), compared by each
+ * entry of the predicate. The values are typed as PostgreSQL types the aggregate's result.
+ */
+function compileGroupAggregate(condition: Extract<Condition, { kind: 'group_aggregate' }>, row: string, scope: Scope): string {
+  const columns = (condition.columns ?? []).map((c) => `${row}.${quoteIdentifier(c.column)}`);
+  const distinct = condition.distinct === true ? 'distinct ' : '';
+  const first = condition.columns?.[0];
+  let argument: string;
+  if (condition.fn === 'count') argument = columns.length === 0 ? (distinct === '' ? '*' : `distinct ${row}.*`) : `${distinct}${columns.length === 1 ? columns[0] : `row(${columns.join(', ')})`}`;
+  else if (first === undefined) throw new Error(`group_aggregate: ${condition.fn} needs a column`);
+  else argument = `${distinct}${columns[0]}`;
+  const filter = condition.condition === undefined ? '' : ` filter (where ${compileCondition(condition.condition, row, scope)})`;
+  const value = `${condition.fn}(${argument})${filter}`;
+  const type = first === undefined || condition.fn === 'count' ? INT8 : aggregateResultType(condition.fn, first.type);
+  if (condition.predicate.length === 0) return 'true';
+  return `(${condition.predicate.map((p) => compareExpression(value, type, p.operator, p.value, undefined, scope)).join(' and ')})`;
+}
+
 /** `row."col"`, or with a JSON path `row."col"->'a'->>'b'` (keys and indexes as parameters). */
 export function columnExpression(
   row: string,
@@ -129,7 +151,12 @@ const INT4: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int4' };
 
 function compileCompare(condition: Extract<Condition, { kind: 'compare' }>, row: string, scope: Scope): string {
   const { column, operator, value, quantifier } = condition;
-  const left = columnExpression(row, column, scope);
+  return compareExpression(columnExpression(row, column, scope), column.type, operator, value, quantifier, scope);
+}
+
+/** `left <operator> value`, the value a parameter of `type` (the left side's). */
+function compareExpression(left: string, type: TypeRef, operator: CompareOperator, value: unknown, quantifier: 'any' | 'all' | undefined, scope: Scope): string {
+  const column = { type };
   const same = SAME_TYPE[operator];
   const pattern = PATTERN[operator];
   // text columns compare as they are (citext stays case-insensitive, indexes stay usable);

@@ -11,6 +11,7 @@ import type {
   ReadPlan,
   Selection,
 } from '../plan/index.js';
+import { aggregateResultType, INT8 } from './aggregate-type.js';
 import { columnExpression, compileCondition, joinFrom, type Scope } from './compile-condition.js';
 import { Aliases, Params, qualified, quoteIdentifier, sqlType, type CompiledQuery } from './fragments.js';
 import { quoteQualified } from './identifier.js';
@@ -201,50 +202,96 @@ function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, ti
   );
 }
 
-/** Aggregates at this level, or hoisted to it from a spread. */
+/**
+ * Whether the rows are grouped: aggregates at this level (or hoisted to it from a spread), or
+ * grouping asked outright (`groupBy`, `having`, an order by an aggregate).
+ */
 function hasAggregates(plan: ReadPlan): boolean {
-  return plan.selection.some((s) => s.kind === 'aggregate' || (s.kind === 'spread' && s.plan.selection.some((inner) => inner.kind === 'aggregate')));
+  return (
+    plan.groupBy !== undefined ||
+    plan.having !== undefined ||
+    plan.orderBy.some((item) => item.target.kind === 'aggregate') ||
+    plan.selection.some(aggregates)
+  );
+}
+
+function aggregates(s: Selection): boolean {
+  switch (s.kind) {
+    case 'aggregate':
+    case 'aggregates':
+      return true;
+    case 'object':
+      return s.selection.some(aggregates);
+    case 'spread':
+      return s.plan.selection.some((inner) => inner.kind === 'aggregate');
+    default:
+      return false;
+  }
 }
 
 /**
- * Rows with aggregates, grouped by the other selected values: the values are computed in an
- * inner query grouped by position (`group by 1, 2`: a JSON path's parameters would make the
- * same expression look different to PostgreSQL), and the outer one builds the objects.
+ * Rows with aggregates, grouped by `groupBy` and by the other selected values: the values are
+ * computed in an inner query grouped by position (`group by 1, 2`: a JSON path's parameters
+ * would make the same expression look different to PostgreSQL), filtered by `having`, ordered
+ * and cut there, and the outer one builds the objects.
  */
 function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, tie: readonly string[], shape: 'json' | 'record' = 'json'): string {
   const g = ctx.aliases.next('g');
   const values: string[] = [];
-  const grouped: number[] = [];
-  // what is not an aggregate groups the rows: columns, computed fields, embedded resources
-  // (as jsonb: json has no equality) and the keys of spreads
-  const entries = plan.selection.flatMap((s): { key: string; value: string; aggregate: boolean }[] => {
-    if (s.kind === 'spread') {
-      return s.plan.selection.map((inner) => {
-        if (inner.kind === 'aggregate') return [{ key: inner.key, value: hoistedAggregate(s, inner, alias, ctx), aggregate: true }];
-        const pairs = inner.kind === 'spread' ? spreadPairs({ ...s, plan: { ...s.plan, selection: [inner] } }, alias, ctx) : [[inner.key, spreadValue(s, (row) => selectionValue(inner, row, ctx), alias, ctx)] as const];
-        return pairs.map(([key, value]) => ({ key, value: s.many === true ? `${value}::jsonb` : value, aggregate: false }));
-      }).flat();
-    }
-    const value = selectionValue(s, alias, ctx);
-    if (s.kind === 'relation' || s.kind === 'relation_aggregate') return [{ key: s.key, value: `${value}::jsonb`, aggregate: false }];
-    return [{ key: s.key, value, aggregate: s.kind === 'aggregate' }];
-  });
-  const pairs = entries.map((entry, i): readonly [string, string] => {
-    const name = quoteIdentifier(`c${i}`);
-    values.push(`${entry.value} as ${name}`);
-    if (!entry.aggregate) grouped.push(i + 1);
-    return [entry.key, `${g}.${name}`];
-  });
+  const grouped: string[] = [];
+  // a value of the inner query under a short name; one that is not an aggregate groups the rows
+  const carry = (value: string, groups: boolean): string => {
+    const name = quoteIdentifier(`c${values.length}`);
+    values.push(`${value} as ${name}`);
+    if (groups) grouped.push(String(values.length));
+    return `${g}.${name}`;
+  };
+  const pairs = groupedPairs(plan.selection, alias, ctx, carry, plan.groupBy !== undefined);
+  for (const column of plan.groupBy ?? []) grouped.push(`${alias}.${quoteIdentifier(column)}`);
   const where = [...tie];
   if (plan.where !== undefined) where.push(compileCondition(plan.where, alias, ctx));
   const inner =
     `select ${values.join(', ')} from ${from}` +
     (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
     (grouped.length > 0 ? ` group by ${grouped.join(', ')}` : '') +
+    (plan.having !== undefined ? ` having ${compileCondition(plan.having, alias, ctx)}` : '') +
     orderBy(plan.orderBy, alias, ctx) +
     (plan.limit !== undefined ? ` limit ${ctx.params.add(plan.limit, INT8)}` : '') +
     (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '');
   return `select ${shape === 'record' ? rowRecord(pairs) : buildObject(pairs, ctx)} as r from (${inner}) as ${g}`;
+}
+
+/**
+ * The keys of a grouped row and their values, read from the inner query (`carry`): columns,
+ * computed fields, embedded resources (as jsonb: json has no equality) and the keys of spreads
+ * group the rows; aggregates do not; objects nest their own keys; constants stay outside.
+ * With `groupBy` said outright, a related row is one the grouping columns determine (GraphQL's
+ * `keys { language { … } }` under `group_by: [language_id]`): it groups nothing and stays
+ * json, its keys in the order asked (jsonb would sort them).
+ */
+function groupedPairs(selection: readonly Selection[], alias: string, ctx: Context, carry: (value: string, groups: boolean) => string, explicit: boolean): (readonly [string, string])[] {
+  return selection.flatMap((s): (readonly [string, string])[] => {
+    switch (s.kind) {
+      case 'spread':
+        return s.plan.selection.flatMap((inner): (readonly [string, string])[] => {
+          if (inner.kind === 'aggregate') return [[inner.key, carry(hoistedAggregate(s, inner, alias, ctx), false)]];
+          const pairs = inner.kind === 'spread' ? spreadPairs({ ...s, plan: { ...s.plan, selection: [inner] } }, alias, ctx) : [[inner.key, spreadValue(s, (row) => selectionValue(inner, row, ctx), alias, ctx)] as const];
+          return pairs.map(([key, value]) => [key, carry(s.many === true ? `${value}::jsonb` : value, true)] as const);
+        });
+      case 'object':
+        return [[s.key, buildObject(groupedPairs(s.selection, alias, ctx, carry, explicit), ctx)]];
+      case 'literal':
+        return [[s.key, textLiteral(s.value, ctx)]];
+      case 'relation':
+      case 'relation_aggregate':
+        return [[s.key, explicit ? carry(selectionValue(s, alias, ctx), false) : carry(`${selectionValue(s, alias, ctx)}::jsonb`, true)]];
+      case 'aggregate':
+      case 'aggregates':
+        return [[s.key, carry(selectionValue(s, alias, ctx), false)]];
+      default:
+        return [[s.key, carry(selectionValue(s, alias, ctx), true)]];
+    }
+  });
 }
 
 /** The values of a row object's pairs as a record: `row(v1, v2, …)`. */
@@ -295,6 +342,9 @@ function orderTargetExpression(target: OrderTarget, alias: string, ctx: Context)
       const { from, where } = joinFrom(target.join, alias, ctx);
       return `(select ${orderTargetExpression(target.target, from.alias, ctx)} from ${from} where ${where.join(' and ')} limit 1)`;
     }
+    case 'aggregate':
+      // of the rows of a group: only in a grouped read (hasAggregates)
+      return `${target.fn}(${target.column === undefined ? '*' : `${alias}.${quoteIdentifier(target.column)}`})`;
   }
 }
 
@@ -407,6 +457,11 @@ function selectionValue(selection: Exclude<Selection, { kind: 'spread' }>, alias
       const { from, where } = joinFrom(selection.join, alias, ctx);
       return `(${aggregateQuery(selection.plan, ctx, from, where, 'v')})`;
     }
+    case 'object':
+      return rowObject(selection.selection, alias, ctx);
+    case 'aggregates':
+      // over the rows of the group (a grouped read: hasAggregates)
+      return buildObject(selection.aggregates.map((a) => [a.key, aggregateValue(a, (column) => `${alias}.${quoteIdentifier(column)}`, ctx)] as const), ctx);
   }
 }
 
@@ -479,25 +534,6 @@ function shownType(fn: Exclude<AggregateFunction, 'count'>, column: TypeRef): Ty
   return fn === 'sum' || fn === 'max' || fn === 'min' ? column : aggregateResultType(fn, column);
 }
 
-/** The type PostgreSQL gives an aggregate's result, for rendering exact numbers. */
-export function aggregateResultType(fn: Exclude<AggregateFunction, 'count'>, column: TypeRef): TypeRef {
-  const name = column.kind === 'scalar' ? column.name : '';
-  const isFloat = name === 'float4' || name === 'float8';
-  switch (fn) {
-    case 'max':
-    case 'min':
-      return column;
-    case 'sum':
-      if (name === 'int2' || name === 'int4') return INT8;
-      return isFloat ? FLOAT8 : NUMERIC;
-    default:
-      return isFloat ? FLOAT8 : NUMERIC;
-  }
-}
-
-const INT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'int8' };
-const NUMERIC: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'numeric' };
-const FLOAT8: TypeRef = { kind: 'scalar', schema: 'pg_catalog', name: 'float8' };
 const EXACT = new Set(['int8', 'numeric']);
 
 /**

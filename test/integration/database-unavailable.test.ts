@@ -79,8 +79,8 @@ beforeAll(async () => {
     },
   });
   server = await startServer({
-    // no LISTEN connection: its reconnects are not what this test counts
-    config: testConfig(url.toString(), { database: { poolSize: 3, connectTimeoutMs: 1000 }, reload: { listen: false } }),
+    // no LISTEN connection (schema reloads, live queries' NOTIFY): their reconnects are not what this test counts
+    config: testConfig(url.toString(), { database: { poolSize: 3, connectTimeoutMs: 1000 }, reload: { listen: false }, subscriptions: { notifyChannel: null } }),
     chain: buildChain,
     logger: pino({ level: 'warn' }, sink),
     mounts: [graphqlMount, restMounts],

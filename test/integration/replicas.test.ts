@@ -218,17 +218,41 @@ describe('in a request transaction (the chain has onExecute hooks: PostgreSQL-na
     await native?.close();
   });
 
-  it('an HTTP request runs on the primary (its transaction is set up first); a live refetch on the replica', async () => {
+  it('a REST GET and a GraphQL query run their transaction, settings included, on the replica', async () => {
     expect((await rest(native, '/note?select=id')).status).toBe(200);
     expect((await graphql(native, '{ note { id } }')).errors).toBeUndefined();
+    // a query sent as a GET, and a batch of queries
+    expect((await fetch(`${native.url}/graphql?query=${encodeURIComponent('{ note { id } }')}`, { headers: { accept: 'application/json' } })).status).toBe(200);
+    const batch = await fetch(`${native.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify([{ query: '{ note { id } }' }, { query: 'query two { note_count }' }]) });
+    expect(batch.status).toBe(200);
+    expect(replica0.matching(NOTE).length).toBe(4);
+    expect(replica0.matching(/set_config/).length).toBe(4); // one transaction per request, the batch too
+    expect(primary.matching(NOTE)).toEqual([]);
+    expect(primary.matching(/set_config/)).toEqual([]);
+  });
+
+  it('writes run on the primary: a REST POST, a mutation, a batch with a mutation, a document that does not parse', async () => {
+    const post = await rest(native, '/note', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: 'native' }) });
+    expect(post.status).toBe(201);
+    expect((await graphql(native, 'mutation { insert_note_one(object: {body: "native gql"}) { id } }')).errors).toBeUndefined();
+    const mixed = await fetch(`${native.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify([{ query: '{ note { id } }' }, { query: 'mutation { delete_note(where: {body: {_eq: "native gql"}}) { affected_rows } }' }]) });
+    expect(mixed.status).toBe(200);
+    expect((await graphql(native, '{ note { id ')).errors).toHaveLength(1);
+    expect(primary.matching(/insert into/i).length).toBe(2);
+    expect(primary.matching(/delete from/i).length).toBe(1);
+    expect(replica0.matching(/set_config/)).toEqual([]);
+    expect(replica0.matching(NOTE)).toEqual([]);
+  });
+
+  it('x-pgduet-read-primary sends a read transaction to the primary; a live refetch runs on the replica', async () => {
+    expect((await rest(native, '/note?select=id', { headers: { 'x-pgduet-read-primary': 'true' } })).status).toBe(200);
+    expect((await graphql(native, '{ note { id } }', { 'x-pgduet-read-primary': 'true' })).errors).toBeUndefined();
     expect(primary.matching(NOTE).length).toBe(2);
     expect(replica0.matching(NOTE)).toEqual([]);
     primary.clear();
     const { text } = await firstSseEvent(`${native.url}/rest/note?select=id`);
     expect(text).toContain('event: snapshot');
-    // the refetch's transaction, with the hook's settings, on the replica
     expect(replica0.matching(NOTE).length).toBeGreaterThanOrEqual(1);
-    expect(replica0.matching(/set_config/).length).toBeGreaterThanOrEqual(1);
     expect(primary.matching(NOTE)).toEqual([]);
   });
 });

@@ -1,0 +1,46 @@
+import { GraphQLError, OperationTypeNode, getOperationAST } from 'graphql';
+import type { IncomingMessage } from 'node:http';
+import type { Access } from '../db/index.js';
+import { parseDocument } from './validate.js';
+
+/**
+ * What a GraphQL request does to the database, known before it runs: `read` when each of its
+ * operations (one, or a batch) is a query, else `write`. PostgreSQL-native mode opens the
+ * request's transaction before the operation is planned, and a read may open it on a read
+ * replica. Whatever cannot be told here (a body that is not JSON, a persisted query's id, a
+ * document that does not parse) is a `write`: the primary answers it, or its error.
+ */
+export function operationsAccess(req: IncomingMessage, body: Buffer | undefined): Access {
+  const operations = requestOperations(req, body);
+  if (operations.length === 0) return 'write';
+  for (const operation of operations) {
+    if (typeof operation !== 'object' || operation === null) return 'write';
+    const { query, operationName } = operation as { query?: unknown; operationName?: unknown };
+    if (typeof query !== 'string' || (operationName !== undefined && operationName !== null && typeof operationName !== 'string')) return 'write';
+    if (queryAccess(query, operationName ?? undefined) === 'write') return 'write';
+  }
+  return 'read';
+}
+
+/** A document's operation (the named one, or the only one) is a query: `read`. */
+export function queryAccess(query: string, operationName: string | undefined): Access {
+  const document = parseDocument(query);
+  if (document instanceof GraphQLError) return 'write';
+  return getOperationAST(document, operationName)?.operation === OperationTypeNode.QUERY ? 'read' : 'write';
+}
+
+/** The operations of a GET (query string) or of a JSON POST body (one object or a batch). */
+function requestOperations(req: IncomingMessage, body: Buffer | undefined): readonly unknown[] {
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    const params = new URL(req.url ?? '/', 'http://pgduet').searchParams;
+    return [{ query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined }];
+  }
+  if (body === undefined || !/\bjson\b/i.test(req.headers['content-type'] ?? '')) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return [];
+  }
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
