@@ -156,7 +156,8 @@ function sendNotLoaded(res: Parameters<Mount['handler']>[1], protocol: Mount['pr
   const error = graphNotLoaded();
   res.setHeader('Retry-After', '1');
   if (protocol === 'graphql') {
-    sendJson(res, 200, { errors: [toGraphqlError(error).toJSON()] });
+    // as while the server starts (starting.ts): 503, in GraphQL's shape
+    sendJson(res, error.status, { errors: [toGraphqlError(error).toJSON()] });
     return;
   }
   const { status, body } = toRestError(error);

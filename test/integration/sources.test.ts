@@ -308,8 +308,9 @@ describe('one source cut', () => {
       const pending = await fetch(`${other.url}/rest/archive/film`);
       expect(pending.status).toBe(503);
       expect(await pending.json()).toMatchObject({ code: 'PGRST002' });
-      const pendingGraphql = await (await fetch(`${other.url}/graphql/archive`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ film { title } }' }) })).json();
-      expect(pendingGraphql).toMatchObject({ errors: [{ extensions: { code: 'not-ready' } }] });
+      const pendingGraphql = await fetch(`${other.url}/graphql/archive`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ film { title } }' }) });
+      expect(pendingGraphql.status).toBe(503);
+      expect(await pendingGraphql.json()).toMatchObject({ errors: [{ extensions: { code: 'not-ready' } }] });
       const ready = await fetch(`${other.url}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ sources: { archive: 'unavailable' } });
