@@ -24,4 +24,5 @@ export type {
   PluginLogger,
   PluginOptionsShape,
   PluginOrdering,
+  SharedPlugins,
 } from './registry.js';

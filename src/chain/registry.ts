@@ -162,11 +162,32 @@ export function chainOrder(builtIn: readonly ConfiguredPlugin[], user: readonly 
   return pluginOrder(listed.map((p) => p.declaration)).map((i) => listed[i] as ConfiguredPlugin);
 }
 
+/**
+ * Plugins made once and shared by several chains (one chain per source, config `sources`):
+ * each plugin made, by its place in the chain order, which the same declarations always give.
+ * A chain that shares them makes anew only the declarations named in `renew` (the permissions,
+ * whose options differ per source), so rate-limit buckets, JWT keys and the audit log's sink
+ * are one for every source.
+ */
+export interface SharedPlugins {
+  readonly made: Map<number, PgduetPlugin | undefined>;
+  readonly renew: ReadonlySet<AnyPluginDeclaration>;
+}
+
 /** The chain's plugins (see `chainOrder`), each created with its options unless it is not configured. */
-export async function createPlugins(builtIn: readonly ConfiguredPlugin[], user: readonly ConfiguredPlugin[], deps: PluginDeps): Promise<PgduetPlugin[]> {
+export async function createPlugins(builtIn: readonly ConfiguredPlugin[], user: readonly ConfiguredPlugin[], deps: PluginDeps, shared?: SharedPlugins): Promise<PgduetPlugin[]> {
   const plugins: PgduetPlugin[] = [];
-  for (const { declaration, options, where } of chainOrder(builtIn, user)) {
-    if (options === undefined) continue;
+  for (const [at, { declaration, options, where }] of chainOrder(builtIn, user).entries()) {
+    const share = shared !== undefined && !shared.renew.has(declaration);
+    if (share && shared.made.has(at)) {
+      const made = shared.made.get(at);
+      if (made !== undefined) plugins.push(made);
+      continue;
+    }
+    if (options === undefined) {
+      if (share) shared.made.set(at, undefined);
+      continue;
+    }
     let plugin: PgduetPlugin | undefined;
     try {
       // the options were validated by this declaration's schema (the config's, or the loader's)
@@ -175,6 +196,7 @@ export async function createPlugins(builtIn: readonly ConfiguredPlugin[], user: 
       if (error instanceof PgduetError || where === undefined) throw error;
       throw new ConfigError('PGD001', `${where}: could not be created: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    if (share) shared.made.set(at, plugin);
     if (plugin !== undefined) plugins.push(plugin);
   }
   return plugins;

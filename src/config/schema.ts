@@ -4,6 +4,7 @@ import { graphqlLimitsOptions } from './graphql-limits.js';
 import { cacheOptions } from '../cache/index.js';
 import { pluginOptionsShape } from '../chain/index.js';
 import { builtInPlugins } from '../../plugins/index.js';
+import { sourceOptions, uniqueSourceNames } from './sources.js';
 
 /**
  * The shape of `pgduet.yaml`, with every default. Unknown keys are errors (`.strict()`):
@@ -70,6 +71,17 @@ function isPostgresUrl(url: string): boolean {
   }
 }
 
+const postgresUrl = z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// connection URL');
+
+/** One more database behind the server (config/sources.ts); `database:` is the first. */
+const source = sourceOptions({
+  url: postgresUrl,
+  tables: z.record(qualifiedName, tableOptions).default({}),
+  functions: z.record(qualifiedName, omitOrRename).default({}),
+  relationships: z.array(manualRelationship).default([]),
+  permissions: pluginOptionsShape(builtInPlugins, '').permissions,
+});
+
 export const configSchema = z
   .object({
     database: z
@@ -134,6 +146,8 @@ export const configSchema = z
     tables: z.record(qualifiedName, tableOptions).default({}),
     functions: z.record(qualifiedName, omitOrRename).default({}),
     relationships: z.array(manualRelationship).default([]),
+    /** further databases, each at `<restPath>/<name>/…` (config/sources.ts); `database:` is the first */
+    sources: z.array(source).superRefine(uniqueSourceNames).default([]),
     server: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
@@ -280,3 +294,4 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type TableOptions = z.infer<typeof tableOptions>;
 export type ManualRelationshipOptions = z.infer<typeof manualRelationship>;
+export type SourceOptions = z.infer<typeof source>;

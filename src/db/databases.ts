@@ -36,6 +36,11 @@ export interface DatabasesOptions {
   readonly log?: { warn(fields: Record<string, unknown>, message: string): void };
   /** told of each statement sent to a pool outside a transaction (metrics) */
   readonly onStatement?: (pool: string) => void;
+  /**
+   * put before each pool's name (`archive.primary`, `archive.replica0`): the pools of another
+   * source (config `sources`) beside the first's in the metrics and the log
+   */
+  readonly label?: string;
 }
 
 /** Callers with a write in their window: at most this many are remembered (the oldest go first). */
@@ -59,8 +64,9 @@ export class Databases {
   #closed = false;
 
   constructor(primary: Pool, replicas: readonly Pool[], options: DatabasesOptions) {
-    this.#primary = { name: 'primary', pool: primary, healthy: true };
-    this.#replicas = replicas.map((pool, i) => new Replica(`replica${i}`, pool, options.retryMs ?? 2000, options.log));
+    const prefix = options.label === undefined ? '' : `${options.label}.`;
+    this.#primary = { name: `${prefix}primary`, pool: primary, healthy: true };
+    this.#replicas = replicas.map((pool, i) => new Replica(`${prefix}replica${i}`, pool, options.retryMs ?? 2000, options.log));
     this.#options = options;
   }
 

@@ -56,8 +56,10 @@ export function asksForCache(document: DocumentNode, operationName: string | nul
  * claims in PostgreSQL-native mode, where row-level security reads them; and the type graph's
  * fingerprint, so that no answer outlives a change of schema.
  */
-export function cacheKey(document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, identity: Identity, request: RequestInfo, withClaims: boolean): string {
+export function cacheKey(document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, identity: Identity, request: RequestInfo, withClaims: boolean, source?: string): string {
   const parts = [
+    // another source (config `sources`): two databases may have the same catalog, hence fingerprint
+    ...(source === undefined ? [] : [`source:${source}`]),
     request.graph.fingerprint,
     print(document),
     operationName ?? null,

@@ -61,7 +61,8 @@ type Yoga = YogaServerInstance<ServerContext, YogaContext>;
 
 /**
  * GraphQL over HTTP at `server.graphqlPath`: graphql-yoga (GraphiQL for browsers), with the
- * schema of the request's type graph (built once per graph, again after a reload).
+ * schema of the request's type graph (built once per graph, again after a reload). Another
+ * source (config `sources`) gets its own endpoint at `<graphqlPath>/<name>`.
  */
 export function graphqlMount(mount: MountContext): readonly Mount[] {
   const { config, pool, databases, logger, metrics } = mount;
@@ -163,7 +164,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       useGraphqlLimits(limits),
       useRequestParams(),
       useValidation<ServerContext>(rulesOf(limits)),
-      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result })),
+      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result }), mount.source),
       useCacheControl(),
       useHasuraErrorCodes(),
       useMutationTransaction(pool),
@@ -239,14 +240,16 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       }
     },
   };
-  if (config.server.graphqlPath === HASURA_PATH) return [main];
+  // another source (config `sources`) is at /graphql/<name>, and Hasura's address of it at /v1/graphql/<name>
+  const hasuraPath = mount.source === undefined ? HASURA_PATH : `${HASURA_PATH}/${mount.source}`;
+  if (config.server.graphqlPath === hasuraPath) return [main];
   // Hasura's address of the same API: the same handler, schemas and chain (the URL is the only difference)
   const hasura: Mount = {
     ...main,
     name: 'graphql_v1',
-    path: HASURA_PATH,
+    path: hasuraPath,
     handler: (req, res, ctx) => {
-      req.url = `${config.server.graphqlPath}${(req.url ?? '').slice(HASURA_PATH.length)}`;
+      req.url = `${config.server.graphqlPath}${(req.url ?? '').slice(hasuraPath.length)}`;
       return main.handler(req, res, ctx);
     },
   };
@@ -351,7 +354,7 @@ function rulesOf(limits: GraphqlLimits): (context: ServerContext) => ReturnType<
  * authorized. Every route reaches it — the fast path leaves `@cached` operations to yoga, and
  * a batch's operations each pass here.
  */
-function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache, onCache: (result: 'hit' | 'miss') => void): Plugin<YogaContext> {
+function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache, onCache: (result: 'hit' | 'miss') => void, source: string | undefined): Plugin<YogaContext> {
   return {
     onExecute: async ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue as unknown as YogaContext & ServerContext;
@@ -372,7 +375,7 @@ function usePipeline(oneStatement: boolean, maxRows: number | null, cache: Respo
         return undefined;
       }
       const cached = planned.plan.operation === 'query' ? cachedOf(args.document, args.operationName, args.variableValues) : undefined;
-      const key = cached === undefined ? undefined : cacheKey(args.document, args.operationName, args.variableValues, context.identity, context.request, context.chain.hasExecuteHooks);
+      const key = cached === undefined ? undefined : cacheKey(args.document, args.operationName, args.variableValues, context.identity, context.request, context.chain.hasExecuteHooks, source);
       if (key !== undefined && cached?.refresh === false) {
         const hit = await cache.get(key);
         if (hit !== undefined) {

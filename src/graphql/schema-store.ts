@@ -96,7 +96,8 @@ async function buildInBackground(graph: TypeGraph, naming: GraphqlNaming): Promi
  * (permissions) build theirs on first use.
  */
 function warmUpSchemas(holder: GraphSource, schemas: SchemaStore): void {
-  schemas.warmUp(holder.current.graph);
+  // another source still loading: its first graph comes as a swap
+  if (holder.loaded !== false) schemas.warmUp(holder.current.graph);
   holder.onSwap((snapshot) => schemas.warmUp(snapshot.graph));
 }
 

@@ -29,10 +29,15 @@ export interface Mount {
   readonly handler: Handler;
   /** takes WebSocket upgrades on this path (every GraphQL mount: subscriptions) */
   readonly upgrade?: UpgradeHandler;
+  /** the other database (config `sources`) it serves; absent: the first */
+  readonly source?: string;
 }
 
 /** Where the current type graph is kept (the server's GraphHolder): what a mount may read of it. */
 export interface GraphSource {
+  /** false while the graph of another source (config `sources`) is still loading; absent: always loaded */
+  readonly loaded?: boolean;
+  /** the current graph; throws a 503 (PGRST002) while not `loaded` */
   readonly current: GraphSnapshot;
   /** told of every new graph, after the swap */
   onSwap(listener: (snapshot: GraphSnapshot) => void): void;
@@ -54,4 +59,10 @@ export interface MountContext {
   readonly live: LiveEngine;
   /** the answers of `@cached` GraphQL queries: memory, or a Redis the instances share */
   readonly responseCache: ResponseCache;
+  /**
+   * the name of the other database (config `sources`) this context serves: `config`, `chain`,
+   * the pools and `holder` are that source's. Undefined for the first source. A factory that
+   * serves only the first source returns nothing for another.
+   */
+  readonly source?: string;
 }

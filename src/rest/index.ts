@@ -19,11 +19,18 @@ export function openApiOptions(config: Config): OpenApiOptions {
 /**
  * The REST surface's mounts: the API at `server.restPath` (whose root serves the OpenAPI
  * document too, as PostgREST's does), the same document at `/openapi.json`, Swagger UI at `/docs`.
+ * Another source's: its API at `<restPath>/<name>` and Swagger UI at `/docs/<name>`.
  */
 export function restMounts(context: MountContext): Mount[] {
   const { config, chain } = context;
   const options = openApiOptions(config);
   const serve = openApiServer((graph) => renderOpenApi(graph, options));
+  if (context.source !== undefined) {
+    // another database (config `sources`): its API at <restPath>/<name> (the config says so),
+    // whose root is its OpenAPI document, and Swagger UI over that at /docs/<name>
+    const api = restMount(context, serve);
+    return [api, docsMount({ path: `/docs/${context.source}`, openApiUrl: `${api.path}/`, title: `pgduet REST API: ${context.source}` })];
+  }
   const openApi = openApiMount({ path: '/openapi.json', serve, graphOf: async (req, ctx) => (await scopeRequest(chain, req, ctx, 'rest')).graph });
   return [restMount(context, serve), openApi, docsMount({ path: '/docs', openApiUrl: '/openapi.json', title: 'pgduet REST API' })];
 }

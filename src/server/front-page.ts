@@ -40,13 +40,9 @@ const CSP = [
  * configured path, the version, and the fingerprint of the schema being served.
  */
 export function frontPageMount(mounts: readonly Mount[]): Mount {
-  const byName = new Map(mounts.map((m) => [m.name, m]));
-  const links = LINKS.flatMap((link) => {
-    const mount = byName.get(link.mount);
-    if (mount === undefined) return [];
-    const href = link.suffix === undefined || mount.path.endsWith(link.suffix) ? mount.path : `${mount.path}${link.suffix}`;
-    return [{ ...link, href }];
-  });
+  const links = linksTo(mounts.filter((m) => m.source === undefined));
+  // another database's (config `sources`) surfaces, under its name
+  const sources = [...new Set(mounts.flatMap((m) => (m.source === undefined ? [] : [m.source])))].map((name) => ({ name, links: linksTo(mounts.filter((m) => m.source === name)) }));
   const version = packageVersion();
   return {
     name: 'front_page',
@@ -57,7 +53,7 @@ export function frontPageMount(mounts: readonly Mount[]): Mount {
       const { graph, generation } = ctx.snapshot;
       const accept = req.headers.accept ?? '';
       if (/\btext\/html\b/i.test(accept)) {
-        const html = renderHtml(version, graph.fingerprint, graph.entities.length, graph.functions.length, links);
+        const html = renderHtml(version, graph.fingerprint, graph.entities.length, graph.functions.length, links, sources);
         send(res, req.method === 'HEAD', 'text/html; charset=utf-8', html, { 'Content-Security-Policy': CSP, 'X-Frame-Options': 'DENY' });
         return;
       }
@@ -69,6 +65,7 @@ export function frontPageMount(mounts: readonly Mount[]): Mount {
         entities: graph.entities.length,
         functions: graph.functions.length,
         links: Object.fromEntries(links.map((link) => [link.key, link.href])),
+        ...(sources.length === 0 ? {} : { sources: Object.fromEntries(sources.map((s) => [s.name, Object.fromEntries(s.links.map((link) => [link.key, link.href]))])) }),
       };
       send(res, req.method === 'HEAD', 'application/json; charset=utf-8', JSON.stringify(body), {});
     },
@@ -88,8 +85,23 @@ function send(res: ServerResponse, head: boolean, type: string, text: string, he
   res.end(head ? undefined : text);
 }
 
-function renderHtml(version: string, fingerprint: string, entities: number, functions: number, links: readonly { title: string; what: string; href: string }[]): string {
-  const items = links.map((link) => `<li><a href="${escapeHtml(link.href)}">${escapeHtml(link.title)}</a> <code>${escapeHtml(link.href)}</code> — ${escapeHtml(link.what)}</li>`);
+type Link = (typeof LINKS)[number] & { readonly href: string };
+
+/** The LINKS that `mounts` serve, at their paths. */
+function linksTo(mounts: readonly Mount[]): Link[] {
+  const byName = new Map(mounts.map((m) => [m.name, m]));
+  return LINKS.flatMap((link) => {
+    const mount = byName.get(link.mount);
+    if (mount === undefined) return [];
+    const href = link.suffix === undefined || mount.path.endsWith(link.suffix) ? mount.path : `${mount.path}${link.suffix}`;
+    return [{ ...link, href }];
+  });
+}
+
+function renderHtml(version: string, fingerprint: string, entities: number, functions: number, links: readonly Link[], sources: readonly { readonly name: string; readonly links: readonly Link[] }[]): string {
+  const item = (link: Link): string => `<li><a href="${escapeHtml(link.href)}">${escapeHtml(link.title)}</a> <code>${escapeHtml(link.href)}</code> — ${escapeHtml(link.what)}</li>`;
+  const items = links.map(item);
+  const others = sources.map((s) => `<h2>${escapeHtml(s.name)}</h2>\n<ul>\n${s.links.map(item).join('\n')}\n</ul>`);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -105,7 +117,7 @@ function renderHtml(version: string, fingerprint: string, entities: number, func
 <p>GraphQL and REST over PostgreSQL, from one type graph.</p>
 <ul>
 ${items.join('\n')}
-</ul>
+</ul>${others.map((other) => `\n${other}`).join('')}
 </body>
 </html>
 `;

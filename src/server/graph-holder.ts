@@ -1,3 +1,4 @@
+import { PgduetError } from '../errors/index.js';
 import type { GraphSnapshot } from '../http/index.js';
 import type { TypeGraph } from '../model/index.js';
 
@@ -22,20 +23,30 @@ export interface GraphLoad {
  * graph, new ones start on the new. The new graph is built completely before the swap; a
  * failed reload keeps the old graph. Reloads are single-flight: a trigger that arrives
  * while one runs schedules exactly one more, so a burst of DDL costs at most two.
+ *
+ * A holder may start empty (`initial` undefined: another source whose database was down at
+ * start-up, config `sources`): `loaded` is false and `current` throws a 503 until a reload
+ * succeeds, which is then the first swap (generation 1).
  */
 export class GraphHolder {
-  #current: GraphSnapshot;
+  #current: GraphSnapshot | undefined;
   #running: Promise<ReloadOutcome> | undefined;
   #again = false;
   readonly #load: () => Promise<GraphLoad>;
   readonly #listeners: ((snapshot: GraphSnapshot) => void)[] = [];
 
-  constructor(initial: TypeGraph, load: () => Promise<GraphLoad>) {
-    this.#current = { graph: initial, generation: 1, loadedAt: new Date() };
+  constructor(initial: TypeGraph | undefined, load: () => Promise<GraphLoad>) {
+    this.#current = initial === undefined ? undefined : { graph: initial, generation: 1, loadedAt: new Date() };
     this.#load = load;
   }
 
+  /** whether a graph has been loaded (always, unless the holder started empty) */
+  get loaded(): boolean {
+    return this.#current !== undefined;
+  }
+
   get current(): GraphSnapshot {
+    if (this.#current === undefined) throw graphNotLoaded();
     return this.#current;
   }
 
@@ -71,10 +82,10 @@ export class GraphHolder {
       return { kind: 'failed', error };
     }
     const old = this.#current;
-    if (loaded.graph.fingerprint === old.graph.fingerprint && loaded.graph.configDigest === old.graph.configDigest) {
+    if (old !== undefined && loaded.graph.fingerprint === old.graph.fingerprint && loaded.graph.configDigest === old.graph.configDigest) {
       return { kind: 'unchanged', snapshot: old };
     }
-    const snapshot: GraphSnapshot = { graph: loaded.graph, generation: old.generation + 1, loadedAt: new Date() };
+    const snapshot: GraphSnapshot = { graph: loaded.graph, generation: (old?.generation ?? 0) + 1, loadedAt: new Date() };
     this.#current = snapshot;
     const warnings = [...loaded.warnings];
     for (const listener of this.#listeners) {
@@ -87,4 +98,12 @@ export class GraphHolder {
     }
     return { kind: 'swapped', snapshot, warnings };
   }
+}
+
+/** PostgREST's answer while its schema cache is not loaded: 503, PGRST002, retry shortly. */
+export function graphNotLoaded(): PgduetError {
+  return new PgduetError('PGD005', 'the database schema is not loaded yet (its database cannot be reached); retry shortly', {
+    postgrest: 'PGRST002',
+    headers: { 'Retry-After': '1' },
+  });
 }

@@ -20,14 +20,17 @@ export interface Live {
 export function createLive(options: { readonly config: Config; readonly pool: Pool; readonly metrics: Metrics; readonly logger: Logger; readonly databaseUrl: string }): Live {
   const { config, metrics, logger } = options;
   const settings = config.subscriptions;
+  let counted = { cohorts: 0, shapes: 0 };
   const engine = new LiveEngine({
     intervalMs: settings.interval,
     batchSize: settings.batchSize,
     onRefetch: (seconds) => metrics.liveRefetch.observe(seconds),
     onStatement: () => metrics.statements.inc({ protocol: 'live' }),
+    // by difference, not set: each source (config `sources`) has an engine, and the gauge is their sum
     onCount: (cohorts, shapes) => {
-      metrics.liveCohorts.set({ level: 'cohort' }, cohorts);
-      metrics.liveCohorts.set({ level: 'shape' }, shapes);
+      metrics.liveCohorts.inc({ level: 'cohort' }, cohorts - counted.cohorts);
+      metrics.liveCohorts.inc({ level: 'shape' }, shapes - counted.shapes);
+      counted = { cohorts, shapes };
     },
     onError: (error) => logger.warn({ err: error }, 'a live query could not be refetched; its subscribers were told'),
   });

@@ -101,8 +101,9 @@ export function createMetrics(): Metrics {
     graphqlFastPath,
     graphqlCache,
     poolStatements,
+    // one call per source (config `sources`): each adds its pools
     watchPools: (p) => {
-      pools = p;
+      pools = [...pools, ...p];
     },
   };
 }

@@ -1,12 +1,11 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createResponseCache } from '../cache/index.js';
-import { Chain } from '../chain/index.js';
+import { Chain, type PgduetPlugin } from '../chain/index.js';
 import type { Config } from '../config/index.js';
 import { checkDatabase, startEmbeddedDatabase, type Databases, type EmbeddedDatabase, type Pool } from '../db/index.js';
 import { ConfigError } from '../errors/index.js';
-import { introspect, withEnumTables } from '../introspection/index.js';
-import { buildTypeGraph, readSchemaCache, SchemaCacheError, configDigest, type ModelOptions, type TypeGraph } from '../model/index.js';
+import { readSchemaCache, SchemaCacheError, configDigest, type TypeGraph } from '../model/index.js';
 import type { ChainDeps } from './build-chain.js';
 import { GraphHolder, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
 import type { Mount, MountContext } from '../http/index.js';
@@ -21,13 +20,20 @@ import { frontPageMount } from './front-page.js';
 import { startingMounts } from './starting.js';
 import { healthRoute, healthzRoute, metricsRoute, readyRoute } from './system-routes.js';
 import { openDatabases } from './databases.js';
+import { loadGraph, modelOptions } from './load-graph.js';
+import { openSource, sourceMounts, type Source } from './sources.js';
+
+export { loadGraph, modelOptions } from './load-graph.js';
 
 export interface StartOptions {
   readonly config: Config;
   readonly logger: Logger;
   /** start from this schema cache file instead of running the catalog query */
   readonly schemaCacheFile?: string | undefined;
-  /** the protocol handlers; each gets the pool, the graph holder and the config */
+  /**
+   * the protocol handlers; each gets the pool, the graph holder and the config: once for the
+   * first source, and once per other source (config `sources`, `context.source` set)
+   */
   readonly mounts?: readonly ((context: MountContext) => Mount | readonly Mount[])[];
   /**
    * the authorization chain, or how to build it once the pool exists (default: no plugins,
@@ -53,35 +59,16 @@ export interface RunningServer {
   readonly pool: Pool;
   /** the primary and the read replicas */
   readonly databases: Databases;
+  /** the other databases (config `sources`), by name; the first source is the fields above */
+  readonly sources: ReadonlyMap<string, Source>;
   readonly metrics: Metrics;
   readonly mounts: readonly Mount[];
   /** live queries (subscriptions, SSE): their cohorts and shapes */
   readonly live: LiveEngine;
+  /** reloads every source; the outcome is the first source's */
   reload(): Promise<ReloadOutcome>;
   /** stops accepting, lets requests in flight finish (up to the shutdown timeout), closes the pool */
   close(): Promise<void>;
-}
-
-export function modelOptions(config: Config): ModelOptions {
-  return {
-    schemas: config.database.schemas,
-    naming: config.naming.case,
-    tables: config.tables,
-    functions: config.functions,
-    relationships: config.relationships,
-  };
-}
-
-/** Runs the catalog query on a pooled connection and builds the graph. */
-export async function loadGraph(pool: Pool, config: Config): Promise<GraphLoad> {
-  const client = await pool.connect();
-  try {
-    const introspected = await introspect(client, config.database.schemas);
-    const { catalog, fingerprint } = await withEnumTables(client, introspected, config.tables, config.database.schemas);
-    return buildTypeGraph(catalog, fingerprint, modelOptions(config));
-  } finally {
-    client.release();
-  }
 }
 
 /**
@@ -143,9 +130,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const databases = openDatabases(config, databaseUrl, logger, metrics);
   const pool = databases.primary;
+  // the other databases: pools now, graphs in the background (a source that is down does not hold the start)
+  const sources = config.sources.map((source) => openSource(config, source, logger, metrics));
   const cleanup = async (): Promise<void> => {
+    await Promise.all(sources.map((source) => source.stop()));
     // a statement still running after the drain timeout must not hold the exit forever
-    await waitAtMost(databases.end(), config.server.shutdownTimeoutMs);
+    await waitAtMost(Promise.all([databases, ...sources.map((s) => s.databases)].map((d) => d.end())).then(() => undefined), config.server.shutdownTimeoutMs);
     await embedded?.close().catch(() => undefined);
   };
   const abort = async (error: unknown): Promise<never> => {
@@ -169,11 +159,23 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     return abort(error);
   }
   for (const warning of initial.warnings) logger.warn(warning);
+  for (const source of sources) {
+    // <restPath>/<name> is the source's: a table of the first source by that name is no longer reachable over REST
+    if (initial.graph.entities.some((e) => e.name === source.name && e.schema === config.database.schemas[0])) {
+      logger.warn(`the table or view "${source.name}" is hidden from REST by the source of that name (${config.server.restPath}/${source.name} is the source's API); rename one of them`);
+    }
+  }
 
   const holder = new GraphHolder(initial.graph, () => loadGraph(pool, config));
   let chain: Chain;
+  // each source's chain: the same plugins (made once), its own permissions
+  const sourceChains = new Map<Source, Chain>();
   try {
-    chain = typeof options.chain === 'function' ? await options.chain({ config, pool, logger }) : (options.chain ?? new Chain());
+    const shared = new Map<number, PgduetPlugin | undefined>();
+    const chainFor = async (forConfig: Config, forPool: Pool): Promise<Chain> =>
+      typeof options.chain === 'function' ? await options.chain({ config: forConfig, pool: forPool, logger, shared }) : (options.chain ?? new Chain());
+    chain = await chainFor(config, pool);
+    for (const source of sources) sourceChains.set(source, await chainFor(source.config, source.databases.primary));
   } catch (error) {
     return abort(error);
   }
@@ -186,9 +188,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const served = [
       healthRoute(),
       healthzRoute(),
-      readyRoute(pool, () => inFlight.draining),
+      readyRoute(pool, () => inFlight.draining, 2000, sources.map((source) => ({ name: source.name, pool: source.databases.primary, loaded: () => source.holder.loaded }))),
       metricsRoute(metrics),
       ...(options.mounts ?? []).flatMap((mount) => mount(context)),
+      ...sources.flatMap((source) => sourceMounts(source, sourceChains.get(source) ?? chain, context, options.mounts ?? [])),
     ];
     // the front page links to what is mounted; a REST API at "/" keeps "/" for itself
     mounts = served.some((m) => m.path === '/') ? served : [frontPageMount(served), ...served];
@@ -200,13 +203,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     return abort(error);
   }
   upgrades = mounts.filter((m) => m.upgrade !== undefined);
+  for (const source of sources) source.start();
   const concurrency = new RoleConcurrency(config.database.concurrency, config.database.connectTimeoutMs);
-  answer = createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes, concurrency, onWrite: live.touch });
+  // a write refetches the live queries over its tables at once; which source it went to is not
+  // known here, so every source's engine is told (one over another's table of the same name refetches for nothing)
+  const onWrite = sources.length === 0 ? live.touch : (plans: Parameters<typeof live.touch>[0]): void => [live, ...sources.map((s) => s.live)].forEach((l) => l.touch(plans));
+  answer = createRequestListener({ mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes: config.server.maxBodyBytes, concurrency, onWrite });
 
   const reload = async (): Promise<ReloadOutcome> => {
     // the plugins re-read what they keep (API keys from a table) with the schema
     await chain.reload((plugin, error) => logger.error({ err: error, plugin }, 'a plugin could not reload'));
-    const outcome = await holder.reload();
+    const [outcome] = await Promise.all([holder.reload(), ...sources.map((source) => source.reload())]);
     metrics.reloads.inc({ result: outcome.kind });
     if (outcome.kind === 'swapped') {
       for (const warning of outcome.warnings) logger.warn(warning);
@@ -239,6 +246,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     holder,
     pool,
     databases,
+    sources: new Map(sources.map((source) => [source.name, source])),
     metrics,
     mounts,
     live: live.engine,

@@ -28,11 +28,22 @@ export function healthzRoute(): Mount {
   };
 }
 
+/** Another database behind the server (config `sources`), as `/ready` reports it. */
+export interface ReadySource {
+  readonly name: string;
+  readonly pool: Pool;
+  /** its type graph is loaded */
+  loaded(): boolean;
+}
+
 /**
  * `/ready`: the type graph is loaded and the database answers within `timeoutMs`. Load
- * balancers and the Dockerfile's HEALTHCHECK ask this one.
+ * balancers and the Dockerfile's HEALTHCHECK ask this one. The status is the first source's
+ * alone: another source that is down fails only its own requests, so it must not take the
+ * instance out of a load balancer; the body says how each is (`sources: { name: ready |
+ * loading | unavailable }`).
  */
-export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 2000): Mount {
+export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 2000, sources: readonly ReadySource[] = []): Mount {
   return {
     name: 'ready',
     protocol: 'system',
@@ -43,12 +54,13 @@ export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 20
         sendJson(res, 503, { status: 'unavailable', reason: 'shutting down' });
         return;
       }
-      const problem = await databaseProblem(pool, timeoutMs);
+      const [problem, ...others] = await Promise.all([databaseProblem(pool, timeoutMs), ...sources.map((s) => sourceState(s, timeoutMs))]);
+      const bySource = sources.length === 0 ? {} : { sources: Object.fromEntries(sources.map((s, i) => [s.name, others[i]])) };
       if (problem !== undefined) {
         // the detail (host names, driver messages) goes to the log, not to whoever asks; an
         // unreachable database is logged once per outage by the pool's watch, not per probe
         if (problem.slow) ctx.log.warn({ problem: problem.text }, 'not ready');
-        sendJson(res, 503, { status: 'unavailable', reason: 'database unavailable' });
+        sendJson(res, 503, { status: 'unavailable', reason: 'database unavailable', ...bySource });
         return;
       }
       const { graph, generation } = ctx.snapshot;
@@ -58,9 +70,15 @@ export function readyRoute(pool: Pool, isDraining: () => boolean, timeoutMs = 20
         generation,
         entities: graph.entities.length,
         functions: graph.functions.length,
+        ...bySource,
       });
     },
   };
+}
+
+async function sourceState(source: ReadySource, timeoutMs: number): Promise<'ready' | 'loading' | 'unavailable'> {
+  if ((await databaseProblem(source.pool, timeoutMs)) !== undefined) return 'unavailable';
+  return source.loaded() ? 'ready' : 'loading';
 }
 
 async function databaseProblem(pool: Pool, timeoutMs: number): Promise<{ readonly text: string; readonly slow: boolean } | undefined> {

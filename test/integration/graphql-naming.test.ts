@@ -276,6 +276,28 @@ describe('graphql-default with permissions', () => {
   });
 });
 
+describe('a naming convention per source', () => {
+  it('serves another source in its own convention (Hasura\'s per-source customization)', async () => {
+    const both = await startGraphqlServer(db.url, { config: { graphql: { namingConvention: 'graphql-default' }, sources: [{ name: 'classic', url: db.url, namingConvention: 'hasura-default' }] } });
+    try {
+      const post = async (path: string, query: string) => {
+        const res = await fetch(`${both.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+        return { status: res.status, body: (await res.json()) as { data?: Record<string, { title: string } | null>; errors?: unknown[] } };
+      };
+      let classic = await post('/graphql/classic', '{ film_by_pk(film_id: 1) { title } }');
+      // the other source's graph loads in the background (503 until then)
+      await eventually(async () => (classic = await post('/graphql/classic', '{ film_by_pk(film_id: 1) { title } }')).status === 200, 10_000, 'the source');
+      const [row] = await rows<{ title: string }>('select title from film where film_id = 1');
+      expect(classic.body.data?.['film_by_pk']?.title).toBe(row?.title);
+      const main = await post('/graphql', '{ filmByPk(filmId: 1) { title } }');
+      expect(main.body.data?.['filmByPk']?.title).toBe(row?.title);
+      expect((await post('/graphql/classic', '{ filmByPk(filmId: 1) { title } }')).body.errors).toBeDefined();
+    } finally {
+      await both.close();
+    }
+  });
+});
+
 describe('graphql-default subscriptions', () => {
   it('streams with filmStream(batchSize:, cursor: {initialValue:, ordering:}) and follows a live query', async () => {
     const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });

@@ -36,6 +36,22 @@ describe('GraphHolder', () => {
     expect(before.graph.fingerprint).toBe('a');
   });
 
+  it('may start empty (a source still loading): 503 PGRST002 until a load succeeds, which is generation 1', async () => {
+    let up = false;
+    const holder = new GraphHolder(undefined, () => (up ? Promise.resolve({ graph: graph('a'), warnings: [] }) : Promise.reject(new Error('db down'))));
+    expect(holder.loaded).toBe(false);
+    expect(() => holder.current).toThrow(expect.objectContaining({ code: 'PGD005', postgrest: 'PGRST002', status: 503 }));
+    expect((await holder.reload()).kind).toBe('failed');
+    expect(holder.loaded).toBe(false);
+    const swaps: number[] = [];
+    holder.onSwap((s) => swaps.push(s.generation));
+    up = true;
+    expect((await holder.reload()).kind).toBe('swapped');
+    expect(holder.loaded).toBe(true);
+    expect(holder.current.generation).toBe(1);
+    expect(swaps).toEqual([1]);
+  });
+
   it('keeps the old graph when a reload fails', async () => {
     const holder = new GraphHolder(graph('a'), () => Promise.reject(new Error('db down')));
     const outcome = await holder.reload();
