@@ -62,31 +62,30 @@ interface Roots {
  */
 function buildRoots(graph: TypeGraph, naming: GraphqlNaming): Roots {
   const builder = new SchemaBuilder(graph, { byResponseKey, relation: relationResolver }, naming);
-  const query: FieldThunks = {};
+  const query: FieldThunks = new Map();
   for (const entity of builder.entities) {
-    query[builder.rootField(entity, undefined)] = () => ({
+    query.set(builder.rootField(entity, undefined), () => ({
       type: listOf(builder.objectType(entity)),
       args: builder.selectArgs(entity),
       resolve: rootResolver,
       description: `fetch data from the table: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select', entity } },
-    });
-    query[builder.rootField(entity, undefined, 'aggregate')] = () => ({
+    }));
+    query.set(builder.rootField(entity, undefined, 'aggregate'), () => ({
       type: new GraphQLNonNull(builder.aggregateType(entity)),
       args: builder.selectArgs(entity),
       resolve: rootResolver,
       description: `fetch aggregated fields from the table: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select_aggregate', entity } },
-    });
-    const pk = pkArgs(builder, entity); // scalar argument types only: cheap to make now
-    if (pk !== undefined) {
-      query[builder.rootField(entity, undefined, 'by_pk')] = () => ({
+    }));
+    if (hasUsablePk(builder, entity)) {
+      query.set(builder.rootField(entity, undefined, 'by_pk'), () => ({
         type: builder.objectType(entity),
-        args: pk,
+        args: pkArgs(builder, entity) ?? {},
         resolve: rootResolver,
         description: `fetch data from the table: "${entity.schema}.${entity.dbName}" using primary key columns`,
         extensions: { pgduetRoot: { kind: 'select_by_pk', entity } },
-      });
+      }));
     }
   }
   const mutation = mutationFields(builder);
@@ -94,11 +93,11 @@ function buildRoots(graph: TypeGraph, naming: GraphqlNaming): Roots {
   addGroups(builder, query);
 
   // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
-  const queryRoot = new LazyRootType('query_root', Object.keys(query).length > 0 ? query : NO_QUERIES);
-  const mutationRoot = Object.keys(mutation).length > 0 ? new LazyRootType('mutation_root', mutation) : undefined;
+  const queryRoot = new LazyRootType('query_root', query.size > 0 ? query : NO_QUERIES);
+  const mutationRoot = mutation.size > 0 ? new LazyRootType('mutation_root', mutation) : undefined;
   // Hasura: every query root field is also a live query, and each table has a `_stream` field
   const subscription = subscriptionFields(builder, query);
-  const subscriptionRoot = Object.keys(subscription).length > 0 ? new LazyRootType('subscription_root', subscription) : undefined;
+  const subscriptionRoot = subscription.some((fields) => fields.size > 0) ? new LazyRootType('subscription_root', subscription) : undefined;
   const types = [queryRoot, ...(mutationRoot === undefined ? [] : [mutationRoot]), ...(subscriptionRoot === undefined ? [] : [subscriptionRoot])];
   return { builder, query: queryRoot, mutation: mutationRoot, subscription: subscriptionRoot, types };
 }
@@ -110,13 +109,13 @@ function buildRoots(graph: TypeGraph, naming: GraphqlNaming): Roots {
 function addGroups(builder: SchemaBuilder, query: FieldThunks): void {
   const tables = new Set(builder.entities.map((e) => builder.typeName(e)));
   for (const entity of builder.entities) {
-    const taken = groupTypeNames(builder, entity).find((n) => tables.has(n) || n in query);
+    const taken = groupTypeNames(builder, entity).find((n) => tables.has(n) || query.has(n));
     if (taken !== undefined) {
       builder.warnings.push(`${entity.schema}.${entity.dbName}: "${taken}" is taken; its ${groupNames(builder, entity).field} field is left out`);
       continue;
     }
     const field = groupsRootField(builder, entity, { byResponseKey, root: rootResolver });
-    if (field !== undefined) query[groupNames(builder, entity).field] = field;
+    if (field !== undefined) query.set(groupNames(builder, entity).field, field);
   }
 }
 
@@ -128,6 +127,13 @@ function finishSchema(roots: Roots, types: readonly GraphQLNamedType[]): BuiltSc
   const { query, mutation, subscription } = roots;
   const schema = new GraphQLSchema({ query, ...(mutation === undefined ? {} : { mutation }), ...(subscription === undefined ? {} : { subscription }), types, directives: SCHEMA_DIRECTIVES });
   return { schema, builder: roots.builder, warnings: roots.builder.warnings };
+}
+
+/** Whether the primary key's columns are all in the schema (`<t>_by_pk` exists): its arguments are made with the field. */
+function hasUsablePk(builder: SchemaBuilder, entity: Entity): boolean {
+  if (entity.primaryKey.length === 0) return false;
+  const columns = builder.columns(entity);
+  return entity.primaryKey.every((dbName) => columns.some((c) => c.dbName === dbName));
 }
 
 /** The primary key columns as non-null arguments, or undefined when there is no usable key. */
@@ -160,31 +166,31 @@ function addFunction(builder: SchemaBuilder, fn: FunctionDef, fields: FieldThunk
     const entity = findEntity(builder.graph, fn.returns.entity);
     if (entity === undefined || builder.names.entity(entity) === undefined) return;
     if (!fn.returns.set) {
-      fields[name] = () => ({ type: builder.objectType(entity), args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } } });
+      fields.set(name, () => ({ type: builder.objectType(entity), args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } } }));
       return;
     }
-    fields[name] = () => ({
+    fields.set(name, () => ({
       type: listOf(builder.objectType(entity)),
       args: { ...args, ...builder.selectArgs(entity) },
       resolve: rootResolver,
       description,
       extensions: { pgduetRoot: { kind: 'function_rows', fn, entity } },
-    });
+    }));
     if (fn.volatility !== 'volatile') {
-      fields[builder.naming.field(base, 'aggregate')] = () => ({
+      fields.set(builder.naming.field(base, 'aggregate'), () => ({
         type: new GraphQLNonNull(builder.aggregateType(entity)),
         args: { ...args, ...builder.selectArgs(entity) },
         resolve: rootResolver,
         description,
         extensions: { pgduetRoot: { kind: 'function_aggregate', fn, entity } },
-      });
+      }));
     }
     return;
   }
   if (fn.returns.kind === 'value') {
     const type = builder.outputType(fn.returns.type);
     const set = fn.returns.set;
-    fields[name] = () => ({ type: set ? new GraphQLList(type) : type, args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_value', fn } } });
+    fields.set(name, () => ({ type: set ? new GraphQLList(type) : type, args, resolve: rootResolver, description, extensions: { pgduetRoot: { kind: 'function_value', fn } } }));
   }
 }
 
@@ -199,6 +205,6 @@ function functionArgsType(builder: SchemaBuilder, fn: FunctionDef, base: NameBas
   return builder.input(builder.naming.type(base, 'args'), () => ({ fields }));
 }
 
-const NO_QUERIES: FieldThunks = {
-  no_queries_available: () => ({ type: new GraphQLNonNull(GraphQLString), description: 'this role may read nothing', resolve: () => '' }),
-};
+const NO_QUERIES: FieldThunks = new Map([
+  ['no_queries_available', () => ({ type: new GraphQLNonNull(GraphQLString), description: 'this role may read nothing', resolve: () => '' })],
+]);

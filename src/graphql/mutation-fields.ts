@@ -22,12 +22,12 @@ import { listOf, type SchemaBuilder } from './schema-builder.js';
  * delete_<t>, delete_<t>_by_pk.
  */
 export function mutationFields(builder: SchemaBuilder): FieldThunks {
-  const fields: FieldThunks = {};
+  const fields: FieldThunks = new Map();
   for (const entity of builder.entities) {
     const pk = pkColumns(builder, entity);
     const root = (kind: 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'update_many' | 'delete' | 'delete_by_pk'): RootMeta => ({ kind, entity });
     if (entity.operations.insert && writableColumns(builder, entity).length > 0) {
-      fields[builder.rootField(entity, 'insert')] = () => ({
+      fields.set(builder.rootField(entity, 'insert'), () => ({
         type: mutationResponseType(builder, entity),
         args: {
           objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInputType(builder, entity)))), description: 'the rows to be inserted' },
@@ -36,8 +36,8 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
         resolve: rootResolver,
         extensions: { pgduetRoot: root('insert') },
         description: `insert data into the table: "${entity.schema}.${entity.dbName}"`,
-      });
-      fields[builder.rootField(entity, 'insert', 'one')] = () => ({
+      }));
+      fields.set(builder.rootField(entity, 'insert', 'one'), () => ({
         type: builder.objectType(entity),
         args: {
           object: { type: new GraphQLNonNull(insertInputType(builder, entity)), description: 'the row to be inserted' },
@@ -46,27 +46,27 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
         resolve: rootResolver,
         extensions: { pgduetRoot: root('insert_one') },
         description: `insert a single row into the table: "${entity.schema}.${entity.dbName}"`,
-      });
+      }));
     }
     if (entity.operations.update && writableColumns(builder, entity).length > 0) {
       const operators = () => updateOperatorArgs(builder, entity);
-      fields[builder.rootField(entity, 'update')] = () => ({
+      fields.set(builder.rootField(entity, 'update'), () => ({
         type: mutationResponseType(builder, entity),
         args: { ...operators(), where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be updated' } },
         resolve: rootResolver,
         extensions: { pgduetRoot: root('update') },
         description: `update data of the table: "${entity.schema}.${entity.dbName}"`,
-      });
+      }));
       if (pk !== undefined) {
-        fields[builder.rootField(entity, 'update', 'by_pk')] = () => ({
+        fields.set(builder.rootField(entity, 'update', 'by_pk'), () => ({
           type: builder.objectType(entity),
           args: { ...operators(), [builder.naming.field('pk_columns')]: { type: new GraphQLNonNull(pkColumnsInput(builder, entity, pk)) } },
           resolve: rootResolver,
         extensions: { pgduetRoot: root('update_by_pk') },
           description: `update single row of the table: "${entity.schema}.${entity.dbName}"`,
-        });
+        }));
       }
-      fields[builder.rootField(entity, 'update', 'many')] = () => ({
+      fields.set(builder.rootField(entity, 'update', 'many'), () => ({
         type: new GraphQLList(mutationResponseType(builder, entity)),
         args: {
           updates: {
@@ -85,24 +85,24 @@ export function mutationFields(builder: SchemaBuilder): FieldThunks {
         resolve: rootResolver,
         extensions: { pgduetRoot: root('update_many') },
         description: `update multiples rows of table: "${entity.schema}.${entity.dbName}"`,
-      });
+      }));
     }
     if (entity.operations.delete) {
-      fields[builder.rootField(entity, 'delete')] = () => ({
+      fields.set(builder.rootField(entity, 'delete'), () => ({
         type: mutationResponseType(builder, entity),
         args: { where: { type: new GraphQLNonNull(builder.boolExpType(entity)), description: 'filter the rows which have to be deleted' } },
         resolve: rootResolver,
         extensions: { pgduetRoot: root('delete') },
         description: `delete data from the table: "${entity.schema}.${entity.dbName}"`,
-      });
+      }));
       if (pk !== undefined) {
-        fields[builder.rootField(entity, 'delete', 'by_pk')] = () => ({
+        fields.set(builder.rootField(entity, 'delete', 'by_pk'), () => ({
           type: builder.objectType(entity),
           args: Object.fromEntries(pk.map((c) => [c.name, { type: new GraphQLNonNull(builder.columnInputType(c)) }])),
           resolve: rootResolver,
         extensions: { pgduetRoot: root('delete_by_pk') },
           description: `delete single row from the table: "${entity.schema}.${entity.dbName}"`,
-        });
+        }));
       }
     }
   }

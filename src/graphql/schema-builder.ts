@@ -26,7 +26,7 @@ import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
 import type { SelectArgs } from './to-plan.js';
 import { GraphqlNames, entityKey, isComputedField, isValidName, toGraphqlName } from './names.js';
-import { graphqlDefaultGraph, graphqlNaming, type GraphqlNaming } from './naming.js';
+import { graphqlDefaultGraph, graphqlNaming, type GraphqlNaming, type NameBase } from './naming.js';
 import { ScalarRegistry, isComparable, isJson, isNumeric, isOrdered, isTextual, HasuraInt } from './scalars.js';
 
 /** Resolvers the builder attaches; they live in resolve-*.ts, the builder only makes types. */
@@ -88,11 +88,18 @@ export class SchemaBuilder {
     return this.naming.field(...(prefix === undefined ? [] : [prefix]), base, ...(suffix === undefined ? [] : [suffix]));
   }
 
-  #base(entity: Entity) {
-    const base = this.names.entityBase(entity);
-    if (base === undefined) throw new Error(`${entity.schema}.${entity.dbName} has no GraphQL name`);
+  #base(entity: Entity): NameBase {
+    // by the entity object: a root field name per kind and table is asked for at start-up (~120,000 at 10,000 tables)
+    let base = this.#bases.get(entity);
+    if (base === undefined) {
+      base = this.names.entityBase(entity);
+      if (base === undefined) throw new Error(`${entity.schema}.${entity.dbName} has no GraphQL name`);
+      this.#bases.set(entity, base);
+    }
     return base;
   }
+
+  readonly #bases = new Map<Entity, NameBase>();
 
   target(relation: Relation): Entity | undefined {
     const target = findEntity(this.graph, relation.target);

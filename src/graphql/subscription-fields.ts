@@ -14,13 +14,14 @@ import { listOf, type SchemaBuilder } from './schema-builder.js';
  * The resolvers are never called for a subscription (the live machinery answers from the
  * authorized Plans); they are the query fields' own, kept for a schema that validates.
  */
-export function subscriptionFields(builder: SchemaBuilder, query: FieldThunks): FieldThunks {
-  // every query root field (each has its RootMeta; the placeholder of a role that may read nothing is not among them)
-  const fields: FieldThunks = { ...query };
+export function subscriptionFields(builder: SchemaBuilder, query: FieldThunks): readonly FieldThunks[] {
+  // every query root field (each has its RootMeta; the placeholder of a role that may read
+  // nothing is not among them), as it is: the root type looks there first (lazy-root.ts)
+  const fields: FieldThunks = new Map();
   for (const entity of builder.entities) {
     const name = builder.rootField(entity, undefined, 'stream');
-    if (name in fields || builder.columns(entity).length === 0) continue;
-    fields[name] = () => ({
+    if (query.has(name) || builder.columns(entity).length === 0) continue;
+    fields.set(name, () => ({
       type: listOf(builder.objectType(entity)),
       args: {
         [builder.naming.field('batch_size')]: { type: new GraphQLNonNull(HasuraInt), description: 'maximum number of rows returned in a single batch' },
@@ -30,9 +31,9 @@ export function subscriptionFields(builder: SchemaBuilder, query: FieldThunks): 
       resolve: rootResolver,
       description: `fetch data from the table in a streaming manner: "${entity.schema}.${entity.dbName}"`,
       extensions: { pgduetRoot: { kind: 'select_stream', entity } },
-    });
+    }));
   }
-  return fields;
+  return [query, fields];
 }
 
 /** `<table>_stream_cursor_input { initial_value: <table>_stream_cursor_value_input!, ordering: cursor_ordering }` */
