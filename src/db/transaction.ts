@@ -60,6 +60,29 @@ export class RequestTransaction {
     return tx;
   }
 
+  /**
+   * `work` in a transaction of its own, set up by `setup`: committed when it succeeds (and
+   * `keep` says so of its result; else rolled back), rolled back when it throws, then released.
+   */
+  static async run<T>(
+    pool: Pool,
+    setup: Parameters<typeof RequestTransaction.begin>[1],
+    work: (tx: RequestTransaction) => Promise<T>,
+    keep: (result: T) => boolean = () => true,
+  ): Promise<T> {
+    const tx = await RequestTransaction.begin(pool, setup);
+    try {
+      const result = await work(tx);
+      await (keep(result) ? tx.commit() : tx.rollback());
+      return result;
+    } catch (error) {
+      await tx.rollback();
+      throw error;
+    } finally {
+      tx.release();
+    }
+  }
+
   /** `work` inside a savepoint: an error rolls back to it (and is rethrown); `rollback: true` always does. */
   async savepoint<T>(work: (client: PoolClient) => Promise<T>, options: { readonly rollback?: boolean } = {}): Promise<T> {
     const name = `pgduet_${++this.#savepoints}`;

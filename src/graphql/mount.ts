@@ -308,19 +308,14 @@ async function executeOverSocket(
   else {
     // a query on a read replica, as over HTTP (request-transaction.ts)
     const access = queryAccess(request.query, request.operationName ?? undefined);
-    result = await mount.databases.on(access, readSession(scope), async (pool) => {
-      const tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
-      try {
-        const answer = await ask({ ...scope, transaction: tx });
-        await (answer.errors !== undefined && answer.errors.length > 0 ? tx.rollback() : tx.commit());
-        return answer;
-      } catch (error) {
-        await tx.rollback();
-        throw error;
-      } finally {
-        tx.release();
-      }
-    });
+    result = await mount.databases.on(access, readSession(scope), (pool) =>
+      RequestTransaction.run(
+        pool,
+        (query) => chain.execute(scope.request, scope.identity, query),
+        (tx) => ask({ ...scope, transaction: tx }),
+        (answer) => answer.errors === undefined || answer.errors.length === 0,
+      ),
+    );
   }
   const writes = pgduet.trace.plans.filter((plan) => plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete');
   if (writes.length > 0) mount.live.touch(planTables(writes));

@@ -5,6 +5,7 @@ import {
   type GraphQLFieldConfigArgumentMap,
   type GraphQLInputFieldConfigMap,
   type GraphQLInputObjectType,
+  type GraphQLInputType,
   type GraphQLObjectType,
 } from 'graphql';
 import type { Column, Entity } from '../model/index.js';
@@ -190,30 +191,25 @@ function pkConstraintName(entity: Entity): string | undefined {
 function updateOperatorArgs(builder: SchemaBuilder, entity: Entity): GraphQLFieldConfigArgumentMap {
   const columns = writableColumns(builder, entity);
   const args: GraphQLFieldConfigArgumentMap = {};
-  const add = (arg: string, suffix: string, list: readonly Column[], type: (c: Column) => Parameters<typeof builder.inputType>[0] | 'text' | 'int' | 'path', description: string): void => {
+  const add = (arg: string, suffix: string, list: readonly Column[], type: (c: Column) => GraphQLInputType, description: string): void => {
     if (list.length === 0) return;
     args[builder.naming.field(arg)] = {
       description,
       type: builder.input(builder.entityType(entity, suffix), () => ({
-        fields: () =>
-          Object.fromEntries(
-            list.map((c) => {
-              const t = type(c);
-              const gqlType = t === 'text' ? GraphQLString : t === 'int' ? HasuraInt : t === 'path' ? new GraphQLList(new GraphQLNonNull(GraphQLString)) : builder.inputType(t);
-              return [c.name, { type: gqlType }];
-            }),
-          ),
+        fields: () => Object.fromEntries(list.map((c) => [c.name, { type: type(c) }])),
       })),
     };
   };
-  add('_set', 'set_input', columns, (c) => c.type, 'sets the columns of the filtered rows to the given values');
-  add('_inc', 'inc_input', columns.filter((c) => isNumeric(c.type)), (c) => c.type, 'increments the numeric columns with given value of the filtered values');
+  const ofType = (c: Column): GraphQLInputType => builder.inputType(c.type);
+  // a column of an enum table's values takes the enum (`<t>_enum`), as in insert_input
+  add('_set', 'set_input', columns, (c) => builder.columnInputType(c), 'sets the columns of the filtered rows to the given values');
+  add('_inc', 'inc_input', columns.filter((c) => isNumeric(c.type)), ofType, 'increments the numeric columns with given value of the filtered values');
   const json = columns.filter((c) => isJson(c.type) && c.type.kind === 'scalar' && c.type.name === 'jsonb');
-  add('_append', 'append_input', json, (c) => c.type, 'append existing jsonb value of filtered columns with new jsonb value');
-  add('_prepend', 'prepend_input', json, (c) => c.type, 'prepend existing jsonb value of filtered columns with new jsonb value');
-  add('_delete_key', 'delete_key_input', json, () => 'text', 'delete key/value pair or string element. key/value pairs are matched based on their key value');
-  add('_delete_elem', 'delete_elem_input', json, () => 'int', 'delete the array element with specified index (negative integers count from the end). throws an error if top level container is not an array');
-  add('_delete_at_path', 'delete_at_path_input', json, () => 'path', 'delete the field or element with specified path (for JSON arrays, negative integers count from the end)');
+  add('_append', 'append_input', json, ofType, 'append existing jsonb value of filtered columns with new jsonb value');
+  add('_prepend', 'prepend_input', json, ofType, 'prepend existing jsonb value of filtered columns with new jsonb value');
+  add('_delete_key', 'delete_key_input', json, () => GraphQLString, 'delete key/value pair or string element. key/value pairs are matched based on their key value');
+  add('_delete_elem', 'delete_elem_input', json, () => HasuraInt, 'delete the array element with specified index (negative integers count from the end). throws an error if top level container is not an array');
+  add('_delete_at_path', 'delete_at_path_input', json, () => new GraphQLList(new GraphQLNonNull(GraphQLString)), 'delete the field or element with specified path (for JSON arrays, negative integers count from the end)');
   return args;
 }
 

@@ -23,19 +23,12 @@ export async function answerInTransaction(
   res: ServerResponse,
   answer: (out: ServerResponse, scope: RequestScope) => Promise<void>,
 ): Promise<void> {
-  const deferred = await databases.on(access, readSession(scope), async (pool) => {
-    const tx = await RequestTransaction.begin(pool, (query) => chain.execute(scope.request, scope.identity, query));
-    const held = new DeferredResponse();
-    try {
+  const deferred = await databases.on(access, readSession(scope), (pool) =>
+    RequestTransaction.run(pool, (query) => chain.execute(scope.request, scope.identity, query), async (tx) => {
+      const held = new DeferredResponse();
       await answer(held.asResponse(), { ...scope, transaction: tx });
-      await tx.commit();
-    } catch (error) {
-      await tx.rollback();
-      throw error;
-    } finally {
-      tx.release();
-    }
-    return held;
-  });
+      return held;
+    }),
+  );
   deferred.flushTo(res);
 }

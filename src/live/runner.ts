@@ -17,18 +17,6 @@ export function liveRunner(chain: Chain, databases: Databases, request: RequestI
   return {
     group: JSON.stringify([identity.role, identity.claims ?? null, identity.session]),
     run: <T>(work: (db: StatementRunner) => Promise<T>): Promise<T> =>
-      databases.on('read', ANY_READER, async (pool) => {
-        const tx = await RequestTransaction.begin(pool, (q) => chain.execute(request, identity, q));
-        try {
-          const result = await work(tx.client);
-          await tx.commit();
-          return result;
-        } catch (error) {
-          await tx.rollback();
-          throw error;
-        } finally {
-          tx.release();
-        }
-      }),
+      databases.on('read', ANY_READER, (pool) => RequestTransaction.run(pool, (q) => chain.execute(request, identity, q), (tx) => work(tx.client))),
   };
 }

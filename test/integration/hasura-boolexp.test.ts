@@ -212,6 +212,14 @@ describe('enum tables (isEnum)', () => {
     expect(vars.body).toEqual({ data: { article: [{ id: 4, status: 'archived' }] } });
     const inserted = await post('mutation { insert_article_one(object: {id: 9, author_id: 1, title: "New", rating: 1, min_rating: 1, status: published}) { id status } }');
     expect(inserted.body).toEqual({ data: { insert_article_one: { id: 9, status: 'published' } } });
+    // _set takes the enum too (a literal and a variable), as insert_input does
+    const set = await post('mutation { update_article_by_pk(pk_columns: {id: 9}, _set: {status: archived}) { id status } }');
+    expect(set.body).toEqual({ data: { update_article_by_pk: { id: 9, status: 'archived' } } });
+    const setVar = await post('mutation ($s: article_status_enum) { update_article(where: {id: {_eq: 9}}, _set: {status: $s}) { returning { status } } }', admin, { s: 'draft' });
+    expect(setVar.body).toEqual({ data: { update_article: { returning: [{ status: 'draft' }] } } });
+    expect(await sqlIds("select id from article where id = 9 and status = 'draft'")).toEqual([9]);
+    const wrong = await post('mutation { update_article_by_pk(pk_columns: {id: 9}, _set: {status: nope}) { id } }');
+    expect(wrong.body.errors?.[0]?.extensions?.code).toBe('validation-failed');
     await post('mutation { delete_article_by_pk(id: 9) { id } }');
   });
 
