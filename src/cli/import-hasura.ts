@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml, type Tags } from 'yaml';
+import { ROOT_FIELD_KINDS } from '../model/index.js';
 
 /**
  * `pgduet import-hasura`: a Hasura v2 project's metadata (an export.json, or a metadata
@@ -84,9 +85,8 @@ export function importHasura(metadata: Json): ImportResult {
       }
       for (const [column, name] of Object.entries((configuration['custom_column_names'] ?? {}) as Record<string, string>)) columns[column] ??= { name };
       if (Object.keys(columns).length > 0) options['columns'] = columns;
-      if (configuration['custom_root_fields'] !== undefined && Object.keys(configuration['custom_root_fields'] as Json).length > 0) {
-        notes.push(`${key}: custom_root_fields not imported — pgduet names root fields from the table's name (set tables.${key}.name)`);
-      }
+      const rootFields = importRootFields(key, configuration['custom_root_fields'], notes);
+      if (rootFields !== undefined) options['rootFields'] = rootFields;
       if (entry['is_enum'] === true) options['isEnum'] = true;
       for (const kind of ['object', 'array'] as const) {
         for (const rel of list(entry[`${kind}_relationships`])) {
@@ -157,4 +157,24 @@ export function importHasura(metadata: Json): ImportResult {
 export function importedYaml(result: ImportResult, from: string): string {
   const header = [`# pgduet.yaml imported from Hasura metadata (${from}) by pgduet import-hasura`, ...(result.notes.length === 0 ? [] : ['#', '# Not imported, or done by pgduet by itself:', ...result.notes.map((n) => `# - ${n}`)]), ''];
   return `${header.join('\n')}${stringifyYaml(result.config)}`;
+}
+
+/**
+ * Hasura's `custom_root_fields` (`{select: "films", select_by_pk: {name: "film", comment: …}}`)
+ * as `tables.<t>.rootFields`: the names, which pgduet uses as written too; comments are not kept.
+ */
+function importRootFields(key: string, given: unknown, notes: string[]): Record<string, string> | undefined {
+  if (given === undefined || given === null || typeof given !== 'object') return undefined;
+  const known: ReadonlySet<string> = new Set(ROOT_FIELD_KINDS);
+  const out: Record<string, string> = {};
+  for (const [kind, value] of Object.entries(given as Record<string, unknown>)) {
+    const name = typeof value === 'string' ? value : typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : undefined;
+    if (name === undefined) continue;
+    if (!known.has(kind)) {
+      notes.push(`${key}: custom root field "${kind}" not imported — pgduet has no such root field`);
+      continue;
+    }
+    out[kind] = name;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

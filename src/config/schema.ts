@@ -5,6 +5,7 @@ import { cacheOptions } from '../cache/index.js';
 import { pluginOptionsShape } from '../chain/index.js';
 import { builtInPlugins } from '../../plugins/index.js';
 import { sourceOptions, uniqueSourceNames } from './sources.js';
+import { ROOT_FIELD_KINDS } from '../model/index.js';
 
 /**
  * The shape of `pgduet.yaml`, with every default. Unknown keys are errors (`.strict()`):
@@ -13,6 +14,9 @@ import { sourceOptions, uniqueSourceNames } from './sources.js';
  */
 
 const name = z.string().min(1, 'expected a non-empty name');
+
+/** a name GraphQL can spell (a root field's) */
+const graphqlName = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/, 'expected a GraphQL name (letters, digits and _, not starting with a digit)').refine((s) => !s.startsWith('__'), 'a name starting with __ is reserved by GraphQL');
 
 /** `table` or `schema.table` */
 const qualifiedName = z
@@ -44,6 +48,12 @@ const tableOptions = z
      * become a GraphQL enum, the type of every column referencing it
      */
     isEnum: z.boolean().optional(),
+    /**
+     * Hasura's `custom_root_fields`: a root field's own name, used as written (`select`,
+     * `select_by_pk`, `select_aggregate`, `select_stream`, `select_groups`, `insert`,
+     * `insert_one`, `update`, `update_by_pk`, `update_many`, `delete`, `delete_by_pk`)
+     */
+    rootFields: z.object(Object.fromEntries(ROOT_FIELD_KINDS.map((kind) => [kind, graphqlName.optional()]))).strict().optional(),
   })
   .strict();
 

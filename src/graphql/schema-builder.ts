@@ -20,7 +20,7 @@ import {
   type GraphQLOutputType,
   type ValueNode,
 } from 'graphql';
-import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type TypeGraph, type TypeRef } from '../model/index.js';
+import { findEntity, type Column, type Entity, type EnumDef, type FunctionDef, type Relation, type RootFieldKind, type TypeGraph, type TypeRef } from '../model/index.js';
 import { castTargets, defaultArgumentName, type AggregateFunction } from '../plan/index.js';
 import type { GraphqlContext } from './context.js';
 import type { FieldMeta } from './meta.js';
@@ -84,6 +84,9 @@ export class SchemaBuilder {
 
   /** A root field of an entity: `rootField(film, 'insert', 'one')` → `insert_film_one` | `insertFilmOne`. */
   rootField(entity: Entity, prefix: string | undefined, suffix?: string): string {
+    // a name the config gives (Hasura's custom_root_fields) is used as written, in either convention
+    const custom = entity.rootFields?.[[prefix ?? 'select', ...(suffix === undefined ? [] : [suffix])].join('_') as RootFieldKind];
+    if (custom !== undefined) return custom;
     const base = this.#base(entity);
     return this.naming.field(...(prefix === undefined ? [] : [prefix]), base, ...(suffix === undefined ? [] : [suffix]));
   }

@@ -18,6 +18,7 @@ import {
   type EnumDef,
   type EnumTableValue,
   type ForeignKey,
+  type RootFieldKind,
   type TypeGraph,
 } from './type-graph.js';
 
@@ -113,6 +114,7 @@ export function buildTypeGraph(
         .map((c) => ({ name: c.name, definition: c.definition ?? '' })),
       relations: [],
       ...optional('enumValues', enumValuesOf(catalog, rel, config, warnings)),
+      ...optional('rootFields', rootFieldsOf(config)),
       operations: {
         select: true,
         insert: writable || (mask !== null && (mask & INSERTABLE) !== 0),
@@ -361,4 +363,10 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
     else list.push(item);
   }
   return out;
+}
+
+/** The root field names the config sets (undefined entries left out), or undefined for none. */
+function rootFieldsOf(config: TableConfig | undefined): Entity['rootFields'] {
+  const set = Object.entries(config?.rootFields ?? {}).filter((entry): entry is [RootFieldKind, string] => entry[1] !== undefined);
+  return set.length === 0 ? undefined : Object.fromEntries(set);
 }

@@ -14,10 +14,11 @@ export type {
   FunctionReturn,
   KeyConstraint,
   Relation,
+  RootFieldKind,
   TypeGraph,
   TypeRef,
 } from './type-graph.js';
-export { TYPE_GRAPH_VERSION } from './type-graph.js';
+export { ROOT_FIELD_KINDS, TYPE_GRAPH_VERSION } from './type-graph.js';
 export { buildTypeGraph } from './build-graph.js';
 export type { BuildResult } from './build-graph.js';
 export { configDigest, DEFAULT_MODEL_OPTIONS } from './model-options.js';

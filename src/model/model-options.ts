@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NamingCase } from './inflect.js';
+import type { RootFieldKind } from './type-graph.js';
 
 /** The parts of the config that shape the type graph (names, omissions, relationships). */
 export interface ModelOptions {
@@ -20,6 +21,8 @@ export interface TableConfig {
   readonly primaryKey?: readonly string[] | undefined;
   /** Hasura's `is_enum`: the table's `value`s are an enum, for the columns that reference it */
   readonly isEnum?: boolean | undefined;
+  /** Hasura's `custom_root_fields` */
+  readonly rootFields?: Readonly<Partial<Record<RootFieldKind, string | undefined>>> | undefined;
 }
 
 export interface ManualRelationshipConfig {

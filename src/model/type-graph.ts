@@ -112,6 +112,10 @@ export interface Relation {
 
 export type EntityKind = 'table' | 'partitioned_table' | 'view' | 'materialized_view' | 'foreign_table';
 
+/** The root fields of a table, by Hasura's names for them (its `custom_root_fields` keys, and `select_groups`). */
+export const ROOT_FIELD_KINDS = ['select', 'select_by_pk', 'select_aggregate', 'select_stream', 'select_groups', 'insert', 'insert_one', 'update', 'update_by_pk', 'update_many', 'delete', 'delete_by_pk'] as const;
+export type RootFieldKind = (typeof ROOT_FIELD_KINDS)[number];
+
 export interface Entity extends DbRef {
   readonly name: string;
   readonly kind: EntityKind;
@@ -130,6 +134,8 @@ export interface Entity extends DbRef {
    * `comment`s), read when the graph is loaded; columns referencing it take these values.
    */
   readonly enumValues?: readonly EnumTableValue[];
+  /** root fields named in the config (`tables.<t>.rootFields`, Hasura's `custom_root_fields`), used as written */
+  readonly rootFields?: Readonly<Partial<Record<RootFieldKind, string>>>;
   /** what the entity accepts; views as PostgreSQL reports them updatable */
   readonly operations: {
     readonly select: boolean;
