@@ -132,6 +132,8 @@ function onSourceGraph(mount: Mount, source: Source): Mount {
           },
         }),
     handler: (req, res, ctx) => {
+      // a browser's CORS preflight needs no graph: the mount answers it (first thing it does)
+      if (!holder.loaded && isPreflight(req)) return mount.handler(req, res, ctx);
       if (!holder.loaded) {
         sendNotLoaded(res, mount.protocol);
         return;
@@ -162,4 +164,8 @@ function sendNotLoaded(res: Parameters<Mount['handler']>[1], protocol: Mount['pr
   }
   const { status, body } = toRestError(error);
   sendJson(res, status, body);
+}
+
+function isPreflight(req: Parameters<Mount['handler']>[0]): boolean {
+  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
 }

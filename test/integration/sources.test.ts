@@ -311,6 +311,13 @@ describe('one source cut', () => {
       const pendingGraphql = await fetch(`${other.url}/graphql/archive`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ film { title } }' }) });
       expect(pendingGraphql.status).toBe(503);
       expect(await pendingGraphql.json()).toMatchObject({ errors: [{ extensions: { code: 'not-ready' } }] });
+      // a browser's preflight is answered meanwhile (CORS needs no schema), in both protocols
+      // (PostgREST answers any origin with `*`, Hasura echoes it)
+      for (const [path, allowed] of [['/rest/archive/film', '*'], ['/graphql/archive', 'https://app.example']] as const) {
+        const preflight = await fetch(`${other.url}${path}`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+        expect(preflight.status, path).toBeLessThan(300);
+        expect(preflight.headers.get('access-control-allow-origin'), path).toBe(allowed);
+      }
       const ready = await fetch(`${other.url}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ sources: { archive: 'unavailable' } });
