@@ -1,6 +1,7 @@
 import { GraphQLError, OperationTypeNode, getOperationAST } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { Access } from '../db/index.js';
+import { paramsFromSearch, paramsOrBatchFromJson, type GraphqlRequestParams } from './request-params.js';
 import { parseDocument } from './validate.js';
 
 /**
@@ -13,11 +14,8 @@ import { parseDocument } from './validate.js';
 export function operationsAccess(req: IncomingMessage, body: Buffer | undefined): Access {
   const operations = requestOperations(req, body);
   if (operations.length === 0) return 'write';
-  for (const operation of operations) {
-    if (typeof operation !== 'object' || operation === null) return 'write';
-    const { query, operationName } = operation as { query?: unknown; operationName?: unknown };
-    if (typeof query !== 'string' || (operationName !== undefined && operationName !== null && typeof operationName !== 'string')) return 'write';
-    if (queryAccess(query, operationName ?? undefined) === 'write') return 'write';
+  for (const { query, operationName } of operations) {
+    if (query === undefined || queryAccess(query, operationName) === 'write') return 'write';
   }
   return 'read';
 }
@@ -29,18 +27,17 @@ export function queryAccess(query: string, operationName: string | undefined): A
   return getOperationAST(document, operationName)?.operation === OperationTypeNode.QUERY ? 'read' : 'write';
 }
 
-/** The operations of a GET (query string) or of a JSON POST body (one object or a batch). */
-function requestOperations(req: IncomingMessage, body: Buffer | undefined): readonly unknown[] {
-  if (req.method === 'GET' || req.method === 'HEAD') {
-    const params = new URL(req.url ?? '/', 'http://pgduet').searchParams;
-    return [{ query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined }];
-  }
-  if (body === undefined || !/\bjson\b/i.test(req.headers['content-type'] ?? '')) return [];
-  let parsed: unknown;
+/**
+ * The operations of a GET (query string) or of a JSON POST body (one object or a batch), read
+ * as every route reads them (request-params.ts); none when malformed: the primary answers that.
+ */
+function requestOperations(req: IncomingMessage, body: Buffer | undefined): readonly GraphqlRequestParams[] {
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    if (req.method === 'GET' || req.method === 'HEAD') return [paramsFromSearch(new URL(req.url ?? '/', 'http://pgduet').searchParams)];
+    if (body === undefined || !/\bjson\b/i.test(req.headers['content-type'] ?? '')) return [];
+    const params = paramsOrBatchFromJson(body.toString('utf8'));
+    return Array.isArray(params) ? params : [params];
   } catch {
     return [];
   }
-  return Array.isArray(parsed) ? parsed : [parsed];
 }

@@ -85,8 +85,10 @@ export class SchemaBuilder {
   /** A root field of an entity: `rootField(film, 'insert', 'one')` → `insert_film_one` | `insertFilmOne`. */
   rootField(entity: Entity, prefix: string | undefined, suffix?: string): string {
     // a name the config gives (Hasura's custom_root_fields) is used as written, in either convention
-    const custom = entity.rootFields?.[[prefix ?? 'select', ...(suffix === undefined ? [] : [suffix])].join('_') as RootFieldKind];
-    if (custom !== undefined) return custom;
+    if (entity.rootFields !== undefined) {
+      const custom = entity.rootFields[[prefix ?? 'select', ...(suffix === undefined ? [] : [suffix])].join('_') as RootFieldKind];
+      if (custom !== undefined) return custom;
+    }
     const base = this.#base(entity);
     return this.naming.field(...(prefix === undefined ? [] : [prefix]), base, ...(suffix === undefined ? [] : [suffix]));
   }

@@ -49,6 +49,11 @@ export function hasuraCors(origins: readonly string[]): CorsPolicy {
   };
 }
 
+/** A browser's CORS preflight: answered before anything else (it carries no credentials, and needs no schema). */
+export function isPreflight(req: IncomingMessage): boolean {
+  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+}
+
 /**
  * Sets the `Access-Control-*` headers a request from another origin needs, and answers a
  * preflight (`OPTIONS` with `Access-Control-Request-Method`) itself: true when it did, and the
@@ -57,7 +62,7 @@ export function hasuraCors(origins: readonly string[]): CorsPolicy {
  */
 export function answerCors(req: IncomingMessage, res: ServerResponse, policy: CorsPolicy): boolean {
   const origin = req.headers.origin;
-  const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+  const preflight = isPreflight(req);
   if (origin === undefined) return false;
   const listed = policy.origins.length === 0 || policy.origins.includes('*') || policy.origins.includes(origin);
   if (listed) {

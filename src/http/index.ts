@@ -3,7 +3,7 @@
  * request's context and scope (who asks, the role's graph), reading a body, answering in the
  * request's transaction, and the Mount seam. rest/ and graphql/ import this, never server/.
  */
-export { answerCors, hasuraCors, postgrestCors } from './cors.js';
+export { answerCors, hasuraCors, isPreflight, postgrestCors } from './cors.js';
 export type { CorsPolicy } from './cors.js';
 export { keptBody, readBody, tooLarge } from './read-body.js';
 export { scopeRequest } from './request-scope.js';

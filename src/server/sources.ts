@@ -2,7 +2,7 @@ import type { Chain } from '../chain/index.js';
 import { configForSource, type Config, type SourceOptions } from '../config/index.js';
 import { redactUrl, type Databases } from '../db/index.js';
 import { toGraphqlError, toRestError } from '../errors/index.js';
-import type { Mount, MountContext } from '../http/index.js';
+import { isPreflight, type Mount, type MountContext } from '../http/index.js';
 import { GraphHolder, graphNotLoaded, type ReloadOutcome } from './graph-holder.js';
 import { openDatabases } from './databases.js';
 import { sendJson } from './http.js';
@@ -164,8 +164,4 @@ function sendNotLoaded(res: Parameters<Mount['handler']>[1], protocol: Mount['pr
   }
   const { status, body } = toRestError(error);
   sendJson(res, status, body);
-}
-
-function isPreflight(req: Parameters<Mount['handler']>[0]): boolean {
-  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
 }
