@@ -1,6 +1,8 @@
 import { PgduetError } from '../errors/index.js';
 import type { GraphSnapshot } from '../http/index.js';
 import type { TypeGraph } from '../model/index.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 
 export type { GraphSnapshot } from '../http/index.js';
 
@@ -106,4 +108,18 @@ export function graphNotLoaded(): PgduetError {
     postgrest: 'PGRST002',
     headers: { 'Retry-After': '1' },
   });
+}
+
+/**
+ * A reload's outcome in the metrics and the log: the new graph's warnings and generation
+ * (`swapped`, said as `message` gives it), or why it failed while the previous graph is served.
+ */
+export function reportReload(outcome: ReloadOutcome, log: Logger, metrics: Metrics, message: (snapshot: GraphSnapshot) => string = () => 'schema reloaded'): void {
+  metrics.reloads.inc({ result: outcome.kind });
+  if (outcome.kind === 'swapped') {
+    for (const warning of outcome.warnings) log.warn(warning);
+    log.info({ generation: outcome.snapshot.generation, fingerprint: outcome.snapshot.graph.fingerprint }, message(outcome.snapshot));
+  } else if (outcome.kind === 'failed') {
+    log.error({ err: outcome.error }, 'schema reload failed; still serving the previous schema');
+  }
 }

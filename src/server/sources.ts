@@ -3,7 +3,7 @@ import { configForSource, type Config, type SourceOptions } from '../config/inde
 import { redactUrl, type Databases } from '../db/index.js';
 import { toGraphqlError, toRestError } from '../errors/index.js';
 import { isPreflight, type Mount, type MountContext } from '../http/index.js';
-import { GraphHolder, graphNotLoaded, type ReloadOutcome } from './graph-holder.js';
+import { GraphHolder, graphNotLoaded, reportReload, type ReloadOutcome } from './graph-holder.js';
 import { openDatabases } from './databases.js';
 import { sendJson } from './http.js';
 import type { Logger } from './logger.js';
@@ -56,18 +56,14 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
   const reload = async (): Promise<ReloadOutcome> => {
     const first = !holder.loaded;
     const outcome = await holder.reload();
-    metrics.reloads.inc({ result: outcome.kind });
-    if (outcome.kind === 'swapped') {
-      for (const warning of outcome.warnings) log.warn(warning);
-      const { graph, generation } = outcome.snapshot;
-      log.info({ generation, fingerprint: graph.fingerprint }, first ? `source ${options.name} loaded: ${graph.entities.length} tables and views, ${graph.functions.length} functions` : 'schema reloaded');
-    } else if (outcome.kind === 'failed' && first) {
+    if (outcome.kind === 'failed' && first) {
+      metrics.reloads.inc({ result: outcome.kind });
       const cause = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
       // once at warn, then each retry at debug: an outage is one line, not one per try
       log[warned ? 'debug' : 'warn']({ cause, retryInMs: delay }, `source ${options.name} (${redactUrl(options.url)}) cannot be loaded; its requests get 503 until it is`);
       warned = true;
-    } else if (outcome.kind === 'failed') {
-      log.error({ err: outcome.error }, 'schema reload failed; still serving the previous schema');
+    } else {
+      reportReload(outcome, log, metrics, ({ graph }) => (first ? `source ${options.name} loaded: ${graph.entities.length} tables and views, ${graph.functions.length} functions` : 'schema reloaded'));
     }
     return outcome;
   };

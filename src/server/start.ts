@@ -7,7 +7,7 @@ import { checkDatabase, startEmbeddedDatabase, type Databases, type EmbeddedData
 import { ConfigError } from '../errors/index.js';
 import { readSchemaCache, SchemaCacheError, configDigest, type TypeGraph } from '../model/index.js';
 import type { ChainDeps } from './build-chain.js';
-import { GraphHolder, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
+import { GraphHolder, reportReload, type GraphLoad, type ReloadOutcome } from './graph-holder.js';
 import type { Mount, MountContext } from '../http/index.js';
 import { InFlight, createRequestListener } from './http.js';
 import { RoleConcurrency } from './role-concurrency.js';
@@ -214,13 +214,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // the plugins re-read what they keep (API keys from a table) with the schema
     await chain.reload((plugin, error) => logger.error({ err: error, plugin }, 'a plugin could not reload'));
     const [outcome] = await Promise.all([holder.reload(), ...sources.map((source) => source.reload())]);
-    metrics.reloads.inc({ result: outcome.kind });
-    if (outcome.kind === 'swapped') {
-      for (const warning of outcome.warnings) logger.warn(warning);
-      logger.info({ generation: outcome.snapshot.generation, fingerprint: outcome.snapshot.graph.fingerprint }, 'schema reloaded');
-    } else if (outcome.kind === 'failed') {
-      logger.error({ err: outcome.error }, 'schema reload failed; still serving the previous schema');
-    }
+    reportReload(outcome, logger, metrics);
     return outcome;
   };
   // reload() resolves to an outcome and does not reject; the catch is a last line of defence
