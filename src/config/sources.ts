@@ -60,6 +60,13 @@ export function sourceOptions<T extends z.ZodType, F extends z.ZodType, R extend
        * top-level ones hold here too (a table they do not name is hidden from the role)
        */
       permissions: parts.permissions.optional(),
+      /**
+       * the root field this source's GraphQL API stands under in the first source's schema
+       * (`{ archive { film { title } } }`: Hasura's `customization.root_fields.namespace`); default the name
+       */
+      namespace: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a GraphQL name').refine((n) => !n.startsWith('__'), 'names starting with __ are reserved by GraphQL').optional(),
+      /** what begins each of its GraphQL type names there (Hasura's `customization.type_names.prefix`); default `<name>_` */
+      typePrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the beginning of a GraphQL name (not empty: the types must differ from the first source\'s)').refine((n) => !n.startsWith('__'), 'names starting with __ are reserved by GraphQL').optional(),
       /** Hasura's per-source `customization.naming_convention`; default `graphql.namingConvention` */
       namingConvention: z.enum(['hasura-default', 'graphql-default']).optional(),
     })

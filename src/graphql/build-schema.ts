@@ -93,11 +93,11 @@ function buildRoots(graph: TypeGraph, naming: GraphqlNaming): Roots {
   addGroups(builder, query);
 
   // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
-  const queryRoot = new LazyRootType('query_root', query.size > 0 ? query : NO_QUERIES);
-  const mutationRoot = mutation.size > 0 ? new LazyRootType('mutation_root', mutation) : undefined;
+  const queryRoot = new LazyRootType(naming.roots.query, query.size > 0 ? query : NO_QUERIES);
+  const mutationRoot = mutation.size > 0 ? new LazyRootType(naming.roots.mutation, mutation) : undefined;
   // Hasura: every query root field is also a live query, and each table has a `_stream` field
   const subscription = subscriptionFields(builder, query);
-  const subscriptionRoot = subscription.some((fields) => fields.size > 0) ? new LazyRootType('subscription_root', subscription) : undefined;
+  const subscriptionRoot = subscription.some((fields) => fields.size > 0) ? new LazyRootType(naming.roots.subscription, subscription) : undefined;
   const types = [queryRoot, ...(mutationRoot === undefined ? [] : [mutationRoot]), ...(subscriptionRoot === undefined ? [] : [subscriptionRoot])];
   return { builder, query: queryRoot, mutation: mutationRoot, subscription: subscriptionRoot, types };
 }

@@ -54,6 +54,11 @@ export class LazyRootType extends GraphQLObjectType<unknown, GraphqlContext> {
     return this.#names;
   }
 
+  /** the same root type with more fields after its own (other sources' namespaces: namespaces.ts) */
+  extendedWith(fields: FieldThunks): LazyRootType {
+    return new LazyRootType(this.name, [...this.#layers, fields]);
+  }
+
   /** how many of its fields have been made (tests) */
   get madeFieldCount(): number {
     return this.#made.size;

@@ -49,10 +49,13 @@ export class LazySchema extends GraphQLSchema {
   /** the proxy's target holds every type */
   #filled = false;
   readonly #typeMap: Record<string, GraphQLNamedType>;
+  /** other sources' schemas under namespace root fields (namespaces.ts): their types begin with their prefix */
+  readonly #parts: readonly LazySchema[];
 
-  constructor(builder: SchemaBuilder, query: GraphQLObjectType, mutation: GraphQLObjectType | undefined, subscription?: GraphQLObjectType) {
+  constructor(builder: SchemaBuilder, query: GraphQLObjectType, mutation: GraphQLObjectType | undefined, subscription?: GraphQLObjectType, parts: readonly LazySchema[] = []) {
     super({ assumeValid: true, directives: SCHEMA_DIRECTIVES });
     this.#builder = builder;
+    this.#parts = parts;
     this.#query = query;
     this.#mutation = mutation;
     this.#subscription = subscription;
@@ -94,9 +97,18 @@ export class LazySchema extends GraphQLSchema {
     return this.#typeMap;
   }
 
+  /** what begins the name of every type this schema's builder makes (namespacedNaming) */
+  get typePrefix(): string {
+    return this.#builder.naming.typePrefix;
+  }
+
   override getType(name: string): GraphQLNamedType | undefined {
     const found = this.#known(name);
     if (found !== undefined || this.#complete) return found;
+    // another source's type: that source's schema finds it (without walking this one's)
+    const part = this.#parts.find((p) => p.typePrefix !== '' && name.startsWith(p.typePrefix));
+    const inPart = part?.getType(name);
+    if (inPart !== undefined) return inPart;
     const near = this.#nearRootFields(name);
     if (near !== undefined) return near;
     // not made yet: walk on (a few ms at a time) until it is, or everything was. On a very big
@@ -110,6 +122,11 @@ export class LazySchema extends GraphQLSchema {
       if (performance.now() > deadline) return undefined;
     }
     this.#complete = true;
+    return this.#known(name);
+  }
+
+  /** a type made so far, without making any (a scalar only another source's fields use) */
+  madeType(name: string): GraphQLNamedType | undefined {
     return this.#known(name);
   }
 
@@ -155,7 +172,16 @@ export class LazySchema extends GraphQLSchema {
     if (name === this.#query.name) return this.#query;
     if (name === this.#mutation?.name) return this.#mutation;
     if (name === this.#subscription?.name) return this.#subscription;
-    return this.#builder.madeType(name) ?? this.#base[name] ?? SCALARS.find((s) => s.name === name);
+    return this.#builder.madeType(name) ?? this.#base[name] ?? SCALARS.find((s) => s.name === name) ?? this.#inParts(name);
+  }
+
+  /** a type another source's schema made so far (namespaces.ts) */
+  #inParts(name: string): GraphQLNamedType | undefined {
+    for (const part of this.#parts) {
+      const made = part.madeType(name);
+      if (made !== undefined) return made;
+    }
+    return undefined;
   }
 
   /** Every type, in the order graphql-js's own collection would give them. */

@@ -48,6 +48,8 @@ declare module 'graphql' {
   interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {
     pgduet?: FieldMeta;
     pgduetRoot?: RootMeta;
+    /** a namespace root field: another source's root fields under it (namespaces.ts) */
+    pgduetNamespace?: { readonly source: string };
   }
 }
 

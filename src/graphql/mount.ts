@@ -12,7 +12,6 @@ import { RequestTransaction, checkout, type PoolClient } from '../db/index.js';
 import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
 import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
-import type { TypeGraph } from '../model/index.js';
 import { answerCors, answerInTransaction, hasuraCors, keptBody, readSession, requestDatabase, scopeRequest, type Mount, type MountContext, type RequestContext, type RequestScope } from '../http/index.js';
 import type { CompileOptions } from '../sql/index.js';
 import type { BuiltSchema } from './build-schema.js';
@@ -26,8 +25,9 @@ import { operationsAccess, queryAccess } from './operation-access.js';
 import { capRows } from './row-cap.js';
 import { useValidation } from './validate.js';
 import { useRequestParams } from './request-params.js';
-import { graphqlNaming } from './naming.js';
-import { schemaStoreOf } from './schema-store.js';
+import { graphqlNaming, namespacedNaming } from './naming.js';
+import { createSchemaStore, schemaStoreOf } from './schema-store.js';
+import { answerAcrossSources, schemaWithNamespaces, splitBySource, type GraphqlNamespaces } from './namespaces.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
 interface ServerContext {
@@ -35,6 +35,8 @@ interface ServerContext {
   readonly scope: RequestScope;
   /** what the response cache did for the request's operations (its `Cache-Control`) */
   readonly cacheSlot: CacheSlot;
+  /** another source's part of an operation sent to the first source's endpoint: its namespaced schema (namespaces.ts) */
+  readonly namespaced?: boolean;
 }
 
 /**
@@ -72,14 +74,23 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
   const options: CompileOptions = { exactNumbersAsStrings: stringify, floatsAsStrings: stringify };
   const chain = mount.chain;
   // built in the background from start-up and after each reload, once per graph (schema-store.ts)
-  const schemas = schemaStoreOf(mount.holder, logger, graphqlNaming(config.graphql.namingConvention));
-  const schemaFor = (graph: TypeGraph): BuiltSchema => schemas.get(graph);
+  const naming = graphqlNaming(config.graphql.namingConvention);
+  const schemas = schemaStoreOf(mount.holder, logger, naming);
+  // the first source's endpoint shows every other source under its namespace field; another
+  // source's schema as it stands there has its type names prefixed (namespaces.ts)
+  const namespaces = mount.source === undefined ? mount.graphqlNamespaces : undefined;
+  const namespacedSchemas = mount.namespace === undefined ? undefined : createSchemaStore(logger, namespacedNaming(naming, mount.namespace.field, mount.namespace.typePrefix));
+  const schemaFor = (scope: RequestScope, namespaced = false): BuiltSchema => {
+    if (namespaced && namespacedSchemas !== undefined) return namespacedSchemas.get(scope.graph);
+    const built = schemas.get(scope.graph);
+    return namespaces === undefined ? built : schemaWithNamespaces(built, scope.identity.role, namespaces);
+  };
 
   /**
    * The resolvers' per-request context. `transaction` is the slot the mutation plugin fills
    * with the request's connection; until then (and on the fast path) statements use the pool.
    */
-  const contextFor = (pgduet: RequestContext, scope: RequestScope): YogaContext => {
+  const contextFor = (pgduet: RequestContext, scope: RequestScope, namespaced = false): YogaContext => {
     const transaction: TransactionSlot = scope.transaction === undefined ? {} : { client: scope.transaction.client, request: scope.transaction };
     const { graph, request, identity } = scope;
     // statements stop when the client leaves (db/cancel.ts); reads may go to a replica
@@ -97,7 +108,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
     };
     return {
       graph,
-      builder: schemaFor(graph).builder,
+      builder: schemaFor(scope, namespaced).builder,
       request,
       identity,
       chain,
@@ -115,7 +126,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
   const limits = createGraphqlLimits(config.graphql.limits);
   const fastPath = config.graphql.oneStatement
     ? createFastPath({
-        schemaFor: (scope) => schemaFor(scope.graph),
+        schemaFor: (scope) => schemaFor(scope),
         contextFor,
         maxBodyBytes: config.server.maxBodyBytes,
         maxRows: config.graphql.maxRows,
@@ -145,8 +156,8 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       error: (...args: unknown[]) => logger.error({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'yoga'),
     },
     // the schema of the caller's role: what it may not see is not in it, nor in introspection
-    schema: ({ scope }) => schemaFor(scope.graph).schema,
-    context: ({ pgduet, scope }): YogaContext => contextFor(pgduet, scope),
+    schema: ({ scope, namespaced }) => schemaFor(scope, namespaced === true).schema,
+    context: ({ pgduet, scope, namespaced }): YogaContext => contextFor(pgduet, scope, namespaced === true),
     // anything that escapes as a non-GraphQL error is a bug: Hasura's `unexpected`, no details
     maskedErrors: {
       maskError: (error) => {
@@ -164,7 +175,11 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       useGraphqlLimits(limits),
       useRequestParams(),
       useValidation<ServerContext>(rulesOf(limits)),
-      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result }), mount.source),
+      usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result }), mount.source, namespaces === undefined ? undefined : {
+        namespaces,
+        // the first source's own fields of a split operation: an operation of their own, through this same yoga
+        answerOwn: async (context, operation) => fetchOperation(await yoga(), config.server.graphqlPath, context, operation),
+      }),
       useCacheControl(),
       useHasuraErrorCodes(),
       useMutationTransaction(pool),
@@ -205,6 +220,29 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       onSocket: (protocol, delta) => metrics.liveConnections.inc({ transport: protocol }, delta),
     },
   );
+
+  // another source: reachable under its namespace field from the first source's endpoint
+  if (mount.source !== undefined && mount.namespace !== undefined && namespacedSchemas !== undefined) {
+    const { holder } = mount;
+    mount.graphqlNamespaces?.set(mount.source, {
+      source: mount.source,
+      field: mount.namespace.field,
+      schemaFor: (role) => {
+        if (holder.loaded === false) return undefined;
+        try {
+          return namespacedSchemas.get(chain.graphFor(holder.current.graph, role));
+        } catch {
+          return undefined; // logged once by the store (PGD201); the first source's schema goes on without it
+        }
+      },
+      execute: async (request, identity, signal, operation) => {
+        // as the same caller's request to this source's endpoint: this source's graph, role view and chain
+        const { graph } = holder.current;
+        const scope: RequestScope = { request: { ...request, graph }, identity, graph: chain.graphFor(graph, identity.role) };
+        return executeOverSocket(await yoga(), chain, mount, scope, operation, { namespaced: true, signal });
+      },
+    });
+  }
 
   const main: Mount = {
     name: 'graphql',
@@ -289,20 +327,18 @@ async function executeOverSocket(
   mount: MountContext,
   scope: RequestScope,
   request: OperationRequest,
+  options: { readonly namespaced?: boolean; readonly signal?: AbortSignal } = {},
 ): Promise<ExecutionResult> {
   const pgduet: RequestContext = {
     id: randomUUID(),
     log: mount.logger,
     snapshot: mount.holder.current,
     trace: { plans: [] },
-    signal: new AbortController().signal,
+    signal: options.signal ?? new AbortController().signal,
     admit: () => Promise.resolve(),
   };
-  const body = JSON.stringify({ query: request.query, operationName: request.operationName ?? undefined, variables: request.variables ?? undefined });
-  const ask = async (inScope: RequestScope): Promise<ExecutionResult> => {
-    const response = await yoga.fetch(new URL(mount.config.server.graphqlPath, 'http://pgduet'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body }, { pgduet, scope: inScope, cacheSlot: newCacheSlot() });
-    return (await response.json()) as ExecutionResult;
-  };
+  const ask = (inScope: RequestScope): Promise<ExecutionResult> =>
+    fetchOperation(yoga, mount.config.server.graphqlPath, { pgduet, scope: inScope, cacheSlot: newCacheSlot(), ...(options.namespaced === true ? { namespaced: true } : {}) }, request);
   let result: ExecutionResult;
   if (!chain.hasExecuteHooks) result = await ask(scope);
   else {
@@ -320,6 +356,13 @@ async function executeOverSocket(
   const writes = pgduet.trace.plans.filter((plan) => plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete');
   if (writes.length > 0) mount.live.touch(planTables(writes));
   return result;
+}
+
+/** One operation through yoga as a POST of it would be answered (its plugins, the pipeline), with this context. */
+async function fetchOperation(yoga: Yoga, path: string, context: ServerContext, operation: OperationRequest): Promise<ExecutionResult> {
+  const body = JSON.stringify({ query: operation.query, operationName: operation.operationName ?? undefined, variables: operation.variables ?? undefined });
+  const response = await yoga.fetch(new URL(path, 'http://pgduet'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body }, { ...context, cacheSlot: newCacheSlot() });
+  return (await response.json()) as ExecutionResult;
 }
 
 /** An error answered without yoga, Hasura's way: `{errors: [{message, extensions: {code}}]}`, status 200. */
@@ -349,10 +392,19 @@ function rulesOf(limits: GraphqlLimits): (context: ServerContext) => ReturnType<
  * authorized. Every route reaches it — the fast path leaves `@cached` operations to yoga, and
  * a batch's operations each pass here.
  */
-function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache, onCache: (result: 'hit' | 'miss') => void, source: string | undefined): Plugin<YogaContext> {
+function usePipeline(oneStatement: boolean, maxRows: number | null, cache: ResponseCache, onCache: (result: 'hit' | 'miss') => void, source: string | undefined, across: AcrossSources | undefined): Plugin<YogaContext> {
   return {
     onExecute: async ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue as unknown as YogaContext & ServerContext;
+      // fields of other sources (namespaces): each source answers its part through its own pipeline
+      const split = across === undefined ? undefined : splitBySource(args.schema, args.document, args.operationName, args.variableValues, across.namespaces);
+      if (across !== undefined && split !== undefined) {
+        const text = await answerAcrossSources(split, (part) =>
+          part.namespace === undefined ? across.answerOwn(context, part.operation) : part.namespace.execute(context.scope.request, context.identity, context.pgduet.signal, part.operation),
+        );
+        setResultAndStopExecution({ data: null, stringify: () => text } as ExecutionResult);
+        return undefined;
+      }
       const planned = planOperation(args.schema, context.builder, args.document, args.operationName, args.variableValues);
       // graphql-js reports what cannot be planned (unknown operation, bad variables) or answers it (introspection)
       if (planned === undefined) return undefined;
@@ -407,6 +459,12 @@ function usePipeline(oneStatement: boolean, maxRows: number | null, cache: Respo
       };
     },
   };
+}
+
+/** What the first source's endpoint needs to answer an operation that selects other sources' namespaces. */
+interface AcrossSources {
+  readonly namespaces: GraphqlNamespaces;
+  readonly answerOwn: (context: ServerContext, operation: OperationRequest) => Promise<ExecutionResult>;
 }
 
 /** Counts a request's operations (one, or each of a batch) and says `Cache-Control` when the cache answered or kept every one. */

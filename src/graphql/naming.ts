@@ -34,13 +34,29 @@ export interface NameBase {
 
 export interface GraphqlNaming {
   readonly convention: NamingConvention;
-  /** a type name: `type('film', 'bool_exp')` → `film_bool_exp` | `FilmBoolExp` */
+  /**
+   * what begins every type name the schema makes (not GraphQL's or PostgreSQL's scalars, which
+   * every schema shares): another source's types under its namespace (`archive_film`), as
+   * Hasura's `type_names.prefix`; empty otherwise
+   */
+  readonly typePrefix: string;
+  /** the root types' names: `query_root`…, or a namespace's `archive_archive_query`… */
+  readonly roots: RootTypeNames;
+  /** a type name: `type('film', 'bool_exp')` → `film_bool_exp` | `FilmBoolExp` (after `typePrefix`) */
   type(...parts: readonly (string | NameBase)[]): string;
   /** a field or argument name pgduet makes: `field('affected_rows')` → `affected_rows` | `affectedRows` */
   field(...parts: readonly (string | NameBase)[]): string;
   /** a value of a built-in enum (order_by): `asc_nulls_first` → `asc_nulls_first` | `ASC_NULLS_FIRST` */
   enumValue(value: string): string;
 }
+
+export interface RootTypeNames {
+  readonly query: string;
+  readonly mutation: string;
+  readonly subscription: string;
+}
+
+const ROOTS: RootTypeNames = { query: 'query_root', mutation: 'mutation_root', subscription: 'subscription_root' };
 
 type Word = { readonly text: string; readonly custom: boolean };
 
@@ -64,6 +80,8 @@ const joinSnake = (parts: readonly (string | NameBase)[]): string => parts.map((
 
 const HASURA_DEFAULT: GraphqlNaming = {
   convention: 'hasura-default',
+  typePrefix: '',
+  roots: ROOTS,
   type: (...parts) => joinSnake(parts),
   field: (...parts) => joinSnake(parts),
   enumValue: (value) => value,
@@ -78,6 +96,8 @@ const MAX_SPELLED = 100_000;
 
 const GRAPHQL_DEFAULT: GraphqlNaming = {
   convention: 'graphql-default',
+  typePrefix: '',
+  roots: ROOTS,
   type: (...parts) => orSnake(wordsOf(parts).map((w, i) => (i === 0 && w.custom ? w.text : upperFirst(w.text))).join(''), parts),
   field: (...parts) => {
     const key = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : undefined;
@@ -92,6 +112,22 @@ const GRAPHQL_DEFAULT: GraphqlNaming = {
 
 export function graphqlNaming(convention: NamingConvention = 'hasura-default'): GraphqlNaming {
   return convention === 'graphql-default' ? GRAPHQL_DEFAULT : HASURA_DEFAULT;
+}
+
+/**
+ * The naming of another source's schema under a namespace root field (Hasura's source
+ * customization `root_fields.namespace` and `type_names.prefix`): every type it makes begins
+ * with `typePrefix`, so that it can stand in one schema beside the first source's; its root
+ * types are `<typePrefix><namespace>_query`, `…_mutation_frontend` and `…_subscription`, as
+ * Hasura names a namespace's types. Field names do not change.
+ */
+export function namespacedNaming(naming: GraphqlNaming, namespace: string, typePrefix: string): GraphqlNaming {
+  return {
+    ...naming,
+    typePrefix,
+    roots: { query: `${typePrefix}${namespace}_query`, mutation: `${typePrefix}${namespace}_mutation_frontend`, subscription: `${typePrefix}${namespace}_subscription` },
+    type: (...parts) => `${typePrefix}${naming.type(...parts)}`,
+  };
 }
 
 /**

@@ -154,7 +154,15 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   citext: 'Case-insensitive text.',
 };
 
-/** One instance per scalar name, so a schema never holds two types of one name. */
+/**
+ * The scalars of every schema of the process, one instance per name: a scalar depends only on
+ * its name and PostgreSQL type, and one schema can hold the types of several (another source's
+ * under its namespace, graphql/namespaces.ts), where a `jsonb` variable must fit a `jsonb`
+ * argument of either — graphql-js compares named types by identity.
+ */
+const SHARED = new Map<string, GraphQLScalarType>();
+
+/** The scalars one schema uses: one instance per scalar name, so a schema never holds two types of one name. */
 export class ScalarRegistry {
   readonly #byName = new Map<string, GraphQLScalarType>();
 
@@ -165,23 +173,24 @@ export class ScalarRegistry {
     const name = graphqlScalarName(type);
     let scalar = this.#byName.get(name);
     if (scalar === undefined) {
-      scalar = this.#make(name, type.name);
+      scalar = SHARED.get(name);
+      if (scalar === undefined) SHARED.set(name, (scalar = makeScalar(name, type.name)));
       this.#byName.set(name, scalar);
     }
     return scalar;
   }
 
-  /** the scalar of that GraphQL name made so far (not the built-in ones) */
+  /** the scalar of that GraphQL name this schema used so far (not the built-in ones) */
   named(name: string): GraphQLScalarType | undefined {
     return this.#byName.get(name);
   }
+}
 
-  #make(name: string, pgName: string): GraphQLScalarType {
-    if (pgName === 'int8' || pgName === 'numeric' || pgName === 'float8') return exactNumber(name);
-    if (pgName === 'int2') return smallint();
-    if (pgName === 'json' || pgName === 'jsonb' || pgName === 'geometry' || pgName === 'geography') return jsonLike(name);
-    return stringLike(name, DESCRIPTIONS[pgName] ?? `PostgreSQL ${pgName}, as text.`);
-  }
+function makeScalar(name: string, pgName: string): GraphQLScalarType {
+  if (pgName === 'int8' || pgName === 'numeric' || pgName === 'float8') return exactNumber(name);
+  if (pgName === 'int2') return smallint();
+  if (pgName === 'json' || pgName === 'jsonb' || pgName === 'geometry' || pgName === 'geography') return jsonLike(name);
+  return stringLike(name, DESCRIPTIONS[pgName] ?? `PostgreSQL ${pgName}, as text.`);
 }
 
 function graphqlScalarName(type: { readonly schema: string; readonly name: string }): string {

@@ -214,7 +214,7 @@ export class SchemaBuilder {
    * GraphQL would spell it (`PG_13`), is taken too.
    */
   enumType(type: { readonly schema: string; readonly name: string }): GraphQLScalarType {
-    const name = toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
+    const name = this.naming.typePrefix + toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
     let scalar = this.#enumScalars.get(name);
     if (scalar !== undefined) return scalar;
     const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
@@ -273,7 +273,7 @@ export class SchemaBuilder {
   columnComparisonType(column: Column): GraphQLInputObjectType {
     const type = this.enumTableType(column);
     if (type === undefined) return this.comparisonType(column.type);
-    return this.input(this.naming.type(type.name, 'comparison_exp'), () => ({
+    return this.input(this.naming.type(this.#unprefixed(type.name), 'comparison_exp'), () => ({
       description: `Boolean expression to compare columns of type "${type.name}". All fields are combined with logical 'AND'.`,
       fields: () => ({
         _eq: { type },
@@ -287,7 +287,7 @@ export class SchemaBuilder {
 
   compositeType(type: { readonly schema: string; readonly name: string }): GraphQLObjectType {
     const def = this.graph.composites.find((c) => c.schema === type.schema && c.dbName === type.name);
-    const name = toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
+    const name = this.naming.typePrefix + toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
     return this.object(name, () => ({
       ...(def?.description === undefined ? {} : { description: def.description }),
       fields: () =>
@@ -502,7 +502,7 @@ export class SchemaBuilder {
   comparisonType(type: TypeRef): GraphQLInputObjectType {
     const input = this.inputType(type);
     const base = input instanceof GraphQLList ? `${(input.ofType as GraphQLScalarType | GraphQLEnumType).name}_array` : (input as GraphQLScalarType | GraphQLEnumType).name;
-    const name = this.naming.type(base, 'comparison_exp');
+    const name = this.naming.type(this.#unprefixed(base), 'comparison_exp');
     return this.input(name, () => ({
       description: `Boolean expression to compare columns of type "${base}". All fields are combined with logical 'AND'.`,
       fields: () => {
@@ -626,9 +626,15 @@ export class SchemaBuilder {
     return [...NUMERIC_FUNCTIONS, ...ORDERED_FUNCTIONS].find((fn) => this.naming.field(fn) === key);
   }
 
+  /** a type name this builder made, without its `typePrefix` (a name other names are made from) */
+  #unprefixed(name: string): string {
+    const prefix = this.naming.typePrefix;
+    return prefix !== '' && name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  }
+
   /** pgduet's own `_exists` types: `_exists_exp` | `ExistsExp` */
   #own(name: string): string {
-    return this.naming.convention === 'hasura-default' ? name : this.naming.type(name.slice(1));
+    return this.naming.convention === 'hasura-default' ? this.naming.typePrefix + name : this.naming.type(name.slice(1));
   }
 
   // ---------------------------------------------------------------- cache plumbing: one type per name

@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Databases, Pool } from '../db/index.js';
 import type { Metrics } from './metrics.js';
 import type { GraphSnapshot, RequestContext } from './request-context.js';
+import type { GraphqlNamespaces } from '../graphql/namespaces.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
 
@@ -65,4 +66,11 @@ export interface MountContext {
    * serves only the first source returns nothing for another.
    */
   readonly source?: string;
+  /** another source's place in the first source's GraphQL schema: its root field and type prefix */
+  readonly namespace?: { readonly field: string; readonly typePrefix: string };
+  /**
+   * the other sources' GraphQL APIs, by source name: each source's GraphQL mount adds its own,
+   * the first source's schema shows them under their namespace fields (graphql/namespaces.ts)
+   */
+  readonly graphqlNamespaces?: GraphqlNamespaces;
 }

@@ -21,6 +21,8 @@ import { loadGraph } from './load-graph.js';
  */
 export interface Source {
   readonly name: string;
+  /** where its GraphQL API stands in the first source's schema: the root field, and its types' prefix */
+  readonly namespace: { readonly field: string; readonly typePrefix: string };
   /** the server's configuration with this source's database, tables and permissions (configForSource) */
   readonly config: Config;
   readonly databases: Databases;
@@ -81,6 +83,7 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
 
   return {
     name: options.name,
+    namespace: { field: options.namespace ?? options.name, typePrefix: options.typePrefix ?? `${options.name}_` },
     config: served,
     databases,
     holder,
@@ -108,7 +111,7 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
  * returns nothing), each handler given the source's graph as the request's snapshot.
  */
 export function sourceMounts(source: Source, chain: Chain, base: MountContext, factories: readonly ((context: MountContext) => Mount | readonly Mount[])[]): Mount[] {
-  const context: MountContext = { ...base, config: source.config, chain, pool: source.databases.primary, databases: source.databases, holder: source.holder, live: source.live.engine, source: source.name };
+  const context: MountContext = { ...base, config: source.config, chain, pool: source.databases.primary, databases: source.databases, holder: source.holder, live: source.live.engine, source: source.name, namespace: source.namespace };
   return factories.flatMap((factory) => [factory(context)].flat()).map((mount) => onSourceGraph(mount, source));
 }
 

@@ -182,7 +182,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const listenUrl = config.database.listenUrl ?? databaseUrl;
   const live = createLive({ config, pool, metrics, logger, databaseUrl: listenUrl });
   const responseCache = createResponseCache({ options: config.cache, rateLimitRedisUrl: config.rateLimit?.redis?.url, logger });
-  const context: MountContext = { config, chain, pool, databases, holder, logger, metrics, live: live.engine, responseCache };
+  const context: MountContext = { config, chain, pool, databases, holder, logger, metrics, live: live.engine, responseCache, graphqlNamespaces: new Map() };
   let mounts: Mount[];
   try {
     const served = [

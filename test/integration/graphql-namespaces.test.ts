@@ -1,0 +1,270 @@
+import { GraphQLClient, gql } from 'graphql-request';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphqlMount } from '../../src/graphql/index.js';
+import { restMounts } from '../../src/rest/index.js';
+import type { ConfigInput } from '../../src/config/index.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { PgProxy } from '../support/pg-proxy.js';
+import { eventually, startTestServer } from '../support/server.js';
+
+/**
+ * Another source under a namespace root field of the first source's GraphQL schema (issue 16
+ * item 5, Hasura's `customization.root_fields.namespace`): `{ book { title } archive { film {
+ * title } } }` in one request, the archive's types prefixed (`archive_film`), each part
+ * answered by its own source's pipeline (permissions, pool, transaction), errors under the
+ * namespace's path, one source cut leaving the other's data.
+ */
+
+const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
+
+let first: TestDatabase;
+let second: TestDatabase;
+let proxy: PgProxy;
+let server: RunningServer;
+
+async function run(url: string, sql: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as unknown[];
+  } finally {
+    await client.end();
+  }
+}
+
+function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string; typePrefix: string }> = {}): ConfigInput {
+  return {
+    auth: { jwt: { secret: SECRET } },
+    permissions: {
+      anonymous: { tables: { book: { select: {} }, tag: { select: {} } } },
+      editor: { tables: { book: { select: {}, insert: {} } } },
+    },
+    sources: [
+      {
+        name: 'archive',
+        url: archiveUrl,
+        poolSize: 2,
+        ...extra,
+        permissions: {
+          anonymous: { tables: { film: { select: { columns: ['id', 'title'] } }, tag: { select: {} } }, functions: ['film_count', 'boom'] },
+          editor: { tables: { film: { select: {}, insert: { columns: ['title', 'rating'] } } } },
+        },
+      },
+    ],
+  };
+}
+
+beforeAll(async () => {
+  [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  await run(first.url, `
+    create table book (id serial primary key, title text not null);
+    insert into book (title) values ('Dune'), ('Emma');
+    create table tag (id serial primary key, name text not null);
+    insert into tag (name) values ('from-first');
+  `);
+  await run(second.url, `
+    create type mood as enum ('calm', 'tense');
+    create table film (id serial primary key, title text not null, rating text, mood mood not null default 'calm', meta jsonb);
+    insert into film (title, rating, mood, meta) values ('Alien', 'R', 'tense', '{"a": 1}'), ('Brazil', 'R', 'calm', null), ('Cars', 'G', 'calm', null);
+    create table tag (id serial primary key, name text not null);
+    insert into tag (name) values ('from-archive');
+    create function film_count() returns bigint language sql stable as $$ select count(*) from film $$;
+    create function boom() returns int language plpgsql stable as $$ begin raise exception 'boom from the archive'; end $$;
+  `);
+  proxy = new PgProxy({ host: '127.0.0.1', port: Number(new URL(second.url).port || 5432) });
+  await proxy.start();
+  server = await startTestServer(first.url, { mounts: [graphqlMount, restMounts], config: namespacesConfig(proxy.urlFor(second.url)) });
+  await eventually(() => server.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+});
+
+afterAll(async () => {
+  await server?.close();
+  await proxy?.stop();
+  await Promise.all([first?.drop(), second?.drop()]);
+});
+
+interface Answer {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; path?: string } }[];
+}
+
+async function graphql(query: string, options: { variables?: Record<string, unknown>; headers?: Record<string, string>; path?: string; url?: string } = {}): Promise<Answer> {
+  const res = await fetch(`${options.url ?? server.url}${options.path ?? '/graphql'}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: JSON.stringify({ query, ...(options.variables === undefined ? {} : { variables: options.variables }) }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Answer;
+}
+
+const bearer = async (role: string): Promise<Record<string, string>> => ({
+  authorization: `Bearer ${await new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))}`,
+});
+
+describe('the schema', () => {
+  it('has the other source under its namespace, its types prefixed beside the first source’s', async () => {
+    const answer = await graphql(`{
+      query: __type(name: "query_root") { fields { name type { name kind } } }
+      ns: __type(name: "archive_archive_query") { fields { name } }
+      film: __type(name: "archive_film") { fields { name } }
+      tag: __type(name: "tag") { fields { name } }
+      archiveTag: __type(name: "archive_tag") { fields { name } }
+      mood: __type(name: "archive_mood") { kind }
+    }`);
+    expect(answer.errors).toBeUndefined();
+    const data = answer.data as Record<string, { fields?: { name: string; type?: { name: string | null; kind: string } }[]; kind?: string } | null>;
+    const archive = data['query']?.fields?.find((f) => f.name === 'archive');
+    // nullable: one source failing leaves the other's data
+    expect(archive?.type).toEqual({ name: 'archive_archive_query', kind: 'OBJECT' });
+    expect(data['query']?.fields?.map((f) => f.name)).toEqual(expect.arrayContaining(['book', 'tag', 'archive']));
+    expect(data['query']?.fields?.map((f) => f.name)).not.toContain('film');
+    expect(data['ns']?.fields?.map((f) => f.name)).toEqual(expect.arrayContaining(['film', 'film_by_pk', 'film_aggregate', 'tag', 'film_count']));
+    // anonymous sees film's id and title only, as on the source's own endpoint
+    expect(data['film']?.fields?.map((f) => f.name).sort()).toEqual(['id', 'title']);
+    expect(data['tag']).not.toBeNull();
+    expect(data['archiveTag']).not.toBeNull();
+    expect(data['mood']).toBeNull(); // anonymous sees no column of that type
+  });
+
+  it('lists every type once in the full introspection (the two `tag` tables as tag and archive_tag)', async () => {
+    const answer = await graphql('{ __schema { types { name } mutationType { name } } }', { headers: await bearer('editor') });
+    expect(answer.errors).toBeUndefined();
+    const names = (answer.data as { __schema: { types: { name: string }[] } }).__schema.types.map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining(['book', 'archive_film', 'archive_film_bool_exp', 'archive_archive_query', 'archive_archive_mutation_frontend', 'archive_mood', 'jsonb']));
+    expect(names.filter((n) => !n.startsWith('__') && /film/.test(n)).every((n) => n.startsWith('archive_'))).toBe(true);
+  });
+
+  it('leaves the source’s own endpoint as it was (unprefixed)', async () => {
+    const answer = await graphql('{ film(where: {id: {_eq: 1}}) { __typename title } __typename }', { path: '/graphql/archive' });
+    expect(answer).toEqual({ data: { film: [{ __typename: 'film', title: 'Alien' }], __typename: 'query_root' } });
+  });
+});
+
+describe('queries across sources', () => {
+  it('answers both sources in one request, in the request’s order', async () => {
+    const answer = await graphql(`{
+      tag { name }
+      archive { tag { name } film(order_by: {id: asc}, where: {title: {_neq: "Cars"}}) { title } count: film_count }
+      book(order_by: {id: asc}) { title }
+    }`);
+    expect(answer).toEqual({
+      data: {
+        tag: [{ name: 'from-first' }],
+        archive: { tag: [{ name: 'from-archive' }], film: [{ title: 'Alien' }, { title: 'Brazil' }], count: 3 },
+        book: [{ title: 'Dune' }, { title: 'Emma' }],
+      },
+    });
+    expect(JSON.stringify(Object.keys(answer.data ?? {}))).toBe('["tag","archive","book"]');
+  });
+
+  it('takes aliases, fragments, variables of prefixed types, @include and __typename', async () => {
+    const answer = await graphql(
+      `query Q($where: archive_film_bool_exp!, $withTags: Boolean!, $n: Int) {
+        first: archive { __typename films: film(where: $where, order_by: {id: asc}) { ...F } }
+        second: archive { tag @include(if: $withTags) { name } }
+        ... on query_root { book(limit: $n, order_by: {id: asc}) { title } }
+      }
+      fragment F on archive_film { __typename id title }`,
+      { variables: { where: { title: { _in: ['Alien', 'Cars'] } }, withTags: false, n: 1 } },
+    );
+    expect(answer).toEqual({
+      data: {
+        first: { __typename: 'archive_archive_query', films: [{ __typename: 'archive_film', id: 1, title: 'Alien' }, { __typename: 'archive_film', id: 3, title: 'Cars' }] },
+        second: {},
+        book: [{ title: 'Dune' }],
+      },
+    });
+  });
+
+  it('applies the source’s own permissions: a hidden column is refused for the whole request', async () => {
+    const anonymous = await graphql('{ book { title } archive { film { rating } } }');
+    expect(anonymous.data ?? null).toBeNull();
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('validation-failed');
+    expect(anonymous.errors?.[0]?.message).toMatch(/rating/);
+    const editor = await graphql('{ archive { film(where: {id: {_eq: 1}}) { rating mood meta } } }', { headers: await bearer('editor') });
+    expect(editor).toEqual({ data: { archive: { film: [{ rating: 'R', mood: 'tense', meta: { a: 1 } }] } } });
+  });
+
+  it('reports an error of one source under its namespace and keeps the other source’s data', async () => {
+    const answer = await graphql('{ book(limit: 1, order_by: {id: asc}) { title } archive { boom } }');
+    // the function's field is nullable: GraphQL nulls it, as the source's own endpoint would
+    expect(answer.data).toEqual({ book: [{ title: 'Dune' }], archive: { boom: null } });
+    expect(answer.errors).toHaveLength(1);
+    expect(answer.errors?.[0]?.message).toMatch(/boom from the archive/);
+    expect(answer.errors?.[0]?.extensions?.path).toMatch(/^\$\.selectionSet\.archive\.selectionSet\.boom/);
+  });
+
+  it('is answered the same by a real client (graphql-request)', async () => {
+    const client = new GraphQLClient(`${server.url}/v1/graphql`);
+    const data = await client.request<{ archive: { film_by_pk: { title: string } | null }; book_by_pk: { title: string } | null }>(
+      gql`query One($id: Int!) { archive { film_by_pk(id: $id) { title } } book_by_pk(id: $id) { title } }`,
+      { id: 2 },
+    );
+    expect(data).toEqual({ archive: { film_by_pk: { title: 'Brazil' } }, book_by_pk: { title: 'Emma' } });
+  });
+});
+
+describe('mutations across sources', () => {
+  it('writes each source’s part in its own database, one after the other', async () => {
+    const headers = await bearer('editor');
+    const answer = await graphql(
+      `mutation { archive { insert_film_one(object: {title: "Dune", rating: "PG"}) { title rating } } insert_book_one(object: {title: "Ulysses"}) { title } }`,
+      { headers },
+    );
+    expect(answer).toEqual({ data: { archive: { insert_film_one: { title: 'Dune', rating: 'PG' } }, insert_book_one: { title: 'Ulysses' } } });
+    expect(await run(second.url, `select title, rating from film where title = 'Dune'`)).toEqual([{ title: 'Dune', rating: 'PG' }]);
+    expect(await run(first.url, `select title from book where title = 'Ulysses'`)).toEqual([{ title: 'Ulysses' }]);
+    expect(await run(first.url, `select count(*)::int as n from book where title = 'Dune'`)).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses a write the source’s permissions do not allow (anonymous may not insert a film)', async () => {
+    const answer = await graphql('mutation { archive { insert_film_one(object: {title: "Nope"}) { id } } }');
+    expect(answer.data ?? null).toBeNull();
+    expect(answer.errors?.[0]?.extensions?.code).toBe('validation-failed');
+    expect(await run(second.url, `select count(*)::int as n from film where title = 'Nope'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('rolls back only the failing source’s part', async () => {
+    const headers = await bearer('editor');
+    // the film's title is NOT NULL: the archive's part fails and is rolled back; the book is written
+    const answer = await graphql(`mutation { insert_book_one(object: {title: "Walden"}) { title } archive { insert_film_one(object: {rating: "X"}) { id } } }`, { headers });
+    expect(answer.data).toEqual({ insert_book_one: { title: 'Walden' }, archive: null });
+    expect(answer.errors?.[0]?.extensions?.path).toMatch(/^\$\.selectionSet\.archive/);
+    expect(await run(second.url, `select count(*)::int as n from film where rating = 'X'`)).toEqual([{ n: 0 }]);
+    expect(await run(first.url, `select count(*)::int as n from book where title = 'Walden'`)).toEqual([{ n: 1 }]);
+  });
+});
+
+describe('one source cut', () => {
+  it('fails only the namespace’s part; the first source’s fields are answered', async () => {
+    await proxy.stop();
+    try {
+      const answer = await graphql('{ book(limit: 1, order_by: {id: asc}) { title } archive { film(limit: 1) { title } } }');
+      expect(answer.data).toEqual({ book: [{ title: 'Dune' }], archive: null });
+      expect(answer.errors?.[0]?.extensions?.code).toBe('database-unavailable');
+      expect(answer.errors?.[0]?.extensions?.path).toMatch(/^\$\.selectionSet\.archive/);
+    } finally {
+      await proxy.start();
+    }
+    await eventually(async () => (await graphql('{ archive { film(limit: 1) { title } } }')).errors === undefined, 10_000, 'the archive to answer again');
+  });
+});
+
+describe('configuration', () => {
+  it('takes another namespace and type prefix (Hasura’s root_fields.namespace and type_names.prefix)', async () => {
+    const other = await startTestServer(first.url, { mounts: [graphqlMount], config: namespacesConfig(second.url, { namespace: 'legacy', typePrefix: 'Old' }) });
+    try {
+      await eventually(() => other.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+      const answer = await graphql('{ legacy { __typename film(where: {id: {_eq: 1}}) { __typename title } } }', { url: other.url });
+      expect(answer).toEqual({ data: { legacy: { __typename: 'Oldlegacy_query', film: [{ __typename: 'Oldfilm', title: 'Alien' }] } } });
+      expect((await graphql('{ archive { film { title } } }', { url: other.url })).errors?.[0]?.extensions?.code).toBe('validation-failed');
+    } finally {
+      await other.close();
+    }
+  });
+});
