@@ -197,7 +197,10 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       connections,
       chain,
       holder: mount.holder,
-      schemas,
+      schemaFor: async (scope) => {
+        await schemas.ready(scope.graph);
+        return schemaFor(scope);
+      },
       live: {
         chain,
         databases,

@@ -6,7 +6,6 @@ import { PgduetError, toGraphqlError } from '../errors/index.js';
 import type { GraphSource, RequestScope } from '../http/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type Prepared, type RunningSubscription } from './live-operation.js';
-import type { SchemaStore } from './schema-store.js';
 
 /**
  * One WebSocket connection, whichever subprotocol it speaks: who it runs as (decided once, at
@@ -16,7 +15,8 @@ import type { SchemaStore } from './schema-store.js';
 export interface ConnectionDeps {
   readonly chain: Chain;
   readonly holder: GraphSource;
-  readonly schemas: SchemaStore;
+  /** the schema of a connection's role (the first source's: with the other sources' namespaces) */
+  readonly schemaFor: (scope: RequestScope) => Promise<BuiltSchema>;
   readonly live: LiveDeps;
   /** a query or mutation over the socket: answered as the same request over HTTP would be */
   readonly executeOnce: (scope: RequestScope, request: OperationRequest) => Promise<ExecutionResult>;
@@ -69,9 +69,8 @@ export class Connection {
       deps.chain.error(error, request, ANONYMOUS);
       throw error;
     }
-    const graph = deps.chain.graphFor(request.graph, identity.role);
-    const built = await deps.schemas.ready(graph);
-    const connection = new Connection(deps, { request, identity, graph }, built);
+    const scope: RequestScope = { request, identity, graph: deps.chain.graphFor(request.graph, identity.role) };
+    const connection = new Connection(deps, scope, await deps.schemaFor(scope));
     deps.connections.add(connection);
     return connection;
   }
@@ -89,8 +88,9 @@ export class Connection {
     const whole = this.#deps.holder.current.graph;
     if (whole === this.scope.request.graph) return;
     const graph = this.#deps.chain.graphFor(whole, this.scope.identity.role);
-    this.built = await this.#deps.schemas.ready(graph);
-    this.scope = { ...this.scope, request: { ...this.scope.request, graph: whole }, graph };
+    const scope: RequestScope = { ...this.scope, request: { ...this.scope.request, graph: whole }, graph };
+    this.built = await this.#deps.schemaFor(scope);
+    this.scope = scope;
     await Promise.all([...this.running.running].map((one) => one.restart({ scope: this.scope, built: this.built })));
   }
 

@@ -1,4 +1,6 @@
 import { GraphQLClient, gql } from 'graphql-request';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,6 +208,24 @@ describe('queries across sources', () => {
       { id: 2 },
     );
     expect(data).toEqual({ archive: { film_by_pk: { title: 'Brazil' } }, book_by_pk: { title: 'Emma' } });
+  });
+});
+
+describe('over a WebSocket', () => {
+  it('answers a query across sources as over HTTP (graphql-ws)', async () => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/v1/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    try {
+      const result = await new Promise<unknown>((resolve, reject) => {
+        let last: unknown;
+        client.subscribe(
+          { query: 'query { archive { film(where: {id: {_eq: 3}}) { title } } book(where: {id: {_eq: 1}}) { title } }' },
+          { next: (r) => void (last = r), error: reject, complete: () => resolve(last) },
+        );
+      });
+      expect(result).toEqual({ data: { archive: { film: [{ title: 'Cars' }] }, book: [{ title: 'Dune' }] } });
+    } finally {
+      await client.dispose();
+    }
   });
 });
 
