@@ -84,7 +84,8 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     const path = pathOf(req.url);
     const mount = findMount(mounts, path);
     const declared = Number(req.headers['content-length'] ?? 0);
-    const route = mount?.name ?? 'not_found';
+    // another database's routes are its own (`graphql/archive`): its traffic and errors apart from the first's
+    const route = mount === undefined ? 'not_found' : mount.source === undefined ? mount.name : `${mount.name}/${mount.source}`;
     const protocol = mount?.protocol ?? 'system';
     // a child logger costs a serialization of its bindings: made only when something logs
     let child: Logger | undefined;

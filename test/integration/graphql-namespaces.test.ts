@@ -275,6 +275,26 @@ describe('one source cut', () => {
   });
 });
 
+describe('metrics', () => {
+  it('counts another source’s requests under its own route', async () => {
+    await graphql('{ film(limit: 1) { title } }', { path: '/graphql/archive' });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/pgduet_http_requests_total\{protocol="graphql",route="graphql\/archive",status="200"\} [1-9]/);
+    expect(text).toMatch(/pgduet_http_requests_total\{protocol="graphql",route="graphql",status="200"\} [1-9]/);
+  });
+});
+
+describe('reloads', () => {
+  it('shows what the source gained after its reload, under the namespace', async () => {
+    await run(second.url, `alter table tag add column color text default 'red'`);
+    const before = await graphql('{ archive { tag { name color } } }');
+    expect(before.errors?.[0]?.extensions?.code).toBe('validation-failed');
+    await server.sources.get('archive')?.reload();
+    const after = await graphql('{ archive { tag { name color } } book(limit: 1, order_by: {id: asc}) { title } }');
+    expect(after).toEqual({ data: { archive: { tag: [{ name: 'from-archive', color: 'red' }] }, book: [{ title: 'Dune' }] } });
+  });
+});
+
 describe('configuration', () => {
   it('takes another namespace and type prefix (Hasura’s root_fields.namespace and type_names.prefix)', async () => {
     const other = await startTestServer(first.url, { mounts: [graphqlMount], config: namespacesConfig(second.url, { namespace: 'legacy', typePrefix: 'Old' }) });
