@@ -1,22 +1,26 @@
-import { printSchema } from 'graphql';
+import { printSchema, type GraphQLSchema } from 'graphql';
 import { toRestError } from '../errors/index.js';
-import { scopeRequest, type Mount, type MountContext } from '../http/index.js';
-import type { TypeGraph } from '../model/index.js';
+import { scopeRequest, type Mount, type MountContext, type RequestScope } from '../http/index.js';
 import { graphqlNaming } from './naming.js';
+import { schemaWithNamespaces } from './namespaces.js';
 import { schemaStoreOf } from './schema-store.js';
 
 /**
  * `GET <graphqlPath>/sdl`: the GraphQL schema the caller's role sees, in SDL (what
- * `pgduet sdl` prints), for code generators and for reading. Printed once per role's graph,
- * from the schema the GraphQL mount serves (one store per server: no second build).
+ * `pgduet sdl` prints), for code generators and for reading. Printed once per role's schema,
+ * from the schema the GraphQL mount serves (one store per server: no second build) — the
+ * first source's with the other sources under their namespaces (namespaces.ts).
  */
 export function sdlMount(context: MountContext): Mount {
   const { chain, config } = context;
   const schemas = schemaStoreOf(context.holder, context.logger, graphqlNaming(config.graphql.namingConvention));
-  const printed = new WeakMap<TypeGraph, string>();
-  const sdlOf = async (graph: TypeGraph): Promise<string> => {
-    let text = printed.get(graph);
-    if (text === undefined) printed.set(graph, (text = `${printSchema((await schemas.ready(graph)).schema)}\n`));
+  const namespaces = context.source === undefined ? context.graphqlNamespaces : undefined;
+  const printed = new WeakMap<GraphQLSchema, string>();
+  const sdlOf = async (scope: RequestScope): Promise<string> => {
+    const built = await schemas.ready(scope.graph);
+    const { schema } = namespaces === undefined ? built : schemaWithNamespaces(built, scope.identity.role, namespaces);
+    let text = printed.get(schema);
+    if (text === undefined) printed.set(schema, (text = `${printSchema(schema)}\n`));
     return text;
   };
   const base = config.server.graphqlPath.replace(/\/+$/, '');
@@ -28,7 +32,7 @@ export function sdlMount(context: MountContext): Mount {
     handler: async (req, res, ctx) => {
       let text: string;
       try {
-        text = await sdlOf((await scopeRequest(chain, req, ctx, 'graphql')).graph);
+        text = await sdlOf(await scopeRequest(chain, req, ctx, 'graphql'));
       } catch (error) {
         // refused before any GraphQL (a bad token, a spent rate limit): the status and the code
         const { status, body, unexpected } = toRestError(error);

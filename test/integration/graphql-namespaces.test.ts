@@ -4,7 +4,8 @@ import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlMount } from '../../src/graphql/index.js';
+import { buildSchema } from 'graphql';
+import { graphqlMount, sdlMount } from '../../src/graphql/index.js';
 import { restMounts } from '../../src/rest/index.js';
 import type { ConfigInput } from '../../src/config/index.js';
 import type { RunningServer } from '../../src/server/index.js';
@@ -78,7 +79,7 @@ beforeAll(async () => {
   `);
   proxy = new PgProxy({ host: '127.0.0.1', port: Number(new URL(second.url).port || 5432) });
   await proxy.start();
-  server = await startTestServer(first.url, { mounts: [graphqlMount, restMounts], config: namespacesConfig(proxy.urlFor(second.url)) });
+  server = await startTestServer(first.url, { mounts: [graphqlMount, sdlMount, restMounts], config: namespacesConfig(proxy.urlFor(second.url)) });
   await eventually(() => server.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
 });
 
@@ -139,6 +140,17 @@ describe('the schema', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(expect.arrayContaining(['book', 'archive_film', 'archive_film_bool_exp', 'archive_archive_query', 'archive_archive_mutation_frontend', 'archive_mood', 'jsonb']));
     expect(names.filter((n) => !n.startsWith('__') && /film/.test(n)).every((n) => n.startsWith('archive_'))).toBe(true);
+  });
+
+  it('prints the whole schema, namespaces included, as valid SDL at /graphql/sdl', async () => {
+    const sdl = await (await fetch(`${server.url}/graphql/sdl`)).text();
+    expect(sdl).toMatch(/^\s*archive: archive_archive_query$/m);
+    expect(sdl).toContain('type archive_film {');
+    expect(sdl).toContain('type book {');
+    // graphql-js builds it back: every type is defined once, every reference resolves
+    expect(buildSchema(sdl).getType('archive_film_bool_exp')).toBeDefined();
+    // the source's own SDL stays unprefixed
+    expect(await (await fetch(`${server.url}/graphql/archive/sdl`)).text()).toContain('type film {');
   });
 
   it('leaves the source’s own endpoint as it was (unprefixed)', async () => {
