@@ -54,7 +54,8 @@ Options:
   --config FILE     pgduet.yaml to read
   --schemas a,b     schemas to expose
   --out DIR         directory to write to (default: schemaCache.dir, "schema-cache")
-  --stdout          print the type graph to standard output instead of writing a file`,
+  --stdout          print the type graph to standard output instead of writing a file
+  --source NAME     another database of the configuration (config \`sources\`)`,
   sdl: `Usage: pgduet sdl [options]
 
 Prints the GraphQL schema pgduet serves, in SDL, to standard output.
@@ -62,7 +63,9 @@ Prints the GraphQL schema pgduet serves, in SDL, to standard output.
 Options:
   --config FILE         pgduet.yaml to read
   --schemas a,b         schemas to expose
-  --schema-cache FILE   read the type graph from a schema cache instead of the database`,
+  --schema-cache FILE   read the type graph from a schema cache instead of the database
+  --source NAME         the schema of another database of the configuration (config
+                        \`sources\`), as /graphql/<name> serves it`,
   openapi: `Usage: pgduet openapi [options]
 
 Writes the OpenAPI 3.1 document of the REST API, as /openapi.json serves it to one role,
@@ -73,7 +76,9 @@ Options:
   --out FILE            write to FILE instead of standard output
   --config FILE         pgduet.yaml to read
   --database-url URL    the database (also DATABASE_URL); without one, the embedded database
-  --schemas a,b         schemas to expose`,
+  --schemas a,b         schemas to expose
+  --source NAME         the document of another database of the configuration (config
+                        \`sources\`), as /rest/<name>/ serves it`,
   'import-hasura': `Usage: pgduet import-hasura <metadata directory | export.json> [--out pgduet.yaml]
 
 Reads a Hasura v2 project's metadata and prints (or writes, with --out) a pgduet.yaml: custom

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { checkConfig, loadConfig, parsePort, splitList, type Config, type ConfigOverrides, type LoadConfigOptions, type LoadedConfig } from '../config/index.js';
+import { checkConfig, configForSource, loadConfig, parsePort, splitList, type Config, type ConfigOverrides, type LoadConfigOptions, type LoadedConfig } from '../config/index.js';
 import { checkDatabase, createPool, installWatch, startEmbeddedDatabase, uninstallWatch, type Pool } from '../db/index.js';
 import { isPgduetError } from '../errors/index.js';
 import { readSchemaCache, writeSchemaCache, type TypeGraph } from '../model/index.js';
@@ -15,6 +15,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'database-url': { type: 'string' },
   role: { type: 'string' },
+  source: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
   schemas: { type: 'string' },
@@ -100,8 +101,16 @@ function loadOptions(flags: Flags): LoadConfigOptions {
   return { file: flags.config, overrides };
 }
 
+/** The configuration a command works with: the first source's, or with `--source NAME` that of another (config `sources`). */
 function configFrom(flags: Flags): Config {
-  return loadConfig(loadOptions(flags)).config;
+  const config = loadConfig(loadOptions(flags)).config;
+  if (flags.source === undefined) return config;
+  const source = config.sources.find((s) => s.name === flags.source);
+  if (source === undefined) {
+    const names = config.sources.map((s) => s.name).join(', ');
+    throw new UsageError(`--source ${flags.source}: no such source in the configuration (${names === '' ? 'it has no sources' : `its sources: ${names}`})`);
+  }
+  return configForSource(config, source);
 }
 
 async function serve(flags: Flags): Promise<void> {

@@ -9,6 +9,11 @@ import { graphqlMount, sdlMount } from '../../src/graphql/index.js';
 import { restMounts } from '../../src/rest/index.js';
 import type { ConfigInput } from '../../src/config/index.js';
 import type { RunningServer } from '../../src/server/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { run as runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { PgProxy } from '../support/pg-proxy.js';
 import { eventually, startTestServer } from '../support/server.js';
@@ -304,6 +309,28 @@ describe('reloads', () => {
     await server.sources.get('archive')?.reload();
     const after = await graphql('{ archive { tag { name color } } book(limit: 1, order_by: {id: asc}) { title } }');
     expect(after).toEqual({ data: { archive: { tag: [{ name: 'from-archive', color: 'red' }] }, book: [{ title: 'Dune' }] } });
+  });
+});
+
+describe('the command line', () => {
+  it('prints another source’s SDL and OpenAPI document with --source, and names the sources it has', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgduet-source-cli-'));
+    const file = join(dir, 'pgduet.yaml');
+    writeFileSync(file, stringify({ database: { url: first.url }, ...namespacesConfig(second.url) }));
+    const [sdl, openapi, unknown] = await Promise.all([
+      runCli(['sdl', '--config', file, '--source', 'archive']),
+      runCli(['openapi', '--config', file, '--source', 'archive']),
+      runCli(['sdl', '--config', file, '--source', 'nope']),
+    ]);
+    expect(sdl.code, sdl.stderr).toBe(0);
+    expect(sdl.stdout).toContain('type film {');
+    expect(sdl.stdout).not.toContain('type book {');
+    expect(openapi.code, openapi.stderr).toBe(0);
+    const paths = Object.keys((JSON.parse(openapi.stdout) as { paths: Record<string, unknown> }).paths);
+    expect(paths).toContain('/film');
+    expect(paths).not.toContain('/book');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('--source nope: no such source in the configuration (its sources: archive)');
   });
 });
 

@@ -389,7 +389,7 @@ describe('the README’s "Several databases" example', () => {
     try {
       await eventually(() => readmeServer.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
       const examples = [...section.matchAll(/```sh\n([\s\S]*?)```\n\n```json\n([\s\S]*?)```/g)];
-      expect(examples).toHaveLength(2);
+      expect(examples).toHaveLength(3);
       for (const [, command, answer] of examples) {
         const result = await runCommand('sh', ['-c', (command ?? '').replaceAll('localhost:4000', `localhost:${readmeServer.port}`)], { cwd: dir, timeoutMs: 10_000 });
         expect(JSON.parse(result.stdout)).toEqual(JSON.parse(answer ?? ''));
