@@ -213,9 +213,11 @@ export function resolvePersisted(rules: QueryRules, id: string | undefined, quer
  * The yoga side: the persisted query (or the refusal) before anything is parsed. The role's
  * rules are applied by the one validation (validate.ts), on every route.
  */
-export function useGraphqlLimits(limits: GraphqlLimits): Plugin<{ readonly scope: RequestScope }, { readonly scope: RequestScope }> {
+export function useGraphqlLimits(limits: GraphqlLimits): Plugin<{ readonly scope: RequestScope; readonly part?: boolean }, { readonly scope: RequestScope; readonly part?: boolean }> {
   return {
     onParams: ({ params, setParams, context, request }) => {
+      // a part of an operation across sources (namespaces.ts): the whole was admitted by the first source's endpoint
+      if (context.part === true) return;
       const rules = limits.rulesFor(context.scope.identity.role);
       const id = persistedId(params, request.method === 'GET' ? new URL(request.url) : undefined);
       const outcome = resolvePersisted(rules, id, params.query);

@@ -35,7 +35,12 @@ interface ServerContext {
   readonly scope: RequestScope;
   /** what the response cache did for the request's operations (its `Cache-Control`) */
   readonly cacheSlot: CacheSlot;
-  /** another source's part of an operation sent to the first source's endpoint: its namespaced schema (namespaces.ts) */
+  /**
+   * a part of an operation across sources, made by the first source's endpoint from a request
+   * it admitted (persisted queries only: the whole was checked there; namespaces.ts)
+   */
+  readonly part?: boolean;
+  /** another source's part: its namespaced schema (types prefixed) */
   readonly namespaced?: boolean;
 }
 
@@ -178,7 +183,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       usePipeline(config.graphql.oneStatement, config.graphql.maxRows, mount.responseCache, (result) => metrics.graphqlCache.inc({ result }), mount.source, namespaces === undefined ? undefined : {
         namespaces,
         // the first source's own fields of a split operation: an operation of their own, through this same yoga
-        answerOwn: async (context, operation) => fetchOperation(await yoga(), config.server.graphqlPath, context, operation),
+        answerOwn: async (context, operation) => fetchOperation(await yoga(), config.server.graphqlPath, { ...context, part: true }, operation),
       }),
       useCacheControl(),
       useHasuraErrorCodes(),
@@ -341,7 +346,7 @@ async function executeOverSocket(
     admit: () => Promise.resolve(),
   };
   const ask = (inScope: RequestScope): Promise<ExecutionResult> =>
-    fetchOperation(yoga, mount.config.server.graphqlPath, { pgduet, scope: inScope, cacheSlot: newCacheSlot(), ...(options.namespaced === true ? { namespaced: true } : {}) }, request);
+    fetchOperation(yoga, mount.config.server.graphqlPath, { pgduet, scope: inScope, cacheSlot: newCacheSlot(), ...(options.namespaced === true ? { namespaced: true, part: true } : {}) }, request);
   let result: ExecutionResult;
   if (!chain.hasExecuteHooks) result = await ask(scope);
   else {

@@ -49,7 +49,10 @@ function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string
     permissions: {
       anonymous: { tables: { book: { select: {} }, tag: { select: {} } } },
       editor: { tables: { book: { select: {}, insert: {} } } },
+      kiosk: { tables: { book: { select: {} } } },
     },
+    // a role that may run only the persisted queries of its allow-list
+    graphql: { limits: { roles: { kiosk: { persistedQueries: { onlyPersisted: true, documents: { books_and_tags: '{ book(order_by: {id: asc}, limit: 1) { title } archive { tag { name } } }' } } } } } },
     sources: [
       {
         name: 'archive',
@@ -59,6 +62,7 @@ function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string
         permissions: {
           anonymous: { tables: { film: { select: { columns: ['id', 'title'] } }, tag: { select: {} } }, functions: ['film_count', 'boom'] },
           editor: { tables: { film: { select: {}, insert: { columns: ['title', 'rating'] } } } },
+          kiosk: { tables: { tag: { select: {} } } },
         },
       },
     ],
@@ -216,6 +220,15 @@ describe('queries across sources', () => {
     expect(answer.errors).toHaveLength(1);
     expect(answer.errors?.[0]?.message).toMatch(/boom from the archive/);
     expect(answer.errors?.[0]?.extensions?.path).toMatch(/^\$\.selectionSet\.archive\.selectionSet\.boom/);
+  });
+
+  it('runs a persisted query across sources for a persisted-only role, and refuses its own text', async () => {
+    const headers = { 'content-type': 'application/json', ...(await bearer('kiosk')) };
+    const persisted = await fetch(`${server.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ documentId: 'books_and_tags' }) });
+    expect(await persisted.json()).toEqual({ data: { book: [{ title: 'Dune' }], archive: { tag: [{ name: 'from-archive' }] } } });
+    const own = await graphql('{ book { title } archive { tag { name } } }', { headers: await bearer('kiosk') });
+    expect(own.data ?? null).toBeNull();
+    expect(own.errors?.[0]?.message).toMatch(/persisted queries only/);
   });
 
   it('is answered the same by a real client (graphql-request)', async () => {
