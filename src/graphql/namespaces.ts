@@ -66,7 +66,7 @@ export function schemaWithNamespaces(main: BuiltSchema, role: string, namespaces
   const parts: Part[] = [];
   for (const namespace of namespaces.values()) {
     const built = namespace.schemaFor(role);
-    if (built !== undefined) parts.push({ namespace, built });
+    if (built !== undefined && !nothingFor(built)) parts.push({ namespace, built });
   }
   if (parts.length === 0) return main;
   let byRole = combined.get(main);
@@ -76,6 +76,12 @@ export function schemaWithNamespaces(main: BuiltSchema, role: string, namespaces
   const built = combine(main, parts);
   byRole.set(role, { parts: parts.map((p) => p.built), built });
   return built;
+}
+
+/** A source the role may neither read nor write: no namespace (its existence is not shown either). */
+function nothingFor(built: BuiltSchema): boolean {
+  const query = built.schema.getQueryType();
+  return (query === null || query === undefined || 'no_queries_available' in query.getFields()) && built.schema.getMutationType() === undefined;
 }
 
 interface Part {

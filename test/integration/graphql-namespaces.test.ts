@@ -162,6 +162,14 @@ describe('the schema', () => {
     expect(await (await fetch(`${server.url}/graphql/archive/sdl`)).text()).toContain('type film {');
   });
 
+  it('shows no namespace to a role that may do nothing in that source', async () => {
+    // `stranger` is named by no permissions: the archive is not shown to it at all
+    const answer = await graphql('{ __type(name: "query_root") { fields { name } } }', { headers: await bearer('stranger') });
+    expect(answer.errors).toBeUndefined();
+    const names = (answer.data as { __type: { fields: { name: string }[] } }).__type.fields.map((f) => f.name);
+    expect(names).not.toContain('archive');
+  });
+
   it('leaves the source’s own endpoint as it was (unprefixed)', async () => {
     const answer = await graphql('{ film(where: {id: {_eq: 1}}) { __typename title } __typename }', { path: '/graphql/archive' });
     expect(answer).toEqual({ data: { film: [{ __typename: 'film', title: 'Alien' }], __typename: 'query_root' } });
