@@ -3,3 +3,4 @@ export { graphqlNaming, type GraphqlNaming, type NamingConvention } from './nami
 export type { BuiltSchema } from './build-schema.js';
 export { graphqlMount } from './mount.js';
 export { sdlMount } from './sdl-mount.js';
+export type { GraphqlNamespace, GraphqlNamespaces } from './namespaces.js';

@@ -3,9 +3,10 @@ import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ResponseCache } from '../cache/index.js';
+import type { Identity, RequestInfo } from '../chain/index.js';
 import { SubscriptionLimits } from '../live/index.js';
 import { planTables } from '../plan/index.js';
-import type { OperationRequest } from './live-operation.js';
+import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type RunningSubscription } from './live-operation.js';
 import { graphqlUpgrade } from './ws-transport.js';
 import type { Connection } from './ws-connection.js';
 import { RequestTransaction, checkout, type PoolClient } from '../db/index.js';
@@ -191,6 +192,19 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
     ],
   })));
 
+  const liveDeps: LiveDeps = {
+    chain,
+    databases,
+    live: mount.live,
+    limits: new SubscriptionLimits(config.subscriptions),
+    options,
+    maxRows: config.graphql.maxRows,
+    maxPending: config.subscriptions.maxPending,
+    rulesFor: (role) => limits.rulesFor(role),
+    log: logger,
+    onMessage: () => metrics.liveMessages.inc({ transport: 'websocket' }),
+    onSubscriptions: (kind, delta) => metrics.liveSubscriptions.inc({ kind }, delta),
+  };
   const connections = new Set<Connection>();
   mount.holder.onSwap(() => {
     for (const connection of connections) {
@@ -206,19 +220,8 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
         await schemas.ready(scope.graph);
         return schemaFor(scope);
       },
-      live: {
-        chain,
-        databases,
-        live: mount.live,
-        limits: new SubscriptionLimits(config.subscriptions),
-        options,
-        maxRows: config.graphql.maxRows,
-        maxPending: config.subscriptions.maxPending,
-        rulesFor: (role) => limits.rulesFor(role),
-        log: logger,
-        onMessage: () => metrics.liveMessages.inc({ transport: 'websocket' }),
-        onSubscriptions: (kind, delta) => metrics.liveSubscriptions.inc({ kind }, delta),
-      },
+      live: liveDeps,
+      ...(namespaces === undefined ? {} : { namespaces }),
       executeOnce: async (scope, request) => executeOverSocket(await yoga(), chain, mount, scope, request),
     },
     {
@@ -232,6 +235,22 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
   // another source: reachable under its namespace field from the first source's endpoint
   if (mount.source !== undefined && mount.namespace !== undefined && namespacedSchemas !== undefined) {
     const { holder } = mount;
+    /** the caller's scope on this source: its graph, the role's view of it */
+    const scopeOn = (request: RequestInfo, identity: Identity): RequestScope => {
+      const { graph } = holder.current;
+      return { request: { ...request, graph }, identity, graph: chain.graphFor(graph, identity.role) };
+    };
+    // subscriptions under the namespace, by caller: a reload of this source moves them, as it moves its own connections'
+    const delegated = new Set<{ readonly request: RequestInfo; readonly identity: Identity; readonly running: Set<RunningSubscription> }>();
+    holder.onSwap(() => {
+      for (const { request, identity, running } of delegated) {
+        const scope = scopeOn(request, identity);
+        namespacedSchemas
+          .ready(scope.graph)
+          .then((built) => Promise.all([...running].map((one) => one.restart({ scope, built }))))
+          .catch((error: unknown) => logger.error({ err: error }, 'a subscription under a namespace could not move to the reloaded schema'));
+      }
+    });
     mount.graphqlNamespaces?.set(mount.source, {
       source: mount.source,
       field: mount.namespace.field,
@@ -245,9 +264,21 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
       },
       execute: async (request, identity, signal, operation) => {
         // as the same caller's request to this source's endpoint: this source's graph, role view and chain
-        const { graph } = holder.current;
-        const scope: RequestScope = { request: { ...request, graph }, identity, graph: chain.graphFor(graph, identity.role) };
-        return executeOverSocket(await yoga(), chain, mount, scope, operation, { namespaced: true, signal });
+        return executeOverSocket(await yoga(), chain, mount, scopeOn(request, identity), operation, { namespaced: true, signal });
+      },
+      subscribe: async (request, identity, operation, slots) => {
+        const scope = scopeOn(request, identity);
+        const built = await namespacedSchemas.ready(scope.graph);
+        const prepared = prepareOperation(built, operation, limits.rulesFor(identity.role));
+        if (prepared.kind === 'errors') return { errors: prepared.errors };
+        if (prepared.kind !== 'subscription') return { errors: [new GraphQLError('not a subscription', { extensions: { code: 'validation-failed' } })] };
+        // the connection's count (its per-role bound), and this source's own list of what a reload moves
+        const entry = { request, identity, running: new Set<RunningSubscription>() };
+        const counted = { get count() { return slots.count; }, set count(n: number) { slots.count = n; }, running: entry.running };
+        const started = await startSubscription(liveDeps, scope, built, prepared.document, operation, counted);
+        if (!('results' in started)) return started;
+        delegated.add(entry);
+        return untilEnd(started.results, () => delegated.delete(entry));
       },
     });
   }
@@ -366,6 +397,15 @@ async function executeOverSocket(
   return result;
 }
 
+/** The results of a subscription, and `onEnd` called when they end (for whatever reason). */
+async function* untilEnd(results: AsyncIterableIterator<ExecutionResult>, onEnd: () => void): AsyncGenerator<ExecutionResult> {
+  try {
+    yield* results;
+  } finally {
+    onEnd();
+  }
+}
+
 /** One operation through yoga as a POST of it would be answered (its plugins, the pipeline), with this context. */
 async function fetchOperation(yoga: Yoga, path: string, context: ServerContext, operation: OperationRequest): Promise<ExecutionResult> {
   const body = JSON.stringify({ query: operation.query, operationName: operation.operationName ?? undefined, variables: operation.variables ?? undefined });
@@ -406,7 +446,8 @@ function usePipeline(oneStatement: boolean, maxRows: number | null, cache: Respo
       const context = args.contextValue as unknown as YogaContext & ServerContext;
       // fields of other sources (namespaces): each source answers its part through its own pipeline
       const split = across === undefined ? undefined : splitBySource(args.schema, args.document, args.operationName, args.variableValues, across.namespaces);
-      if (across !== undefined && split !== undefined) {
+      // (a subscription under a namespace is served over a WebSocket: ws-connection.ts)
+      if (across !== undefined && split !== undefined && split.operation !== 'subscription') {
         const text = await answerAcrossSources(split, (part) =>
           part.namespace === undefined ? across.answerOwn(context, part.operation) : part.namespace.execute(context.scope.request, context.identity, context.pgduet.signal, part.operation),
         );

@@ -1,7 +1,6 @@
 import {
   GraphQLError,
   Kind,
-  OperationTypeNode,
   getOperationAST,
   getVariableValues,
   print,
@@ -55,6 +54,12 @@ export interface GraphqlNamespace {
   schemaFor(role: string): BuiltSchema | undefined;
   /** one operation on the source as this caller: what the source's endpoint would answer */
   execute(request: RequestInfo, identity: Identity, signal: AbortSignal, operation: OperationRequest): Promise<ExecutionResult>;
+  /**
+   * a subscription on the source as this caller, over a connection of the first source's
+   * endpoint (`slots`: that connection's count of running subscriptions, its per-role bound):
+   * its results, or one result when it is refused
+   */
+  subscribe(request: RequestInfo, identity: Identity, operation: OperationRequest, slots: { count: number }): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>;
 }
 
 /** The other sources' namespaces by source name: each source's GraphQL mount adds its own. */
@@ -96,9 +101,10 @@ function combine(main: BuiltSchema, parts: readonly Part[]): BuiltSchema {
   const { schema, builder } = main;
   const query = withFields(schema.getQueryType() ?? undefined, builder.naming.roots.query, parts, (s) => s.getQueryType() ?? undefined);
   const mutation = withFields(schema.getMutationType() ?? undefined, builder.naming.roots.mutation, parts, (s) => s.getMutationType() ?? undefined);
+  const subscription = withFields(schema.getSubscriptionType() ?? undefined, builder.naming.roots.subscription, parts, (s) => s.getSubscriptionType() ?? undefined);
   if (query === undefined) return main;
   const lazyParts = parts.map((p) => p.built.schema).filter((s): s is LazySchema => s instanceof LazySchema);
-  return { schema: new LazySchema(builder, query, mutation, schema.getSubscriptionType() ?? undefined, lazyParts), builder, warnings: main.warnings };
+  return { schema: new LazySchema(builder, query, mutation, subscription, lazyParts), builder, warnings: main.warnings };
 }
 
 /** A root type with a namespace field per source that has that root (a name the first source uses already stays its own). */
@@ -135,7 +141,7 @@ export interface OperationPart {
 }
 
 export interface SplitOperation {
-  readonly mutation: boolean;
+  readonly operation: 'query' | 'mutation' | 'subscription';
   /** every root response key of the operation, in the order of the request */
   readonly keys: readonly string[];
   readonly parts: readonly OperationPart[];
@@ -155,9 +161,8 @@ export function splitBySource(
 ): SplitOperation | undefined {
   if (namespaces.size === 0) return undefined;
   const operation = getOperationAST(document, operationName);
-  if (operation === null || operation === undefined || operation.operation === OperationTypeNode.SUBSCRIPTION) return undefined;
-  const mutation = operation.operation === OperationTypeNode.MUTATION;
-  const root = mutation ? schema.getMutationType() : schema.getQueryType();
+  if (operation === null || operation === undefined) return undefined;
+  const root = schema.getRootType(operation.operation);
   if (root === null || root === undefined) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors !== undefined) return undefined;
@@ -189,7 +194,7 @@ export function splitBySource(
   }
   if (parts.every((part) => part === undefined)) return undefined;
   if (ownAt !== -1) parts[ownAt] = { namespace: undefined, key: undefined, keys: ownKeys, operation: partOperation(operation, own, fragments, rawVariables) };
-  return { mutation, keys: [...fields.keys()], parts: parts.filter((part): part is OperationPart => part !== undefined) };
+  return { operation: operation.operation, keys: [...fields.keys()], parts: parts.filter((part): part is OperationPart => part !== undefined) };
 }
 
 /** An operation of the same kind, name and directives over these selections, with the variables and fragments they use. */
@@ -238,7 +243,7 @@ function usedNames(nodes: readonly Parameters<typeof visit>[0][], fragments: Rea
 export async function answerAcrossSources(split: SplitOperation, answer: (part: OperationPart) => Promise<ExecutionResult>): Promise<string> {
   const settle = (part: OperationPart): Promise<ExecutionResult> => answer(part).catch((error: unknown) => ({ data: null, errors: [toGraphqlError(error)] }));
   const results: ExecutionResult[] = [];
-  if (split.mutation) for (const part of split.parts) results.push(await settle(part));
+  if (split.operation === 'mutation') for (const part of split.parts) results.push(await settle(part));
   else results.push(...(await Promise.all(split.parts.map(settle))));
   const values = new Map<string, unknown>();
   const errors: GraphQLFormattedError[] = [];
@@ -251,6 +256,44 @@ export async function answerAcrossSources(split: SplitOperation, answer: (part: 
   });
   const data = results.every((r) => r.data === null || r.data === undefined) ? null : Object.fromEntries(split.keys.map((key) => [key, values.get(key) ?? null]));
   return JSON.stringify(errors.length === 0 ? { data } : { data, errors });
+}
+
+/**
+ * A subscription under a namespace: the source's own subscription of the namespace field's
+ * selection (its live engine, permissions and bounds), each result under the field's key. A
+ * subscription selects one root field, as Hasura asks of one across sources.
+ */
+export async function subscribeAcrossSources(
+  split: SplitOperation,
+  request: RequestInfo,
+  identity: Identity,
+  slots: { count: number },
+): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
+  const [only, ...others] = split.parts;
+  if (only?.namespace === undefined || only.key === undefined || others.length > 0 || split.keys.length > 1) {
+    return { errors: [new GraphQLError('a subscription under a namespace selects that one field: subscribe to each source apart', { extensions: { code: 'validation-failed', path: '$' } })] };
+  }
+  const key = only.key;
+  const started = await only.namespace.subscribe(request, identity, only.operation, slots);
+  return Symbol.asyncIterator in started ? resultsUnder(key, started) : resultUnder(key, started);
+}
+
+async function* resultsUnder(key: string, results: AsyncIterableIterator<ExecutionResult>): AsyncGenerator<ExecutionResult> {
+  // ending this (the client's `complete`) returns the source's iterator, which ends its subscription
+  for await (const result of results) yield resultUnder(key, result);
+}
+
+function resultUnder(key: string, result: ExecutionResult): ExecutionResult {
+  const errors = result.errors?.map((error) => {
+    const { path, ...extensions } = error.extensions;
+    return new GraphQLError(error.message, {
+      path: [key, ...(error.path ?? [])],
+      ...(error.originalError === undefined ? {} : { originalError: error.originalError }),
+      extensions: { ...extensions, ...(typeof path === 'string' && path.startsWith('$') ? { path: `$.selectionSet.${key}${path.slice(1)}` } : {}) },
+    });
+  });
+  const data = result.data === null || result.data === undefined ? result.data : { [key]: result.data };
+  return { ...(data === undefined ? {} : { data }), ...(errors === undefined ? {} : { errors }) };
 }
 
 function formatted(error: GraphQLFormattedError | GraphQLError): GraphQLFormattedError {

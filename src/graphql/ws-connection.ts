@@ -5,6 +5,7 @@ import { ANONYMOUS, type Chain, type RequestInfo } from '../chain/index.js';
 import { PgduetError, toGraphqlError } from '../errors/index.js';
 import type { GraphSource, RequestScope } from '../http/index.js';
 import type { BuiltSchema } from './build-schema.js';
+import { splitBySource, subscribeAcrossSources, type GraphqlNamespaces } from './namespaces.js';
 import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type Prepared, type RunningSubscription } from './live-operation.js';
 
 /**
@@ -18,6 +19,8 @@ export interface ConnectionDeps {
   /** the schema of a connection's role (the first source's: with the other sources' namespaces) */
   readonly schemaFor: (scope: RequestScope) => Promise<BuiltSchema>;
   readonly live: LiveDeps;
+  /** the other sources' namespaces, on the first source's endpoint: a subscription under one is that source's (namespaces.ts) */
+  readonly namespaces?: GraphqlNamespaces;
   /** a query or mutation over the socket: answered as the same request over HTTP would be */
   readonly executeOnce: (scope: RequestScope, request: OperationRequest) => Promise<ExecutionResult>;
   /** the open connections (a reload moves their subscriptions to the new schema) */
@@ -112,6 +115,9 @@ export class Connection {
    */
   async operate(prepared: Exclude<Prepared, { kind: 'errors' }>, request: OperationRequest): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
     if (prepared.kind === 'execute') return this.#deps.executeOnce(this.scope, request);
+    const namespaces = this.#deps.namespaces;
+    const split = namespaces === undefined ? undefined : splitBySource(this.built.schema, prepared.document, request.operationName, request.variables, namespaces);
+    if (split !== undefined) return subscribeAcrossSources(split, this.scope.request, this.scope.identity, this.running);
     const started = await startSubscription(this.#deps.live, this.scope, this.built, prepared.document, request, this.running);
     return 'results' in started ? started.results : started;
   }

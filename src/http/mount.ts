@@ -8,7 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Databases, Pool } from '../db/index.js';
 import type { Metrics } from './metrics.js';
 import type { GraphSnapshot, RequestContext } from './request-context.js';
-import type { GraphqlNamespaces } from '../graphql/namespaces.js';
+import type { GraphqlNamespaces } from '../graphql/index.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
 

@@ -46,6 +46,8 @@ async function run(url: string, sql: string): Promise<unknown[]> {
 function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string; typePrefix: string }> = {}): ConfigInput {
   return {
     auth: { jwt: { secret: SECRET } },
+    // live queries refetch on NOTIFY (each source LISTENs on its own database), not by the clock
+    subscriptions: { interval: 60_000 },
     permissions: {
       anonymous: { tables: { book: { select: {} }, tag: { select: {} } } },
       editor: { tables: { book: { select: {}, insert: {} } } },
@@ -263,6 +265,42 @@ describe('over a WebSocket', () => {
       expect(result).toEqual({ data: { archive: { film: [{ title: 'Cars' }] }, book: [{ title: 'Dune' }] } });
     } finally {
       await client.dispose();
+    }
+  });
+});
+
+describe('subscriptions under a namespace', () => {
+  const subscribe = (query: string): { results: unknown[]; stop: () => Promise<void> } => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/v1/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const results: unknown[] = [];
+    const stop = client.subscribe({ query }, { next: (r) => void results.push(r), error: (e) => void results.push({ error: e }), complete: () => undefined });
+    return { results, stop: async () => {
+      stop();
+      await client.dispose();
+    } };
+  };
+
+  it('is the source’s live query, refetched on its database, under the namespace’s key', async () => {
+    const one = subscribe('subscription { archive { film(where: {title: {_eq: "Zardoz"}}) { __typename title } } }');
+    try {
+      await eventually(() => one.results.length >= 1, 5000, 'the first result');
+      expect(one.results[0]).toEqual({ data: { archive: { film: [] } } });
+      await run(second.url, `insert into film (title) values ('Zardoz'); notify pgduet_changes, 'film'`);
+      await eventually(() => one.results.length >= 2, 5000, 'the refetch after the insert');
+      expect(one.results[1]).toEqual({ data: { archive: { film: [{ __typename: 'archive_film', title: 'Zardoz' }] } } });
+    } finally {
+      await one.stop();
+      await run(second.url, `delete from film where title = 'Zardoz'`);
+    }
+  });
+
+  it('refuses a subscription that mixes a namespace with other root fields (GraphQL’s one-field rule)', async () => {
+    const mixed = subscribe('subscription { book { title } archive { film { title } } }');
+    try {
+      await eventually(() => mixed.results.length >= 1, 5000, 'the refusal');
+      expect(JSON.stringify(mixed.results[0])).toContain('must select only one top level field');
+    } finally {
+      await mixed.stop();
     }
   });
 });
