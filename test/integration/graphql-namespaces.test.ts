@@ -62,7 +62,7 @@ function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string
         poolSize: 2,
         ...extra,
         permissions: {
-          anonymous: { tables: { film: { select: { columns: ['id', 'title'] } }, tag: { select: {} } }, functions: ['film_count', 'boom'] },
+          anonymous: { tables: { film: { select: { columns: ['id', 'title'] } }, tag: { select: {} }, note: { select: {} } }, functions: ['film_count', 'boom'] },
           editor: { tables: { film: { select: {}, insert: { columns: ['title', 'rating'] } } } },
           kiosk: { tables: { tag: { select: {} } } },
         },
@@ -85,6 +85,7 @@ beforeAll(async () => {
     insert into film (title, rating, mood, meta) values ('Alien', 'R', 'tense', '{"a": 1}'), ('Brazil', 'R', 'calm', null), ('Cars', 'G', 'calm', null);
     create table tag (id serial primary key, name text not null);
     insert into tag (name) values ('from-archive');
+    create table note (id serial primary key, body text, extra text);
     create function film_count() returns bigint language sql stable as $$ select count(*) from film $$;
     create function boom() returns int language plpgsql stable as $$ begin raise exception 'boom from the archive'; end $$;
   `);
@@ -291,6 +292,20 @@ describe('subscriptions under a namespace', () => {
     } finally {
       await one.stop();
       await run(second.url, `delete from film where title = 'Zardoz'`);
+    }
+  });
+
+  it('moves to the source’s reloaded schema, or ends with the reason when its field went away', async () => {
+    const one = subscribe('subscription { archive { note { body extra } } }');
+    try {
+      await eventually(() => one.results.length >= 1, 5000, 'the first result');
+      expect(one.results[0]).toEqual({ data: { archive: { note: [] } } });
+      await run(second.url, 'alter table note drop column extra');
+      await server.sources.get('archive')?.reload();
+      await eventually(() => one.results.length >= 2, 5000, 'the end after the reload');
+      expect(JSON.stringify(one.results[1])).toMatch(/the schema changed: .*extra/);
+    } finally {
+      await one.stop();
     }
   });
 
