@@ -89,6 +89,8 @@ export function importHasura(metadata: Json): ImportResult {
   if (first !== undefined) {
     firstConvention = importConvention(first, notes);
     noteFirstSourceCustomization(first, notes);
+    const schemas = trackedSchemas(first);
+    if (schemas !== undefined) config['database'] = { schemas };
     Object.assign(config, partsConfig(importSourceParts(first, notes)));
     if (firstConvention === 'graphql-default') config['graphql'] = { namingConvention: firstConvention };
   }
@@ -105,6 +107,17 @@ function isPostgres(source: Json, notes: string[]): boolean {
   if (kind === 'postgres' || kind === 'pg') return true;
   notes.push(`source "${String(source['name'])}" (${String(kind)}): not imported — pgduet serves PostgreSQL databases only`);
   return false;
+}
+
+/**
+ * The schemas of a source's tracked tables and functions, `public` first (Hasura's unprefixed
+ * one), when they are not pgduet's default `[public]`: pgduet serves the schemas it is given.
+ */
+function trackedSchemas(source: Json): string[] | undefined {
+  const named = [...list(source['tables']).map((entry) => entry['table']), ...list(source['functions']).map((entry) => entry['function'])];
+  const schemas = new Set(named.map((name) => qualified(name as QualifiedName | string).split('.', 2)).map(([schema, table]) => (table === undefined ? 'public' : schema ?? 'public')));
+  const ordered = [...schemas].sort((a, b) => Number(b === 'public') - Number(a === 'public'));
+  return ordered.length === 0 || (ordered.length === 1 && ordered[0] === 'public') ? undefined : ordered;
 }
 
 /** The keys of a source's parts that have anything in them, as the top level or a `sources:` entry writes them. */
@@ -240,13 +253,19 @@ function importOtherSource(source: Json, context: OtherSourceContext, allNotes: 
   const name = importSourceName(given, context.taken, notes);
   const connection = (((source['configuration'] ?? {}) as Json)['connection_info'] ?? {}) as Json;
   const out: Json = { name, url: importSourceUrl(name, connection['database_url'], notes) };
+  const schemas = trackedSchemas(source);
+  if (schemas !== undefined) out['schemas'] = schemas;
   const replicas = importReplicas(source, notes);
   if (replicas.length > 0) out['replicas'] = replicas;
   const poolSize = importPoolSize(connection, notes);
   if (poolSize !== undefined) out['poolSize'] = poolSize;
   const convention = importConvention(source, notes);
-  // a source without one is Hasura's default convention, not the one the first source chose (which pgduet would give it)
-  if (convention !== undefined || context.firstConvention === 'graphql-default') out['namingConvention'] = convention ?? 'hasura-default';
+  if (convention !== undefined) out['namingConvention'] = convention;
+  else if (context.firstConvention === 'graphql-default') {
+    // pgduet would give it the first source's convention (graphql.namingConvention); Hasura its default
+    out['namingConvention'] = 'hasura-default';
+    notes.push('no customization.naming_convention: namingConvention hasura-default (Hasura\'s default), not the first source\'s graphql-default');
+  }
   Object.assign(out, importNamespace(name, source, notes));
   const parts = partsConfig(importSourceParts(source, notes));
   // without permissions of its own a source takes the top-level ones; Hasura gives a source without any to the admin only
@@ -336,7 +355,7 @@ function importNamespace(name: string, source: Json, notes: string[]): Json {
   if (namespace !== undefined) out['namespace'] = namespace;
   else notes.push(`no customization.root_fields.namespace: Hasura puts its root fields beside the first source's; pgduet serves them under the namespace "${name}" ({ ${name} { … } }) — set namespace to choose another`);
   if (prefix !== undefined) out['typePrefix'] = prefix;
-  else notes.push(`no customization.type_names.prefix: pgduet prefixes its GraphQL types "${name}_" (${name}_film…) — set typePrefix to choose another`);
+  else notes.push(`no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "${name}_" — set typePrefix to choose another`);
   for (const [part, values, kept] of [['root_fields', rootFields, 'namespace'], ['type_names', typeNames, 'prefix']] as const) {
     for (const [key, value] of Object.entries(values)) {
       if (key !== kept && value !== undefined && value !== null) notes.push(`customization.${part}.${key} ${JSON.stringify(value)}: not imported — pgduet has a namespace and a type prefix only`);
