@@ -63,7 +63,8 @@ describe('import-hasura: several sources', () => {
       {
         name: 'reports',
         url: '${REPORTS_DATABASE_URL}',
-        schemas: ['stats'],
+        // those of its tables, public first
+        schemas: ['public', 'stats'],
         // Hasura's default, not the first source's graphql-default
         namingConvention: 'hasura-default',
         tables: { 'stats.monthly': { name: 'monthly_report' } },
@@ -94,7 +95,7 @@ describe('import-hasura: several sources', () => {
     expect(loaded.graphql.namingConvention).toBe('graphql-default');
     expect(loaded.sources.map(({ name, url, schemas, replicas, poolSize, namespace, typePrefix, namingConvention }) => ({ name, url, schemas, replicas, poolSize, namespace, typePrefix, namingConvention }))).toEqual([
       { name: 'archive_db', url: 'postgres://archive@archive.example:5432/archive', schemas: ['public'], replicas: [ENV.ARCHIVE_REPLICA_URL], poolSize: 8, namespace: 'archive', typePrefix: 'Archive_', namingConvention: 'hasura-default' },
-      { name: 'reports', url: ENV.REPORTS_DATABASE_URL, schemas: ['stats'], replicas: [], poolSize: undefined, namespace: undefined, typePrefix: undefined, namingConvention: 'hasura-default' },
+      { name: 'reports', url: ENV.REPORTS_DATABASE_URL, schemas: ['public', 'stats'], replicas: [], poolSize: undefined, namespace: undefined, typePrefix: undefined, namingConvention: 'hasura-default' },
     ]);
     expect(loaded.sources[0]?.permissions?.['anonymous']?.functions).toEqual(['public.film_count']);
     expect(loaded.sources[1]?.permissions).toEqual({});
