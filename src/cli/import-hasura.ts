@@ -115,7 +115,8 @@ function isPostgres(source: Json, notes: string[]): boolean {
  */
 function trackedSchemas(source: Json): string[] | undefined {
   const named = [...list(source['tables']).map((entry) => entry['table']), ...list(source['functions']).map((entry) => entry['function'])];
-  const schemas = new Set(named.map((name) => qualified(name as QualifiedName | string).split('.', 2)).map(([schema, table]) => (table === undefined ? 'public' : schema ?? 'public')));
+  // Hasura's bare name (`table: film`) is a table of public
+  const schemas = new Set(named.map((name) => (typeof name === 'object' && name !== null ? ((name as QualifiedName).schema ?? 'public') : 'public')));
   const ordered = [...schemas].sort((a, b) => Number(b === 'public') - Number(a === 'public'));
   return ordered.length === 0 || (ordered.length === 1 && ordered[0] === 'public') ? undefined : ordered;
 }
