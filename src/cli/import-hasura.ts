@@ -260,13 +260,8 @@ function importOtherSource(source: Json, context: OtherSourceContext, allNotes: 
   if (replicas.length > 0) out['replicas'] = replicas;
   const poolSize = importPoolSize(connection, notes);
   if (poolSize !== undefined) out['poolSize'] = poolSize;
-  const convention = importConvention(source, notes);
+  const convention = otherConvention(source, context.firstConvention, notes);
   if (convention !== undefined) out['namingConvention'] = convention;
-  else if (context.firstConvention === 'graphql-default') {
-    // pgduet would give it the first source's convention (graphql.namingConvention); Hasura its default
-    out['namingConvention'] = 'hasura-default';
-    notes.push('no customization.naming_convention: namingConvention hasura-default (Hasura\'s default), not the first source\'s graphql-default');
-  }
   Object.assign(out, importNamespace(name, source, notes));
   const parts = partsConfig(importSourceParts(source, notes));
   // without permissions of its own a source takes the top-level ones; Hasura gives a source without any to the admin only
@@ -274,6 +269,14 @@ function importOtherSource(source: Json, context: OtherSourceContext, allNotes: 
   Object.assign(out, parts);
   allNotes.push(...notes.map((note) => `source "${given}": ${note}`));
   return out;
+}
+
+/** Another source's convention: its own, else Hasura's default where pgduet would give it the first's (graphql.namingConvention). */
+function otherConvention(source: Json, firstConvention: Convention | undefined, notes: string[]): Convention | undefined {
+  const convention = importConvention(source, notes);
+  if (convention !== undefined || firstConvention !== 'graphql-default') return convention;
+  notes.push('no customization.naming_convention: namingConvention hasura-default (Hasura\'s default), not the first source\'s graphql-default');
+  return 'hasura-default';
 }
 
 /**
@@ -299,9 +302,12 @@ function importSourceUrl(name: string, given: unknown, notes: string[]): string 
   const url = connectionUrl(given);
   if (url !== undefined) return url;
   const variable = `${name.toUpperCase()}_DATABASE_URL`;
-  notes.push(`database_url ${JSON.stringify(given) ?? '(none)'}: not imported — the url is \${${variable}}; set ${variable} to its postgres:// URL`);
+  // its value is not repeated: incomplete connection parameters may hold a password
+  notes.push(`database_url: not imported (${UNREADABLE_URL}) — the url is \${${variable}}; set ${variable} to its postgres:// URL`);
   return `\${${variable}}`;
 }
+
+const UNREADABLE_URL = 'neither a URL, {from_env: NAME} with a NAME of letters, digits and _, nor connection_parameters with username, host and database';
 
 function connectionUrl(given: unknown): string | undefined {
   if (typeof given === 'string') return given;
@@ -327,7 +333,7 @@ function importReplicas(source: Json, notes: string[]): string[] {
   const replicas: string[] = [];
   for (const [i, replica] of list(((source['configuration'] ?? {}) as Json)['read_replicas']).entries()) {
     const url = connectionUrl(replica['database_url']);
-    if (url === undefined) notes.push(`read_replicas[${i}]: not imported — its database_url ${JSON.stringify(replica['database_url']) ?? '(none)'} is not a URL or {from_env}; add it to replicas`);
+    if (url === undefined) notes.push(`read_replicas[${i}]: not imported (${UNREADABLE_URL}) — add its URL to replicas`);
     else replicas.push(url);
   }
   return replicas;

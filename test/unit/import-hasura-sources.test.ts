@@ -110,7 +110,10 @@ describe('import-hasura: several sources', () => {
         { name: 'bq', kind: 'bigquery' },
         source('main', { database_url: 'postgres://a/main' }),
         source('default', { database_url: { connection_parameters: { username: 'me', password: 'p@ss word', host: 'db.example', port: 6432, database: 'old' } } }),
-        source('2024-stats', { database_url: 'postgres://c/s', pool_settings: { max_connections: 5000 } }),
+        {
+          name: '2024-stats',
+          configuration: { connection_info: { database_url: 'postgres://c/s', pool_settings: { max_connections: 5000 } }, read_replicas: [{ database_url: { connection_parameters: { host: 'r.example' } } }, { database_url: 'postgres://r/s' }] },
+        },
         source('a-b', { database_url: 'postgres://d/x' }, { customization: { root_fields: { namespace: 'not-a-name' }, type_names: { prefix: 'AB_' } } }),
         source('a_b', { database_url: { from_env: 'not a variable' } }),
       ],
@@ -119,17 +122,18 @@ describe('import-hasura: several sources', () => {
     // the first PostgreSQL source is the top level, whichever comes before it
     expect(imported['sources']).toEqual([
       expect.objectContaining({ name: 'source_default', url: 'postgres://me:p%40ss%20word@db.example:6432/old' }),
-      expect.objectContaining({ name: 'source_2024_stats', url: 'postgres://c/s', poolSize: 1000 }),
+      expect.objectContaining({ name: 'source_2024_stats', url: 'postgres://c/s', replicas: ['postgres://r/s'], poolSize: 1000 }),
       { name: 'a_b', url: 'postgres://d/x', typePrefix: 'AB_' },
       { name: 'a_b_2', url: '${A_B_2_DATABASE_URL}' },
     ]);
     const loaded = loadConfig({ file: writtenFile(metadata), env: { A_B_2_DATABASE_URL: 'postgres://e/y' } }).config;
     expect(loaded.sources.map((s) => s.name)).toEqual(['source_default', 'source_2024_stats', 'a_b', 'a_b_2']);
     expect(said).toContain('source "bq" (bigquery): not imported — pgduet serves PostgreSQL databases only');
+    expect(said).toContain('source "2024-stats": read_replicas[0]: not imported (neither a URL, {from_env: NAME} with a NAME of letters, digits and _, nor connection_parameters with username, host and database) — add its URL to replicas');
     expect(said).toContain('source "2024-stats": pool_settings.max_connections 5000: imported as poolSize 1000, pgduet\'s most');
     expect(said).toContain('source "a-b": customization.root_fields.namespace "not-a-name": not imported — expected a GraphQL name; pgduet\'s default is used');
     expect(said).toContain('source "a_b": named "a_b_2" in pgduet — a source\'s name is a URL segment and a GraphQL name (letters, digits and _, unique; not rpc, sdl or default)');
-    expect(said).toContain('source "a_b": database_url {"from_env":"not a variable"}: not imported — the url is ${A_B_2_DATABASE_URL}; set A_B_2_DATABASE_URL to its postgres:// URL');
+    expect(said).toContain('source "a_b": database_url: not imported (neither a URL, {from_env: NAME} with a NAME of letters, digits and _, nor connection_parameters with username, host and database) — the url is ${A_B_2_DATABASE_URL}; set A_B_2_DATABASE_URL to its postgres:// URL');
     expect(said.some((n) => n.startsWith('source "main"'))).toBe(false);
   });
 
