@@ -146,7 +146,7 @@ const customized = (source: Json, part: 'root_fields' | 'type_names'): Json => (
 function noteFirstSourceCustomization(source: Json, notes: string[]): void {
   for (const part of ['root_fields', 'type_names'] as const) {
     for (const [key, value] of Object.entries(customized(source, part))) {
-      if (value !== undefined && value !== null) notes.push(`customization.${part}.${key} "${String(value)}": not imported — pgduet serves the first source's fields and types at the top level, as named`);
+      if (value !== undefined && value !== null) notes.push(`customization.${part}.${key} ${JSON.stringify(value)}: not imported — pgduet serves the first source's fields and types at the top level, as named`);
     }
   }
 }
@@ -360,9 +360,9 @@ function importNamespace(name: string, source: Json, notes: string[]): Json {
   const namespace = customizedName(rootFields, 'root_fields.namespace', sourceShape.namespace, notes);
   const prefix = customizedName(typeNames, 'type_names.prefix', sourceShape.typePrefix, notes);
   if (namespace !== undefined) out['namespace'] = namespace;
-  else notes.push(`no customization.root_fields.namespace: Hasura puts its root fields beside the first source's; pgduet serves them under the namespace "${name}" ({ ${name} { … } }) — set namespace to choose another`);
+  else if (rootFields['namespace'] === undefined || rootFields['namespace'] === null) notes.push(`no customization.root_fields.namespace: Hasura puts its root fields beside the first source's; pgduet serves them under the namespace "${name}" ({ ${name} { … } }) — set namespace to choose another`);
   if (prefix !== undefined) out['typePrefix'] = prefix;
-  else notes.push(`no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "${name}_" — set typePrefix to choose another`);
+  else if (typeNames['prefix'] === undefined || typeNames['prefix'] === null) notes.push(`no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "${name}_" — set typePrefix to choose another`);
   for (const [part, values, kept] of [['root_fields', rootFields, 'namespace'], ['type_names', typeNames, 'prefix']] as const) {
     for (const [key, value] of Object.entries(values)) {
       if (key !== kept && value !== undefined && value !== null) notes.push(`customization.${part}.${key} ${JSON.stringify(value)}: not imported — pgduet has a namespace and a type prefix only`);

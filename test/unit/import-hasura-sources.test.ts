@@ -134,6 +134,8 @@ describe('import-hasura: several sources', () => {
     expect(said).toContain('source "a-b": customization.root_fields.namespace "not-a-name": not imported — expected a GraphQL name; pgduet\'s default is used');
     expect(said).toContain('source "a_b": named "a_b_2" in pgduet — a source\'s name is a URL segment and a GraphQL name (letters, digits and _, unique; not rpc, sdl or default)');
     expect(said).toContain('source "a_b": database_url: not imported (neither a URL, {from_env: NAME} with a NAME of letters, digits and _, nor connection_parameters with username, host and database) — the url is ${A_B_2_DATABASE_URL}; set A_B_2_DATABASE_URL to its postgres:// URL');
+    // an unusable namespace is noted once, as such
+    expect(said.filter((n) => n.startsWith('source "a-b": ') && n.includes('namespace'))).toHaveLength(1);
     expect(said.some((n) => n.startsWith('source "main"'))).toBe(false);
   });
 
