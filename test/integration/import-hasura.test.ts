@@ -1,11 +1,18 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { importedYaml, importHasura, readHasuraMetadata } from '../../src/cli/import-hasura.js';
-import { configSchema, type ConfigInput } from '../../src/config/index.js';
-import type { RunningServer } from '../../src/server/index.js';
+import { configSchema, loadConfig, type ConfigInput } from '../../src/config/index.js';
+import { graphqlMount } from '../../src/graphql/index.js';
+import { restMounts } from '../../src/rest/index.js';
+import { buildChain, createLogger, startServer, type RunningServer } from '../../src/server/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startGraphqlServer, type GraphqlResponse } from '../support/graphql.js';
+import { eventually } from '../support/server.js';
 
 /**
  * `pgduet import-hasura`: a realistic Hasura metadata export (several roles, manual
@@ -14,6 +21,7 @@ import { startGraphqlServer, type GraphqlResponse } from '../support/graphql.js'
  */
 const EXPORT = fileURLToPath(new URL('../fixtures/hasura/export.json', import.meta.url));
 const DIRECTORY = fileURLToPath(new URL('../fixtures/hasura/metadata', import.meta.url));
+const SOURCES = fileURLToPath(new URL('../fixtures/hasura/sources', import.meta.url));
 const SECRET = 'import-test-secret';
 
 let db: TestDatabase;
@@ -95,5 +103,92 @@ describe('import-hasura', () => {
       { store_id: 2, film: { title: 'ACADEMY DINOSAUR', year: 2012 } },
       { store_id: 2, film: { title: 'ACADEMY DINOSAUR', year: 2012 } },
     ]);
+  });
+});
+
+/**
+ * A project of several sources (issue 16), imported and served as written: the first source at
+ * the top level in its graphql-default convention, `archive-db` under its namespace `archive`
+ * with its own types and permissions, `reports` (no permissions in Hasura) for the admin only.
+ */
+describe('import-hasura: several sources, served', () => {
+  let databases: TestDatabase[] = [];
+  let served: RunningServer;
+
+  async function run(url: string, sql: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
+  beforeAll(async () => {
+    databases = await Promise.all([createTestDatabase(), createTestDatabase(), createTestDatabase()]);
+    const [app, archive, reports] = databases.map((d) => d.url) as [string, string, string];
+    await run(app, `create table book (id serial primary key, title text not null); insert into book (title) values ('Dune'), ('Emma');`);
+    await run(archive, `
+      create table film (id serial primary key, title text not null, release_year int, rating text);
+      insert into film (title, release_year, rating) values ('Alien', 1979, 'R'), ('Brazil', 1985, 'R'), ('Cars', 2006, 'G');
+      create table review (id serial primary key, film_id int not null references film, body text not null);
+      insert into review (film_id, body) values (3, 'fun');
+      create function film_count() returns bigint language sql stable as $$ select count(*) from film $$;
+    `);
+    await run(reports, `create schema stats; create table stats.monthly (month text primary key, total int not null); insert into stats.monthly values ('2024-01', 12); create table book (id serial primary key, title text not null); insert into book (title) values ('Ledger');`);
+    const file = join(mkdtempSync(join(tmpdir(), 'pgduet-import-')), 'pgduet.yaml');
+    writeFileSync(file, importedYaml(importHasura(readHasuraMetadata(SOURCES)), 'sources'));
+    // the variables Hasura read its URLs and secret from, which the imported file reads too
+    const { config } = loadConfig({ file, env: { HASURA_GRAPHQL_DATABASE_URL: app, ARCHIVE_REPLICA_URL: archive, REPORTS_DATABASE_URL: reports, HASURA_GRAPHQL_ADMIN_SECRET: SECRET } });
+    // the fixture's archive URL is written out, to a host that does not exist here
+    const sources = config.sources.map((source) => (source.name === 'archive_db' ? { ...source, url: archive } : source));
+    served = await startServer({
+      config: { ...config, sources, server: { ...config.server, port: 0 }, log: { level: 'silent' } },
+      chain: buildChain,
+      logger: createLogger(process.env['TEST_LOG'] ?? 'silent', { pretty: false }),
+      mounts: [graphqlMount, restMounts],
+      handleSignals: false,
+    });
+    // the other sources load in the background
+    await eventually(() => [...served.sources.values()].every((source) => source.holder.loaded), 10_000, 'the sources to load');
+  });
+
+  afterAll(async () => {
+    await served?.close();
+    await Promise.all(databases.map((d) => d.drop()));
+  });
+
+  async function graphql(query: string, role?: string): Promise<GraphqlResponse> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(role === undefined ? {} : { 'x-hasura-admin-secret': SECRET, 'x-hasura-role': role }) };
+    const res = await fetch(`${served.url}/v1/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
+    return (await res.json()) as GraphqlResponse;
+  }
+
+  it('answers the first source at the top level and archive-db under its namespace, each in its own convention and rules', async () => {
+    const answer = await graphql('{ books(orderBy: {id: ASC}) { title } archive { film(order_by: {id: asc}) { __typename title year reviews { body } } } }');
+    expect(answer).toEqual({
+      data: {
+        books: [{ title: 'Dune' }, { title: 'Emma' }],
+        // anonymous: no R-rated films; the column renamed, the manual relationship, the prefixed type
+        archive: { film: [{ __typename: 'Archive_film', title: 'Cars', year: 2006, reviews: [{ body: 'fun' }] }] },
+      },
+    });
+    expect((await graphql('{ archive { film { rating } } }')).errors?.[0]?.message).toBe("field 'rating' not found in type: 'Archive_film'");
+    expect((await graphql('{ archive { film_aggregate { aggregate { count } } } }', 'editor')).data).toEqual({ archive: { film_aggregate: { aggregate: { count: 3 } } } });
+  });
+
+  it('serves reports, which had no permissions, to the admin only', async () => {
+    expect((await graphql('{ reports { book { title } } }', 'admin')).data).toEqual({ reports: { book: [{ title: 'Ledger' }] } });
+    // its book is not the first source's, whose rules let anonymous read book: the other roles see nothing there
+    for (const role of [undefined, 'editor']) {
+      expect((await graphql('{ reports { book { title } } }', role)).errors?.[0]?.message, String(role)).toBe("field 'book' not found in type: 'reports_reports_query'");
+    }
+  });
+
+  it('lets the roles Hasura granted a function call it, over REST at the source\'s path', async () => {
+    const res = await fetch(`${served.url}/rest/archive_db/rpc/film_count`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toBe(3);
   });
 });
