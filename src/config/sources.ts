@@ -73,12 +73,24 @@ export function sourceOptions<T extends z.ZodType, F extends z.ZodType, R extend
     .strict();
 }
 
-/** Source names must differ: each is a path and a GraphQL field. */
-export function uniqueSourceNames(sources: readonly { readonly name: string }[], ctx: z.RefinementCtx): void {
+/**
+ * Source names must differ: each is a path and a GraphQL field; so must their namespaces, and
+ * their type prefixes may not begin one another (`a_` and `a_b_` would make names of both).
+ */
+export function uniqueSourceNames(sources: readonly { readonly name: string; readonly namespace?: string | undefined; readonly typePrefix?: string | undefined }[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
+  const namespaces = new Set<string>();
+  const prefixes: string[] = [];
   for (const [i, source] of sources.entries()) {
     if (seen.has(source.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another source is named "${source.name}"` });
     seen.add(source.name);
+    const namespace = source.namespace ?? source.name;
+    if (namespaces.has(namespace)) ctx.addIssue({ code: 'custom', path: [i, 'namespace'], message: `another source stands under the GraphQL namespace "${namespace}"` });
+    namespaces.add(namespace);
+    const prefix = source.typePrefix ?? `${source.name}_`;
+    const other = prefixes.find((p) => p.startsWith(prefix) || prefix.startsWith(p));
+    if (other !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'typePrefix'], message: `the type prefix "${prefix}" and another source's "${other}" would name the same types` });
+    prefixes.push(prefix);
   }
 }
 

@@ -34,6 +34,8 @@ export interface QueryRules {
   readonly onlyPersisted: boolean;
   /** the allow-list: id (or sha256 hash) → query text */
   readonly documents: ReadonlyMap<string, string>;
+  /** whether the role may see the schema (introspection; the SDL at `<graphqlPath>/sdl`) */
+  readonly introspection: boolean;
 }
 
 export interface GraphqlLimits {
@@ -65,7 +67,7 @@ export function createGraphqlLimits(options: GraphqlLimitsOptions, cwd: string =
     if (documents === undefined) allowLists.set(source, (documents = loadDocuments(source, cwd, where)));
     const onlyPersisted = role?.persistedQueries?.onlyPersisted ?? options.persistedQueries?.onlyPersisted ?? false;
     if (onlyPersisted && documents.size === 0) throw new ConfigError('PGD001', `${where}: onlyPersisted is true but there are no persisted documents: every request would be refused`);
-    return { key, rules, onlyPersisted, documents };
+    return { key, rules, onlyPersisted, documents, introspection: limits.introspection };
   };
   const global = make(undefined, 'graphql.limits.persistedQueries.documents');
   const roles = new Map(Object.entries(options.roles).map(([name, role]) => [name, make(role, `graphql.limits.roles.${name}.persistedQueries.documents`)]));

@@ -46,8 +46,8 @@ export interface OperationRequest {
 /** What a document over a WebSocket turned out to be. */
 export type Prepared =
   | { readonly kind: 'errors'; readonly errors: readonly GraphQLError[] }
-  | { readonly kind: 'subscription'; readonly document: DocumentNode }
-  | { readonly kind: 'execute'; readonly document: DocumentNode };
+  | { readonly kind: 'subscription'; readonly document: DocumentNode; readonly request: OperationRequest }
+  | { readonly kind: 'execute'; readonly document: DocumentNode; readonly request: OperationRequest };
 
 /** Parse and validate with the role's rules (the rules every GraphQL route applies). */
 export function prepareOperation(built: BuiltSchema, request: OperationRequest, rules: QueryRules | undefined): Prepared {
@@ -61,7 +61,7 @@ export function prepareOperation(built: BuiltSchema, request: OperationRequest, 
   if (built.schema.getRootType(operation.operation) === undefined) {
     return { kind: 'errors', errors: [withCode(new GraphQLError(`the role may not run a ${operation.operation}: the schema has no ${operation.operation}_root for it`))] };
   }
-  return operation.operation === OperationTypeNode.SUBSCRIPTION ? { kind: 'subscription', document } : { kind: 'execute', document };
+  return { kind: operation.operation === OperationTypeNode.SUBSCRIPTION ? 'subscription' : 'execute', document, request };
 }
 
 function withCode(error: GraphQLError): GraphQLError {

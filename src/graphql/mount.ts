@@ -28,7 +28,7 @@ import { useValidation } from './validate.js';
 import { useRequestParams } from './request-params.js';
 import { graphqlNaming, namespacedNaming } from './naming.js';
 import { createSchemaStore, schemaStoreOf } from './schema-store.js';
-import { answerAcrossSources, schemaWithNamespaces, splitBySource, type GraphqlNamespaces } from './namespaces.js';
+import { answerAcrossSources, mapResults, schemaWithNamespaces, splitBySource, type GraphqlNamespaces } from './namespaces.js';
 
 /** What the HTTP server hands to yoga for each request: its context, and who it runs as. */
 interface ServerContext {
@@ -89,7 +89,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
   const schemaFor = (scope: RequestScope, namespaced = false): BuiltSchema => {
     if (namespaced && namespacedSchemas !== undefined) return namespacedSchemas.get(scope.graph);
     const built = schemas.get(scope.graph);
-    return namespaces === undefined ? built : schemaWithNamespaces(built, scope.identity.role, namespaces);
+    return namespaces === undefined ? built : schemaWithNamespaces(built, scope.identity.role, namespaces, logger);
   };
 
   /**
@@ -262,9 +262,9 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
           return undefined; // logged once by the store (PGD201); the first source's schema goes on without it
         }
       },
-      execute: async (request, identity, signal, operation) => {
+      execute: async (outer, request, identity, operation) => {
         // as the same caller's request to this source's endpoint: this source's graph, role view and chain
-        return executeOverSocket(await yoga(), chain, mount, scopeOn(request, identity), operation, { namespaced: true, signal });
+        return executeOverSocket(await yoga(), chain, mount, scopeOn(request, identity), operation, { namespaced: true, outer });
       },
       subscribe: async (request, identity, operation, slots) => {
         const scope = scopeOn(request, identity);
@@ -278,7 +278,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
         const started = await startSubscription(liveDeps, scope, built, prepared.document, operation, counted);
         if (!('results' in started)) return started;
         delegated.add(entry);
-        return untilEnd(started.results, () => delegated.delete(entry));
+        return mapResults(started.results, (result) => result, () => delegated.delete(entry));
       },
     });
   }
@@ -366,16 +366,19 @@ async function executeOverSocket(
   mount: MountContext,
   scope: RequestScope,
   request: OperationRequest,
-  options: { readonly namespaced?: boolean; readonly signal?: AbortSignal } = {},
+  options: { readonly namespaced?: boolean; readonly outer?: RequestContext } = {},
 ): Promise<ExecutionResult> {
+  // a part of an HTTP request across sources: that request's id, log, trace and signal, this source's graph
+  const { outer } = options;
   const pgduet: RequestContext = {
-    id: randomUUID(),
-    log: mount.logger,
+    id: outer?.id ?? randomUUID(),
+    log: outer?.log ?? mount.logger,
     snapshot: mount.holder.current,
-    trace: { plans: [] },
-    signal: options.signal ?? new AbortController().signal,
+    trace: outer?.trace ?? { plans: [] },
+    signal: outer?.signal ?? new AbortController().signal,
     admit: () => Promise.resolve(),
   };
+  const planned = pgduet.trace.plans.length;
   const ask = (inScope: RequestScope): Promise<ExecutionResult> =>
     fetchOperation(yoga, mount.config.server.graphqlPath, { pgduet, scope: inScope, cacheSlot: newCacheSlot(), ...(options.namespaced === true ? { namespaced: true, part: true } : {}) }, request);
   let result: ExecutionResult;
@@ -392,18 +395,10 @@ async function executeOverSocket(
       ),
     );
   }
-  const writes = pgduet.trace.plans.filter((plan) => plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete');
+  // this operation's writes (a trace shared with the request across sources holds the other parts' too)
+  const writes = pgduet.trace.plans.slice(planned).filter((plan) => plan.kind === 'insert' || plan.kind === 'update' || plan.kind === 'delete');
   if (writes.length > 0) mount.live.touch(planTables(writes));
   return result;
-}
-
-/** The results of a subscription, and `onEnd` called when they end (for whatever reason). */
-async function* untilEnd(results: AsyncIterableIterator<ExecutionResult>, onEnd: () => void): AsyncGenerator<ExecutionResult> {
-  try {
-    yield* results;
-  } finally {
-    onEnd();
-  }
 }
 
 /** One operation through yoga as a POST of it would be answered (its plugins, the pipeline), with this context. */
@@ -448,8 +443,10 @@ function usePipeline(oneStatement: boolean, maxRows: number | null, cache: Respo
       const split = across === undefined ? undefined : splitBySource(args.schema, args.document, args.operationName, args.variableValues, across.namespaces);
       // (a subscription under a namespace is served over a WebSocket: ws-connection.ts)
       if (across !== undefined && split !== undefined && split.operation !== 'subscription') {
-        const text = await answerAcrossSources(split, (part) =>
-          part.namespace === undefined ? across.answerOwn(context, part.operation) : part.namespace.execute(context.scope.request, context.identity, context.pgduet.signal, part.operation),
+        const text = await answerAcrossSources(
+          split,
+          (part) => (part.namespace === undefined ? across.answerOwn(context, part.operation) : part.namespace.execute(context.pgduet, context.scope.request, context.identity, part.operation)),
+          context.log,
         );
         setResultAndStopExecution({ data: null, stringify: () => text } as ExecutionResult);
         return undefined;

@@ -1,6 +1,9 @@
 import {
   GraphQLError,
+  GraphQLObjectType,
   Kind,
+  OperationTypeNode,
+  getNamedType,
   getOperationAST,
   getVariableValues,
   print,
@@ -10,17 +13,20 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLFormattedError,
-  type GraphQLObjectType,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
 import type { Identity, RequestInfo } from '../chain/index.js';
-import { toGraphqlError } from '../errors/index.js';
+import type { RequestContext } from '../http/index.js';
+import type { Logger } from 'pino';
+import { hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import { collectFields } from './collect-fields.js';
 import { LazyRootType, type FieldThunks } from './lazy-root.js';
+import { toGraphqlName } from './names.js';
 import { LazySchema } from './lazy-schema.js';
 import type { OperationRequest } from './live-operation.js';
 
@@ -52,8 +58,12 @@ export interface GraphqlNamespace {
   readonly field: string;
   /** the role's schema of the source, its types prefixed; undefined while the source loads */
   schemaFor(role: string): BuiltSchema | undefined;
-  /** one operation on the source as this caller: what the source's endpoint would answer */
-  execute(request: RequestInfo, identity: Identity, signal: AbortSignal, operation: OperationRequest): Promise<ExecutionResult>;
+  /**
+   * one operation on the source as this caller: what the source's endpoint would answer (`outer`:
+   * the request it is part of — its signal, its log, and its trace, where the Plans that ran are
+   * told to the hooks after the response, the audit log's)
+   */
+  execute(outer: RequestContext, request: RequestInfo, identity: Identity, operation: OperationRequest): Promise<ExecutionResult>;
   /**
    * a subscription on the source as this caller, over a connection of the first source's
    * endpoint (`slots`: that connection's count of running subscriptions, its per-role bound):
@@ -66,12 +76,18 @@ export interface GraphqlNamespace {
 export type GraphqlNamespaces = Map<string, GraphqlNamespace>;
 
 /** The first source's schema of a role with every loaded namespace, made once per role schema and parts. */
-export function schemaWithNamespaces(main: BuiltSchema, role: string, namespaces: GraphqlNamespaces): BuiltSchema {
+export function schemaWithNamespaces(main: BuiltSchema, role: string, namespaces: GraphqlNamespaces, log?: Logger): BuiltSchema {
   if (namespaces.size === 0) return main;
   const parts: Part[] = [];
   for (const namespace of namespaces.values()) {
     const built = namespace.schemaFor(role);
-    if (built !== undefined && !nothingFor(built)) parts.push({ namespace, built });
+    if (built === undefined || nothingFor(built)) continue;
+    const clash = clashingType(main, built.builder.naming.typePrefix);
+    if (clash === undefined) parts.push({ namespace, built });
+    else if (!warned.has(`${clash}\0${namespace.source}`)) {
+      warned.add(`${clash}\0${namespace.source}`);
+      log?.warn(`the first source's type "${clash}" begins with the type prefix of the source "${namespace.source}"; its namespace is left out of /graphql (set sources[].typePrefix)`);
+    }
   }
   if (parts.length === 0) return main;
   let byRole = combined.get(main);
@@ -81,6 +97,33 @@ export function schemaWithNamespaces(main: BuiltSchema, role: string, namespaces
   const built = combine(main, parts);
   byRole.set(role, { parts: parts.map((p) => p.built), built });
   return built;
+}
+
+/** the clashes already said */
+const warned = new Set<string>();
+
+/**
+ * A type of the first source whose name begins with another source's type prefix (a table
+ * `archive_film` beside the source `archive`'s `film`): the two would be one name. Every type
+ * the first source makes begins with a table's or function's name, or is GraphQL's or shared.
+ */
+function clashingType(main: BuiltSchema, prefix: string): string | undefined {
+  const { builder } = main;
+  for (const entity of builder.entities) {
+    const name = builder.typeName(entity);
+    if (name.startsWith(prefix)) return name;
+  }
+  for (const fn of builder.graph.functions) {
+    const name = builder.names.function(fn);
+    if (name?.startsWith(prefix) === true) return name;
+  }
+  // PostgreSQL enums and composite types are named after themselves (schema-builder.ts)
+  const first = builder.graph.schemas[0];
+  for (const type of [...builder.graph.enums, ...builder.graph.composites]) {
+    const name = toGraphqlName(type.schema === first ? type.dbName : `${type.schema}_${type.dbName}`);
+    if (name.startsWith(prefix)) return name;
+  }
+  return undefined;
 }
 
 /** A source the role may neither read nor write: no namespace (its existence is not shown either). */
@@ -121,6 +164,10 @@ function withFields(root: GraphQLObjectType | undefined, name: string, parts: re
       resolve: () => {
         throw new GraphQLError(`the namespace "${namespace.field}" is answered by its source`, { extensions: { code: 'unexpected' } });
       },
+      // a subscription is split on a WebSocket only (ws-connection.ts): over HTTP, say so
+      subscribe: () => {
+        throw new GraphQLError(`a subscription under the namespace "${namespace.field}" is served over a WebSocket`, { extensions: { code: 'validation-failed' } });
+      },
     }));
   }
   if (fields.size === 0) return root;
@@ -128,16 +175,29 @@ function withFields(root: GraphQLObjectType | undefined, name: string, parts: re
   return root instanceof LazyRootType ? root.extendedWith(fields) : root;
 }
 
-/** One part of a split operation: the first source's own root fields, or one namespace field's selection. */
+/**
+ * One part of a split operation: the first source's own root fields, or the selections of a
+ * source's namespace fields (several aliases of one namespace are one part: one operation
+ * for the source, each namespace field's fields aliased `_<i>_<key>` in it).
+ */
 export interface OperationPart {
   /** undefined: the first source's own root fields */
   readonly namespace: GraphqlNamespace | undefined;
-  /** the namespace field's response key (its alias or name); undefined for the first source's part */
-  readonly key: string | undefined;
-  /** the root response keys the part answers */
+  /** the root response keys the part answers (the first source's fields, or the namespace fields') */
   readonly keys: readonly string[];
+  /** a namespace part's fields: for each namespace field (its key), the keys of its own fields */
+  readonly entries: readonly NamespaceEntry[];
   /** the part as an operation of its own (its document printed, with the variables and fragments it uses) */
   readonly operation: OperationRequest;
+}
+
+interface NamespaceEntry {
+  /** the namespace field's response key */
+  readonly key: string;
+  /** what begins the aliases of its fields in the part's operation */
+  readonly alias: string;
+  /** the response keys of its fields, in order */
+  readonly inner: readonly string[];
 }
 
 export interface SplitOperation {
@@ -151,6 +211,9 @@ export interface SplitOperation {
  * The operation split by source, or undefined when it selects no namespace field (or is one
  * that graphql-js must report on: no such operation, variables that do not coerce). The
  * document was validated against the schema with the namespaces.
+ *
+ * A query is one part per source. A mutation is one part per run of consecutive root fields
+ * of one source, so that its fields still run in the order of the request.
  */
 export function splitBySource(
   schema: GraphQLSchema,
@@ -170,31 +233,40 @@ export function splitBySource(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
   }
-  const fields = collectFields({ fragments, variableValues: coerced.coerced }, root, [operation.selectionSet]);
-  const own: FieldNode[] = [];
-  const ownKeys: string[] = [];
-  let ownAt = -1;
-  const parts: (OperationPart | undefined)[] = [];
+  const collect = { fragments, variableValues: coerced.coerced };
+  const fields = collectFields(collect, root, [operation.selectionSet]);
+  const groups: Group[] = [];
   for (const [key, nodes] of fields) {
-    const name = nodes[0]?.name.value;
-    const source = name === undefined ? undefined : root.getFields()[name]?.extensions.pgduetNamespace?.source;
+    const field = nodes[0] === undefined ? undefined : root.getFields()[nodes[0].name.value];
+    const source = field?.extensions.pgduetNamespace?.source;
     const namespace = source === undefined ? undefined : namespaces.get(source);
-    if (namespace === undefined) {
-      if (ownAt === -1) {
-        // the first source's fields are one part, where its first field stands
-        ownAt = parts.length;
-        parts.push(undefined);
-      }
-      own.push(...nodes);
-      ownKeys.push(key);
-      continue;
-    }
-    const selections = nodes.flatMap((node) => node.selectionSet?.selections ?? []);
-    parts.push({ namespace, key, keys: [key], operation: partOperation(operation, selections, fragments, rawVariables) });
+    const last = groups[groups.length - 1];
+    let group = operation.operation === OperationTypeNode.MUTATION ? (last?.namespace === namespace ? last : undefined) : groups.find((g) => g.namespace === namespace);
+    if (group === undefined) groups.push((group = { namespace, fields: [] }));
+    group.fields.push({ key, nodes, type: field === undefined ? undefined : getNamedType(field.type) });
   }
-  if (parts.every((part) => part === undefined)) return undefined;
-  if (ownAt !== -1) parts[ownAt] = { namespace: undefined, key: undefined, keys: ownKeys, operation: partOperation(operation, own, fragments, rawVariables) };
-  return { operation: operation.operation, keys: [...fields.keys()], parts: parts.filter((part): part is OperationPart => part !== undefined) };
+  if (groups.every((group) => group.namespace === undefined)) return undefined;
+  const parts = groups.map((group): OperationPart => {
+    if (group.namespace === undefined) {
+      const own = group.fields.flatMap((f) => f.nodes);
+      return { namespace: undefined, keys: group.fields.map((f) => f.key), entries: [], operation: partOperation(operation, own, fragments, rawVariables) };
+    }
+    const entries: NamespaceEntry[] = [];
+    const selections: FieldNode[] = [];
+    group.fields.forEach(({ key, nodes, type }, i) => {
+      const alias = `_${i}_`;
+      const inner = type instanceof GraphQLObjectType ? collectFields(collect, type, nodes.map((n) => n.selectionSet)) : new Map<string, FieldNode[]>();
+      for (const [innerKey, innerNodes] of inner) selections.push(...innerNodes.map((node): FieldNode => ({ ...node, alias: { kind: Kind.NAME, value: `${alias}${innerKey}` } })));
+      entries.push({ key, alias, inner: [...inner.keys()] });
+    });
+    return { namespace: group.namespace, keys: entries.map((e) => e.key), entries, operation: partOperation(operation, selections, fragments, rawVariables) };
+  });
+  return { operation: operation.operation, keys: [...fields.keys()], parts };
+}
+
+interface Group {
+  readonly namespace: GraphqlNamespace | undefined;
+  readonly fields: { readonly key: string; readonly nodes: readonly FieldNode[]; readonly type: GraphQLNamedType | undefined }[];
 }
 
 /** An operation of the same kind, name and directives over these selections, with the variables and fragments they use. */
@@ -236,25 +308,46 @@ function usedNames(nodes: readonly Parameters<typeof visit>[0][], fragments: Rea
 }
 
 /**
- * Each part answered (a mutation's one after the other, in the order of the request), and the
- * answers as one: `data` in the request's order, each part's errors with paths under its
- * namespace. A part that fails as a whole leaves its fields null; when every part failed, `data` is null.
+ * Each part answered (a mutation's one after the other, in the order of the request, until
+ * one fails: the parts after it are not run), and the answers as one: `data` in the request's
+ * order, each part's errors with paths under its namespace. A part that fails as a whole
+ * leaves its fields null; when every part failed, `data` is null.
  */
-export async function answerAcrossSources(split: SplitOperation, answer: (part: OperationPart) => Promise<ExecutionResult>): Promise<string> {
-  const settle = (part: OperationPart): Promise<ExecutionResult> => answer(part).catch((error: unknown) => ({ data: null, errors: [toGraphqlError(error)] }));
-  const results: ExecutionResult[] = [];
-  if (split.operation === 'mutation') for (const part of split.parts) results.push(await settle(part));
-  else results.push(...(await Promise.all(split.parts.map(settle))));
+export async function answerAcrossSources(split: SplitOperation, answer: (part: OperationPart) => Promise<ExecutionResult>, log: Logger): Promise<string> {
+  const settle = (part: OperationPart): Promise<ExecutionResult> =>
+    answer(part).catch((error: unknown) => {
+      if (isUnexpected(error)) log.error({ err: error, source: part.namespace?.source }, 'unexpected error answering a part of an operation across sources');
+      return { data: null, errors: [toGraphqlError(error)] };
+    });
+  const results: (ExecutionResult | undefined)[] = [];
+  if (split.operation === 'mutation') {
+    for (const part of split.parts) {
+      const result = await settle(part);
+      results.push(result);
+      if (result.errors !== undefined && result.errors.length > 0) break;
+    }
+  } else {
+    results.push(...(await Promise.all(split.parts.map(settle))));
+  }
   const values = new Map<string, unknown>();
   const errors: GraphQLFormattedError[] = [];
   split.parts.forEach((part, i) => {
-    const result = results[i] as ExecutionResult;
+    const result = results[i];
+    if (result === undefined) {
+      for (const key of part.keys) {
+        errors.push({ message: 'not run: an earlier root field of this mutation failed (each database commits its own part)', path: [key], extensions: { code: 'not-run', path: `$.selectionSet.${key}` } });
+      }
+      return;
+    }
     const data = (result.data ?? null) as Record<string, unknown> | null;
-    if (part.key === undefined) for (const key of part.keys) values.set(key, data?.[key] ?? null);
-    else values.set(part.key, data);
-    for (const error of result.errors ?? []) errors.push(under(part.key, formatted(error)));
+    if (part.namespace === undefined) for (const key of part.keys) values.set(key, data?.[key] ?? null);
+    for (const entry of part.entries) {
+      values.set(entry.key, data === null ? null : Object.fromEntries(entry.inner.map((k) => [k, data[`${entry.alias}${k}`] ?? null])));
+    }
+    for (const error of result.errors ?? []) errors.push(part.namespace === undefined ? withoutLocations(formatted(error)) : underEntry(part.entries, formatted(error)));
   });
-  const data = results.every((r) => r.data === null || r.data === undefined) ? null : Object.fromEntries(split.keys.map((key) => [key, values.get(key) ?? null]));
+  const answered = results.filter((r): r is ExecutionResult => r !== undefined);
+  const data = answered.every((r) => r.data === null || r.data === undefined) ? null : Object.fromEntries(split.keys.map((key) => [key, values.get(key) ?? null]));
   return JSON.stringify(errors.length === 0 ? { data } : { data, errors });
 }
 
@@ -270,29 +363,62 @@ export async function subscribeAcrossSources(
   slots: { count: number },
 ): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
   const [only, ...others] = split.parts;
-  if (only?.namespace === undefined || only.key === undefined || others.length > 0 || split.keys.length > 1) {
+  const entry = only?.entries[0];
+  if (only?.namespace === undefined || entry === undefined || others.length > 0 || only.entries.length > 1) {
     return { errors: [new GraphQLError('a subscription under a namespace selects that one field: subscribe to each source apart', { extensions: { code: 'validation-failed', path: '$' } })] };
   }
-  const key = only.key;
   const started = await only.namespace.subscribe(request, identity, only.operation, slots);
-  return Symbol.asyncIterator in started ? resultsUnder(key, started) : resultUnder(key, started);
+  return Symbol.asyncIterator in started ? mapResults(started, (result) => resultUnder(entry, result)) : resultUnder(entry, started);
 }
 
-async function* resultsUnder(key: string, results: AsyncIterableIterator<ExecutionResult>): AsyncGenerator<ExecutionResult> {
-  // ending this (the client's `complete`) returns the source's iterator, which ends its subscription
-  for await (const result of results) yield resultUnder(key, result);
+/**
+ * Results mapped one by one. Ending it (a client's `complete`, a closed socket) ends the
+ * results it maps at once, even while they wait for their next one: an async generator would
+ * hold that end back until the next result came, and keep the subscription running meanwhile.
+ */
+export function mapResults(results: AsyncIterableIterator<ExecutionResult>, map: (result: ExecutionResult) => ExecutionResult, onEnd: () => void = () => undefined): AsyncIterableIterator<ExecutionResult> {
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const mapped: AsyncIterableIterator<ExecutionResult> = {
+    [Symbol.asyncIterator]: () => mapped,
+    next: async () => {
+      const next = await results.next();
+      if (next.done === true) {
+        end();
+        return next;
+      }
+      return { value: map(next.value), done: false };
+    },
+    return: async () => {
+      end();
+      await results.return?.();
+      return { value: undefined, done: true };
+    },
+    throw: async (error: unknown) => {
+      end();
+      await results.return?.();
+      throw error;
+    },
+  };
+  return mapped;
 }
 
-function resultUnder(key: string, result: ExecutionResult): ExecutionResult {
+/** A result of a namespace's part as the whole operation's: its data under the namespace field's key. */
+function resultUnder(entry: NamespaceEntry, result: ExecutionResult): ExecutionResult {
   const errors = result.errors?.map((error) => {
-    const { path, ...extensions } = error.extensions;
+    const moved = underEntry([entry], error.toJSON());
     return new GraphQLError(error.message, {
-      path: [key, ...(error.path ?? [])],
+      ...(moved.path === undefined ? {} : { path: moved.path }),
       ...(error.originalError === undefined ? {} : { originalError: error.originalError }),
-      extensions: { ...extensions, ...(typeof path === 'string' && path.startsWith('$') ? { path: `$.selectionSet.${key}${path.slice(1)}` } : {}) },
+      ...(moved.extensions === undefined ? {} : { extensions: moved.extensions }),
     });
   });
-  const data = result.data === null || result.data === undefined ? result.data : { [key]: result.data };
+  const source = result.data as Record<string, unknown> | null | undefined;
+  const data = source === null || source === undefined ? source : { [entry.key]: Object.fromEntries(entry.inner.map((k) => [k, source[`${entry.alias}${k}`] ?? null])) };
   return { ...(data === undefined ? {} : { data }), ...(errors === undefined ? {} : { errors }) };
 }
 
@@ -300,19 +426,24 @@ function formatted(error: GraphQLFormattedError | GraphQLError): GraphQLFormatte
   return error instanceof GraphQLError ? error.toJSON() : error;
 }
 
-/**
- * An error of a part as the whole request reports it: its path under the namespace field
- * (`$.selectionSet.archive.selectionSet.film…`); without `locations`, which point into the
- * part's own document.
- */
-function under(key: string | undefined, error: GraphQLFormattedError): GraphQLFormattedError {
+function withoutLocations(error: GraphQLFormattedError): GraphQLFormattedError {
   const { locations: _locations, ...rest } = error;
-  if (key === undefined) return rest;
+  return rest;
+}
+
+/**
+ * An error of a namespace's part as the whole request reports it: its path from the part's
+ * alias (`_0_film`) back to the namespace field and its own (`archive`, `film`; Hasura's
+ * `$.selectionSet.archive.selectionSet.film…`); without `locations`, which point into the
+ * part's own document. An error of the whole part is the namespace field's (the first's).
+ */
+function underEntry(entries: readonly NamespaceEntry[], error: GraphQLFormattedError): GraphQLFormattedError {
+  const rest = withoutLocations(error);
+  const first = error.path?.[0];
+  const entry = typeof first === 'string' ? entries.find((e) => first.startsWith(e.alias)) : undefined;
+  const at = entry ?? entries[0];
+  if (at === undefined) return rest;
+  const path: (string | number)[] = entry === undefined || typeof first !== 'string' ? [at.key] : [at.key, first.slice(at.alias.length), ...(error.path?.slice(1) ?? [])];
   const extensions = error.extensions ?? {};
-  const path = extensions['path'];
-  return {
-    ...rest,
-    ...(error.path === undefined ? {} : { path: [key, ...error.path] }),
-    extensions: { ...extensions, ...(typeof path === 'string' && path.startsWith('$') ? { path: `$.selectionSet.${key}${path.slice(1)}` } : {}) },
-  };
+  return { ...rest, path, extensions: { ...extensions, path: hasuraResponsePath(path) } };
 }

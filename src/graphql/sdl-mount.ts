@@ -1,6 +1,7 @@
 import { printSchema, type GraphQLSchema } from 'graphql';
-import { toRestError } from '../errors/index.js';
+import { PgduetError, toRestError } from '../errors/index.js';
 import { scopeRequest, type Mount, type MountContext, type RequestScope } from '../http/index.js';
+import { createGraphqlLimits } from './limits.js';
 import { graphqlNaming } from './naming.js';
 import { schemaWithNamespaces } from './namespaces.js';
 import { schemaStoreOf } from './schema-store.js';
@@ -15,6 +16,8 @@ export function sdlMount(context: MountContext): Mount {
   const { chain, config } = context;
   const schemas = schemaStoreOf(context.holder, context.logger, graphqlNaming(config.graphql.namingConvention));
   const namespaces = context.source === undefined ? context.graphqlNamespaces : undefined;
+  // a role whose introspection is off (graphql.limits) may not read the schema this way either
+  const limits = createGraphqlLimits(config.graphql.limits);
   const printed = new WeakMap<GraphQLSchema, string>();
   const sdlOf = async (scope: RequestScope): Promise<string> => {
     const built = await schemas.ready(scope.graph);
@@ -32,7 +35,9 @@ export function sdlMount(context: MountContext): Mount {
     handler: async (req, res, ctx) => {
       let text: string;
       try {
-        text = await sdlOf(await scopeRequest(chain, req, ctx, 'graphql'));
+        const scope = await scopeRequest(chain, req, ctx, 'graphql');
+        if (!limits.rulesFor(scope.identity.role).introspection) throw new PgduetError('PGD303', `the role "${scope.identity.role}" may not read the schema: introspection is off for it (graphql.limits)`);
+        text = await sdlOf(scope);
       } catch (error) {
         // refused before any GraphQL (a bad token, a spent rate limit): the status and the code
         const { status, body, unexpected } = toRestError(error);

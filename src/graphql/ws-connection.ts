@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ExecutionResult } from 'graphql';
+import type { GraphQLParams } from 'graphql-yoga';
 import { ANONYMOUS, type Chain, type RequestInfo } from '../chain/index.js';
 import { PgduetError, toGraphqlError } from '../errors/index.js';
 import type { GraphSource, RequestScope } from '../http/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import { splitBySource, subscribeAcrossSources, type GraphqlNamespaces } from './namespaces.js';
+import { persistedId, resolvePersisted } from './limits.js';
 import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type Prepared, type RunningSubscription } from './live-operation.js';
 
 /**
@@ -103,17 +105,25 @@ export class Connection {
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
   }
 
-  /** Parsed and validated with the connection's role's rules. */
+  /**
+   * Parsed and validated with the connection's role's rules; for a role that may run persisted
+   * queries only, the document its id names (or a refusal), as over HTTP (limits.ts).
+   */
   prepare(request: OperationRequest): Prepared {
-    if (typeof request.query !== 'string') return { kind: 'errors', errors: [toGraphqlError(new PgduetError('PGD103', 'the operation has no query'))] };
-    return prepareOperation(this.built, request, this.#deps.live.rulesFor(this.scope.identity.role));
+    const rules = this.#deps.live.rulesFor(this.scope.identity.role);
+    const persisted = rules === undefined ? undefined : resolvePersisted(rules, persistedId(request as GraphQLParams), request.query);
+    if (persisted !== undefined && 'refused' in persisted) return { kind: 'errors', errors: [persisted.refused] };
+    const query = persisted === undefined ? request.query : persisted.query;
+    if (typeof query !== 'string') return { kind: 'errors', errors: [toGraphqlError(new PgduetError('PGD103', 'the operation has no query'))] };
+    return prepareOperation(this.built, { ...request, query }, rules);
   }
 
   /**
    * One prepared operation: a subscription's results as an async iterator, or one result (a
    * query, a mutation, or a refusal).
    */
-  async operate(prepared: Exclude<Prepared, { kind: 'errors' }>, request: OperationRequest): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
+  async operate(prepared: Exclude<Prepared, { kind: 'errors' }>): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
+    const { request } = prepared;
     if (prepared.kind === 'execute') return this.#deps.executeOnce(this.scope, request);
     const namespaces = this.#deps.namespaces;
     const split = namespaces === undefined ? undefined : splitBySource(this.built.schema, prepared.document, request.operationName, request.variables, namespaces);

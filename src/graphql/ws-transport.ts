@@ -121,8 +121,8 @@ function serveModern(server: WebSocketServer, deps: ConnectionDeps, options: Tra
 }
 
 function operate(context: unknown): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
-  const { connection, prepared, payload } = context as { connection: Connection; prepared: Exclude<Prepared, { kind: 'errors' }>; payload: OperationRequest };
-  return connection.operate(prepared, payload);
+  const { connection, prepared } = context as { connection: Connection; prepared: Exclude<Prepared, { kind: 'errors' }> };
+  return connection.operate(prepared);
 }
 
 // ---------------------------------------------------------------- the legacy protocol
@@ -169,7 +169,7 @@ function serveLegacy(socket: WebSocket, req: IncomingMessage, deps: ConnectionDe
     let outcome: ExecutionResult | AsyncIterableIterator<ExecutionResult>;
     try {
       const prepared = connection.prepare(request);
-      outcome = prepared.kind === 'errors' ? { errors: prepared.errors } : await connection.operate(prepared, request);
+      outcome = prepared.kind === 'errors' ? { errors: prepared.errors } : await connection.operate(prepared);
     } catch (error) {
       outcome = { errors: [toGraphqlError(error)] };
     }

@@ -9,7 +9,7 @@ import { graphqlMount, sdlMount } from '../../src/graphql/index.js';
 import { restMounts } from '../../src/rest/index.js';
 import type { ConfigInput } from '../../src/config/index.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -27,6 +27,7 @@ import { eventually, startTestServer } from '../support/server.js';
  */
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
+const AUDIT = join(mkdtempSync(join(tmpdir(), 'pgduet-namespaces-audit-')), 'audit.jsonl');
 
 let first: TestDatabase;
 let second: TestDatabase;
@@ -47,14 +48,16 @@ function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string
   return {
     auth: { jwt: { secret: SECRET } },
     // live queries refetch on NOTIFY (each source LISTENs on its own database), not by the clock
-    subscriptions: { interval: 60_000 },
+    subscriptions: { interval: 60_000, roles: { watcher: { maxPerInstance: 1 } } },
+    audit: { sink: { kind: 'file', path: AUDIT } },
     permissions: {
       anonymous: { tables: { book: { select: {} }, tag: { select: {} } } },
       editor: { tables: { book: { select: {}, insert: {} } } },
       kiosk: { tables: { book: { select: {} } } },
+      noint: { tables: { book: { select: {} } } },
     },
     // a role that may run only the persisted queries of its allow-list
-    graphql: { limits: { roles: { kiosk: { persistedQueries: { onlyPersisted: true, documents: { books_and_tags: '{ book(order_by: {id: asc}, limit: 1) { title } archive { tag { name } } }' } } } } } },
+    graphql: { limits: { roles: { noint: { introspection: false }, kiosk: { persistedQueries: { onlyPersisted: true, documents: { books_and_tags: '{ book(order_by: {id: asc}, limit: 1) { title } archive { tag { name } } }' } } } } } },
     sources: [
       {
         name: 'archive',
@@ -65,6 +68,7 @@ function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string
           anonymous: { tables: { film: { select: { columns: ['id', 'title'] } }, tag: { select: {} }, note: { select: {} } }, functions: ['film_count', 'boom'] },
           editor: { tables: { film: { select: {}, insert: { columns: ['title', 'rating'] } } } },
           kiosk: { tables: { tag: { select: {} } } },
+          watcher: { tables: { tag: { select: {} } } },
         },
       },
     ],
@@ -408,7 +412,105 @@ describe('the command line', () => {
   });
 });
 
+describe('what the review found', () => {
+  it('answers several aliases of one namespace with one statement in its database', async () => {
+    proxy.clear();
+    const answer = await graphql('{ a: archive { tag { name } } b: archive { film(where: {id: {_eq: 2}}) { title } } c: archive { tag { id } } }');
+    expect(answer).toEqual({ data: { a: { tag: [{ name: 'from-archive' }] }, b: { film: [{ title: 'Brazil' }] }, c: { tag: [{ id: 1 }] } } });
+    expect(proxy.statements.filter((st) => st.kind !== 'parse' && /film|tag/.test(st.text)).length).toBe(1);
+  });
+
+  it('runs a mutation’s fields in order and stops at the first part that fails', async () => {
+    const headers = await bearer('editor');
+    const answer = await graphql(
+      `mutation { a: insert_book_one(object: {title: "ord-a"}) { title } archive { insert_film_one(object: {rating: "no title"}) { id } } b: insert_book_one(object: {title: "ord-b"}) { title } }`,
+      { headers },
+    );
+    expect(answer.data).toEqual({ a: { title: 'ord-a' }, archive: null, b: null });
+    expect(answer.errors?.map((e) => e.extensions?.path)).toEqual([expect.stringMatching(/^\$\.selectionSet\.archive/) as string, '$.selectionSet.b']);
+    expect(answer.errors?.[1]?.extensions?.code).toBe('not-run');
+    expect(await run(first.url, `select title from book where title like 'ord-%' order by title`)).toEqual([{ title: 'ord-a' }]);
+  });
+
+  it('writes both sources’ tables and rows into the request’s audit line', async () => {
+    const headers = { ...(await bearer('editor')), 'x-request-id': 'ns-audit-1' };
+    const answer = await graphql('mutation { insert_book_one(object: {title: "aud-main"}) { id } archive { insert_film_one(object: {title: "aud-arch"}) { id } } }', { headers });
+    expect(answer.errors).toBeUndefined();
+    await eventually(() => readFileSync(AUDIT, 'utf8').includes('ns-audit-1'), 5000, 'the audit line');
+    const line = readFileSync(AUDIT, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['requestId'] === 'ns-audit-1');
+    expect(line?.['tables']).toEqual(expect.arrayContaining(['public.book', 'public.film']));
+    expect(line?.['rowsAffected']).toBe(2);
+  });
+
+  it('frees a subscription’s slot as soon as the client stops it', async () => {
+    const open = async (): Promise<{ results: unknown[]; stop: () => Promise<void> }> => {
+      const client = createClient({ url: `${server.url.replace('http', 'ws')}/v1/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { headers: await bearer('watcher') } });
+      const results: unknown[] = [];
+      const stop = client.subscribe({ query: 'subscription { archive { tag { name } } }' }, { next: (r) => void results.push(r), error: (e) => void results.push({ error: e }), complete: () => undefined });
+      return { results, stop: async () => {
+        stop();
+        await client.dispose();
+      } };
+    };
+    // watcher may hold one subscription on this server
+    for (let i = 0; i < 3; i++) {
+      const one = await open();
+      await eventually(() => one.results.length >= 1, 5000, 'a result');
+      expect(one.results[0]).toEqual({ data: { archive: { tag: [{ name: 'from-archive' }] } } });
+      await one.stop();
+    }
+  });
+
+  it('holds a persisted-only role to its allow-list over a WebSocket too', async () => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/v1/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { headers: await bearer('kiosk') } });
+    try {
+      const outcome = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query: 'subscription { archive { tag { name } } }' }, { next: (r) => resolve(r), error: (e) => resolve({ error: e }), complete: () => undefined });
+      });
+      expect(JSON.stringify(outcome)).toContain('persisted queries only');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('does not print the schema for a role whose introspection is off', async () => {
+    const res = await fetch(`${server.url}/graphql/sdl`, { headers: await bearer('noint') });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toMatch(/introspection is off/);
+    expect((await fetch(`${server.url}/graphql/sdl`)).status).toBe(200);
+  });
+
+  it('says that a subscription under a namespace is served over a WebSocket when sent over HTTP', async () => {
+    const answer = await graphql('subscription { archive { tag { name } } }');
+    expect(JSON.stringify(answer)).toContain('is served over a WebSocket');
+  });
+});
+
 describe('configuration', () => {
+  it('refuses two sources under one namespace, and type prefixes that would name the same types', async () => {
+    const { loadConfig } = await import('../../src/config/index.js');
+    const load = (sources: unknown[]): unknown => {
+      const file = join(mkdtempSync(join(tmpdir(), 'pgduet-ns-config-')), 'pgduet.yaml');
+      writeFileSync(file, stringify({ database: { url: first.url }, sources }));
+      return loadConfig({ file, env: {} });
+    };
+    expect(() => load([{ name: 'a', url: second.url }, { name: 'b', url: second.url, namespace: 'a' }])).toThrow(/another source stands under the GraphQL namespace "a"/);
+    expect(() => load([{ name: 'a', url: second.url }, { name: 'b', url: second.url, typePrefix: 'a_x' }])).toThrow(/would name the same types/);
+    expect(load([{ name: 'a', url: second.url }, { name: 'b', url: second.url }])).toBeDefined();
+  });
+
+  it('leaves out a namespace whose type prefix the first source’s types begin with', async () => {
+    const other = await startTestServer(first.url, { mounts: [graphqlMount], config: namespacesConfig(second.url, { typePrefix: 'bo' }) });
+    try {
+      await eventually(() => other.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+      // `book` begins with `bo`: archive's `film` would be `bofilm` beside `book`, `book_bool_exp`… — too near to share one schema
+      const answer = await graphql('{ archive { film { title } } }', { url: other.url });
+      expect(answer.errors?.[0]?.message).toBe("field 'archive' not found in type: 'query_root'");
+    } finally {
+      await other.close();
+    }
+  });
+
   it('takes another namespace and type prefix (Hasura’s root_fields.namespace and type_names.prefix)', async () => {
     const other = await startTestServer(first.url, { mounts: [graphqlMount], config: namespacesConfig(second.url, { namespace: 'legacy', typePrefix: 'Old' }) });
     try {
