@@ -221,7 +221,18 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
         return schemaFor(scope);
       },
       live: liveDeps,
-      ...(namespaces === undefined ? {} : { namespaces }),
+      ...(namespaces === undefined
+        ? {}
+        : {
+            namespaces,
+            currentSchema: (scope: RequestScope) => {
+              try {
+                return schemaFor(scope);
+              } catch {
+                return undefined; // PGD201, logged by the store: the connection keeps the schema it has
+              }
+            },
+          }),
       executeOnce: async (scope, request) => executeOverSocket(await yoga(), chain, mount, scope, request),
     },
     {

@@ -21,6 +21,8 @@ export interface ConnectionDeps {
   /** the schema of a connection's role (the first source's: with the other sources' namespaces) */
   readonly schemaFor: (scope: RequestScope) => Promise<BuiltSchema>;
   readonly live: LiveDeps;
+  /** the role's schema as it is now, when it can change without this connection's reload (the first source's, with namespaces) */
+  readonly currentSchema?: (scope: RequestScope) => BuiltSchema | undefined;
   /** the other sources' namespaces, on the first source's endpoint: a subscription under one is that source's (namespaces.ts) */
   readonly namespaces?: GraphqlNamespaces;
   /** a query or mutation over the socket: answered as the same request over HTTP would be */
@@ -37,7 +39,7 @@ export interface Refusal {
 
 export class Connection {
   scope: RequestScope;
-  built: BuiltSchema;
+  #built: BuiltSchema;
   /** subscriptions running on it (its per-role bound; a reload moves them) */
   readonly running = { count: 0, running: new Set<RunningSubscription>() };
   readonly #deps: ConnectionDeps;
@@ -45,7 +47,7 @@ export class Connection {
   private constructor(deps: ConnectionDeps, scope: RequestScope, built: BuiltSchema) {
     this.#deps = deps;
     this.scope = scope;
-    this.built = built;
+    this.#built = built;
   }
 
   /**
@@ -94,9 +96,17 @@ export class Connection {
     if (whole === this.scope.request.graph) return;
     const graph = this.#deps.chain.graphFor(whole, this.scope.identity.role);
     const scope: RequestScope = { ...this.scope, request: { ...this.scope.request, graph: whole }, graph };
-    this.built = await this.#deps.schemaFor(scope);
+    this.#built = await this.#deps.schemaFor(scope);
     this.scope = scope;
     await Promise.all([...this.running.running].map((one) => one.restart({ scope: this.scope, built: this.built })));
+  }
+
+  /**
+   * The role's schema now: on the first source's endpoint, with the other sources' namespaces
+   * as they are now (another source reloads on its own, without this connection's reload).
+   */
+  get built(): BuiltSchema {
+    return this.#deps.currentSchema?.(this.scope) ?? this.#built;
   }
 
   /** When the credentials stop being valid (a JWT's `exp`), in ms since the epoch. */

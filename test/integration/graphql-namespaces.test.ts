@@ -380,6 +380,23 @@ describe('metrics', () => {
 });
 
 describe('reloads', () => {
+  it('shows a source’s reload to a WebSocket connection opened before it', async () => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/v1/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+    const ask = (query: string): Promise<unknown> =>
+      new Promise((resolve) => {
+        let last: unknown;
+        client.subscribe({ query }, { next: (r) => void (last = r), error: (e) => resolve({ error: e }), complete: () => resolve(last) });
+      });
+    try {
+      expect(await ask('{ archive { tag { name } } }')).toEqual({ data: { archive: { tag: [{ name: 'from-archive' }] } } });
+      await run(second.url, `alter table tag add column shade text default 'blue'`);
+      await server.sources.get('archive')?.reload();
+      expect(await ask('{ archive { tag { shade } } }')).toEqual({ data: { archive: { tag: [{ shade: 'blue' }] } } });
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('shows what the source gained after its reload, under the namespace', async () => {
     await run(second.url, `alter table tag add column color text default 'red'`);
     const before = await graphql('{ archive { tag { name color } } }');
