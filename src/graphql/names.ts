@@ -33,8 +33,9 @@ export class GraphqlNames {
     this.naming = naming;
     const first = graph.schemas[0];
     const taken = new Set<string>();
+    // a name the user gave replaces the whole name, schema included (Hasura's custom_name)
     const baseOf = (ref: DbRef & { readonly name: string }): NameBase =>
-      ref.schema === first ? { name: toGraphqlName(ref.name), custom: isCustomName(ref.name, ref.dbName) } : { name: toGraphqlName(`${ref.schema}_${ref.name}`), custom: false };
+      isCustomName(ref.name, ref.dbName) ? { name: toGraphqlName(ref.name), custom: true } : { name: toGraphqlName(ref.schema === first ? ref.name : `${ref.schema}_${ref.name}`), custom: false };
     for (const entity of graph.entities) {
       const base = baseOf(entity);
       // a table is known by its type name and its root field name (the same in hasura-default)

@@ -10,6 +10,18 @@ function schemaOf(builder: CatalogBuilder, schemas?: readonly string[]) {
   return buildGraphqlSchema(graph);
 }
 
+describe('a custom name outside the first schema', () => {
+  it('replaces the whole name, schema included, as Hasura’s custom_name does', () => {
+    const catalog = new CatalogBuilder(['public', 'sales']).table('film', { id: 'int4' }, { pk: ['id'] }).table('film', { id: 'int4' }, { schema: 'sales', pk: ['id'] }).build();
+    const { graph } = buildTypeGraph(catalog, 'fp', { naming: 'database', tables: { 'sales.film': { name: 'deal' } }, functions: {}, relationships: [], schemas: ['public', 'sales'] });
+    const built = buildGraphqlSchema(graph);
+    const fields = Object.keys(built.schema.getQueryType()?.getFields() ?? {});
+    expect(fields).toEqual(expect.arrayContaining(['film', 'deal', 'deal_by_pk', 'deal_aggregate']));
+    expect(fields).not.toContain('sales_deal');
+    expect(built.schema.getType('deal_bool_exp')).toBeDefined();
+  });
+});
+
 describe('buildGraphqlSchema', () => {
   const built = schemaOf(
     new CatalogBuilder(['public', 'sales'])
