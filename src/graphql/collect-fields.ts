@@ -1,10 +1,16 @@
 import {
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
+  Kind,
   getDirectiveValues,
+  getOperationAST,
+  getVariableValues,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 
@@ -12,6 +18,36 @@ import {
 export interface CollectContext {
   readonly fragments: Readonly<Record<string, FragmentDefinitionNode>>;
   readonly variableValues: Readonly<Record<string, unknown>>;
+}
+
+/** An operation of a document with what collecting its fields needs: its root type, variables (coerced) and fragments. */
+export interface OperationAt extends CollectContext {
+  readonly operation: OperationDefinitionNode;
+  readonly root: GraphQLObjectType;
+  readonly variableValues: Record<string, unknown>;
+}
+
+/**
+ * The operation of a document, or undefined when graphql-js itself must say what is wrong (no
+ * such operation, no root type of its kind, variables that do not coerce).
+ */
+export function operationAt(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Readonly<Record<string, unknown>> | null | undefined,
+): OperationAt | undefined {
+  const operation = getOperationAST(document, operationName);
+  if (operation === null || operation === undefined) return undefined;
+  const root = schema.getRootType(operation.operation);
+  if (root === null || root === undefined) return undefined;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  if (coerced.errors !== undefined) return undefined;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+  }
+  return { operation, root, variableValues: coerced.coerced, fragments };
 }
 
 /**

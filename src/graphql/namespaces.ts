@@ -4,8 +4,6 @@ import {
   Kind,
   OperationTypeNode,
   getNamedType,
-  getOperationAST,
-  getVariableValues,
   print,
   visit,
   type DocumentNode,
@@ -24,7 +22,7 @@ import type { RequestContext } from '../http/index.js';
 import type { Logger } from 'pino';
 import { hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
 import type { BuiltSchema } from './build-schema.js';
-import { collectFields } from './collect-fields.js';
+import { collectFields, operationAt } from './collect-fields.js';
 import { LazyRootType, type FieldThunks } from './lazy-root.js';
 import { toGraphqlName } from './names.js';
 import { LazySchema } from './lazy-schema.js';
@@ -223,17 +221,9 @@ export function splitBySource(
   namespaces: GraphqlNamespaces,
 ): SplitOperation | undefined {
   if (namespaces.size === 0) return undefined;
-  const operation = getOperationAST(document, operationName);
-  if (operation === null || operation === undefined) return undefined;
-  const root = schema.getRootType(operation.operation);
-  if (root === null || root === undefined) return undefined;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
-  if (coerced.errors !== undefined) return undefined;
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-  }
-  const collect = { fragments, variableValues: coerced.coerced };
+  const collect = operationAt(schema, document, operationName, rawVariables);
+  if (collect === undefined) return undefined;
+  const { operation, root, fragments } = collect;
   const fields = collectFields(collect, root, [operation.selectionSet]);
   const groups: Group[] = [];
   for (const [key, nodes] of fields) {

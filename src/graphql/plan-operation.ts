@@ -1,19 +1,15 @@
 import {
   getArgumentValues,
-  getOperationAST,
-  getVariableValues,
   GraphQLError,
-  Kind,
   OperationTypeNode,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLSchema,
 } from 'graphql';
 import { toGraphqlError } from '../errors/index.js';
 import { functionArguments, hasRelations, type Plan, type Source } from '../plan/index.js';
-import { collectFields } from './collect-fields.js';
+import { collectFields, operationAt } from './collect-fields.js';
 import { groupsPlan, type GroupArgs } from './group-plan.js';
 import type { RootMeta } from './meta.js';
 import type { RowBound } from './row-cap.js';
@@ -67,19 +63,12 @@ export function planOperation(
   operationName: string | null | undefined,
   rawVariables: Readonly<Record<string, unknown>> | null | undefined,
 ): Planned {
-  const operation = getOperationAST(document, operationName);
-  if (operation === null || operation === undefined) return undefined;
+  const at = operationAt(schema, document, operationName, rawVariables);
+  if (at === undefined) return undefined;
+  const { operation, root, fragments, variableValues } = at;
   const mutation = operation.operation === OperationTypeNode.MUTATION;
   const subscription = operation.operation === OperationTypeNode.SUBSCRIPTION;
-  const root = mutation ? schema.getMutationType() : subscription ? schema.getSubscriptionType() : schema.getQueryType();
-  if (root === null || root === undefined) return undefined;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
-  if (coerced.errors !== undefined) return undefined;
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-  }
-  const ctx: PlanContext = { builder, fragments, variableValues: coerced.coerced, unshaped: [] };
+  const ctx: PlanContext = { builder, fragments, variableValues, unshaped: [] };
   const roots: RootPlan[] = [];
   const errors: GraphQLError[] = [];
   const others: string[] = [];
@@ -94,7 +83,7 @@ export function planOperation(
       continue;
     }
     try {
-      const args = getArgumentValues(field, node, coerced.coerced);
+      const args = getArgumentValues(field, node, variableValues);
       if (meta.kind === 'select_stream') {
         const planned = streamPlan(meta.entity, nodes, args, ctx);
         stream = planned.cursor;
