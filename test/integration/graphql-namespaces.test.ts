@@ -2,7 +2,6 @@ import { GraphQLClient, gql } from 'graphql-request';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { SignJWT } from 'jose';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from 'graphql';
 import { graphqlMount, sdlMount } from '../../src/graphql/index.js';
@@ -14,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { run as runCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, runSql as run, type TestDatabase } from '../support/database.js';
 import { PgProxy } from '../support/pg-proxy.js';
 import { eventually, startTestServer } from '../support/server.js';
 
@@ -34,15 +33,6 @@ let second: TestDatabase;
 let proxy: PgProxy;
 let server: RunningServer;
 
-async function run(url: string, sql: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as unknown[];
-  } finally {
-    await client.end();
-  }
-}
 
 function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string; typePrefix: string }> = {}): ConfigInput {
   return {

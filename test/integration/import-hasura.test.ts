@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { importedYaml, importHasura, readHasuraMetadata } from '../../src/cli/import-hasura.js';
@@ -10,7 +9,7 @@ import { configSchema, loadConfig, type ConfigInput } from '../../src/config/ind
 import { graphqlMount } from '../../src/graphql/index.js';
 import { restMounts } from '../../src/rest/index.js';
 import { buildChain, createLogger, startServer, type RunningServer } from '../../src/server/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, runSql as run, type TestDatabase } from '../support/database.js';
 import { startGraphqlServer, type GraphqlResponse } from '../support/graphql.js';
 import { eventually } from '../support/server.js';
 
@@ -115,15 +114,6 @@ describe('import-hasura: several sources, served', () => {
   let databases: TestDatabase[] = [];
   let served: RunningServer;
 
-  async function run(url: string, sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
 
   beforeAll(async () => {
     databases = await Promise.all([createTestDatabase(), createTestDatabase(), createTestDatabase()]);

@@ -12,7 +12,7 @@ import { buildChain, createLogger, startServer, type RunningServer } from '../..
 import { loadConfig, type ConfigInput } from '../../src/config/index.js';
 import { runCommand } from '../support/processes.js';
 import { firstSseEvent } from '../support/sse.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, runSql as run, type TestDatabase } from '../support/database.js';
 import { PgProxy } from '../support/pg-proxy.js';
 import { eventually, startTestServer } from '../support/server.js';
 
@@ -30,15 +30,6 @@ let second: TestDatabase;
 let proxy: PgProxy;
 let server: RunningServer;
 
-async function run(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const mounts = [graphqlMount, sdlMount, restMounts];
 

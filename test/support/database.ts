@@ -17,6 +17,18 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { runSqlScript } from '../../src/db/run-sql-script.js';
 
+/** Runs SQL (a script of several statements, or one with its rows) on a database of its own connection. */
+export async function runSql(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query(sql);
+    return (Array.isArray(result) ? [] : result.rows) as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
+}
+
 export interface TestDatabase {
   /** Connection string of the fresh database. */
   readonly url: string;
