@@ -349,9 +349,9 @@ function importPoolSize(connection: Json, notes: string[]): number | undefined {
 }
 
 /**
- * `root_fields.namespace` and `type_names.prefix` as `namespace` and `typePrefix`. Hasura
- * without a namespace puts the source's root fields beside the first's; pgduet always stands
- * another source under one (default its name), with its types prefixed (default `<name>_`).
+ * `root_fields.namespace` and `type_names.prefix` as `namespace` and `typePrefix`. Without a
+ * namespace, Hasura puts the source's root fields beside the first's: so does pgduet with
+ * `namespace: null`. Its types are prefixed all the same (default `<name>_`).
  */
 function importNamespace(name: string, source: Json, notes: string[]): Json {
   const out: Json = {};
@@ -360,9 +360,9 @@ function importNamespace(name: string, source: Json, notes: string[]): Json {
   const namespace = customizedName(rootFields, 'root_fields.namespace', sourceShape.namespace, notes);
   const prefix = customizedName(typeNames, 'type_names.prefix', sourceShape.typePrefix, notes);
   if (namespace !== undefined) out['namespace'] = namespace;
-  else if (rootFields['namespace'] === undefined || rootFields['namespace'] === null) notes.push(`no customization.root_fields.namespace: Hasura puts its root fields beside the first source's; pgduet serves them under the namespace "${name}" ({ ${name} { … } }) — set namespace to choose another`);
+  else if (rootFields['namespace'] === undefined || rootFields['namespace'] === null) out['namespace'] = null;
   if (prefix !== undefined) out['typePrefix'] = prefix;
-  else if (typeNames['prefix'] === undefined || typeNames['prefix'] === null) notes.push(`no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "${name}_" — set typePrefix to choose another`);
+  else if (typeNames['prefix'] === undefined || typeNames['prefix'] === null) notes.push(`no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "${name}_" (two databases' types in one schema) — set typePrefix to choose another`);
   for (const [part, values, kept] of [['root_fields', rootFields, 'namespace'], ['type_names', typeNames, 'prefix']] as const) {
     for (const [key, value] of Object.entries(values)) {
       if (key !== kept && value !== undefined && value !== null) notes.push(`customization.${part}.${key} ${JSON.stringify(value)}: not imported — pgduet has a namespace and a type prefix only`);

@@ -62,9 +62,11 @@ export function sourceOptions<T extends z.ZodType, F extends z.ZodType, R extend
       permissions: parts.permissions.optional(),
       /**
        * the root field this source's GraphQL API stands under in the first source's schema
-       * (`{ archive { film { title } } }`: Hasura's `customization.root_fields.namespace`); default the name
+       * (`{ archive { film { title } } }`: Hasura's `customization.root_fields.namespace`); default
+       * the name. `null`: its root fields stand beside the first source's (`{ book { title } film
+       * { title } }`), as Hasura serves a source without a namespace
        */
-      namespace: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a GraphQL name').refine((n) => !n.startsWith('__'), 'names starting with __ are reserved by GraphQL').optional(),
+      namespace: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a GraphQL name').refine((n) => !n.startsWith('__'), 'names starting with __ are reserved by GraphQL').nullable().optional(),
       /** what begins each of its GraphQL type names there (Hasura's `customization.type_names.prefix`); default `<name>_` */
       typePrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the beginning of a GraphQL name (not empty: the types must differ from the first source\'s)').refine((n) => !n.startsWith('__'), 'names starting with __ are reserved by GraphQL').optional(),
       /** Hasura's per-source `customization.naming_convention`; default `graphql.namingConvention` */
@@ -77,16 +79,16 @@ export function sourceOptions<T extends z.ZodType, F extends z.ZodType, R extend
  * Source names must differ: each is a path and a GraphQL field; so must their namespaces, and
  * their type prefixes may not begin one another (`a_` and `a_b_` would make names of both).
  */
-export function uniqueSourceNames(sources: readonly { readonly name: string; readonly namespace?: string | undefined; readonly typePrefix?: string | undefined }[], ctx: z.RefinementCtx): void {
+export function uniqueSourceNames(sources: readonly { readonly name: string; readonly namespace?: string | null | undefined; readonly typePrefix?: string | undefined }[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   const namespaces = new Set<string>();
   const prefixes: string[] = [];
   for (const [i, source] of sources.entries()) {
     if (seen.has(source.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another source is named "${source.name}"` });
     seen.add(source.name);
-    const namespace = source.namespace ?? source.name;
-    if (namespaces.has(namespace)) ctx.addIssue({ code: 'custom', path: [i, 'namespace'], message: `another source stands under the GraphQL namespace "${namespace}"` });
-    namespaces.add(namespace);
+    const namespace = source.namespace === undefined ? source.name : source.namespace;
+    if (namespace !== null && namespaces.has(namespace)) ctx.addIssue({ code: 'custom', path: [i, 'namespace'], message: `another source stands under the GraphQL namespace "${namespace}"` });
+    if (namespace !== null) namespaces.add(namespace);
     const prefix = source.typePrefix ?? `${source.name}_`;
     const other = prefixes.find((p) => p.startsWith(prefix) || prefix.startsWith(p));
     if (other !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'typePrefix'], message: `the type prefix "${prefix}" and another source's "${other}" would name the same types` });

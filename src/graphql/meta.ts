@@ -50,6 +50,8 @@ declare module 'graphql' {
     pgduetRoot?: RootMeta;
     /** a namespace root field: another source's root fields under it (namespaces.ts) */
     pgduetNamespace?: { readonly source: string };
+    /** another source's root field beside the first source's (a source without a namespace: namespaces.ts) */
+    pgduetSource?: { readonly source: string };
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type ExecutionResult,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLFieldConfig,
   type GraphQLFormattedError,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -52,8 +53,8 @@ import type { OperationRequest } from './live-operation.js';
 export interface GraphqlNamespace {
   /** the source's name (config `sources[].name`) */
   readonly source: string;
-  /** the root field it stands under */
-  readonly field: string;
+  /** the root field it stands under; null: its root fields stand beside the first source's */
+  readonly field: string | null;
   /** the role's schema of the source, its types prefixed; undefined while the source loads */
   schemaFor(role: string): BuiltSchema | undefined;
   /**
@@ -153,7 +154,17 @@ function withFields(root: GraphQLObjectType | undefined, name: string, parts: re
   const fields: FieldThunks = new Map();
   for (const { namespace, built } of parts) {
     const type = rootOf(built.schema);
-    if (type === undefined || (root !== undefined && namespace.field in root.getFields())) continue;
+    if (type === undefined) continue;
+    if (namespace.field === null) {
+      // its root fields beside the first source's: a name the first source (or an earlier source) has stays its own
+      const names = type instanceof LazyRootType ? type.fieldNames : Object.keys(type.getFields());
+      for (const name of names) {
+        if (name === 'no_queries_available' || fields.has(name) || (root !== undefined && name in root.getFields())) continue;
+        fields.set(name, () => besideField(type, name, namespace.source));
+      }
+      continue;
+    }
+    if (root !== undefined && namespace.field in root.getFields()) continue;
     fields.set(namespace.field, () => ({
       type,
       description: `the database "${namespace.source}" (config \`sources\`)`,
@@ -171,6 +182,31 @@ function withFields(root: GraphQLObjectType | undefined, name: string, parts: re
   if (fields.size === 0) return root;
   if (root === undefined) return new LazyRootType(name, fields);
   return root instanceof LazyRootType ? root.extendedWith(fields) : root;
+}
+
+/**
+ * A root field of another source among the first source's, as a field of their root type:
+ * the same type and arguments, marked with its source — and without the marks planning reads
+ * (`pgduetRoot`): the first source must never plan it, an operation that selects it is split.
+ */
+function besideField(root: GraphQLObjectType, name: string, source: string): GraphQLFieldConfig<unknown, unknown> {
+  const field = root.getFields()[name];
+  if (field === undefined) throw new Error(`the root field "${name}" of the source "${source}" went away`);
+  const refused = (): never => {
+    throw new GraphQLError(`the field "${name}" is answered by the source "${source}"`, { extensions: { code: 'unexpected' } });
+  };
+  return {
+    type: field.type,
+    args: Object.fromEntries(field.args.map((arg) => [arg.name, { type: arg.type, defaultValue: arg.defaultValue, description: arg.description, deprecationReason: arg.deprecationReason }])),
+    description: field.description,
+    deprecationReason: field.deprecationReason,
+    extensions: { pgduetSource: { source } },
+    // never run: an operation that selects it is split before execution (splitBySource)
+    resolve: refused,
+    subscribe: () => {
+      throw new GraphQLError(`a subscription to the source "${source}" is served over a WebSocket`, { extensions: { code: 'validation-failed' } });
+    },
+  };
 }
 
 /**
@@ -228,7 +264,7 @@ export function splitBySource(
   const groups: Group[] = [];
   for (const [key, nodes] of fields) {
     const field = nodes[0] === undefined ? undefined : root.getFields()[nodes[0].name.value];
-    const source = field?.extensions.pgduetNamespace?.source;
+    const source = field?.extensions.pgduetNamespace?.source ?? field?.extensions.pgduetSource?.source;
     const namespace = source === undefined ? undefined : namespaces.get(source);
     const last = groups[groups.length - 1];
     let group = operation.operation === OperationTypeNode.MUTATION ? (last?.namespace === namespace ? last : undefined) : groups.find((g) => g.namespace === namespace);
@@ -237,9 +273,10 @@ export function splitBySource(
   }
   if (groups.every((group) => group.namespace === undefined)) return undefined;
   const parts = groups.map((group): OperationPart => {
-    if (group.namespace === undefined) {
+    // the first source's own root fields, or those of a source beside them: its fields as they are
+    if (group.namespace === undefined || group.namespace.field === null) {
       const own = group.fields.flatMap((f) => f.nodes);
-      return { namespace: undefined, keys: group.fields.map((f) => f.key), entries: [], operation: partOperation(operation, own, fragments, rawVariables) };
+      return { namespace: group.namespace, keys: group.fields.map((f) => f.key), entries: [], operation: partOperation(operation, own, fragments, rawVariables) };
     }
     const entries: NamespaceEntry[] = [];
     const selections: FieldNode[] = [];
@@ -330,11 +367,11 @@ export async function answerAcrossSources(split: SplitOperation, answer: (part: 
       return;
     }
     const data = (result.data ?? null) as Record<string, unknown> | null;
-    if (part.namespace === undefined) for (const key of part.keys) values.set(key, data?.[key] ?? null);
+    if (part.entries.length === 0) for (const key of part.keys) values.set(key, data?.[key] ?? null);
     for (const entry of part.entries) {
       values.set(entry.key, data === null ? null : Object.fromEntries(entry.inner.map((k) => [k, data[`${entry.alias}${k}`] ?? null])));
     }
-    for (const error of result.errors ?? []) errors.push(part.namespace === undefined ? withoutLocations(formatted(error)) : underEntry(part.entries, formatted(error)));
+    for (const error of result.errors ?? []) errors.push(part.entries.length === 0 ? withoutLocations(formatted(error)) : underEntry(part.entries, formatted(error)));
   });
   const answered = results.filter((r): r is ExecutionResult => r !== undefined);
   const data = answered.every((r) => r.data === null || r.data === undefined) ? null : Object.fromEntries(split.keys.map((key) => [key, values.get(key) ?? null]));
@@ -354,10 +391,12 @@ export async function subscribeAcrossSources(
 ): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
   const [only, ...others] = split.parts;
   const entry = only?.entries[0];
-  if (only?.namespace === undefined || entry === undefined || others.length > 0 || only.entries.length > 1) {
+  if (only?.namespace === undefined || others.length > 0 || only.entries.length > 1) {
     return { errors: [new GraphQLError('a subscription under a namespace selects that one field: subscribe to each source apart', { extensions: { code: 'validation-failed', path: '$' } })] };
   }
   const started = await only.namespace.subscribe(request, identity, only.operation, slots);
+  // a source beside the first: its root field is the operation's, its results are as they are
+  if (entry === undefined) return started;
   return Symbol.asyncIterator in started ? mapResults(started, (result) => resultUnder(entry, result)) : resultUnder(entry, started);
 }
 

@@ -121,11 +121,13 @@ export function graphqlNaming(convention: NamingConvention = 'hasura-default'): 
  * types are `<typePrefix><namespace>_query`, `…_mutation_frontend` and `…_subscription`, as
  * Hasura names a namespace's types. Field names do not change.
  */
-export function namespacedNaming(naming: GraphqlNaming, namespace: string, typePrefix: string): GraphqlNaming {
+export function namespacedNaming(naming: GraphqlNaming, namespace: string | null, typePrefix: string): GraphqlNaming {
+  // without a namespace its root fields stand in the first source's roots: its own root types are never shown
+  const stem = namespace === null ? typePrefix : `${typePrefix}${namespace}_`;
   return {
     ...naming,
     typePrefix,
-    roots: { query: `${typePrefix}${namespace}_query`, mutation: `${typePrefix}${namespace}_mutation_frontend`, subscription: `${typePrefix}${namespace}_subscription` },
+    roots: { query: `${stem}query`, mutation: `${stem}mutation_frontend`, subscription: `${stem}subscription` },
     type: (...parts) => `${typePrefix}${naming.type(...parts)}`,
   };
 }

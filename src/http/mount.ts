@@ -67,7 +67,7 @@ export interface MountContext {
    */
   readonly source?: string;
   /** another source's place in the first source's GraphQL schema: its root field and type prefix */
-  readonly namespace?: { readonly field: string; readonly typePrefix: string };
+  readonly namespace?: { readonly field: string | null; readonly typePrefix: string };
   /**
    * the other sources' GraphQL APIs, by source name: each source's GraphQL mount adds its own,
    * the first source's schema shows them under their namespace fields (graphql/namespaces.ts)

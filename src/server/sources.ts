@@ -22,7 +22,7 @@ import { loadGraph } from './load-graph.js';
 export interface Source {
   readonly name: string;
   /** where its GraphQL API stands in the first source's schema: the root field, and its types' prefix */
-  readonly namespace: { readonly field: string; readonly typePrefix: string };
+  readonly namespace: { readonly field: string | null; readonly typePrefix: string };
   /** the server's configuration with this source's database, tables and permissions (configForSource) */
   readonly config: Config;
   readonly databases: Databases;
@@ -83,7 +83,7 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
 
   return {
     name: options.name,
-    namespace: { field: options.namespace ?? options.name, typePrefix: options.typePrefix ?? `${options.name}_` },
+    namespace: { field: options.namespace === undefined ? options.name : options.namespace, typePrefix: options.typePrefix ?? `${options.name}_` },
     config: served,
     databases,
     holder,

@@ -34,7 +34,7 @@ let proxy: PgProxy;
 let server: RunningServer;
 
 
-function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string; typePrefix: string }> = {}): ConfigInput {
+function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string | null; typePrefix: string }> = {}): ConfigInput {
   return {
     auth: { jwt: { secret: SECRET } },
     // live queries refetch on NOTIFY (each source LISTENs on its own database), not by the clock
@@ -490,6 +490,43 @@ describe('what the review found', () => {
   it('says that a subscription under a namespace is served over a WebSocket when sent over HTTP', async () => {
     const answer = await graphql('subscription { archive { tag { name } } }');
     expect(JSON.stringify(answer)).toContain('is served over a WebSocket');
+  });
+});
+
+describe('a source beside the first (namespace: null, Hasura’s source without a namespace)', () => {
+  let beside: RunningServer;
+  beforeAll(async () => {
+    beside = await startTestServer(first.url, { mounts: [graphqlMount], config: namespacesConfig(second.url, { namespace: null }) });
+    await eventually(() => beside.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+  });
+  afterAll(async () => {
+    await beside?.close();
+  });
+
+  it('answers its root fields beside the first source’s, in one request; a name the first has stays the first’s', async () => {
+    const answer = await graphql('{ book(limit: 1, order_by: {id: asc}) { title } film(where: {id: {_eq: 1}}) { __typename title } tag { name } count: film_count }', { url: beside.url });
+    expect(answer).toEqual({ data: { book: [{ title: 'Dune' }], film: [{ __typename: 'archive_film', title: 'Alien' }], tag: [{ name: 'from-first' }], count: expect.any(Number) as number } });
+    const names = ((await graphql('{ __type(name: "query_root") { fields { name } } }', { url: beside.url })).data as { __type: { fields: { name: string }[] } }).__type.fields.map((f) => f.name);
+    expect(names).toEqual(expect.arrayContaining(['book', 'film', 'film_by_pk', 'tag']));
+    expect(names).not.toContain('archive');
+  });
+
+  it('writes in its own database, and subscribes to its own live query', async () => {
+    const headers = await bearer('editor');
+    const answer = await graphql('mutation { insert_film_one(object: {title: "Beside"}) { title } }', { url: beside.url, headers });
+    expect(answer).toEqual({ data: { insert_film_one: { title: 'Beside' } } });
+    expect(await run(second.url, `select count(*)::int as n from film where title = 'Beside'`)).toEqual([{ n: 1 }]);
+    expect(await run(first.url, `select count(*)::int as n from information_schema.tables where table_name = 'film'`)).toEqual([{ n: 0 }]);
+    const client = createClient({ url: `${beside.url.replace('http', 'ws')}/v1/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const results: unknown[] = [];
+    const stop = client.subscribe({ query: 'subscription { film(where: {title: {_eq: "Beside"}}) { title } }' }, { next: (r) => void results.push(r), error: (e) => void results.push({ error: e }), complete: () => undefined });
+    try {
+      await eventually(() => results.length >= 1, 5000, 'the first result');
+      expect(results[0]).toEqual({ data: { film: [{ title: 'Beside' }] } });
+    } finally {
+      stop();
+      await client.dispose();
+    }
   });
 });
 

@@ -168,13 +168,16 @@ describe('import-hasura: several sources, served', () => {
     expect((await graphql('{ archive { film_aggregate { aggregate { count } } } }', 'editor')).data).toEqual({ archive: { film_aggregate: { aggregate: { count: 3 } } } });
   });
 
-  it('serves reports, which had no permissions, to the admin only', async () => {
-    expect((await graphql('{ reports { book { title } } }', 'admin')).data).toEqual({ reports: { book: [{ title: 'Ledger' }] } });
-    // its book is not the first source's, whose rules let anonymous read book: the other roles
-    // may do nothing there, so they do not even see the namespace
+  it('serves reports (no namespace, no permissions in Hasura) beside the first source’s fields, to the admin only', async () => {
+    // its root fields stand beside the first source's, as in Hasura; the custom name is the whole name
+    expect(await graphql('{ monthly_report { month total } books(limit: 1) { title } }', 'admin')).toEqual({ data: { monthly_report: [{ month: '2024-01', total: 12 }], books: [{ title: 'Dune' }] } });
+    // the other roles may do nothing there: its fields are not shown to them
     for (const role of [undefined, 'editor']) {
-      expect((await graphql('{ reports { book { title } } }', role)).errors?.[0]?.message, String(role)).toBe("field 'reports' not found in type: 'query_root'");
+      expect((await graphql('{ monthly_report { total } }', role)).errors?.[0]?.message, String(role)).toBe("field 'monthly_report' not found in type: 'query_root'");
     }
+    // its book is not the first source's (whose name it is at the top level): at its own endpoint
+    const res = await fetch(`${served.url}/v1/graphql/reports`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hasura-admin-secret': SECRET, 'x-hasura-role': 'admin' }, body: JSON.stringify({ query: '{ book { title } }' }) });
+    expect(await res.json()).toEqual({ data: { book: [{ title: 'Ledger' }] } });
   });
 
   it('lets the roles Hasura granted a function call it, over REST at the source\'s path', async () => {

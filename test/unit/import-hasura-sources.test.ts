@@ -62,6 +62,8 @@ describe('import-hasura: several sources', () => {
       },
       {
         name: 'reports',
+        // no namespace in Hasura: its root fields beside the first source's
+        namespace: null,
         url: '${REPORTS_DATABASE_URL}',
         // those of its tables, public first
         schemas: ['public', 'stats'],
@@ -82,8 +84,7 @@ describe('import-hasura: several sources', () => {
       'source "archive-db": customization.type_names.suffix "_t": not imported — pgduet has a namespace and a type prefix only',
       'source "archive-db": public.review.film: object relationship from a foreign key — pgduet derives it; check its name (rename with tables.public.review.relationships)',
       'source "reports": no customization.naming_convention: namingConvention hasura-default (Hasura\'s default), not the first source\'s graphql-default',
-      'source "reports": no customization.root_fields.namespace: Hasura puts its root fields beside the first source\'s; pgduet serves them under the namespace "reports" ({ reports { … } }) — set namespace to choose another',
-      'source "reports": no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "reports_" — set typePrefix to choose another',
+      'source "reports": no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "reports_" (two databases\' types in one schema) — set typePrefix to choose another',
     ]);
   });
 
@@ -95,7 +96,7 @@ describe('import-hasura: several sources', () => {
     expect(loaded.graphql.namingConvention).toBe('graphql-default');
     expect(loaded.sources.map(({ name, url, schemas, replicas, poolSize, namespace, typePrefix, namingConvention }) => ({ name, url, schemas, replicas, poolSize, namespace, typePrefix, namingConvention }))).toEqual([
       { name: 'archive_db', url: 'postgres://archive@archive.example:5432/archive', schemas: ['public'], replicas: [ENV.ARCHIVE_REPLICA_URL], poolSize: 8, namespace: 'archive', typePrefix: 'Archive_', namingConvention: 'hasura-default' },
-      { name: 'reports', url: ENV.REPORTS_DATABASE_URL, schemas: ['public', 'stats'], replicas: [], poolSize: undefined, namespace: undefined, typePrefix: undefined, namingConvention: 'hasura-default' },
+      { name: 'reports', url: ENV.REPORTS_DATABASE_URL, schemas: ['public', 'stats'], replicas: [], poolSize: undefined, namespace: null, typePrefix: undefined, namingConvention: 'hasura-default' },
     ]);
     expect(loaded.sources[0]?.permissions?.['anonymous']?.functions).toEqual(['public.film_count']);
     expect(loaded.sources[1]?.permissions).toEqual({});
@@ -124,7 +125,7 @@ describe('import-hasura: several sources', () => {
       expect.objectContaining({ name: 'source_default', url: 'postgres://me:p%40ss%20word@db.example:6432/old' }),
       expect.objectContaining({ name: 'source_2024_stats', url: 'postgres://c/s', replicas: ['postgres://r/s'], poolSize: 1000 }),
       { name: 'a_b', url: 'postgres://d/x', typePrefix: 'AB_' },
-      { name: 'a_b_2', url: '${A_B_2_DATABASE_URL}' },
+      { name: 'a_b_2', url: '${A_B_2_DATABASE_URL}', namespace: null },
     ]);
     const loaded = loadConfig({ file: writtenFile(metadata), env: { A_B_2_DATABASE_URL: 'postgres://e/y' } }).config;
     expect(loaded.sources.map((s) => s.name)).toEqual(['source_default', 'source_2024_stats', 'a_b', 'a_b_2']);
