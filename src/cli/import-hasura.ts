@@ -359,13 +359,17 @@ function importNamespace(name: string, source: Json, notes: string[]): Json {
   const typeNames = customized(source, 'type_names');
   const namespace = customizedName(rootFields, 'root_fields.namespace', sourceShape.namespace, notes);
   const prefix = customizedName(typeNames, 'type_names.prefix', sourceShape.typePrefix, notes);
+  const fieldPrefix = customizedName(rootFields, 'root_fields.prefix', sourceShape.rootFieldPrefix, notes);
+  const fieldSuffix = customizedName(rootFields, 'root_fields.suffix', sourceShape.rootFieldSuffix, notes);
+  if (fieldPrefix !== undefined) out['rootFieldPrefix'] = fieldPrefix;
+  if (fieldSuffix !== undefined) out['rootFieldSuffix'] = fieldSuffix;
   if (namespace !== undefined) out['namespace'] = namespace;
   else if (rootFields['namespace'] === undefined || rootFields['namespace'] === null) out['namespace'] = null;
   if (prefix !== undefined) out['typePrefix'] = prefix;
   else if (typeNames['prefix'] === undefined || typeNames['prefix'] === null) notes.push(`no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "${name}_" (two databases' types in one schema) — set typePrefix to choose another`);
-  for (const [part, values, kept] of [['root_fields', rootFields, 'namespace'], ['type_names', typeNames, 'prefix']] as const) {
+  for (const [part, values, kept] of [['root_fields', rootFields, ['namespace', 'prefix', 'suffix']], ['type_names', typeNames, ['prefix']]] as const) {
     for (const [key, value] of Object.entries(values)) {
-      if (key !== kept && value !== undefined && value !== null) notes.push(`customization.${part}.${key} ${JSON.stringify(value)}: not imported — pgduet has a namespace and a type prefix only`);
+      if (!(kept as readonly string[]).includes(key) && value !== undefined && value !== null) notes.push(`customization.${part}.${key} ${JSON.stringify(value)}: not imported — pgduet has a namespace, a root field prefix and suffix, and a type prefix`);
     }
   }
   return out;

@@ -69,6 +69,12 @@ export function sourceOptions<T extends z.ZodType, F extends z.ZodType, R extend
       namespace: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a GraphQL name').refine((n) => !n.startsWith('__'), 'names starting with __ are reserved by GraphQL').nullable().optional(),
       /** what begins each of its GraphQL type names there (Hasura's `customization.type_names.prefix`); default `<name>_` */
       typePrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the beginning of a GraphQL name (not empty: the types must differ from the first source\'s)').refine((n) => !n.startsWith('__'), 'names starting with __ are reserved by GraphQL').optional(),
+      /**
+       * what begins and ends each of its root field names in the first source's schema (Hasura's
+       * `customization.root_fields.prefix` and `.suffix`): with `namespace: null`, `old_film` beside `film`
+       */
+      rootFieldPrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the beginning of a GraphQL name').optional(),
+      rootFieldSuffix: z.string().regex(/^[A-Za-z0-9_]+$/, 'expected letters, digits or _').optional(),
       /** Hasura's per-source `customization.naming_convention`; default `graphql.namingConvention` */
       namingConvention: z.enum(['hasura-default', 'graphql-default']).optional(),
     })

@@ -14,7 +14,7 @@ import { LazyRootType, type FieldThunks } from './lazy-root.js';
 import { LazySchema, SCHEMA_DIRECTIVES } from './lazy-schema.js';
 import { groupNames, groupsRootField, groupTypeNames } from './group-types.js';
 import { isComputedField, isValidName } from './names.js';
-import { graphqlNaming, type GraphqlNaming, type NameBase } from './naming.js';
+import { graphqlNaming, SAME_ROOT_FIELD, type GraphqlNaming, type NameBase } from './naming.js';
 import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
 import { listOf, SchemaBuilder } from './schema-builder.js';
 import { mutationFields } from './mutation-fields.js';
@@ -92,14 +92,20 @@ function buildRoots(graph: TypeGraph, naming: GraphqlNaming): Roots {
   for (const fn of graph.functions) addFunction(builder, fn, fn.volatility === 'volatile' ? mutation : query);
   addGroups(builder, query);
 
-  // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
-  const queryRoot = new LazyRootType(naming.roots.query, query.size > 0 ? query : NO_QUERIES);
-  const mutationRoot = mutation.size > 0 ? new LazyRootType(naming.roots.mutation, mutation) : undefined;
   // Hasura: every query root field is also a live query, and each table has a `_stream` field
-  const subscription = subscriptionFields(builder, query);
+  const subscription = subscriptionFields(builder, query).map((fields) => affixed(fields, naming));
+  // a role that may read nothing still gets a valid schema (GraphQL needs one query field), as in Hasura
+  const queryRoot = new LazyRootType(naming.roots.query, query.size > 0 ? affixed(query, naming) : NO_QUERIES);
+  const mutationRoot = mutation.size > 0 ? new LazyRootType(naming.roots.mutation, affixed(mutation, naming)) : undefined;
   const subscriptionRoot = subscription.some((fields) => fields.size > 0) ? new LazyRootType(naming.roots.subscription, subscription) : undefined;
   const types = [queryRoot, ...(mutationRoot === undefined ? [] : [mutationRoot]), ...(subscriptionRoot === undefined ? [] : [subscriptionRoot])];
   return { builder, query: queryRoot, mutation: mutationRoot, subscription: subscriptionRoot, types };
+}
+
+/** Root fields under the names the schema shows (a source's root field prefix and suffix), once every name is made. */
+function affixed(fields: FieldThunks, naming: GraphqlNaming): FieldThunks {
+  if (naming.rootField === SAME_ROOT_FIELD) return fields;
+  return new Map([...fields].map(([name, thunk]) => [naming.rootField(name), thunk]));
 }
 
 /**

@@ -85,7 +85,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
   // the first source's endpoint shows every other source under its namespace field; another
   // source's schema as it stands there has its type names prefixed (namespaces.ts)
   const namespaces = mount.source === undefined ? mount.graphqlNamespaces : undefined;
-  const namespacedSchemas = mount.namespace === undefined ? undefined : createSchemaStore(logger, namespacedNaming(naming, mount.namespace.field, mount.namespace.typePrefix));
+  const namespacedSchemas = mount.namespace === undefined ? undefined : createSchemaStore(logger, namespacedNaming(naming, mount.namespace.field, mount.namespace.typePrefix, mount.namespace.rootFields));
   const schemaFor = (scope: RequestScope, namespaced = false): BuiltSchema => {
     if (namespaced && namespacedSchemas !== undefined) return namespacedSchemas.get(scope.graph);
     const built = schemas.get(scope.graph);

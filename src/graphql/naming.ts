@@ -42,12 +42,20 @@ export interface GraphqlNaming {
   readonly typePrefix: string;
   /** the root types' names: `query_root`…, or a namespace's `archive_archive_query`… */
   readonly roots: RootTypeNames;
+  /** a root field's name as the schema shows it: as made, or with a source's prefix and suffix (Hasura's `root_fields.prefix`) */
+  rootField(name: string): string;
   /** a type name: `type('film', 'bool_exp')` → `film_bool_exp` | `FilmBoolExp` (after `typePrefix`) */
   type(...parts: readonly (string | NameBase)[]): string;
   /** a field or argument name pgduet makes: `field('affected_rows')` → `affected_rows` | `affectedRows` */
   field(...parts: readonly (string | NameBase)[]): string;
   /** a value of a built-in enum (order_by): `asc_nulls_first` → `asc_nulls_first` | `ASC_NULLS_FIRST` */
   enumValue(value: string): string;
+}
+
+/** What begins and ends every root field name of a source (Hasura's `root_fields.prefix` and `.suffix`). */
+export interface RootFieldAffixes {
+  readonly prefix?: string;
+  readonly suffix?: string;
 }
 
 export interface RootTypeNames {
@@ -57,6 +65,9 @@ export interface RootTypeNames {
 }
 
 const ROOTS: RootTypeNames = { query: 'query_root', mutation: 'mutation_root', subscription: 'subscription_root' };
+
+/** root field names as made */
+export const SAME_ROOT_FIELD = (name: string): string => name;
 
 type Word = { readonly text: string; readonly custom: boolean };
 
@@ -82,6 +93,7 @@ const HASURA_DEFAULT: GraphqlNaming = {
   convention: 'hasura-default',
   typePrefix: '',
   roots: ROOTS,
+  rootField: SAME_ROOT_FIELD,
   type: (...parts) => joinSnake(parts),
   field: (...parts) => joinSnake(parts),
   enumValue: (value) => value,
@@ -98,6 +110,7 @@ const GRAPHQL_DEFAULT: GraphqlNaming = {
   convention: 'graphql-default',
   typePrefix: '',
   roots: ROOTS,
+  rootField: SAME_ROOT_FIELD,
   type: (...parts) => orSnake(wordsOf(parts).map((w, i) => (i === 0 && w.custom ? w.text : upperFirst(w.text))).join(''), parts),
   field: (...parts) => {
     const key = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : undefined;
@@ -121,12 +134,16 @@ export function graphqlNaming(convention: NamingConvention = 'hasura-default'): 
  * types are `<typePrefix><namespace>_query`, `…_mutation_frontend` and `…_subscription`, as
  * Hasura names a namespace's types. Field names do not change.
  */
-export function namespacedNaming(naming: GraphqlNaming, namespace: string | null, typePrefix: string): GraphqlNaming {
+export function namespacedNaming(naming: GraphqlNaming, namespace: string | null, typePrefix: string, rootFields: RootFieldAffixes = {}): GraphqlNaming {
   // without a namespace its root fields stand in the first source's roots: its own root types are never shown
   const stem = namespace === null ? typePrefix : `${typePrefix}${namespace}_`;
+  const { prefix = '', suffix = '' } = rootFields;
+  // graphql-default: the words after a prefix begin upper case (`old_` + `filmByPk` → `old_FilmByPk`)
+  const word = naming.convention === 'graphql-default' ? (s: string): string => upperFirst(s) : (s: string): string => s;
   return {
     ...naming,
     typePrefix,
+    rootField: prefix === '' && suffix === '' ? SAME_ROOT_FIELD : (name) => `${prefix}${prefix === '' ? name : word(name)}${suffix === '' ? '' : word(suffix)}`,
     roots: { query: `${stem}query`, mutation: `${stem}mutation_frontend`, subscription: `${stem}subscription` },
     type: (...parts) => `${typePrefix}${naming.type(...parts)}`,
   };

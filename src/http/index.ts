@@ -12,5 +12,5 @@ export { answerInTransaction } from './request-transaction.js';
 export { requestDatabase, callerKey, readSession, READ_PRIMARY_HEADER } from './request-database.js';
 export { DeferredResponse } from './deferred-response.js';
 export type { GraphSnapshot, RequestContext, RequestTrace } from './request-context.js';
-export type { GraphSource, Handler, Mount, MountContext, UpgradeHandler } from './mount.js';
+export type { GraphSource, Handler, Mount, MountContext, NamespaceOptions, UpgradeHandler } from './mount.js';
 export type { Metrics } from './metrics.js';

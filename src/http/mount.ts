@@ -44,6 +44,14 @@ export interface GraphSource {
   onSwap(listener: (snapshot: GraphSnapshot) => void): void;
 }
 
+/** Another source's place in the first source's GraphQL schema (config `sources[]`: namespace, typePrefix, rootFieldPrefix/Suffix). */
+export interface NamespaceOptions {
+  /** the root field it stands under; null: its root fields beside the first source's */
+  readonly field: string | null;
+  readonly typePrefix: string;
+  readonly rootFields: { readonly prefix?: string; readonly suffix?: string };
+}
+
 /** What a protocol module needs to mount itself (the seam for /graphql and /rest). */
 export interface MountContext {
   readonly config: Config;
@@ -67,7 +75,7 @@ export interface MountContext {
    */
   readonly source?: string;
   /** another source's place in the first source's GraphQL schema: its root field and type prefix */
-  readonly namespace?: { readonly field: string | null; readonly typePrefix: string };
+  readonly namespace?: NamespaceOptions;
   /**
    * the other sources' GraphQL APIs, by source name: each source's GraphQL mount adds its own,
    * the first source's schema shows them under their namespace fields (graphql/namespaces.ts)

@@ -2,7 +2,7 @@ import type { Chain } from '../chain/index.js';
 import { configForSource, type Config, type SourceOptions } from '../config/index.js';
 import { redactUrl, type Databases } from '../db/index.js';
 import { toGraphqlError, toRestError } from '../errors/index.js';
-import { isPreflight, type Mount, type MountContext } from '../http/index.js';
+import { isPreflight, type Mount, type MountContext, type NamespaceOptions } from '../http/index.js';
 import { GraphHolder, graphNotLoaded, reportReload, type ReloadOutcome } from './graph-holder.js';
 import { openDatabases } from './databases.js';
 import { sendJson } from './http.js';
@@ -22,7 +22,7 @@ import { loadGraph } from './load-graph.js';
 export interface Source {
   readonly name: string;
   /** where its GraphQL API stands in the first source's schema: the root field, and its types' prefix */
-  readonly namespace: { readonly field: string | null; readonly typePrefix: string };
+  readonly namespace: NamespaceOptions;
   /** the server's configuration with this source's database, tables and permissions (configForSource) */
   readonly config: Config;
   readonly databases: Databases;
@@ -83,7 +83,11 @@ export function openSource(config: Config, options: SourceOptions, logger: Logge
 
   return {
     name: options.name,
-    namespace: { field: options.namespace === undefined ? options.name : options.namespace, typePrefix: options.typePrefix ?? `${options.name}_` },
+    namespace: {
+      field: options.namespace === undefined ? options.name : options.namespace,
+      typePrefix: options.typePrefix ?? `${options.name}_`,
+      rootFields: { ...(options.rootFieldPrefix === undefined ? {} : { prefix: options.rootFieldPrefix }), ...(options.rootFieldSuffix === undefined ? {} : { suffix: options.rootFieldSuffix }) },
+    },
     config: served,
     databases,
     holder,

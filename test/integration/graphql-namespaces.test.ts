@@ -34,7 +34,7 @@ let proxy: PgProxy;
 let server: RunningServer;
 
 
-function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string | null; typePrefix: string }> = {}): ConfigInput {
+function namespacesConfig(archiveUrl: string, extra: Partial<{ namespace: string | null; typePrefix: string; rootFieldPrefix: string; rootFieldSuffix: string }> = {}): ConfigInput {
   return {
     auth: { jwt: { secret: SECRET } },
     // live queries refetch on NOTIFY (each source LISTENs on its own database), not by the clock
@@ -526,6 +526,21 @@ describe('a source beside the first (namespace: null, Hasura’s source without 
     } finally {
       stop();
       await client.dispose();
+    }
+  });
+});
+
+describe('root field prefix and suffix (Hasura’s root_fields.prefix and .suffix)', () => {
+  it('names every root field of the source with them, beside the first source’s', async () => {
+    const other = await startTestServer(first.url, { mounts: [graphqlMount], config: namespacesConfig(second.url, { namespace: null, rootFieldPrefix: 'old_', rootFieldSuffix: '_v1' }) });
+    try {
+      await eventually(() => other.sources.get('archive')?.holder.loaded === true, 10_000, 'the archive source to load');
+      const answer = await graphql('{ old_film_v1(where: {id: {_eq: 1}}) { title } old_film_by_pk_v1(id: 2) { title } old_tag_v1 { name } tag { name } }', { url: other.url });
+      expect(answer).toEqual({ data: { old_film_v1: [{ title: 'Alien' }], old_film_by_pk_v1: { title: 'Brazil' }, old_tag_v1: [{ name: 'from-archive' }], tag: [{ name: 'from-first' }] } });
+      // its own endpoint keeps its own names
+      expect(await graphql('{ film(where: {id: {_eq: 1}}) { title } }', { url: other.url, path: '/graphql/archive' })).toEqual({ data: { film: [{ title: 'Alien' }] } });
+    } finally {
+      await other.close();
     }
   });
 });

@@ -156,16 +156,17 @@ describe('import-hasura: several sources, served', () => {
   }
 
   it('answers the first source at the top level and archive-db under its namespace, each in its own convention and rules', async () => {
-    const answer = await graphql('{ books(orderBy: {id: ASC}) { title } archive { film(order_by: {id: asc}) { __typename title year reviews { body } } } }');
+    const answer = await graphql('{ books(orderBy: {id: ASC}) { title } archive { old_film(order_by: {id: asc}) { __typename title year reviews { body } } } }');
     expect(answer).toEqual({
       data: {
         books: [{ title: 'Dune' }, { title: 'Emma' }],
         // anonymous: no R-rated films; the column renamed, the manual relationship, the prefixed type
-        archive: { film: [{ __typename: 'Archive_film', title: 'Cars', year: 2006, reviews: [{ body: 'fun' }] }] },
+        // Hasura's root_fields.prefix (old_) within the namespace
+        archive: { old_film: [{ __typename: 'Archive_film', title: 'Cars', year: 2006, reviews: [{ body: 'fun' }] }] },
       },
     });
-    expect((await graphql('{ archive { film { rating } } }')).errors?.[0]?.message).toBe("field 'rating' not found in type: 'Archive_film'");
-    expect((await graphql('{ archive { film_aggregate { aggregate { count } } } }', 'editor')).data).toEqual({ archive: { film_aggregate: { aggregate: { count: 3 } } } });
+    expect((await graphql('{ archive { old_film { rating } } }')).errors?.[0]?.message).toBe("field 'rating' not found in type: 'Archive_film'");
+    expect((await graphql('{ archive { old_film_aggregate { aggregate { count } } } }', 'editor')).data).toEqual({ archive: { old_film_aggregate: { aggregate: { count: 3 } } } });
   });
 
   it('serves reports (no namespace, no permissions in Hasura) beside the first source’s fields, to the admin only', async () => {

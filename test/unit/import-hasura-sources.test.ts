@@ -47,6 +47,7 @@ describe('import-hasura: several sources', () => {
         namingConvention: 'hasura-default',
         namespace: 'archive',
         typePrefix: 'Archive_',
+        rootFieldPrefix: 'old_',
         tables: { 'public.film': { columns: { release_year: { name: 'year' } } } },
         relationships: [{ table: 'public.film', name: 'reviews', type: 'array', target: 'public.review', mapping: { id: 'film_id' } }],
         permissions: {
@@ -80,8 +81,7 @@ describe('import-hasura: several sources', () => {
     expect(notes).toEqual([
       'source "warehouse" (mssql): not imported — pgduet serves PostgreSQL databases only',
       'source "archive-db": named "archive_db" in pgduet — a source\'s name is a URL segment and a GraphQL name (letters, digits and _, unique; not rpc, sdl or default)',
-      'source "archive-db": customization.root_fields.prefix "old_": not imported — pgduet has a namespace and a type prefix only',
-      'source "archive-db": customization.type_names.suffix "_t": not imported — pgduet has a namespace and a type prefix only',
+      'source "archive-db": customization.type_names.suffix "_t": not imported — pgduet has a namespace, a root field prefix and suffix, and a type prefix',
       'source "archive-db": public.review.film: object relationship from a foreign key — pgduet derives it; check its name (rename with tables.public.review.relationships)',
       'source "reports": no customization.naming_convention: namingConvention hasura-default (Hasura\'s default), not the first source\'s graphql-default',
       'source "reports": no customization.type_names.prefix: pgduet prefixes its GraphQL type names with "reports_" (two databases\' types in one schema) — set typePrefix to choose another',
