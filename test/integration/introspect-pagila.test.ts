@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introspect, type Catalog } from '../../src/introspection/index.js';
 import {
   buildTypeGraph,
+  decodeSchemaCache,
+  encodeSchemaCache,
   DEFAULT_MODEL_OPTIONS,
   type ColumnPair,
   type DbRef,
@@ -102,6 +104,14 @@ const oneToMany = (target: string, mapping: ColumnPair[], constraint: string): O
 });
 
 // ---------------------------------------------------------------------------------------------
+
+describe('the schema cache', () => {
+  it('gives back Pagila\'s graph exactly: every value, in the same key order', () => {
+    const back = decodeSchemaCache(encodeSchemaCache(graph), 'cache.json');
+    expect(back).toEqual(graph);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(graph));
+  });
+});
 
 describe('entities', () => {
   it('lists the tables, views, the partitioned payment and the materialized view', () => {
