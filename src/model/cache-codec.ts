@@ -14,7 +14,8 @@
  * - an array is `ARRAY, length, element…`, a number `NUMBER, n`, false, true and null a code each;
  * - a value that `shareable` accepts (with every object and array inside it) and that occurs
  *   more than once is written once, in `shared` (values one after the other, each only refers
- *   to those before it), and is `SHARED, index` wherever it occurs: decoded once, the same
+ *   to those before it), and is `-(16 + number of shapes + index)` wherever it occurs: decoded
+ *   once, the same
  *   object everywhere.
  *
  * The decoder restores exactly what was encoded (same values, same key order); it does not
@@ -35,8 +36,7 @@ const TRUE = -2;
 const NULL = -3;
 const ARRAY = -4;
 const NUMBER = -5;
-const SHARED = -6;
-/** object codes are -(OBJECT + shape) */
+/** object codes are -(OBJECT + shape); below them, -(OBJECT + shapes.length + index) a shared value */
 const OBJECT = 16;
 
 /** A composite (object or array) after the first pass: one node per distinct content, counted. */
@@ -119,14 +119,14 @@ export function encodeDocument(value: unknown, shareable: (value: object) => boo
     if (typeof child === 'number') out.push(child);
     else if (child === null) out.push(NULL);
     else if (typeof child === 'boolean') out.push(child ? TRUE : FALSE);
-    else if (child.sharedAt !== undefined) out.push(SHARED, child.sharedAt);
+    else if (child.sharedAt !== undefined) out.push(-(OBJECT + shapes.length + child.sharedAt));
     else if (child.shareable && child.count > 1) {
       // written to `shared` on its first occurrence, after what it refers to
       const own: number[] = [];
       write(child, own);
       for (const n of own) shared.push(n);
       child.sharedAt = sharedCount++;
-      out.push(SHARED, child.sharedAt);
+      out.push(-(OBJECT + shapes.length + child.sharedAt));
     } else write(child, out);
   };
   const write = (composite: Node, out: number[]): void => {
@@ -159,21 +159,22 @@ export function decodeDocument(document: EncodedDocument): unknown {
   const shared: unknown[] = [];
   let stream = document.shared;
   let at = 0;
-  const next = (): number => {
-    const n = stream[at++];
-    if (n === undefined) throw new CodecError('truncated');
-    return n;
-  };
+  // one function, no helpers: it runs once per start, mostly before the JIT has optimized it
   const decode = (): unknown => {
-    const code = next();
+    const code = stream[at++];
+    if (code === undefined) throw new CodecError('truncated');
     if (code >= 0) {
       const text = strings[code];
       if (text === undefined) throw new CodecError(`string ${code} out of range`);
       return text;
     }
     if (code <= -OBJECT) {
-      const keys = shapes[-code - OBJECT];
-      if (keys === undefined) throw new CodecError(`shape ${-code - OBJECT} out of range`);
+      const index = -code - OBJECT;
+      const keys = shapes[index];
+      if (keys === undefined) {
+        if (index - shapes.length >= shared.length) throw new CodecError(`shared value ${index - shapes.length} out of range`);
+        return shared[index - shapes.length];
+      }
       const out: Record<string, unknown> = {};
       for (const key of keys) out[key] = decode();
       return out;
@@ -186,16 +187,16 @@ export function decodeDocument(document: EncodedDocument): unknown {
       case NULL:
         return null;
       case ARRAY: {
-        const out = new Array<unknown>(next());
-        for (let i = 0; i < out.length; i++) out[i] = decode();
+        const length = stream[at++];
+        if (length === undefined) throw new CodecError('truncated');
+        const out = new Array<unknown>(length);
+        for (let i = 0; i < length; i++) out[i] = decode();
         return out;
       }
-      case NUMBER:
-        return next();
-      case SHARED: {
-        const index = next();
-        if (index >= shared.length) throw new CodecError(`shared value ${index} out of range`);
-        return shared[index];
+      case NUMBER: {
+        const n = stream[at++];
+        if (n === undefined) throw new CodecError('truncated');
+        return n;
       }
       default:
         throw new CodecError(`unknown code ${code}`);
