@@ -176,7 +176,7 @@ export function decodeDocument(document: EncodedDocument): unknown {
         return shared[index - shapes.length];
       }
       const out: Record<string, unknown> = {};
-      for (const key of keys) out[key] = decode();
+      for (let i = 0; i < keys.length; i++) out[keys[i] as string] = decode();
       return out;
     }
     switch (code) {
