@@ -44,12 +44,14 @@ describe('the modules a start loads', () => {
     expect(files.has(join(ROOT, 'src/server/start.ts'))).toBe(true);
     expect(files.has(join(ROOT, 'src/config/load.ts'))).toBe(true);
     expect(files.has(join(ROOT, 'src/rest/parse/csv.ts'))).toBe(true);
+    expect(files.has(join(ROOT, 'plugins/jwt/verify-token.ts'))).toBe(true);
     expect(packages).toContain('zod');
     expect(packages).toContain('pg');
   });
 
-  it('leaves out what only a config file (yaml) or a CSV body (csv-parse) needs', () => {
+  it('leaves out what only a config file (yaml), a CSV body (csv-parse) or a JWT (jose) needs', () => {
     expect(packages).not.toContain('yaml');
     expect(packages).not.toContain('csv-parse/sync');
+    expect(packages).not.toContain('jose');
   });
 });
