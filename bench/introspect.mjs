@@ -361,7 +361,8 @@ async function writeCache(spec, dir) {
   const out = await run(process.execPath, [CLI, 'introspect', '--out', dir, '--schemas', 'public', '--log-level', 'warn'], { env: serverEnv(spec.db), cwd: ROOT });
   const file = out.trim().split('\n').pop();
   if (file === undefined || !existsSync(file)) throw new Error(`introspect printed no cache file: ${out}`);
-  const graph = JSON.parse(readFileSync(file, 'utf8'));
+  // the file is in the cache's compact encoding: pgduet's own reader decodes it
+  const graph = await (await loadProjectModules()).model.readSchemaCache(file);
   return { file, bytes: statSync(file).size, entities: graph.entities.length, fingerprint: graph.fingerprint };
 }
 

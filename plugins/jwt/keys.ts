@@ -1,11 +1,14 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type * as Jose from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
+import { loadJose } from './jose.js';
 import type { JwtOptions } from './options.js';
 
 /**
  * What verifies a token's signature: bytes (a secret), one public key, or a key set that picks
  * a key by the token's `kid` and `alg`. Built synchronously from validated options, so a bad
- * PEM or JWK stops the start-up rather than the first request.
+ * PEM or JWK stops the start-up rather than the first request; a key set's jose object is made
+ * when first used (jose is loaded by the first token: loadJose).
  */
 export type JwtKey =
   | { readonly kind: 'secret'; readonly key: Uint8Array }
@@ -39,31 +42,43 @@ export function createJwtKey(options: JwtOptions): JwtKey {
     const key = options.publicKey;
     if (typeof key === 'string') return { kind: 'public', key: createPublicKey(key) };
     if (isKeySet(key)) {
-      const local = createLocalJWKSet(key as unknown as JSONWebKeySet);
-      return { kind: 'set', getKey: local, prefetch: () => Promise.resolve(), generation: () => key };
+      let local: JWTVerifyGetKey | undefined;
+      const getKey: JWTVerifyGetKey = async (header, token) => {
+        local ??= (await loadJose()).createLocalJWKSet(key as unknown as JSONWebKeySet);
+        return local(header, token);
+      };
+      return { kind: 'set', getKey, prefetch: () => Promise.resolve(), generation: () => key };
     }
     return { kind: 'public', key: createPublicKey({ key: key as JsonWebKey, format: 'jwk' }) };
   }
   if (options.jwksUrl !== undefined) {
-    const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
-      cooldownDuration: options.jwksCooldownSeconds * 1000,
-      cacheMaxAge: options.jwksCacheMaxAgeSeconds * 1000,
-      timeoutDuration: Math.round(options.jwksTimeoutSeconds * 1000),
-    });
+    const url = new URL(options.jwksUrl);
+    let remote: ReturnType<typeof Jose.createRemoteJWKSet> | undefined;
+    const remoteSet = async (): Promise<ReturnType<typeof Jose.createRemoteJWKSet>> => {
+      remote ??= (await loadJose()).createRemoteJWKSet(url, {
+        cooldownDuration: options.jwksCooldownSeconds * 1000,
+        cacheMaxAge: options.jwksCacheMaxAgeSeconds * 1000,
+        timeoutDuration: Math.round(options.jwksTimeoutSeconds * 1000),
+      });
+      return remote;
+    };
     const getKey: JWTVerifyGetKey = async (header, token) => {
+      const set = await remoteSet();
       try {
-        return await remote(header, token);
+        return await set(header, token);
       } catch (error: unknown) {
-        throw isTokenFault(error) ? error : new KeySetUnavailableError(error);
+        throw isTokenFault((await loadJose()).errors, error) ? error : new KeySetUnavailableError(error);
       }
     };
     return {
       kind: 'set',
       getKey,
-      generation: () => remote.jwks(),
+      // nothing fetched yet (undefined) until the set exists, as jose's jwks() before its first fetch
+      generation: () => remote?.jwks(),
       prefetch: async () => {
+        const set = await remoteSet();
         try {
-          await remote.reload();
+          await set.reload();
         } catch (error: unknown) {
           throw new KeySetUnavailableError(error);
         }
@@ -82,7 +97,7 @@ function isKeySet(key: object): key is { readonly keys: readonly object[] } {
  * Errors of the key set that the token causes (an unknown `kid`, an algorithm no key has):
  * anything else comes from fetching the set.
  */
-function isTokenFault(error: unknown): boolean {
+function isTokenFault(errors: typeof Jose.errors, error: unknown): boolean {
   return (
     error instanceof errors.JWKSNoMatchingKey ||
     error instanceof errors.JWKSMultipleMatchingKeys ||

@@ -1,6 +1,8 @@
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import type * as Jose from 'jose';
+import type { errors, JWTPayload, JWTVerifyOptions } from 'jose';
 import type { PgduetError } from '../../src/errors/index.js';
 import { invalidToken } from './errors.js';
+import { loadJose } from './jose.js';
 import { createJwtKey, KeySetUnavailableError, type JwtKey } from './keys.js';
 import { acceptedAlgorithms, type JwtAlgorithm, type JwtOptions } from './options.js';
 import { createVerifiedTokenCache } from './verified-cache.js';
@@ -63,11 +65,12 @@ export async function verifyToken(
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
     ...(options.requireExp ? { requiredClaims: ['exp'] } : {}),
   };
+  const jose = await loadJose();
   let payload: JWTPayload;
   try {
-    payload = await verifyWith(token, key, verifyOptions);
+    payload = await verifyWith(jose, token, key, verifyOptions);
   } catch (error: unknown) {
-    throw tokenError(error, algorithms);
+    throw tokenError(jose.errors, error, algorithms);
   }
   // jose checks `iat` against the clock only with maxTokenAge; PostgREST refuses a future `iat`
   if (typeof payload.iat === 'number' && payload.iat > now.getTime() / 1000 + options.clockSkewSeconds) {
@@ -76,7 +79,7 @@ export async function verifyToken(
   return payload;
 }
 
-async function verifyWith(token: string, key: JwtKey, options: JWTVerifyOptions): Promise<JWTPayload> {
+async function verifyWith({ jwtVerify, errors }: typeof Jose, token: string, key: JwtKey, options: JWTVerifyOptions): Promise<JWTPayload> {
   switch (key.kind) {
     case 'secret':
     case 'public':
@@ -86,13 +89,18 @@ async function verifyWith(token: string, key: JwtKey, options: JWTVerifyOptions)
         return (await jwtVerify(token, key.getKey, options)).payload;
       } catch (error: unknown) {
         // keys without `kid` (or with the same one) in one set: jose leaves trying each to us
-        if (error instanceof errors.JWKSMultipleMatchingKeys) return verifyWithEach(token, error, options);
+        if (error instanceof errors.JWKSMultipleMatchingKeys) return verifyWithEach({ jwtVerify, errors }, token, error, options);
         throw error;
       }
   }
 }
 
-async function verifyWithEach(token: string, candidates: errors.JWKSMultipleMatchingKeys, options: JWTVerifyOptions): Promise<JWTPayload> {
+async function verifyWithEach(
+  { jwtVerify, errors }: Pick<typeof Jose, 'jwtVerify' | 'errors'>,
+  token: string,
+  candidates: errors.JWKSMultipleMatchingKeys,
+  options: JWTVerifyOptions,
+): Promise<JWTPayload> {
   for await (const candidate of candidates) {
     try {
       return (await jwtVerify(token, candidate, options)).payload;
@@ -104,7 +112,7 @@ async function verifyWithEach(token: string, candidates: errors.JWKSMultipleMatc
 }
 
 /** jose's verdict as PostgREST words it (PGRST301: the token; PGRST303: its claims). */
-function tokenError(error: unknown, algorithms: readonly JwtAlgorithm[]): PgduetError {
+function tokenError(errors: typeof Jose.errors, error: unknown, algorithms: readonly JwtAlgorithm[]): PgduetError {
   const cause = { cause: error };
   if (error instanceof KeySetUnavailableError) {
     return invalidToken('JWT could not be verified: the key set is unavailable', 'PGRST301', {

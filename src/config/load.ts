@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { parse as parseYaml, parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { configSchema, type Config } from './schema.js';
@@ -8,6 +9,17 @@ import { hasuraEnvSettings } from './hasura-env.js';
 import { parsePort, splitList } from './env-values.js';
 
 export { parsePort, splitList };
+
+let yamlModule: typeof Yaml | undefined;
+/**
+ * The yaml package, loaded when a config file is read: ~60 ms of module loading at every start
+ * otherwise, which a server configured by its environment and flags alone does not need.
+ * Through its CommonJS build, so that loading the config stays synchronous.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yamlModule;
+}
 
 /** Settings given on the command line; they win over the environment and the file. */
 export interface ConfigOverrides {
@@ -103,7 +115,7 @@ function readYaml(file: string, explicit: boolean, env: Readonly<Record<string, 
     const reason = explicit ? 'cannot read config file' : 'cannot read pgduet.yaml';
     throw new ConfigError('PGD001', `${file}: ${reason} (${errorMessage(error)})`);
   }
-  const doc = parseDocument(text, { prettyErrors: true });
+  const doc = yaml().parseDocument(text, { prettyErrors: true });
   const first = doc.errors[0];
   if (first !== undefined) {
     const pos = first.linePos?.[0];
@@ -125,7 +137,7 @@ function interpolate(value: Json, env: Readonly<Record<string, string | undefine
     // a value that is only `${NAME}` takes the type the variable spells (port: ${PORT} → 4000)
     const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
     if (whole?.[1] !== undefined && env[whole[1]] !== undefined) {
-      const parsed: unknown = parseYaml(env[whole[1]] as string);
+      const parsed: unknown = yaml().parse(env[whole[1]] as string);
       return typeof parsed === 'number' || typeof parsed === 'boolean' ? parsed : (env[whole[1]] as string);
     }
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, variable: string) => {

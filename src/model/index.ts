@@ -29,5 +29,5 @@ export { defaultInflection, pluralize, camelCase } from './inflect.js';
 export type { Inflection, NamingCase } from './inflect.js';
 export { parseSmartComment } from './smart-comments.js';
 export type { SmartComment } from './smart-comments.js';
-export { cacheFileName, readSchemaCache, writeSchemaCache, SchemaCacheError } from './schema-cache.js';
+export { cacheFileName, decodeSchemaCache, encodeSchemaCache, readSchemaCache, writeSchemaCache, SchemaCacheError, SCHEMA_CACHE_VERSION } from './schema-cache.js';
 export { findEntity, findFunction } from './lookup.js';

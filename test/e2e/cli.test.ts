@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeSchemaCache, readSchemaCache } from '../../src/model/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { run, serve, tempConfig } from '../support/cli.js';
 
@@ -178,7 +179,7 @@ describe('serving', { timeout: 240_000 }, () => {
     const introspected = await run(['introspect', '--out', out], { DATABASE_URL: db.url });
     expect(introspected.code).toBe(0);
     const file = introspected.stdout.trim();
-    const graph = JSON.parse(readFileSync(file, 'utf8')) as { fingerprint: string; entities: { dbName: string }[] };
+    const graph = await readSchemaCache(file);
     expect(file).toBe(join(out, `${graph.fingerprint}.json`));
     expect(graph.entities.map((e) => e.dbName)).toContain('books');
 
@@ -189,7 +190,7 @@ describe('serving', { timeout: 240_000 }, () => {
     expect(sdl.stdout).toContain('books_aggregate(');
 
     // Mark the cached graph so that /ready proves it came from the file, not from the catalog.
-    writeFileSync(file, JSON.stringify({ ...graph, fingerprint: 'from-the-cache' }));
+    writeFileSync(file, encodeSchemaCache({ ...graph, fingerprint: 'from-the-cache' }));
     const { child, url, output } = await serve(['--schema-cache', file], { DATABASE_URL: db.url });
     const ready = (await (await fetch(`${url}/ready`)).json()) as { fingerprint: string; entities: number };
     expect(ready.fingerprint).toBe('from-the-cache');

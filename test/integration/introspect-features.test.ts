@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introspect, type Catalog } from '../../src/introspection/index.js';
 import {
   buildTypeGraph,
+  decodeSchemaCache,
+  encodeSchemaCache,
   type Column,
   type ColumnPair,
   type DbRef,
@@ -140,6 +142,14 @@ const ALL_OPERATIONS = { select: true, insert: true, update: true, delete: true 
 const READ_ONLY = { select: true, insert: false, update: false, delete: false };
 
 // ---------------------------------------------------------------------------------------------
+
+describe('the schema cache', () => {
+  it('gives back the fixture\'s graph exactly: every value, in the same key order', () => {
+    const back = decodeSchemaCache(encodeSchemaCache(graph), 'cache.json');
+    expect(back).toEqual(graph);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(graph));
+  });
+});
 
 describe('entities', () => {
   it('exposes every table, view and foreign table of both schemas, with its kind', () => {

@@ -3,11 +3,14 @@
  * functions of a well-known schema, in both naming conventions. Nothing here is timed:
  * introspection speed is measured in bench/.
  */
+import { printSchema } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introspect, type Catalog } from '../../src/introspection/index.js';
 import {
   buildTypeGraph,
+  decodeSchemaCache,
+  encodeSchemaCache,
   DEFAULT_MODEL_OPTIONS,
   type ColumnPair,
   type DbRef,
@@ -18,6 +21,8 @@ import {
   type TypeRef,
 } from '../../src/model/index.js';
 import { makeTypeResolver } from '../../src/model/resolve-type.js';
+import { buildGraphqlSchema } from '../../src/graphql/index.js';
+import { renderOpenApi } from '../../src/rest/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase | undefined;
@@ -102,6 +107,23 @@ const oneToMany = (target: string, mapping: ColumnPair[], constraint: string): O
 });
 
 // ---------------------------------------------------------------------------------------------
+
+describe('the schema cache', () => {
+  it('gives back Pagila\'s graph exactly: every value, in the same key order', () => {
+    const back = decodeSchemaCache(encodeSchemaCache(graph), 'cache.json');
+    expect(back).toEqual(graph);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(graph));
+  });
+
+  it('serves the same GraphQL schema and OpenAPI document as the graph it was written from', () => {
+    // the decoded graph shares its equal values (types, references, key lists) between places:
+    // what the APIs derive from it must not change for that
+    const back = decodeSchemaCache(encodeSchemaCache(graph), 'cache.json');
+    expect(printSchema(buildGraphqlSchema(back).schema)).toBe(printSchema(buildGraphqlSchema(graph).schema));
+    const options = { title: 'Pagila', version: '1', serverUrl: '/rest' };
+    expect(JSON.stringify(renderOpenApi(back, options))).toBe(JSON.stringify(renderOpenApi(graph, options)));
+  });
+});
 
 describe('entities', () => {
   it('lists the tables, views, the partitioned payment and the materialized view', () => {

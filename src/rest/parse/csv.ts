@@ -1,5 +1,17 @@
-import { CsvError, parse, type InfoField } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type * as CsvSync from 'csv-parse/sync';
+import type { CsvError, InfoField } from 'csv-parse/sync';
 import { invalidRequest } from '../../errors/index.js';
+
+let csvModule: typeof CsvSync | undefined;
+/**
+ * csv-parse, loaded by the first CSV body rather than at every start (module loading is most of
+ * a small schema's start-up). Through its CommonJS build, so that parsing stays synchronous.
+ */
+function csv(): typeof CsvSync {
+  csvModule ??= createRequire(import.meta.url)('csv-parse/sync') as typeof CsvSync;
+  return csvModule;
+}
 
 /**
  * A CSV request body (RFC 4180; `POST` with `Content-Type: text/csv`) as JSON objects: the
@@ -30,7 +42,7 @@ export function parseCsv(text: string): Record<string, string | null>[] {
 function readRecords(body: string, lines: number[]): (string | null)[][] {
   if (body === '') return [];
   try {
-    return parse(body, {
+    return csv().parse(body, {
       // \r\n, \n and \r alike, even mixed in one body
       record_delimiter: ['\r\n', '\n', '\r'],
       // the field counts are checked above, with a message that names the header
@@ -42,7 +54,7 @@ function readRecords(body: string, lines: number[]): (string | null)[][] {
       },
     }) as (string | null)[][];
   } catch (error: unknown) {
-    if (!(error instanceof CsvError)) throw error;
+    if (!(error instanceof csv().CsvError)) throw error;
     throw invalidRequest(csvProblem(error), { postgrest: 'PGRST102', details: error.message });
   }
 }
