@@ -42,10 +42,15 @@ export function readHasuraMetadata(path: string): Json {
   return (parsed['metadata'] as Json | undefined) ?? parsed;
 }
 
-/** A YAML file with Hasura's `!include other.yaml` resolved against its own directory. */
+/**
+ * A YAML file with Hasura's `!include other.yaml` resolved against its own directory: the tag,
+ * or the quoted string `"!include other.yaml"` that the Hasura CLI writes
+ * (`tables: "!include default/tables/tables.yaml"`).
+ */
 function readIncluding(file: string): unknown {
   const tags: Tags = [{ tag: '!include', resolve: (value: string) => ({ '!include': value }) }];
   const resolve = (value: unknown): unknown => {
+    if (typeof value === 'string' && value.startsWith('!include ')) return readIncluding(join(dirname(file), value.slice('!include '.length).trim()));
     if (Array.isArray(value)) return value.map(resolve);
     if (value !== null && typeof value === 'object') {
       const include = (value as Json)['!include'];
