@@ -338,7 +338,7 @@ function usedNames(nodes: readonly Parameters<typeof visit>[0][], fragments: Rea
  * Each part answered (a mutation's one after the other, in the order of the request, until
  * one fails: the parts after it are not run), and the answers as one: `data` in the request's
  * order, each part's errors with paths under its namespace. A part that fails as a whole
- * leaves its fields null; when every part failed, `data` is null.
+ * leaves its fields null; when every part ran and failed, `data` is null.
  */
 export async function answerAcrossSources(split: SplitOperation, answer: (part: OperationPart) => Promise<ExecutionResult>, log: Logger): Promise<string> {
   const settle = (part: OperationPart): Promise<ExecutionResult> =>
@@ -374,7 +374,8 @@ export async function answerAcrossSources(split: SplitOperation, answer: (part: 
     for (const error of result.errors ?? []) errors.push(part.entries.length === 0 ? withoutLocations(formatted(error)) : underEntry(part.entries, formatted(error)));
   });
   const answered = results.filter((r): r is ExecutionResult => r !== undefined);
-  const data = answered.every((r) => r.data === null || r.data === undefined) ? null : Object.fromEntries(split.keys.map((key) => [key, values.get(key) ?? null]));
+  // null only when every part ran and failed; a mutation stopped early keeps its fields, each null
+  const data = answered.length === split.parts.length && answered.every((r) => r.data === null || r.data === undefined) ? null : Object.fromEntries(split.keys.map((key) => [key, values.get(key) ?? null]));
   return JSON.stringify(errors.length === 0 ? { data } : { data, errors });
 }
 
@@ -464,13 +465,15 @@ function withoutLocations(error: GraphQLFormattedError): GraphQLFormattedError {
  * An error of a namespace's part as the whole request reports it: its path from the part's
  * alias (`_0_film`) back to the namespace field and its own (`archive`, `film`; Hasura's
  * `$.selectionSet.archive.selectionSet.film…`); without `locations`, which point into the
- * part's own document. An error of the whole part is the namespace field's (the first's).
+ * part's own document. An error of the whole part is the namespace field's when the part has
+ * no other; else it stays the request's (`$`).
  */
 function underEntry(entries: readonly NamespaceEntry[], error: GraphQLFormattedError): GraphQLFormattedError {
   const rest = withoutLocations(error);
   const first = error.path?.[0];
   const entry = typeof first === 'string' ? entries.find((e) => first.startsWith(e.alias)) : undefined;
-  const at = entry ?? entries[0];
+  // an error of the whole part blames its namespace field only when it is the part's one field
+  const at = entry ?? (entries.length === 1 ? entries[0] : undefined);
   if (at === undefined) return rest;
   const path: (string | number)[] = entry === undefined || typeof first !== 'string' ? [at.key] : [at.key, first.slice(at.alias.length), ...(error.path?.slice(1) ?? [])];
   const extensions = error.extensions ?? {};

@@ -427,6 +427,14 @@ describe('what the review found', () => {
     expect(proxy.statements.filter((st) => st.kind !== 'parse' && /film|tag/.test(st.text)).length).toBe(1);
   });
 
+  it('does not blame one alias for an error of a part that holds several', async () => {
+    // anonymous may not aggregate films: the archive's part (both aliases) is refused as a whole
+    const answer = await graphql('{ a1: archive { film(limit: 1) { title } } a2: archive { film_aggregate { aggregate { count } } } book(limit: 1, order_by: {id: asc}) { title } }');
+    expect(answer.data).toEqual({ a1: null, a2: null, book: [{ title: 'Dune' }] });
+    expect(answer.errors?.[0]?.extensions?.code).toBe('permission-error');
+    expect(answer.errors?.[0]?.path).toBeUndefined();
+  });
+
   it('runs a mutation’s fields in order and stops at the first part that fails', async () => {
     const headers = await bearer('editor');
     const answer = await graphql(
@@ -437,6 +445,13 @@ describe('what the review found', () => {
     expect(answer.errors?.map((e) => e.extensions?.path)).toEqual([expect.stringMatching(/^\$\.selectionSet\.archive/) as string, '$.selectionSet.b']);
     expect(answer.errors?.[1]?.extensions?.code).toBe('not-run');
     expect(await run(first.url, `select title from book where title like 'ord-%' order by title`)).toEqual([{ title: 'ord-a' }]);
+  });
+
+  it('keeps the fields of a mutation stopped at its first part, each null', async () => {
+    const answer = await graphql('mutation { archive { insert_film_one(object: {rating: "first fails"}) { id } } insert_book_one(object: {title: "never"}) { title } }', { headers: await bearer('editor') });
+    expect(answer.data).toEqual({ archive: null, insert_book_one: null });
+    expect(answer.errors?.map((e) => e.extensions?.code)).toEqual(['constraint-violation', 'not-run']);
+    expect(await run(first.url, `select count(*)::int as n from book where title = 'never'`)).toEqual([{ n: 0 }]);
   });
 
   it('writes both sources’ tables and rows into the request’s audit line', async () => {
