@@ -23,10 +23,11 @@ const POOL_TIMEOUT = 'timeout exceeded when trying to connect';
 
 /**
  * SQLSTATEs of a server that is going away or not yet there: connection exceptions (08),
- * admin/crash shutdown (57P01, 57P02) and "the database system is starting up" (57P03).
+ * admin/crash shutdown (57P01, 57P02), "the database system is starting up" (57P03); and, when
+ * connecting (FATAL), "database … does not exist" (3D000: dropped or renamed while served).
  */
-function isUnavailableSqlstate(code: string): boolean {
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
+function isUnavailableSqlstate(code: string, severity: unknown): boolean {
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || (code === '3D000' && severity === 'FATAL');
 }
 
 export function databaseTrouble(error: unknown): DatabaseTrouble | undefined {
@@ -37,7 +38,7 @@ export function databaseTrouble(error: unknown): DatabaseTrouble | undefined {
   if (!(error instanceof Error)) return undefined;
   if (error.message === POOL_TIMEOUT) return 'busy';
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-  if (code !== undefined && (SOCKET_CODES.has(code) || ('severity' in error && isUnavailableSqlstate(code)))) return 'unavailable';
+  if (code !== undefined && (SOCKET_CODES.has(code) || ('severity' in error && isUnavailableSqlstate(code, error.severity)))) return 'unavailable';
   if (LOST_CONNECTION.test(error.message)) return 'unavailable';
   return undefined;
 }

@@ -14,6 +14,8 @@ describe('a database in trouble', () => {
 
   it('tells unavailable from busy, and leaves everything else alone', () => {
     expect([refused, lost, shutdown, starting].map(databaseTrouble)).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable']);
+    // a database dropped or renamed while served: refused at connect
+    expect(databaseTrouble(withCode('database "archive" does not exist', '3D000', 'FATAL'))).toBe('unavailable');
     // localhost over IPv6 and IPv4, both refused
     expect(databaseTrouble(new AggregateError([refused, withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')]))).toBe('unavailable');
     expect(databaseTrouble(poolFull)).toBe('busy');
