@@ -47,6 +47,18 @@ export interface GraphqlLimits {
  * The rules of every role, made once. A `documents` file is read here (relative to `cwd`)
  * and every persisted document must parse: a mistake is a start-up error, not a refusal later.
  */
+/**
+ * The limits of a configuration, made once: the GraphQL mount and the SDL mount (and every
+ * source, whose configuration shares `graphql.limits`) ask for them; their documents are read once.
+ */
+export function graphqlLimitsOf(options: GraphqlLimitsOptions): GraphqlLimits {
+  let limits = made.get(options);
+  if (limits === undefined) made.set(options, (limits = createGraphqlLimits(options)));
+  return limits;
+}
+
+const made = new WeakMap<GraphqlLimitsOptions, GraphqlLimits>();
+
 export function createGraphqlLimits(options: GraphqlLimitsOptions, cwd: string = process.cwd()): GraphqlLimits {
   const byKey = new Map<string, readonly ValidationRule[]>();
   const allowLists = new Map<GraphqlPersisted['documents'], ReadonlyMap<string, string>>();

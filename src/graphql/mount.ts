@@ -18,7 +18,7 @@ import type { CompileOptions } from '../sql/index.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { GraphqlContext } from './context.js';
 import { createFastPath } from './fast-path.js';
-import { createGraphqlLimits, useGraphqlLimits, type GraphqlLimits } from './limits.js';
+import { graphqlLimitsOf, useGraphqlLimits, type GraphqlLimits } from './limits.js';
 import { cacheKey, cachedOf } from './cached.js';
 import { answerInOneStatement, authorizeOperation, operationError, planningErrors, rootResultHooks } from './answer-operation.js';
 import { planOperation } from './plan-operation.js';
@@ -129,7 +129,7 @@ export function graphqlMount(mount: MountContext): readonly Mount[] {
   };
   // per role: depth, aliases, directives, tokens, cost, introspection, persisted only; the
   // same rules on yoga's path (useGraphqlLimits) and the fast path
-  const limits = createGraphqlLimits(config.graphql.limits);
+  const limits = graphqlLimitsOf(config.graphql.limits);
   const fastPath = config.graphql.oneStatement
     ? createFastPath({
         schemaFor: (scope) => schemaFor(scope),

@@ -25,7 +25,6 @@ import { hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/inde
 import type { BuiltSchema } from './build-schema.js';
 import { collectFields, operationAt } from './collect-fields.js';
 import { LazyRootType, type FieldThunks } from './lazy-root.js';
-import { toGraphqlName } from './names.js';
 import { LazySchema } from './lazy-schema.js';
 import type { OperationRequest } from './live-operation.js';
 
@@ -77,24 +76,27 @@ export type GraphqlNamespaces = Map<string, GraphqlNamespace>;
 /** The first source's schema of a role with every loaded namespace, made once per role schema and parts. */
 export function schemaWithNamespaces(main: BuiltSchema, role: string, namespaces: GraphqlNamespaces, log?: Logger): BuiltSchema {
   if (namespaces.size === 0) return main;
-  const parts: Part[] = [];
+  const candidates: Part[] = [];
   for (const namespace of namespaces.values()) {
     const built = namespace.schemaFor(role);
-    if (built === undefined || nothingFor(built)) continue;
-    const clash = clashingType(main, built.builder.naming.typePrefix);
-    if (clash === undefined) parts.push({ namespace, built });
-    else if (!warned.has(`${clash}\0${namespace.source}`)) {
-      warned.add(`${clash}\0${namespace.source}`);
-      log?.warn(`the first source's type "${clash}" begins with the type prefix of the source "${namespace.source}"; its namespace is left out of /graphql (set sources[].typePrefix)`);
-    }
+    if (built !== undefined && !nothingFor(built)) candidates.push({ namespace, built });
   }
-  if (parts.length === 0) return main;
+  if (candidates.length === 0) return main;
+  // every request asks (the schema of its role): what was made from the same parts is kept
   let byRole = combined.get(main);
   if (byRole === undefined) combined.set(main, (byRole = new Map()));
   const known = byRole.get(role);
-  if (known !== undefined && known.parts.length === parts.length && known.parts.every((p, i) => p === parts[i]?.built)) return known.built;
-  const built = combine(main, parts);
-  byRole.set(role, { parts: parts.map((p) => p.built), built });
+  if (known !== undefined && known.parts.length === candidates.length && known.parts.every((p, i) => p === candidates[i]?.built)) return known.built;
+  const parts = candidates.filter(({ namespace, built }) => {
+    const clash = clashingType(main, built.builder.naming.typePrefix);
+    if (clash !== undefined && !warned.has(`${clash}\0${namespace.source}`)) {
+      warned.add(`${clash}\0${namespace.source}`);
+      log?.warn(`the first source's type "${clash}" begins with the type prefix of the source "${namespace.source}"; its namespace is left out of /graphql (set sources[].typePrefix)`);
+    }
+    return clash === undefined;
+  });
+  const built = parts.length === 0 ? main : combine(main, parts);
+  byRole.set(role, { parts: candidates.map((p) => p.built), built });
   return built;
 }
 
@@ -116,10 +118,9 @@ function clashingType(main: BuiltSchema, prefix: string): string | undefined {
     const name = builder.names.function(fn);
     if (name?.startsWith(prefix) === true) return name;
   }
-  // PostgreSQL enums and composite types are named after themselves (schema-builder.ts)
-  const first = builder.graph.schemas[0];
+  // PostgreSQL enums and composite types are named after themselves
   for (const type of [...builder.graph.enums, ...builder.graph.composites]) {
-    const name = toGraphqlName(type.schema === first ? type.dbName : `${type.schema}_${type.dbName}`);
+    const name = builder.pgTypeName({ schema: type.schema, name: type.dbName });
     if (name.startsWith(prefix)) return name;
   }
   return undefined;
@@ -169,14 +170,7 @@ function withFields(root: GraphQLObjectType | undefined, name: string, parts: re
       type,
       description: `the database "${namespace.source}" (config \`sources\`)`,
       extensions: { pgduetNamespace: { source: namespace.source } },
-      // never run: an operation that selects a namespace is split before execution (splitBySource)
-      resolve: () => {
-        throw new GraphQLError(`the namespace "${namespace.field}" is answered by its source`, { extensions: { code: 'unexpected' } });
-      },
-      // a subscription is split on a WebSocket only (ws-connection.ts): over HTTP, say so
-      subscribe: () => {
-        throw new GraphQLError(`a subscription under the namespace "${namespace.field}" is served over a WebSocket`, { extensions: { code: 'validation-failed' } });
-      },
+      ...answeredBySource(`the namespace "${namespace.field}"`, namespace.source),
     }));
   }
   if (fields.size === 0) return root;
@@ -192,19 +186,28 @@ function withFields(root: GraphQLObjectType | undefined, name: string, parts: re
 function besideField(root: GraphQLObjectType, name: string, source: string): GraphQLFieldConfig<unknown, unknown> {
   const field = root.getFields()[name];
   if (field === undefined) throw new Error(`the root field "${name}" of the source "${source}" went away`);
-  const refused = (): never => {
-    throw new GraphQLError(`the field "${name}" is answered by the source "${source}"`, { extensions: { code: 'unexpected' } });
-  };
   return {
     type: field.type,
     args: Object.fromEntries(field.args.map((arg) => [arg.name, { type: arg.type, defaultValue: arg.defaultValue, description: arg.description, deprecationReason: arg.deprecationReason }])),
     description: field.description,
     deprecationReason: field.deprecationReason,
     extensions: { pgduetSource: { source } },
-    // never run: an operation that selects it is split before execution (splitBySource)
-    resolve: refused,
+    ...answeredBySource(`the field "${name}"`, source),
+  };
+}
+
+/**
+ * The resolvers of a field another source answers. Never run for a query or mutation: an
+ * operation that selects it is split before execution (splitBySource). A subscription is
+ * split on a WebSocket only (ws-connection.ts): over HTTP, say so.
+ */
+function answeredBySource(what: string, source: string): Pick<GraphQLFieldConfig<unknown, unknown>, 'resolve' | 'subscribe'> {
+  return {
+    resolve: () => {
+      throw new GraphQLError(`${what} is answered by the source "${source}"`, { extensions: { code: 'unexpected' } });
+    },
     subscribe: () => {
-      throw new GraphQLError(`a subscription to the source "${source}" is served over a WebSocket`, { extensions: { code: 'validation-failed' } });
+      throw new GraphQLError(`a subscription to ${what} of the source "${source}" is served over a WebSocket`, { extensions: { code: 'validation-failed' } });
     },
   };
 }
@@ -368,9 +371,7 @@ export async function answerAcrossSources(split: SplitOperation, answer: (part: 
     }
     const data = (result.data ?? null) as Record<string, unknown> | null;
     if (part.entries.length === 0) for (const key of part.keys) values.set(key, data?.[key] ?? null);
-    for (const entry of part.entries) {
-      values.set(entry.key, data === null ? null : Object.fromEntries(entry.inner.map((k) => [k, data[`${entry.alias}${k}`] ?? null])));
-    }
+    for (const entry of part.entries) values.set(entry.key, data === null ? null : entryData(entry, data));
     for (const error of result.errors ?? []) errors.push(part.entries.length === 0 ? withoutLocations(formatted(error)) : underEntry(part.entries, formatted(error)));
   });
   const answered = results.filter((r): r is ExecutionResult => r !== undefined);
@@ -448,8 +449,13 @@ function resultUnder(entry: NamespaceEntry, result: ExecutionResult): ExecutionR
     });
   });
   const source = result.data as Record<string, unknown> | null | undefined;
-  const data = source === null || source === undefined ? source : { [entry.key]: Object.fromEntries(entry.inner.map((k) => [k, source[`${entry.alias}${k}`] ?? null])) };
+  const data = source === null || source === undefined ? source : { [entry.key]: entryData(entry, source) };
   return { ...(data === undefined ? {} : { data }), ...(errors === undefined ? {} : { errors }) };
+}
+
+/** A namespace field's own fields, read back from the part's answer under their aliases (`_0_film` → `film`). */
+function entryData(entry: NamespaceEntry, data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(entry.inner.map((key) => [key, data[`${entry.alias}${key}`] ?? null]));
 }
 
 function formatted(error: GraphQLFormattedError | GraphQLError): GraphQLFormattedError {

@@ -77,6 +77,11 @@ export class SchemaBuilder {
     return name;
   }
 
+  /** A PostgreSQL enum or composite type's GraphQL name (before `typePrefix`): `rating`, `other_rating`. */
+  pgTypeName(type: { readonly schema: string; readonly name: string }): string {
+    return toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
+  }
+
   /** A type named after an entity: `entityType(film, 'bool_exp')` → `film_bool_exp` | `FilmBoolExp`. */
   entityType(entity: Entity, suffix: string): string {
     return this.naming.type(this.#base(entity), suffix);
@@ -214,7 +219,7 @@ export class SchemaBuilder {
    * GraphQL would spell it (`PG_13`), is taken too.
    */
   enumType(type: { readonly schema: string; readonly name: string }): GraphQLScalarType {
-    const name = this.naming.typePrefix + toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
+    const name = this.naming.typePrefix + this.pgTypeName(type);
     let scalar = this.#enumScalars.get(name);
     if (scalar !== undefined) return scalar;
     const def: EnumDef | undefined = this.graph.enums.find((e) => e.schema === type.schema && e.dbName === type.name);
@@ -287,7 +292,7 @@ export class SchemaBuilder {
 
   compositeType(type: { readonly schema: string; readonly name: string }): GraphQLObjectType {
     const def = this.graph.composites.find((c) => c.schema === type.schema && c.dbName === type.name);
-    const name = this.naming.typePrefix + toGraphqlName(type.schema === this.graph.schemas[0] ? type.name : `${type.schema}_${type.name}`);
+    const name = this.naming.typePrefix + this.pgTypeName(type);
     return this.object(name, () => ({
       ...(def?.description === undefined ? {} : { description: def.description }),
       fields: () =>

@@ -1,7 +1,7 @@
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { PgduetError, toRestError } from '../errors/index.js';
 import { scopeRequest, type Mount, type MountContext, type RequestScope } from '../http/index.js';
-import { createGraphqlLimits } from './limits.js';
+import { graphqlLimitsOf } from './limits.js';
 import { graphqlNaming } from './naming.js';
 import { schemaWithNamespaces } from './namespaces.js';
 import { schemaStoreOf } from './schema-store.js';
@@ -17,7 +17,7 @@ export function sdlMount(context: MountContext): Mount {
   const schemas = schemaStoreOf(context.holder, context.logger, graphqlNaming(config.graphql.namingConvention));
   const namespaces = context.source === undefined ? context.graphqlNamespaces : undefined;
   // a role whose introspection is off (graphql.limits) may not read the schema this way either
-  const limits = createGraphqlLimits(config.graphql.limits);
+  const limits = graphqlLimitsOf(config.graphql.limits);
   const printed = new WeakMap<GraphQLSchema, string>();
   const sdlOf = async (scope: RequestScope): Promise<string> => {
     const built = await schemas.ready(scope.graph);
