@@ -5,6 +5,51 @@ import type { Pool, PoolClient } from './pool.js';
 import type { StatementRunner } from './execute.js';
 
 /**
+ * Says when a request's client has gone away. Not an AbortSignal: an EventTarget made per
+ * request cost ~4 % of a simple read's CPU (under W3 of bench/rest.mjs), and only the
+ * statements below listen.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  /** calls `listener` once when the signal aborts (at once if it has); returns how to stop listening */
+  onAbort(listener: () => void): () => void;
+}
+
+/** The one CancelSignal there is: `abort()` once, by whoever sees the client go. */
+export class CancelController implements CancelSignal {
+  #aborted = false;
+  #listeners: (() => void)[] = [];
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get signal(): CancelSignal {
+    return this;
+  }
+
+  onAbort(listener: () => void): () => void {
+    if (this.#aborted) {
+      listener();
+      return () => undefined;
+    }
+    this.#listeners.push(listener);
+    return () => {
+      const at = this.#listeners.indexOf(listener);
+      if (at !== -1) this.#listeners.splice(at, 1);
+    };
+  }
+
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const listener of listeners) listener();
+  }
+}
+
+/**
  * Statements that stop when their request does. `runner` is the pool (each statement checks
  * out a connection of its own, as `pool.query` would) or the request's transaction client;
  * when `signal` aborts (the HTTP client went away) the running statement is cancelled in
@@ -13,7 +58,7 @@ import type { StatementRunner } from './execute.js';
  *
  * Every statement's outcome is also told to the pool's availability watch (availability.ts).
  */
-export function withCancel(runner: Pool | PoolClient, signal?: AbortSignal): StatementRunner {
+export function withCancel(runner: Pool | PoolClient, signal?: CancelSignal): StatementRunner {
   return {
     query: async (config) => {
       if (aborted(signal)) throw cancelled();
@@ -35,12 +80,11 @@ export function withCancel(runner: Pool | PoolClient, signal?: AbortSignal): Sta
 
 type Statement = Parameters<StatementRunner['query']>[0];
 
-async function run(client: PoolClient, statement: Statement, signal: AbortSignal | undefined): Promise<{ rows: Record<string, unknown>[] }> {
+async function run(client: PoolClient, statement: Statement, signal: CancelSignal | undefined): Promise<{ rows: Record<string, unknown>[] }> {
   // the client may have left while this waited for a pooled connection
   if (aborted(signal)) throw cancelled();
   let cancelling: Promise<void> | undefined;
-  const onAbort = (): void => void (cancelling = sendCancel(client));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const stopWatching = signal?.onAbort(() => void (cancelling = sendCancel(client)));
   try {
     const result = (await client.query(statement)) as { rows: Record<string, unknown>[] };
     noteOutcome(client);
@@ -50,7 +94,7 @@ async function run(client: PoolClient, statement: Statement, signal: AbortSignal
     noteOutcome(client, error);
     throw error;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    stopWatching?.();
     // The cancel request must have been handled before the connection runs anything else
     // (the next statement of the transaction, or another request's): PostgreSQL signals the
     // backend, then closes the cancel connection. A cancel that arrives after the statement
@@ -60,7 +104,7 @@ async function run(client: PoolClient, statement: Statement, signal: AbortSignal
 }
 
 /** A function, not `signal.aborted` inline: TypeScript would keep a narrowing from before an await. */
-function aborted(signal: AbortSignal | undefined): boolean {
+function aborted(signal: CancelSignal | undefined): boolean {
   return signal?.aborted === true;
 }
 

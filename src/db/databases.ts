@@ -1,6 +1,6 @@
 import { databaseTrouble } from '../errors/index.js';
 import { checkout } from './availability.js';
-import { withCancel } from './cancel.js';
+import { withCancel, type CancelSignal } from './cancel.js';
 import type { StatementRunner } from './execute.js';
 import type { Pool } from './pool.js';
 
@@ -137,7 +137,7 @@ export class Databases {
    * Statements of `access` for `session`, each on the pool chosen for it (a read found its
    * replica down runs again elsewhere); they stop when `signal` aborts (cancel.ts).
    */
-  runner(access: Access, session: ReadSession = ANY_READER, signal?: AbortSignal): StatementRunner {
+  runner(access: Access, session: ReadSession = ANY_READER, signal?: CancelSignal): StatementRunner {
     const counted = this.#options.onStatement;
     if (access === 'write' || this.#replicas.length === 0) {
       const primary = withCancel(this.#primary.pool, signal);

@@ -9,7 +9,7 @@ import { planTables } from '../plan/index.js';
 import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type RunningSubscription } from './live-operation.js';
 import { graphqlUpgrade } from './ws-transport.js';
 import type { Connection } from './ws-connection.js';
-import { RequestTransaction, checkout, type PoolClient } from '../db/index.js';
+import { CancelController, RequestTransaction, checkout, type PoolClient } from '../db/index.js';
 import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
 import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
@@ -74,7 +74,8 @@ type Yoga = YogaServerInstance<ServerContext, YogaContext>;
  */
 export function graphqlMount(mount: MountContext): readonly Mount[] {
   const { config, pool, databases, logger, metrics } = mount;
-  const countStatement = (): void => metrics.statements.inc({ protocol: 'graphql' });
+  const statements = metrics.statements.labels({ protocol: 'graphql' });
+  const countStatement = (): void => statements.inc();
   // Hasura's numbers: bigint, numeric and float8 as JSON numbers, or strings when asked
   const stringify = config.graphql.stringifyNumericTypes || config.output.exactNumbers === 'string';
   const options: CompileOptions = { exactNumbersAsStrings: stringify, floatsAsStrings: stringify };
@@ -386,7 +387,7 @@ async function executeOverSocket(
     log: outer?.log ?? mount.logger,
     snapshot: mount.holder.current,
     trace: outer?.trace ?? { plans: [] },
-    signal: outer?.signal ?? new AbortController().signal,
+    signal: outer?.signal ?? new CancelController(),
     admit: () => Promise.resolve(),
   };
   const planned = pgduet.trace.plans.length;

@@ -5,7 +5,8 @@ import type { NamedPool } from '../db/index.js';
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: Counter<'protocol' | 'route' | 'status'>;
-  readonly duration: Histogram<'protocol' | 'route'>;
+  /** request durations by protocol and route (server/request-durations.ts) */
+  readonly duration: { series(protocol: string, route: string): { observe(seconds: number): void } };
   readonly reloads: Counter<'result'>;
   /** SQL statements run for API requests (benchmarks read statements per request from it) */
   readonly statements: Counter<'protocol'>;

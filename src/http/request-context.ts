@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Identity, RequestInfo } from '../chain/index.js';
 import type { TypeGraph } from '../model/index.js';
 import type { Plan } from '../plan/index.js';
+import type { CancelSignal } from '../db/index.js';
 
 /** The type graph a request runs on: the one current when it arrived (a reload does not change it). */
 export interface GraphSnapshot {
@@ -24,7 +25,7 @@ export interface RequestContext {
    * aborted when the client goes away before its answer is complete: the request's running
    * statement is cancelled in PostgreSQL (db/cancel.ts)
    */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** waits for a turn of `role` (`database.concurrency`), given back when the response closes */
   admit(role: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { Identity, RequestInfo } from '../chain/index.js';
-import type { Access, Databases, PoolClient, ReadSession, StatementRunner } from '../db/index.js';
+import type { Access, CancelSignal, Databases, PoolClient, ReadSession, StatementRunner } from '../db/index.js';
 import { withCancel } from '../db/index.js';
 
 /**
@@ -19,7 +19,7 @@ export const READ_PRIMARY_HEADER = 'x-pgduet-read-primary';
 export function requestDatabase(
   databases: Databases,
   scope: { readonly request: RequestInfo; readonly identity: Identity },
-  signal: AbortSignal | undefined,
+  signal: CancelSignal | undefined,
   transaction: () => PoolClient | undefined,
 ): { readonly db: (access: Access) => StatementRunner; readonly onWrite: () => void } {
   const session = readSession(scope);

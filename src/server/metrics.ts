@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NamedPool } from '../db/index.js';
 import type { Metrics } from '../http/index.js';
+import { RequestDurations } from './request-durations.js';
 
 export type { Metrics } from '../http/index.js';
 
@@ -19,12 +20,11 @@ export function createMetrics(): Metrics {
     labelNames: ['protocol', 'route', 'status'] as const,
     registers: [registry],
   });
-  const duration = new Histogram({
+  const duration = new RequestDurations({
     name: 'pgduet_http_request_duration_seconds',
     help: 'Time from request to the end of the response',
-    labelNames: ['protocol', 'route'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
+    registry,
   });
   const reloads = new Counter({
     name: 'pgduet_schema_reloads_total',
