@@ -45,9 +45,10 @@ export function usePostgresRole(options: PostgresRoleOptions): PgduetPlugin {
   return {
     name: 'postgres-role',
     description: 'runs each request as its database role with its claims (RLS), and per-role statement timeouts',
-    onExecute: async (event) => {
+    // queued, not run: the settings go with the request's first statement, in one round trip
+    onExecute: (event) => {
       const statement = settingsStatement(event, options);
-      if (statement !== undefined) await event.query(statement.text, statement.values);
+      if (statement !== undefined) event.prepend(statement.text, statement.values);
     },
   };
 }

@@ -72,6 +72,11 @@ export interface ExecuteEvent {
   readonly identity: Identity;
   /** runs a statement on the request's connection, in its transaction (values are parameters) */
   query(text: string, values?: readonly unknown[]): Promise<readonly Record<string, unknown>[]>;
+  /**
+   * queues a statement whose rows are not needed (settings): it goes with the request's first
+   * statement, in the same round trip, and its error is that statement's
+   */
+  prepend(text: string, values?: readonly unknown[]): void;
 }
 
 /** `onResult`: the answer of one Plan, parsed, before it goes to the client. */

@@ -102,8 +102,8 @@ export class Chain {
   }
 
   /** `onExecute` of every plugin, in the request's transaction, before its statements. */
-  async execute(request: RequestInfo, identity: Identity, query: ExecuteEvent['query']): Promise<void> {
-    for (const plugin of this.plugins) await plugin.onExecute?.({ request, identity, query });
+  async execute(request: RequestInfo, identity: Identity, statements: Pick<ExecuteEvent, 'query' | 'prepend'>): Promise<void> {
+    for (const plugin of this.plugins) await plugin.onExecute?.({ request, identity, query: statements.query, prepend: statements.prepend });
   }
 
   /** `onResult` of every plugin, in order, each seeing the previous one's answer. */

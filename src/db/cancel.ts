@@ -3,6 +3,7 @@ import { PgduetError, databaseTrouble } from '../errors/index.js';
 import { checkout, noteOutcome } from './availability.js';
 import type { Pool, PoolClient } from './pool.js';
 import type { StatementRunner } from './execute.js';
+import { runStatement } from './batch.js';
 
 /**
  * Says when a request's client has gone away. Not an AbortSignal: an EventTarget made per
@@ -86,7 +87,7 @@ async function run(client: PoolClient, statement: Statement, signal: CancelSigna
   let cancelling: Promise<void> | undefined;
   const stopWatching = signal?.onAbort(() => void (cancelling = sendCancel(client)));
   try {
-    const result = (await client.query(statement)) as { rows: Record<string, unknown>[] };
+    const result = await runStatement(client, statement);
     noteOutcome(client);
     return result;
   } catch (error) {

@@ -54,6 +54,11 @@ class UnnamedStatementClient extends pg.Client {
   }
 }
 
+/** Whether `client` sends named prepared statements (not behind a transaction-mode pooler). */
+export function namesStatements(client: pg.ClientBase): boolean {
+  return !(client instanceof UnnamedStatementClient);
+}
+
 function withoutName(config: unknown): unknown {
   if (typeof config !== 'object' || config === null || !('name' in config) || typeof (config as { submit?: unknown }).submit === 'function') return config;
   const { name: _name, ...rest } = config as Record<string, unknown>;

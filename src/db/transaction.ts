@@ -1,36 +1,50 @@
 import { checkout } from './availability.js';
+import { dropAhead, hasAhead, runStatement, sendAhead, type Statement } from './batch.js';
 import type { Pool, PoolClient } from './pool.js';
+
+const BEGIN: Statement = { text: 'begin' };
 
 /**
  * Runs `work` on one connection inside BEGIN … COMMIT: any error rolls everything back and is
  * rethrown; `rollback: true` rolls back even on success (a dry run, REST's `Prefer: tx=rollback`).
  * A connection whose BEGIN, COMMIT or ROLLBACK fails is discarded, never reused half-way.
+ * BEGIN goes with the first statement of `work` (batch.ts): no round trip of its own; a `work`
+ * that ran no statement leaves nothing to commit.
  */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: { readonly rollback?: boolean } = {}): Promise<T> {
   const client = await checkout(pool);
   let broken: Error | undefined;
   const control = async (statement: string): Promise<void> => {
     try {
-      await client.query(statement);
+      await runStatement(client, statement);
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     }
   };
+  // nothing sent yet (BEGIN still queued): no transaction to end
+  const end = async (statement: string): Promise<void> => (hasAhead(client) ? dropAhead(client) : control(statement));
   try {
-    await control('begin');
+    sendAhead(client, [BEGIN]);
     let result: T;
     try {
       result = await work(client);
     } catch (error) {
-      await control('rollback').catch(() => undefined);
+      await end('rollback').catch(() => undefined);
       throw error;
     }
-    await control(options.rollback === true ? 'rollback' : 'commit');
+    await end(options.rollback === true ? 'rollback' : 'commit');
     return result;
   } finally {
+    dropAhead(client);
     client.release(broken ?? false);
   }
+}
+
+/** What a transaction's setup may do: run a statement now, or queue one to go with the first statement. */
+export interface TransactionSetup {
+  query(text: string, values?: readonly unknown[]): Promise<readonly Record<string, unknown>[]>;
+  prepend(text: string, values?: readonly unknown[]): void;
 }
 
 /**
@@ -45,13 +59,21 @@ export class RequestTransaction {
 
   private constructor(readonly client: PoolClient) {}
 
-  /** BEGIN on a pooled connection, then `setup` on it (the chain's onExecute hooks). */
-  static async begin(pool: Pool, setup: (query: (text: string, values?: readonly unknown[]) => Promise<readonly Record<string, unknown>[]>) => Promise<void>): Promise<RequestTransaction> {
+  /**
+   * BEGIN on a pooled connection, then `setup` on it (the chain's onExecute hooks). BEGIN and
+   * what `setup` queues (`prepend`: PostgreSQL-native mode's settings) go with the request's
+   * first statement, in one round trip (batch.ts); what `setup` runs itself (`query`) takes
+   * them along at once.
+   */
+  static async begin(pool: Pool, setup: (statements: TransactionSetup) => Promise<void>): Promise<RequestTransaction> {
     const client = await checkout(pool);
     const tx = new RequestTransaction(client);
     try {
-      await client.query('begin');
-      await setup(async (text, values) => (await client.query(text, values === undefined ? [] : [...values])).rows);
+      sendAhead(client, [BEGIN]);
+      await setup({
+        query: async (text, values) => (await runStatement(client, { text, values: values === undefined ? [] : [...values] })).rows,
+        prepend: (text, values) => sendAhead(client, [{ text, values: values === undefined ? [] : [...values] }]),
+      });
     } catch (error) {
       await tx.rollback();
       tx.release();
@@ -66,7 +88,7 @@ export class RequestTransaction {
    */
   static async run<T>(
     pool: Pool,
-    setup: Parameters<typeof RequestTransaction.begin>[1],
+    setup: (statements: TransactionSetup) => Promise<void>,
     work: (tx: RequestTransaction) => Promise<T>,
     keep: (result: T) => boolean = () => true,
   ): Promise<T> {
@@ -86,7 +108,7 @@ export class RequestTransaction {
   /** `work` inside a savepoint: an error rolls back to it (and is rethrown); `rollback: true` always does. */
   async savepoint<T>(work: (client: PoolClient) => Promise<T>, options: { readonly rollback?: boolean } = {}): Promise<T> {
     const name = `pgduet_${++this.#savepoints}`;
-    await this.client.query(`savepoint ${name}`);
+    await runStatement(this.client, `savepoint ${name}`);
     let result: T;
     try {
       result = await work(this.client);
@@ -98,20 +120,29 @@ export class RequestTransaction {
     return result;
   }
 
+  /** A statement of the transaction's own (a savepoint…), with BEGIN and the settings if they have not gone yet. */
+  query(text: string): Promise<unknown> {
+    return runStatement(this.client, text);
+  }
+
   async commit(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    await this.client.query('commit');
+    // no statement ran: BEGIN was never sent, there is nothing to commit
+    if (hasAhead(this.client)) dropAhead(this.client);
+    else await this.client.query('commit');
   }
 
   async rollback(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    await this.client.query('rollback').catch(() => undefined);
+    if (hasAhead(this.client)) dropAhead(this.client);
+    else await this.client.query('rollback').catch(() => undefined);
   }
 
   /** Back to the pool (destroyed if it ended badly: a failed COMMIT leaves it unusable). */
   release(broken?: Error): void {
+    dropAhead(this.client);
     this.client.release(broken ?? (this.#done ? false : new Error('request transaction not ended')));
   }
 }

@@ -9,7 +9,7 @@ import { planTables } from '../plan/index.js';
 import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type RunningSubscription } from './live-operation.js';
 import { graphqlUpgrade } from './ws-transport.js';
 import type { Connection } from './ws-connection.js';
-import { CancelController, RequestTransaction, checkout, type PoolClient } from '../db/index.js';
+import { CancelController, RequestTransaction, checkout, dropAhead, hasAhead, sendAhead, type PoolClient } from '../db/index.js';
 import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
 import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
@@ -554,34 +554,33 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
       const request = context.transaction.request;
       if (request !== undefined) {
         // the request is a transaction already: the mutation fields share a savepoint in it
-        await request.client.query('savepoint pgduet_mutation');
+        await request.query('savepoint pgduet_mutation');
         return {
           onExecuteDone: async ({ result, setResult }) => {
             if ('errors' in result && result.errors !== undefined && result.errors.length > 0) {
-              await request.client.query('rollback to savepoint pgduet_mutation');
+              await request.query('rollback to savepoint pgduet_mutation');
               setResult({ ...result, data: null });
             } else {
-              await request.client.query('release savepoint pgduet_mutation');
+              await request.query('release savepoint pgduet_mutation');
             }
           },
         };
       }
       const client = await checkout(pool);
-      try {
-        await client.query('begin');
-      } catch (error) {
-        client.release(error instanceof Error ? error : true);
-        throw error;
-      }
+      // BEGIN goes with the first statement (db/batch.ts): no round trip of its own
+      sendAhead(client, [{ text: 'begin' }]);
       context.transaction.client = client;
       return {
         onExecuteDone: async ({ result, setResult }) => {
           delete context.transaction.client;
+          // no statement ran: BEGIN was never sent, there is no transaction to end
+          const began = !hasAhead(client);
+          dropAhead(client);
           try {
             if ('errors' in result && result.errors !== undefined && result.errors.length > 0) {
-              await client.query('rollback');
+              if (began) await client.query('rollback');
               setResult({ ...result, data: null });
-            } else {
+            } else if (began) {
               await client.query('commit');
             }
             client.release();

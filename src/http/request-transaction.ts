@@ -24,7 +24,7 @@ export async function answerInTransaction(
   answer: (out: ServerResponse, scope: RequestScope) => Promise<void>,
 ): Promise<void> {
   const deferred = await databases.on(access, readSession(scope), (pool) =>
-    RequestTransaction.run(pool, (query) => chain.execute(scope.request, scope.identity, query), async (tx) => {
+    RequestTransaction.run(pool, (statements) => chain.execute(scope.request, scope.identity, statements), async (tx) => {
       const held = new DeferredResponse();
       await answer(held.asResponse(), { ...scope, transaction: tx });
       return held;

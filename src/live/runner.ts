@@ -1,5 +1,5 @@
 import type { Chain, Identity, RequestInfo } from '../chain/index.js';
-import { ANY_READER, RequestTransaction, type Databases, type StatementRunner } from '../db/index.js';
+import { ANY_READER, RequestTransaction, withCancel, type Databases, type StatementRunner } from '../db/index.js';
 import type { LiveSource } from './engine.js';
 
 /**
@@ -17,6 +17,6 @@ export function liveRunner(chain: Chain, databases: Databases, request: RequestI
   return {
     group: JSON.stringify([identity.role, identity.claims ?? null, identity.session]),
     run: <T>(work: (db: StatementRunner) => Promise<T>): Promise<T> =>
-      databases.on('read', ANY_READER, (pool) => RequestTransaction.run(pool, (q) => chain.execute(request, identity, q), (tx) => work(tx.client))),
+      databases.on('read', ANY_READER, (pool) => RequestTransaction.run(pool, (statements) => chain.execute(request, identity, statements), (tx) => work(withCancel(tx.client)))),
   };
 }

@@ -73,7 +73,7 @@ describe('execute, result, error, response', () => {
     const statements: string[] = [];
     const chain = new Chain([{ name: 'role', description: '', onExecute: async (e) => void (await e.query('select set_config($1, $2, true)', ['role', e.identity.role])) }]);
     expect(chain.hasExecuteHooks).toBe(true);
-    await chain.execute(request, { role: 'user', session: {}, authenticated: true }, async (text, values) => (statements.push(`${text} ${JSON.stringify(values)}`), []));
+    await chain.execute(request, { role: 'user', session: {}, authenticated: true }, { query: async (text, values) => (statements.push(`${text} ${JSON.stringify(values)}`), []), prepend: () => undefined });
     expect(statements).toEqual(['select set_config($1, $2, true) ["role","user"]']);
   });
 

@@ -1,0 +1,123 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestTransaction, createPool, dropAhead, inTransaction, runStatement, sendAhead, type Pool } from '../../src/db/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * Statements queued on a connection (a transaction's BEGIN, PostgreSQL-native mode's settings)
+ * go with its next statement, in one write answered in one read (src/db/batch.ts), on a real
+ * PostgreSQL and on the embedded one.
+ */
+describe.each(['postgres', 'pglite'] as const)('statements sent ahead (%s)', (kind) => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ kind });
+    admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query('create table note (id serial primary key, body text not null)');
+    pool = createPool({ url: db.url, size: 2, connectTimeoutMs: 5000 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await admin?.end();
+    await db?.drop();
+  });
+
+  it('runs BEGIN and a setting with the first statement, in one transaction that goes on after it', async () => {
+    const client = await pool.connect();
+    try {
+      sendAhead(client, [{ text: 'begin' }, { text: 'select set_config($1, $2, true)', values: ['pgduet.test', 'ahead'] }]);
+      const { rows } = await runStatement(client, { text: 'select current_setting($1) as value, 7 as n', values: ['pgduet.test'] });
+      expect(rows).toEqual([{ value: 'ahead', n: 7 }]);
+      // still in the transaction BEGIN opened: the local setting holds until it ends
+      expect((await client.query("select current_setting('pgduet.test') as value")).rows).toEqual([{ value: 'ahead' }]);
+      await client.query('rollback');
+      expect((await client.query("select coalesce(current_setting('pgduet.test', true), '') as value")).rows).toEqual([{ value: '' }]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('fails the statement with the error of a queued one, and runs neither', async () => {
+    const client = await pool.connect();
+    try {
+      sendAhead(client, [{ text: 'begin' }, { text: 'select set_config($1, $2, true)', values: ['role', 'no_such_role_here'] }]);
+      const failed = runStatement(client, { text: 'insert into note (body) values ($1) returning id', values: ['must not stay'] });
+      await expect(failed).rejects.toMatchObject({ message: expect.stringContaining('no_such_role_here') });
+      await client.query('rollback');
+      expect((await admin.query("select count(*)::int as n from note where body = 'must not stay'")).rows).toEqual([{ n: 0 }]);
+      // the connection is healthy after it
+      expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('prepares a named statement once: a later batch and a plain query of the same name reuse it', async () => {
+    const client = await pool.connect();
+    const statement = { name: 'pgduet_batch_test_1', text: 'select $1::int + 1 as next', values: [1] };
+    try {
+      for (let i = 0; i < 3; i++) {
+        sendAhead(client, [{ text: 'begin' }]);
+        // parsed again, a second Parse of the same name would fail (42P05); never parsed, the Bind would (26000)
+        expect((await runStatement(client, { ...statement, values: [i] })).rows).toEqual([{ next: i + 1 }]);
+        await client.query('commit');
+      }
+      expect((await client.query({ ...statement, values: [41] })).rows).toEqual([{ next: 42 }]);
+      const prepared = await client.query("select count(*)::int as n from pg_prepared_statements where name = 'pgduet_batch_test_1'");
+      expect(prepared.rows).toEqual([{ n: 1 }]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('does not count a named statement as prepared when its Parse failed', async () => {
+    const client = await pool.connect();
+    const bad = { name: 'pgduet_batch_test_2', text: 'select no_such_column from note' };
+    try {
+      for (let i = 0; i < 2; i++) {
+        sendAhead(client, [{ text: 'begin' }]);
+        // the column error both times, not "prepared statement does not exist" the second time
+        await expect(runStatement(client, bad)).rejects.toMatchObject({ code: '42703' });
+        await client.query('rollback');
+      }
+    } finally {
+      client.release();
+    }
+  });
+
+  it('inTransaction: BEGIN goes with the first statement; a work that runs none leaves nothing to end', async () => {
+    const id = await inTransaction(pool, async (client) => (await runStatement(client, { text: 'insert into note (body) values ($1) returning id', values: ['kept'] })).rows[0]?.['id']);
+    expect((await admin.query('select body from note where id = $1', [id])).rows).toEqual([{ body: 'kept' }]);
+    // a dry run rolls back what it wrote
+    await inTransaction(pool, (client) => runStatement(client, { text: "insert into note (body) values ('dry')" }), { rollback: true });
+    expect((await admin.query("select count(*)::int as n from note where body = 'dry'")).rows).toEqual([{ n: 0 }]);
+    // nothing ran: nothing was sent, and the connection comes back clean
+    await inTransaction(pool, async () => 'nothing');
+    const client = await pool.connect();
+    try {
+      expect((await client.query("select count(*)::int as n from pg_stat_activity where state like 'idle in transaction%' and datname = current_database()")).rows).toEqual([{ n: 0 }]);
+      expect((await runStatement(client, 'select 2 as two')).rows).toEqual([{ two: 2 }]);
+    } finally {
+      dropAhead(client);
+      client.release();
+    }
+  });
+
+  it('RequestTransaction: prepended settings reach the first statement, whatever it is (a savepoint included)', async () => {
+    const seen = await RequestTransaction.run(
+      pool,
+      async (setup) => setup.prepend('select set_config($1, $2, true)', ['pgduet.who', 'alice']),
+      async (tx) => {
+        await tx.savepoint(async (client) => runStatement(client, "insert into note (body) values ('in a savepoint')"));
+        return (await runStatement(tx.client, "select current_setting('pgduet.who') as who")).rows;
+      },
+    );
+    expect(seen).toEqual([{ who: 'alice' }]);
+    expect((await admin.query("select count(*)::int as n from note where body = 'in a savepoint'")).rows).toEqual([{ n: 1 }]);
+  });
+});
