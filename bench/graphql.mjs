@@ -28,13 +28,14 @@ const CUSTOMERS = 599;
 const WORKLOADS = {
   W1: {
     what: '50 films + language + actors (many-to-many)',
-    target: 0.6,
+    // the targets of shared/BENCH.md and issue 12 (W1 raised from 0.60, met)
+    target: 0.8,
     query: '{ film(limit: 50, order_by: {film_id: asc}) { film_id title release_year language { name } film_actors { actor { first_name last_name } } } }',
     variables: undefined,
   },
   W2: {
     what: 'customer by key + address + city',
-    target: 0.45,
+    target: 0.65,
     query: 'query($id: Int!) { customer_by_pk(customer_id: $id) { customer_id first_name last_name email address { address district phone city { city } } } }',
     variables: (i) => ({ id: (i % CUSTOMERS) + 1 }),
   },

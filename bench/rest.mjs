@@ -38,7 +38,8 @@ const WORKLOADS = {
   },
   W4: {
     what: '20 customers + rentals (one-to-many embed)',
-    target: 0.65,
+    // raised from 0.65, met (shared/BENCH.md, issue 12)
+    target: 0.9,
     query: 'select=customer_id,first_name,last_name,rental(rental_id,rental_date,inventory_id,return_date)&order=customer_id&limit=20',
     resource: 'customer',
     expect: (rows) =>

@@ -3,7 +3,7 @@ import { PgduetError, databaseTrouble } from '../errors/index.js';
 import { checkout, noteOutcome } from './availability.js';
 import type { Pool, PoolClient } from './pool.js';
 import type { StatementRunner } from './execute.js';
-import { runStatement } from './batch.js';
+import { runStatement } from './run-statement.js';
 
 /**
  * Says when a request's client has gone away. Not an AbortSignal: an EventTarget made per

@@ -6,7 +6,7 @@ const pgTypes = pg.types;
 
 /** What can run a statement: the pool (autocommit) or the request's transaction client. */
 export interface StatementRunner {
-  query(config: { name?: string; text: string; values?: unknown[]; types?: typeof JSON_AS_TEXT }): Promise<{ rows: Record<string, unknown>[] }>;
+  query(config: { name?: string | undefined; text: string; values?: unknown[]; types?: typeof JSON_AS_TEXT | undefined }): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
 /**
@@ -36,13 +36,8 @@ export async function executeCompiled(db: StatementRunner, query: CompiledQuery,
 
 /** Runs a compiled statement and returns its first row (json and jsonb as text when asked). */
 export async function executeRow(db: StatementRunner, query: CompiledQuery, jsonAsText = false): Promise<Record<string, unknown> | undefined> {
-  const name = statementName(query.text);
-  const { rows } = await db.query({
-    ...(name === undefined ? {} : { name }),
-    text: query.text,
-    values: query.values as unknown[],
-    ...(jsonAsText ? { types: JSON_AS_TEXT } : {}),
-  });
+  // one object of one shape per statement (no spreads of optional parts)
+  const { rows } = await db.query({ name: statementName(query.text), text: query.text, values: query.values as unknown[], types: jsonAsText ? JSON_AS_TEXT : undefined });
   return rows[0];
 }
 
@@ -61,8 +56,7 @@ const JSON_AS_TEXT = {
 export async function executeMultiplexed(db: StatementRunner, text: string, cohorts: readonly { readonly id: number; readonly values: readonly unknown[] }[], parameterCount: number): Promise<{ readonly cohort: number; readonly result: unknown }[]> {
   const ids = cohorts.map((c) => c.id);
   const columns = Array.from({ length: parameterCount }, (_v, i) => cohorts.map((c) => driverText(c.values[i])));
-  const name = statementName(text);
-  const { rows } = await db.query({ ...(name === undefined ? {} : { name }), text, values: [ids, ...columns], types: JSON_AS_TEXT });
+  const { rows } = await db.query({ name: statementName(text), text, values: [ids, ...columns], types: JSON_AS_TEXT });
   return rows.map((row) => ({ cohort: Number(row['cohort']), result: row['result'] ?? null }));
 }
 

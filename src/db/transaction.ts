@@ -1,5 +1,5 @@
 import { checkout } from './availability.js';
-import { dropAhead, hasAhead, runStatement, sendAhead, type Statement } from './batch.js';
+import { dropAhead, hasAhead, runStatement, sendAhead, type Statement } from './run-statement.js';
 import type { Pool, PoolClient } from './pool.js';
 
 const BEGIN: Statement = { text: 'begin' };
@@ -8,7 +8,7 @@ const BEGIN: Statement = { text: 'begin' };
  * Runs `work` on one connection inside BEGIN … COMMIT: any error rolls everything back and is
  * rethrown; `rollback: true` rolls back even on success (a dry run, REST's `Prefer: tx=rollback`).
  * A connection whose BEGIN, COMMIT or ROLLBACK fails is discarded, never reused half-way.
- * BEGIN goes with the first statement of `work` (batch.ts): no round trip of its own; a `work`
+ * BEGIN goes with the first statement of `work` (run-statement.ts): no round trip of its own; a `work`
  * that ran no statement leaves nothing to commit.
  */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: { readonly rollback?: boolean } = {}): Promise<T> {
@@ -62,7 +62,7 @@ export class RequestTransaction {
   /**
    * BEGIN on a pooled connection, then `setup` on it (the chain's onExecute hooks). BEGIN and
    * what `setup` queues (`prepend`: PostgreSQL-native mode's settings) go with the request's
-   * first statement, in one round trip (batch.ts); what `setup` runs itself (`query`) takes
+   * first statement, in one round trip (run-statement.ts); what `setup` runs itself (`query`) takes
    * them along at once.
    */
   static async begin(pool: Pool, setup: (statements: TransactionSetup) => Promise<void>): Promise<RequestTransaction> {

@@ -567,7 +567,7 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
         };
       }
       const client = await checkout(pool);
-      // BEGIN goes with the first statement (db/batch.ts): no round trip of its own
+      // BEGIN goes with the first statement (db/run-statement.ts): no round trip of its own
       sendAhead(client, [{ text: 'begin' }]);
       context.transaction.client = client;
       return {

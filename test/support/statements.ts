@@ -7,14 +7,16 @@ import type { Pool, PoolClient } from '../../src/db/index.js';
  */
 export async function recordStatements<T>(pool: Pool, work: () => Promise<T>): Promise<{ readonly result: T; readonly texts: readonly string[] }> {
   const texts: string[] = [];
-  const textOf = (arg: unknown): string => (typeof arg === 'string' ? arg : String((arg as { text?: unknown }).text));
+  // a round trip of several statements (src/db/run-statement.ts) says what it sends, in order
+  const textsOf = (arg: unknown): readonly string[] =>
+    typeof arg === 'string' ? [arg] : Array.isArray((arg as { texts?: unknown }).texts) ? ((arg as { texts: string[] }).texts) : [String((arg as { text?: unknown }).text)];
   const patched = new Map<PoolClient, PoolClient['query']>();
   const onAcquire = (client: PoolClient): void => {
     if (patched.has(client)) return;
     const original = client.query;
     patched.set(client, original);
     client.query = ((...args: unknown[]) => {
-      texts.push(textOf(args[0]));
+      texts.push(...textsOf(args[0]));
       return (original as (...a: unknown[]) => unknown).apply(client, args);
     }) as PoolClient['query'];
   };

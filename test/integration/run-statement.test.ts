@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
  * Statements queued on a connection (a transaction's BEGIN, PostgreSQL-native mode's settings)
- * go with its next statement, in one write answered in one read (src/db/batch.ts), on a real
+ * go with its next statement, in one write answered in one read (src/db/run-statement.ts), on a real
  * PostgreSQL and on the embedded one.
  */
 describe.each(['postgres', 'pglite'] as const)('statements sent ahead (%s)', (kind) => {
@@ -120,4 +120,50 @@ describe.each(['postgres', 'pglite'] as const)('statements sent ahead (%s)', (ki
     expect(seen).toEqual([{ who: 'alice' }]);
     expect((await admin.query("select count(*)::int as n from note where body = 'in a savepoint'")).rows).toEqual([{ n: 1 }]);
   });
+
+  it('parses each column as pg would (json as text when asked), keeps nulls, and every row', async () => {
+    const client = await pool.connect();
+    const text = "select n, n::text || 'x' as label, json_build_object('n', n) as doc, null::int as nothing from generate_series(1, 3) n";
+    const asText = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 114 ? (value: string) => value : pg.types.getTypeParser(oid, format ?? 'text')) };
+    try {
+      const plain = await runStatement(client, { text });
+      const reference = await client.query(text);
+      expect(plain.rows).toEqual(reference.rows);
+      expect(plain.rows[2]).toEqual({ n: 3, label: '3x', doc: { n: 3 }, nothing: null });
+      const kept = await runStatement(client, { name: 'pgduet_run_statement_json', text, types: asText });
+      expect(kept.rows.map((row) => row['doc'])).toEqual(['{"n" : 1}', '{"n" : 2}', '{"n" : 3}']);
+      expect((await runStatement(client, { text: 'select 1 where false' })).rows).toEqual([]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('refuses a value that cannot be sent, and the connection goes on', async () => {
+    const client = await pool.connect();
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    try {
+      await expect(runStatement(client, { text: 'select $1::jsonb as v', values: [circular] })).rejects.toThrow(/circular/i);
+      expect((await runStatement(client, { text: 'select $1::int as v', values: [5] })).rows).toEqual([{ v: 5 }]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('sends no name behind a transaction-mode pooler (database.preparedStatements: false)', async () => {
+    const unnamed = createPool({ url: db.url, size: 1, connectTimeoutMs: 5000, preparedStatements: false });
+    const client = await unnamed.connect();
+    try {
+      for (let i = 0; i < 2; i++) {
+        sendAhead(client, [{ text: 'begin' }]);
+        expect((await runStatement(client, { name: 'pgduet_never_prepared', text: 'select $1::int as v', values: [i] })).rows).toEqual([{ v: i }]);
+        await client.query('commit');
+      }
+      expect((await client.query("select count(*)::int as n from pg_prepared_statements where name = 'pgduet_never_prepared'")).rows).toEqual([{ n: 0 }]);
+    } finally {
+      client.release();
+      await unnamed.end();
+    }
+  });
 });
+
