@@ -13,7 +13,7 @@ import type {
 } from '../plan/index.js';
 import { aggregateResultType, INT8 } from './aggregate-type.js';
 import { columnExpression, compileCondition, joinFrom, type Scope } from './compile-condition.js';
-import { Aliases, Params, qualified, quoteIdentifier, sqlType, type CompiledQuery } from './fragments.js';
+import { Aliases, Params, limitClause, qualified, quoteIdentifier, sqlType, type CompiledQuery } from './fragments.js';
 import { quoteQualified } from './identifier.js';
 
 /**
@@ -197,7 +197,7 @@ function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, ti
     `select ${distinct}${columns.join(', ')} from ${from}` +
     (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
     orderBy(plan.orderBy, alias, ctx) +
-    (plan.limit !== undefined ? ` limit ${ctx.params.add(plan.limit, INT8)}` : '') +
+    (plan.limit !== undefined ? limitClause(plan.limit) : '') +
     (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '')
   );
 }
@@ -256,7 +256,7 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
     (grouped.length > 0 ? ` group by ${grouped.join(', ')}` : '') +
     (plan.having !== undefined ? ` having ${compileCondition(plan.having, alias, ctx)}` : '') +
     orderBy(plan.orderBy, alias, ctx) +
-    (plan.limit !== undefined ? ` limit ${ctx.params.add(plan.limit, INT8)}` : '') +
+    (plan.limit !== undefined ? limitClause(plan.limit) : '') +
     (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '');
   return `select ${shape === 'record' ? rowRecord(pairs) : buildObject(pairs, ctx)} as r from (${inner}) as ${g}`;
 }
@@ -395,7 +395,7 @@ function spreadValue(s: Extract<Selection, { kind: 'spread' }>, value: (row: str
   const rows =
     `select ${value(from.alias)} as v from ${from} where ${conditions.join(' and ')}` +
     orderBy(s.plan.orderBy, from.alias, ctx) +
-    (s.plan.limit !== undefined ? ` limit ${ctx.params.add(s.plan.limit, INT8)}` : '') +
+    (s.plan.limit !== undefined ? limitClause(s.plan.limit) : '') +
     (s.plan.offset !== undefined && s.plan.offset > 0 ? ` offset ${ctx.params.add(s.plan.offset, INT8)}` : '');
   return `(select coalesce(json_agg(${x}.v), '[]'::json) from (${rows}) as ${x})`;
 }

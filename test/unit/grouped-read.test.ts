@@ -118,11 +118,11 @@ describe('the compiled grouped read', () => {
     const { text: sql, values } = await compiled(grouped({ having, limit: 5 }));
     expect(sql).toMatch(/group by 1, "t\d+"\."customer_id"/);
     expect(sql).toMatch(/having \(count\(\*\) filter \(where exists \(select 1 from "public"\."customer"/);
-    expect(sql).toMatch(/order by sum\("t\d+"\."amount"\) desc limit \$\d+/);
+    expect(sql).toMatch(/order by sum\("t\d+"\."amount"\) desc limit 5\b/);
     // the keys object and the aggregate object are built in the outer query, __typename a parameter
     expect(sql).toMatch(/^select \(select coalesce\(json_agg\("x\d+"\.r\), '\[\]'::json\) from \(select json_build_object\(\$\d+::\S+, \$\d+::\S+, \$\d+::\S+, json_build_object\(\$\d+::\S+, "g\d+"\."c0"\)/);
     expect(values).toContain('rental_group');
-    expect(values).toContain(5);
+    expect(values).not.toContain(5);
   });
 
   it('is grouped by its groupBy even when no key is selected', async () => {
