@@ -9,18 +9,25 @@ import type { ServerResponse } from 'node:http';
 const PREFIXES = ['{"errors":', '{"data":null,"errors":'];
 
 export function watchGraphqlErrorCodes(res: ServerResponse, record: (codes: string[]) => void): void {
-  let chunks: Buffer[] | undefined;
+  // the error answer's bytes, kept only once its start says it is one (joined before decoding:
+  // a character may be split between two chunks)
+  let parts: Buffer[] | undefined;
   let decided = false;
   const look = (chunk: unknown, encoding: unknown): void => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
-    if (buffer === undefined) return;
+    // a string (the fast path's whole answer) is read as it is: never encoded again to check its start
+    const text =
+      typeof chunk === 'string' && (encoding === undefined || typeof encoding === 'function' || encoding === 'utf8' || encoding === 'utf-8')
+        ? chunk
+        : undefined;
     if (!decided) {
       decided = true;
-      const head = buffer.subarray(0, 24).toString('utf8');
-      if (PREFIXES.some((prefix) => head.startsWith(prefix))) chunks = [];
+      const head = text ?? bufferOf(chunk, encoding)?.subarray(0, 24).toString('utf8') ?? '';
+      if (PREFIXES.some((prefix) => head.startsWith(prefix))) parts = [];
     }
-    chunks?.push(buffer);
+    if (parts === undefined) return;
+    const kept = bufferOf(chunk, encoding);
+    if (kept !== undefined) parts.push(kept);
   };
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
@@ -30,13 +37,19 @@ export function watchGraphqlErrorCodes(res: ServerResponse, record: (codes: stri
   }) as ServerResponse['write'];
   res.end = ((...args: unknown[]) => {
     look(args[0], args[1]);
-    if (chunks !== undefined) {
-      const codes = codesOf(Buffer.concat(chunks).toString('utf8'));
-      chunks = undefined;
+    if (parts !== undefined) {
+      const codes = codesOf(Buffer.concat(parts).toString('utf8'));
+      parts = undefined;
       if (codes.length > 0) record(codes);
     }
     return end(...args);
   }) as ServerResponse['end'];
+}
+
+/** A chunk as bytes: a string in its encoding, or the bytes given; undefined for anything else. */
+function bufferOf(chunk: unknown, encoding: unknown): Buffer | undefined {
+  if (typeof chunk === 'string') return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  return chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : undefined;
 }
 
 /** `errors[].extensions.code`, each once, in order; a body that is not JSON has none. */

@@ -138,6 +138,18 @@ describe.each(['postgres', 'pglite'] as const)('statements sent ahead (%s)', (ki
     }
   });
 
+  it('a column named __proto__ is a column like any other', async () => {
+    const client = await pool.connect();
+    try {
+      const [row] = (await runStatement(client, { text: 'select 1 as "__proto__", 2 as x' })).rows;
+      expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe(1);
+      expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+      expect(Object.keys(row ?? {})).toEqual(['__proto__', 'x']);
+    } finally {
+      client.release();
+    }
+  });
+
   it('refuses a value that cannot be sent, and the connection goes on', async () => {
     const client = await pool.connect();
     const circular: Record<string, unknown> = {};
