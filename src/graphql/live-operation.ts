@@ -139,7 +139,8 @@ export async function startSubscription(
       if (!operation.oneStatement) {
         throw new GraphQLError('this subscription cannot be answered by one statement (a function root field, or values GraphQL shapes differently from PostgreSQL); subscribe to a table field', { extensions: { code: 'not-supported' } });
       }
-      query = compileDocument(documentFields(operation), deps.options);
+      // limits as parameters: subscriptions that differ only by their limits share one statement
+      query = compileDocument(documentFields(operation), { ...deps.options, limitsAsParameters: true });
     } catch (error) {
       return operationError(error, rootKeys, deps.log);
     }

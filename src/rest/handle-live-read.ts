@@ -38,7 +38,8 @@ export async function handleLiveRead(request: RestRequest, res: ServerResponse, 
   const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
   const plan = planRead(scope.graph, entity, parseQuery(request.params), { maxRows: scope.config.rest.maxRows, ...(range === undefined ? {} : { range }) });
   const authorized = await authorize(plan, scope.run);
-  const query = compilePage(authorized, scope.run.options, { total: false });
+  // limits as parameters: streams that differ only by their limits share one statement
+  const query = compilePage(authorized, { ...scope.run.options, limitsAsParameters: true }, { total: false });
   res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.flushHeaders();
   let id = 0;

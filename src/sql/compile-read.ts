@@ -33,6 +33,12 @@ export interface CompileOptions {
   readonly exactNumbersAsStrings: boolean;
   /** float8 as JSON strings too (GraphQL's `stringifyNumericTypes`, as Hasura's switch does) */
   readonly floatsAsStrings?: boolean;
+  /**
+   * row limits as parameters too: a live query's statement serves cohorts whose limits differ
+   * (one multiplexed statement per shape, src/live), and runs once per interval, where planning
+   * costs nothing; elsewhere a limit is written out (fragments.ts `limitClause`)
+   */
+  readonly limitsAsParameters?: boolean;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { exactNumbersAsStrings: true };
@@ -40,6 +46,10 @@ export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { exactNumbersAsStrings: 
 /** What one statement's compilation carries: its parameters, aliases and options (shared with compile-write). */
 export interface Context extends Scope {
   readonly options: CompileOptions;
+}
+
+function limit(rows: number, ctx: Context): string {
+  return ctx.options.limitsAsParameters === true ? ` limit ${ctx.params.add(rows, INT8)}` : limitClause(rows);
 }
 
 export function compileRead(plan: AuthorizedPlan<ReadPlan>, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): CompiledQuery {
@@ -197,7 +207,7 @@ function rowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: string, ti
     `select ${distinct}${columns.join(', ')} from ${from}` +
     (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
     orderBy(plan.orderBy, alias, ctx) +
-    (plan.limit !== undefined ? limitClause(plan.limit) : '') +
+    (plan.limit !== undefined ? limit(plan.limit, ctx) : '') +
     (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '')
   );
 }
@@ -256,7 +266,7 @@ function groupedRowsQuery(plan: ReadPlan, ctx: Context, from: string, alias: str
     (grouped.length > 0 ? ` group by ${grouped.join(', ')}` : '') +
     (plan.having !== undefined ? ` having ${compileCondition(plan.having, alias, ctx)}` : '') +
     orderBy(plan.orderBy, alias, ctx) +
-    (plan.limit !== undefined ? limitClause(plan.limit) : '') +
+    (plan.limit !== undefined ? limit(plan.limit, ctx) : '') +
     (plan.offset !== undefined && plan.offset > 0 ? ` offset ${ctx.params.add(plan.offset, INT8)}` : '');
   return `select ${shape === 'record' ? rowRecord(pairs) : buildObject(pairs, ctx)} as r from (${inner}) as ${g}`;
 }
@@ -395,7 +405,7 @@ function spreadValue(s: Extract<Selection, { kind: 'spread' }>, value: (row: str
   const rows =
     `select ${value(from.alias)} as v from ${from} where ${conditions.join(' and ')}` +
     orderBy(s.plan.orderBy, from.alias, ctx) +
-    (s.plan.limit !== undefined ? limitClause(s.plan.limit) : '') +
+    (s.plan.limit !== undefined ? limit(s.plan.limit, ctx) : '') +
     (s.plan.offset !== undefined && s.plan.offset > 0 ? ` offset ${ctx.params.add(s.plan.offset, INT8)}` : '');
   return `(select coalesce(json_agg(${x}.v), '[]'::json) from (${rows}) as ${x})`;
 }

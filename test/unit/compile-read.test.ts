@@ -67,6 +67,10 @@ describe('compileRead: the statement shape', () => {
     expect(text).toContain(' limit 10 offset $2::"pg_catalog"."int8")');
     expect(values).toEqual(['title', 20]);
     await expect(authorized(base({ limit: -1 })).then((plan) => compileRead(plan))).rejects.toThrow('a row limit must be a non-negative integer, not -1');
+    // a live query's statement serves cohorts whose limits differ: there, limits are parameters
+    const live = compileRead(await authorized(base({ limit: 10, offset: 20 })), { exactNumbersAsStrings: true, limitsAsParameters: true });
+    expect(live.text).toContain(' limit $2::"pg_catalog"."int8" offset $3::"pg_catalog"."int8")');
+    expect(live.values).toEqual(['title', 10, 20]);
     expect(compileRead(await authorized(base({ limit: 5, offset: 0 }))).text).not.toContain('offset');
   });
 
