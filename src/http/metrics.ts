@@ -4,8 +4,9 @@ import type { NamedPool } from '../db/index.js';
 /** The server's Prometheus metrics; the protocols count their statements and fast-path answers. */
 export interface Metrics {
   readonly registry: Registry;
-  readonly requests: Counter<'protocol' | 'route' | 'status'>;
-  /** request durations by protocol and route (server/request-durations.ts) */
+  /** requests by protocol, route and status (server/request-metrics.ts) */
+  readonly requests: { series(protocol: string, route: string, status: number): { inc(): void } };
+  /** request durations by protocol and route (server/request-metrics.ts) */
   readonly duration: { series(protocol: string, route: string): { observe(seconds: number): void } };
   readonly reloads: Counter<'result'>;
   /** SQL statements run for API requests (benchmarks read statements per request from it) */

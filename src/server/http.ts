@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Chain } from '../chain/index.js';
@@ -61,14 +62,15 @@ export interface ListenerOptions {
 
 export function createRequestListener(options: ListenerOptions): RequestListener {
   const { mounts, logger, metrics, holder, inFlight, chain, maxBodyBytes, concurrency, onWrite } = options;
-  // prom-client hashes a label set on every call: the children of the few label sets there
-  // are (route × status) are looked up once and kept
-  const counted = new Map<string, { inc(): void }>();
+  // the series of the few label sets there are (route × status) are looked up once and kept
+  // (server/request-metrics.ts)
+  const counted = new Map<string, Map<number, { inc(): void }>>();
   const timed = new Map<string, { observe(value: number): void }>();
   const countRequest = (protocol: string, route: string, status: number): void => {
-    const key = `${route}\u0000${status}`;
-    let child = counted.get(key);
-    if (child === undefined) counted.set(key, (child = metrics.requests.labels({ protocol, route, status: String(status) })));
+    let byStatus = counted.get(route);
+    if (byStatus === undefined) counted.set(route, (byStatus = new Map()));
+    let child = byStatus.get(status);
+    if (child === undefined) byStatus.set(status, (child = metrics.requests.series(protocol, route, status)));
     child.inc();
   };
   const timeRequest = (protocol: string, route: string, seconds: number): void => {
@@ -77,7 +79,8 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     child.observe(seconds);
   };
   return (req, res) => {
-    const started = process.hrtime.bigint();
+    // a double, not hrtime.bigint(): no BigInt made per request
+    const started = performance.now();
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
@@ -99,7 +102,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       if (!res.writableFinished) gone.abort();
       giveBack?.();
       inFlight.leave();
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = (performance.now() - started) / 1000;
       countRequest(protocol, route, res.statusCode);
       timeRequest(protocol, route, seconds);
       // one line per request: probes at debug, everything else (4xx included) at info

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NamedPool } from '../db/index.js';
 import type { Metrics } from '../http/index.js';
-import { RequestDurations } from './request-durations.js';
+import { RequestCounts, RequestDurations } from './request-metrics.js';
 
 export type { Metrics } from '../http/index.js';
 
@@ -14,11 +14,10 @@ export function createMetrics(): Metrics {
   // the standard names (process_*, nodejs_*), as every Node.js dashboard expects them
   collectDefaultMetrics({ register: registry });
   let pools: readonly NamedPool[] = [];
-  const requests = new Counter({
+  const requests = new RequestCounts({
     name: 'pgduet_http_requests_total',
     help: 'HTTP requests by protocol (graphql, rest, system), route and status code',
-    labelNames: ['protocol', 'route', 'status'] as const,
-    registers: [registry],
+    registry,
   });
   const duration = new RequestDurations({
     name: 'pgduet_http_request_duration_seconds',

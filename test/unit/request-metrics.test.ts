@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { RequestDurations } from '../../src/server/request-durations.js';
+import { RequestCounts, RequestDurations } from '../../src/server/request-metrics.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const ROUTES = [
@@ -57,5 +57,31 @@ describe('RequestDurations', () => {
     durations.series('rest', 'rest').observe(0.2);
     registry.resetMetrics();
     expect(await registry.metrics()).not.toContain('d_seconds_count');
+  });
+});
+
+describe('RequestCounts', () => {
+  it('scrapes as prom-client’s Counter would, and counts what came between two scrapes once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: ROUTES.length - 1 }), fc.constantFrom(200, 404, 500)), { maxLength: 30 }), { minLength: 1, maxLength: 4 }),
+        async (batches) => {
+          const theirs = new Registry();
+          const reference = new Counter({ name: 'r_total', help: 'h', labelNames: ['protocol', 'route', 'status'], registers: [theirs] });
+          const ours = new Registry();
+          const counts = new RequestCounts({ name: 'r_total', help: 'h', registry: ours });
+          // scraped after each batch: a count is taken once, not again at the next scrape
+          for (const batch of batches) {
+            for (const [route, status] of batch) {
+              const [protocol, name] = ROUTES[route] as readonly [string, string];
+              reference.labels({ protocol, route: name, status: String(status) }).inc();
+              counts.series(protocol, name, status).inc();
+            }
+            expect(await ours.metrics()).toBe(await theirs.metrics());
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

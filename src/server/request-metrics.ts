@@ -1,4 +1,4 @@
-import { Histogram, type MetricObject, type Registry } from 'prom-client';
+import { Counter, Histogram, type MetricObject, type Registry } from 'prom-client';
 
 type Labels = 'protocol' | 'route';
 
@@ -79,5 +79,54 @@ export class RequestDurations extends Histogram<Labels | 'le'> {
     super.reset();
     // prom-client's constructor calls reset() before this class's fields exist
     if (#series in this) this.#series.clear();
+  }
+}
+
+/** What a request's handler keeps: the count of its protocol, route and status, found once. */
+export interface CountSeries {
+  inc(): void;
+}
+
+/**
+ * `pgduet_http_requests_total`, counted once per request. prom-client's Counter checks and
+ * hashes the label set on every increment, even through a child; here a request adds one to a
+ * plain number of its label set, and the counter takes what was added when it is scraped
+ * (its `collect`, prom-client's own hook): the same counter, the same text.
+ */
+export class RequestCounts {
+  readonly counter: Counter<'protocol' | 'route' | 'status'>;
+  readonly #series = new Map<string, { readonly labels: Readonly<Record<'protocol' | 'route' | 'status', string>>; added: number }>();
+
+  constructor(options: { readonly name: string; readonly help: string; readonly registry: Registry }) {
+    const series = this.#series;
+    this.counter = new Counter({
+      name: options.name,
+      help: options.help,
+      labelNames: ['protocol', 'route', 'status'] as const,
+      registers: [options.registry],
+      collect() {
+        for (const entry of series.values()) {
+          if (entry.added === 0) continue;
+          this.inc(entry.labels, entry.added);
+          entry.added = 0;
+        }
+      },
+    });
+  }
+
+  /** The count of one protocol, route and status: made on first use, then the same one. */
+  series(protocol: string, route: string, status: number): CountSeries {
+    const key = `${protocol}\u0000${route}\u0000${status}`;
+    let entry = this.#series.get(key);
+    if (entry === undefined) {
+      entry = { labels: { protocol, route, status: String(status) }, added: 0 };
+      this.#series.set(key, entry);
+    }
+    const found = entry;
+    return {
+      inc: () => {
+        found.added += 1;
+      },
+    };
   }
 }
