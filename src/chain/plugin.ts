@@ -73,8 +73,9 @@ export interface ExecuteEvent {
   /** runs a statement on the request's connection, in its transaction (values are parameters) */
   query(text: string, values?: readonly unknown[]): Promise<readonly Record<string, unknown>[]>;
   /**
-   * queues a statement whose rows are not needed (settings): it goes with the request's first
-   * statement, in the same round trip, and its error is that statement's
+   * queues one statement whose rows are not needed (settings): it goes with the request's first
+   * statement, in the same round trip (or with COMMIT when none runs), and its error is that
+   * statement's; one command only (the extended protocol), `query` takes several without values
    */
   prepend(text: string, values?: readonly unknown[]): void;
 }

@@ -30,6 +30,14 @@ export function hasAhead(client: PoolClient): boolean {
   return (ahead.get(client)?.length ?? 0) > 0;
 }
 
+/** Sends what is queued on `client`, if anything, and waits for it. */
+export async function flushAhead(client: PoolClient): Promise<void> {
+  const queued = ahead.get(client);
+  const last = queued?.pop();
+  if (queued === undefined || last === undefined) return;
+  await runStatement(client, last);
+}
+
 /** Forgets what was queued on `client` (its transaction ended before anything was sent). */
 export function dropAhead(client: PoolClient): void {
   ahead.delete(client);
@@ -182,7 +190,9 @@ class Submitted {
   // never asked for: no row limit (PortalSuspended) and no COPY in these statements
   handlePortalSuspended(): void {}
   handleCopyInResponse(connection: pg.Connection): void {
+    // a Sync sent before the COPY began is ignored in copy-in mode: one more ends the failed COPY
     (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail('COPY is not supported here');
+    connection.sync();
   }
   handleCopyData(): void {}
 

@@ -1,5 +1,5 @@
 import { checkout } from './availability.js';
-import { dropAhead, hasAhead, runStatement, sendAhead, type Statement } from './run-statement.js';
+import { dropAhead, flushAhead, hasAhead, runStatement, sendAhead, type Statement } from './run-statement.js';
 import type { Pool, PoolClient } from './pool.js';
 
 const BEGIN: Statement = { text: 'begin' };
@@ -71,7 +71,15 @@ export class RequestTransaction {
     try {
       sendAhead(client, [BEGIN]);
       await setup({
-        query: async (text, values) => (await runStatement(client, { text, values: values === undefined ? [] : [...values] })).rows,
+        query: async (text, values) => {
+          const list = values === undefined ? [] : [...values];
+          if (list.length > 0) return (await runStatement(client, { text, values: list })).rows;
+          // without values, a text may hold several commands (the simple protocol, as pg sends
+          // it): what is queued goes first, in a round trip of its own
+          await flushAhead(client);
+          const result = (await client.query(text)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+          return Array.isArray(result) ? (result[result.length - 1]?.rows ?? []) : result.rows;
+        },
         prepend: (text, values) => sendAhead(client, [{ text, values: values === undefined ? [] : [...values] }]),
       });
     } catch (error) {
@@ -128,9 +136,20 @@ export class RequestTransaction {
   async commit(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    // no statement ran: BEGIN was never sent, there is nothing to commit
-    if (hasAhead(this.client)) dropAhead(this.client);
-    else await this.client.query('commit');
+    if (!hasAhead(this.client)) {
+      await this.client.query('commit');
+      return;
+    }
+    // No statement ran (a schema, `__typename`, a cached answer): BEGIN and the settings go now,
+    // with COMMIT, so that a setting PostgreSQL refuses (a role that does not exist) fails the
+    // request as it does when a statement runs. Refused, the transaction is left aborted (the
+    // COMMIT was skipped): it is rolled back before the connection goes back.
+    try {
+      await runStatement(this.client, 'commit');
+    } catch (error) {
+      await this.client.query('rollback').catch(() => undefined);
+      throw error;
+    }
   }
 
   async rollback(): Promise<void> {

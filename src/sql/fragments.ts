@@ -38,20 +38,6 @@ export function isJsonType(type: TypeRef): boolean {
  * The parameters of one statement. `add` returns the placeholder, cast to the value's type,
  * so that PostgreSQL never has to guess (overloaded functions, `= ANY`, unknown literals).
  */
-/**
- * A read's row limit, as SQL: ` limit 25`. The one number written into the text instead of
- * going as a parameter, because the planner must see it. With `limit $n`, PostgreSQL's
- * generic plan for a named statement guesses a tenth of the rows, looks costlier than the
- * custom plans, and every execution is planned again (measured on W4 of bench/rest.mjs: 320
- * custom plans out of 320, 2.55 ms per execution against 2.0 with the plan kept). It is a
- * checked integer, never text from a request; an offset stays a parameter (pages would each
- * make a statement of their own).
- */
-export function limitClause(limit: number): string {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`a row limit must be a non-negative integer, not ${String(limit)}`);
-  return ` limit ${limit}`;
-}
-
 export class Params {
   readonly values: unknown[] = [];
 

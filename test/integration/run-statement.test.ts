@@ -177,5 +177,57 @@ describe.each(['postgres', 'pglite'] as const)('statements sent ahead (%s)', (ki
       await unnamed.end();
     }
   });
+
+  it('RequestTransaction: with no statement run, the settings still go (with COMMIT), and one refused fails it, rolled back', async () => {
+    const refused = RequestTransaction.run(
+      pool,
+      async (setup) => setup.prepend('select set_config($1, $2, true)', ['role', 'no_such_role_either']),
+      async () => 'answered without a statement',
+    );
+    await expect(refused).rejects.toMatchObject({ message: expect.stringContaining('no_such_role_either') });
+    // the aborted transaction was rolled back before its connection went back to the pool
+    const idle = await admin.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'");
+    expect(idle.rows).toEqual([{ n: 0 }]);
+    // accepted settings cost one round trip with COMMIT, and the transaction answers
+    await expect(RequestTransaction.run(pool, async (setup) => setup.prepend('select set_config($1, $2, true)', ['pgduet.who', 'bob']), async () => 'ok')).resolves.toBe('ok');
+  });
+
+  it('RequestTransaction: a setup statement without values may hold several commands, as before', async () => {
+    const seen = await RequestTransaction.run(
+      pool,
+      async (setup) => {
+        await setup.query('set local statement_timeout = 123000; set local work_mem = 65536');
+      },
+      async (tx) => (await runStatement(tx.client, "select current_setting('work_mem') as mem, current_setting('statement_timeout') as timeout")).rows,
+    );
+    expect(seen).toEqual([{ mem: '64MB', timeout: '123s' }]);
+  });
+
+  // PostgreSQL's behaviour (PGlite's server ends the connection on COPY FROM STDIN and does not come back)
+  if (kind === 'postgres') {
+    it('a COPY FROM STDIN fails at once: the connection goes on when it was the last statement, and is dropped, not hung, when more followed', async () => {
+      const client = await pool.connect();
+      try {
+        sendAhead(client, [{ text: 'begin' }]);
+        await expect(runStatement(client, 'copy note (body) from stdin')).rejects.toThrow(/COPY/);
+        await client.query('rollback');
+        expect((await runStatement(client, 'select 2 as two')).rows).toEqual([{ two: 2 }]);
+      } finally {
+        client.release();
+      }
+      // statements sent after a COPY break its sub-protocol: PostgreSQL ends the connection
+      const broken = await pool.connect();
+      sendAhead(broken, [{ text: 'begin' }, { text: 'copy note (body) from stdin' }]);
+      const failure = await runStatement(broken, 'select 1 as one').then(() => undefined, (error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      broken.release(failure as Error);
+      const next = await pool.connect();
+      try {
+        expect((await runStatement(next, 'select 3 as three')).rows).toEqual([{ three: 3 }]);
+      } finally {
+        next.release();
+      }
+    }, 10_000);
+  }
 });
 

@@ -62,11 +62,17 @@ describe('compileRead: the statement shape', () => {
     expect(compileRead(plan, { exactNumbersAsStrings: false }).text).toContain('"t0"."rental_rate", $2::"pg_catalog"."text", "t0"."ids")');
   });
 
-  it('paginates with the limit written out (the planner must see it) and the offset a parameter, and leaves out a zero offset', async () => {
+  it('paginates with a small limit written out (the planner must see it) and the offset a parameter, and leaves out a zero offset', async () => {
     const { text, values } = compileRead(await authorized(base({ limit: 10, offset: 20 })));
     expect(text).toContain(' limit 10 offset $2::"pg_catalog"."int8")');
     expect(values).toEqual(['title', 20]);
-    await expect(authorized(base({ limit: -1 })).then((plan) => compileRead(plan))).rejects.toThrow('a row limit must be a non-negative integer, not -1');
+    expect(compileRead(await authorized(base({ limit: 100 }))).text).toContain(' limit 100)');
+    // a large limit stays a parameter: a shape makes at most 101 statements, whatever the limits asked
+    for (const large of [101, 2 ** 53, 2 ** 63]) {
+      const big = compileRead(await authorized(base({ limit: large })));
+      expect(big.text).toContain(' limit $2::"pg_catalog"."int8")');
+      expect(big.values).toEqual(['title', large]);
+    }
     // a live query's statement serves cohorts whose limits differ: there, limits are parameters
     const live = compileRead(await authorized(base({ limit: 10, offset: 20 })), { exactNumbersAsStrings: true, limitsAsParameters: true });
     expect(live.text).toContain(' limit $2::"pg_catalog"."int8" offset $3::"pg_catalog"."int8")');
