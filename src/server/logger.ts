@@ -23,8 +23,13 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
   const faults = createFaultFilter(options.faultWindowMs);
   const hooks = {
     logMethod(this: Logger, args: Parameters<Logger['info']>, method: (...a: unknown[]) => void, methodLevel: number): void {
+      // below error (every request line): straight through, no copy of the arguments
+      if (methodLevel < ERROR_LEVEL) {
+        method.apply(this, args as unknown[]);
+        return;
+      }
       const [first, ...rest] = args as unknown[];
-      if (methodLevel >= ERROR_LEVEL && first !== null && typeof first === 'object' && !(first instanceof Error)) {
+      if (first !== null && typeof first === 'object' && !(first instanceof Error)) {
         const admitted = faults.admit(first as Record<string, unknown>);
         if (admitted === undefined) return;
         method.apply(this, [admitted, ...rest]);
