@@ -184,7 +184,14 @@ export function walkPlan(plan: Plan, visitor: PlanVisitor): void {
 
 /** How deep relationships nest in a Plan: 0 for a flat read (limits count this for both protocols). */
 export function planDepth(plan: Plan): number {
-  let deepest = 0;
-  walkPlan(plan, { read: (_read, depth) => void (deepest = Math.max(deepest, depth)) });
-  return deepest;
+  // Plans are never changed once made, and a repeated request brings the same Plan objects
+  // (the plan caches): its depth is counted once, not on every request
+  const deepest = depths.get(plan);
+  if (deepest !== undefined) return deepest;
+  let found = 0;
+  walkPlan(plan, { read: (_read, depth) => void (found = Math.max(found, depth)) });
+  depths.set(plan, found);
+  return found;
 }
+
+const depths = new WeakMap<Plan, number>();

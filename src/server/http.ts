@@ -141,13 +141,16 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       },
       trace,
       signal: gone.signal,
-      admit: async (role) => {
-        if (concurrency === undefined) return;
-        const release = await concurrency.admit(role);
-        // the client may have left while it waited
-        if (res.closed) release();
-        else giveBack = release;
-      },
+      // without per-role caps, one settled promise for every request (no function, no promise made)
+      admit:
+        concurrency === undefined
+          ? admitted
+          : async (role) => {
+              const release = await concurrency.admit(role);
+              // the client may have left while it waited
+              if (res.closed) release();
+              else giveBack = release;
+            },
     };
     // a declared body over the limit is refused before any handler reads it
     if (maxBodyBytes !== undefined && declared > maxBodyBytes) {
@@ -198,6 +201,9 @@ interface RequestLine {
   readonly role: string | undefined;
   readonly errorCodes: string[] | undefined;
 }
+
+const settled = Promise.resolve();
+const admitted = (): Promise<void> => settled;
 
 function pathOf(url: string | undefined): string {
   const raw = url ?? '/';
