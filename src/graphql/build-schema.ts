@@ -12,7 +12,7 @@ import { findEntity, type Entity, type FunctionDef, type TypeGraph } from '../mo
 import { collectNamedTypes } from './collect-types.js';
 import { LazyRootType, type FieldThunks } from './lazy-root.js';
 import { LazySchema, SCHEMA_DIRECTIVES } from './lazy-schema.js';
-import { groupNames, groupsRootField, groupTypeNames } from './group-types.js';
+import { groupsRootField, groupTypeNames } from './group-types.js';
 import { isComputedField, isValidName } from './names.js';
 import { graphqlNaming, SAME_ROOT_FIELD, type GraphqlNaming, type NameBase } from './naming.js';
 import { byResponseKey, relationResolver, rootResolver } from './resolvers.js';
@@ -115,13 +115,14 @@ function affixed(fields: FieldThunks, naming: GraphqlNaming): FieldThunks {
 function addGroups(builder: SchemaBuilder, query: FieldThunks): void {
   const tables = new Set(builder.entities.map((e) => builder.typeName(e)));
   for (const entity of builder.entities) {
-    const taken = groupTypeNames(builder, entity).find((n) => tables.has(n) || query.has(n));
+    const names = groupTypeNames(builder, entity);
+    const taken = names.all.find((n) => tables.has(n) || query.has(n));
     if (taken !== undefined) {
-      builder.warnings.push(`${entity.schema}.${entity.dbName}: "${taken}" is taken; its ${groupNames(builder, entity).field} field is left out`);
+      builder.warnings.push(`${entity.schema}.${entity.dbName}: "${taken}" is taken; its ${names.field} field is left out`);
       continue;
     }
     const field = groupsRootField(builder, entity, { byResponseKey, root: rootResolver });
-    if (field !== undefined) query.set(groupNames(builder, entity).field, field);
+    if (field !== undefined) query.set(names.field, field);
   }
 }
 

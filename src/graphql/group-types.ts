@@ -31,17 +31,33 @@ import { listOf, nonNullIf, type SchemaBuilder } from './schema-builder.js';
 /** The GraphQL names of a table's grouping types, in the schema's naming convention (`film_groups` | `filmGroups`). */
 export function groupNames(builder: SchemaBuilder, entity: Entity) {
   const type = (suffix: string): string => builder.entityType(entity, suffix);
+  // each name made when asked: at start-up only the root field and the names it must not
+  // clash with are (groupTypeNames), for every table of the schema
   return {
-    field: builder.rootField(entity, undefined, 'groups'),
-    group: type('group'),
-    keys: type('group_keys'),
-    having: type('group_bool_exp'),
+    get field() {
+      return builder.rootField(entity, undefined, 'groups');
+    },
+    get group() {
+      return type('group');
+    },
+    get keys() {
+      return type('group_keys');
+    },
+    get having() {
+      return type('group_bool_exp');
+    },
     /** the columns of `sum`, `avg`…, `max`/`min` in `having`, by how their aggregate compares (HavingKind) */
     havingColumns: (kind: HavingKind) => type(`group_${kind}_bool_exp`),
-    orderBy: type('group_order_by'),
-    keysOrderBy: type('group_keys_order_by'),
+    get orderBy() {
+      return type('group_order_by');
+    },
+    get keysOrderBy() {
+      return type('group_keys_order_by');
+    },
     /** the names a table called `film_group_numeric`… would also take */
-    kinds: (['numeric', 'float', 'ordered'] as const).map((kind) => type(`group_${kind}`)),
+    get kinds() {
+      return (['numeric', 'float', 'ordered'] as const).map((kind) => type(`group_${kind}`));
+    },
   };
 }
 
@@ -85,9 +101,10 @@ function isComposite(type: TypeRef): boolean {
  * The names the grouping types of `table` would take, which must not be taken already: a table
  * called `film_group` (or `film_group_keys`, `film_group_sum`…) makes types of those names.
  */
-export function groupTypeNames(builder: SchemaBuilder, entity: Entity): string[] {
+export function groupTypeNames(builder: SchemaBuilder, entity: Entity): { readonly field: string; readonly all: readonly string[] } {
   const names = groupNames(builder, entity);
-  return [names.field, names.group, names.keys, ...names.kinds];
+  const field = names.field;
+  return { field, all: [field, names.group, names.keys, ...names.kinds] };
 }
 
 /** The root field `<t>_groups`, or undefined when the table has no column to group by. */
