@@ -10,6 +10,8 @@ import { answeredByOneStatement, planOperation, type OperationPlan } from './pla
 import { paramsFromJson, type GraphqlRequestParams } from './request-params.js';
 import { capRows } from './row-cap.js';
 import { parseDocument, validateDocument } from './validate.js';
+import { collectFields, operationAt } from './collect-fields.js';
+import { OperationTypeNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 
 /**
  * The short way for the common request, ahead of graphql-yoga: `POST` of a JSON body whose
@@ -62,12 +64,18 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const text = body.toString('utf8');
       // the same body, role schema and rules give the same plan: parsed, validated and planned once
       // (graphql.maxRows applied too, so that a repeated request brings the very same Plan objects)
-      const make = (): OperationPlan | undefined => {
-        const plan = planBody(text, built, rules);
-        return plan === undefined ? undefined : capRows(plan, options.maxRows);
+      const make = (): FastAnswer | undefined => {
+        const answer = planBody(text, built, rules);
+        return answer === undefined || 'text' in answer ? answer : { plan: capRows(answer.plan, options.maxRows) };
       };
-      const plan = text.length <= MAX_CACHED_BODY ? planned.get(built, `${scope.identity.role}\0${text}`, make) : make();
-      if (plan === undefined) return false; // yoga finds the body kept on the request
+      const fast = text.length <= MAX_CACHED_BODY ? planned.get(built, `${scope.identity.role}\0${text}`, make) : make();
+      if (fast === undefined) return false; // yoga finds the body kept on the request
+      if ('text' in fast) {
+        send(res, contentType, fast.text);
+        options.onAnswer?.();
+        return true;
+      }
+      const plan = fast.plan;
       const context = options.contextFor(ctx, scope);
       let answer: string;
       try {
@@ -75,16 +83,23 @@ export function createFastPath(options: FastPathOptions): FastPath {
       } catch (error) {
         answer = JSON.stringify(operationError(error, plan.roots.map((root) => root.key), context.log));
       }
-      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(answer) });
-      res.end(answer);
+      send(res, contentType, answer);
       options.onAnswer?.();
       return true;
     },
   };
 }
 
+function send(res: ServerResponse, contentType: string, answer: string): void {
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(answer) });
+  res.end(answer);
+}
+
+/** What the fast path answers with: an operation's Plans, or the whole answer already (`{ __typename }`). */
+type FastAnswer = { readonly plan: OperationPlan } | { readonly text: string };
+
 /** Plans of bodies seen before, per role schema (PlanCache: only what precedes the chain). */
-const planned = new PlanCache<OperationPlan | undefined>();
+const planned = new PlanCache<FastAnswer | undefined>();
 /** Longer bodies are planned every time: the cache keys are the bodies, and its memory stays small. */
 const MAX_CACHED_BODY = 8192;
 
@@ -93,7 +108,7 @@ const MAX_CACHED_BODY = 8192;
  * path leaves to yoga (not its kind of body, a document that does not parse or validate, variables
  * that do not coerce, errors to report, an operation resolvers answer).
  */
-function planBody(text: string, built: BuiltSchema, rules: QueryRules): OperationPlan | undefined {
+function planBody(text: string, built: BuiltSchema, rules: QueryRules): FastAnswer | undefined {
   const params = graphqlParams(text);
   if (params === undefined) return undefined;
   const document = parseDocument(params.query);
@@ -101,7 +116,30 @@ function planBody(text: string, built: BuiltSchema, rules: QueryRules): Operatio
   // `@cached`: answered on yoga's path, where the response cache is (one place for every route)
   if (asksForCache(document, params.operationName)) return undefined;
   const result = planOperation(built.schema, built.builder, document, params.operationName, params.variables);
-  return result !== undefined && 'plan' in result && answeredByOneStatement(result.plan) ? result.plan : undefined;
+  if (result === undefined) {
+    const text = typenameAnswer(built.schema, document, params);
+    return text === undefined ? undefined : { text };
+  }
+  return 'plan' in result && answeredByOneStatement(result.plan) ? { plan: result.plan } : undefined;
+}
+
+/**
+ * The answer of a query or mutation that asks only its root type's `__typename` (aliases,
+ * fragments and @skip/@include included): `{"data":{"__typename":"query_root"}}`, as graphql-js
+ * writes it. Clients ping a server this way (Apollo's and urql's health checks); it needs
+ * nothing of the database, nor graphql-yoga.
+ */
+function typenameAnswer(schema: GraphQLSchema, document: DocumentNode, params: GraphqlParams): string | undefined {
+  const at = operationAt(schema, document, params.operationName, params.variables);
+  if (at === undefined || at.operation.operation === OperationTypeNode.SUBSCRIPTION) return undefined;
+  const fields = collectFields(at, at.root, [at.operation.selectionSet]);
+  if (fields.size === 0) return undefined;
+  const data: Record<string, string> = {};
+  for (const [key, nodes] of fields) {
+    if (!nodes.every((node) => node.name.value === '__typename')) return undefined;
+    Object.defineProperty(data, key, { value: at.root.name, enumerable: true, writable: true, configurable: true });
+  }
+  return JSON.stringify({ data });
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -91,6 +91,27 @@ describe('answers as yoga would', () => {
   });
 });
 
+describe('`__typename` alone (a client\'s health check)', () => {
+  it.each([
+    ['{ __typename }', { query: '{ __typename }' }, { __typename: 'query_root' }],
+    ['aliases, a fragment and @include', { query: 'query($yes: Boolean!) { a: __typename ...F b: __typename @include(if: $yes) c: __typename @skip(if: $yes) } fragment F on query_root { __typename }', variables: { yes: true } }, { a: 'query_root', __typename: 'query_root', b: 'query_root' }],
+    ['a mutation', { query: 'mutation { __typename }' }, { __typename: 'mutation_root' }],
+    ['an alias named __proto__', { query: '{ __proto__: __typename }' }, JSON.parse('{"__proto__":"query_root"}') as Record<string, string>],
+  ])('%s: answered without yoga, as yoga would', async (_name, body, data) => {
+    const [fast, yoga] = await bothWays(body);
+    expect(fast.fast).toBe(true);
+    expect(fast).toEqual({ ...yoga, fast: true });
+    expect(JSON.parse(fast.body)).toEqual({ data });
+  });
+
+  it('leaves to yoga __typename beside __schema, and a subscription', async () => {
+    const meta = await post({ query: '{ __typename __schema { queryType { name } } }' });
+    expect(meta.fast).toBe(false);
+    expect(JSON.parse(meta.body)).toEqual({ data: { __typename: 'query_root', __schema: { queryType: { name: 'query_root' } } } });
+    expect((await post({ query: 'subscription { __typename }' })).fast).toBe(false);
+  });
+});
+
 describe('leaves to yoga', () => {
   it.each([
     ['a document that does not validate', { query: '{ film_by_pk(film_id: 1) { no_such_field } }' }, 'validation-failed'],
