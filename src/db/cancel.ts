@@ -25,10 +25,6 @@ export class CancelController implements CancelSignal {
     return this.#aborted;
   }
 
-  get signal(): CancelSignal {
-    return this;
-  }
-
   onAbort(listener: () => void): () => void {
     if (this.#aborted) {
       listener();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { CompiledQuery } from '../sql/index.js';
+import { prepareValue } from './run-statement.js';
 
 const pgTypes = pg.types;
 
@@ -60,7 +61,6 @@ export async function executeMultiplexed(db: StatementRunner, text: string, coho
   return rows.map((row) => ({ cohort: Number(row['cohort']), result: row['result'] ?? null }));
 }
 
-const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
 
 /** A parameter value as the text `pg` would send for it (arrays as array literals, dates in ISO form). */
 function driverText(value: unknown): string | null {

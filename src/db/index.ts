@@ -6,7 +6,7 @@ export { runSqlScript } from './run-sql-script.js';
 export { installWatch, uninstallWatch } from './watch.js';
 export { executeCompiled, executeMultiplexed, executeRow } from './execute.js';
 export type { StatementRunner } from './execute.js';
-export { inTransaction, RequestTransaction } from './transaction.js';
+export { beginLazily, endLazily, inTransaction, RequestTransaction } from './transaction.js';
 export { dropAhead, hasAhead, runStatement, sendAhead, type Statement } from './run-statement.js';
 export { CancelController, withCancel, type CancelSignal } from './cancel.js';
 export { checkout, watchAvailability } from './availability.js';

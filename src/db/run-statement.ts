@@ -70,7 +70,8 @@ function unnamed(statement: Statement): Statement {
   return rest;
 }
 
-const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
+/** pg's own conversion of a parameter value to what it sends (arrays as array literals, dates in ISO form). */
+export const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
 
 type Parser = (text: string) => unknown;
 interface Field {

@@ -4,6 +4,17 @@ import type { Pool, PoolClient } from './pool.js';
 
 const BEGIN: Statement = { text: 'begin' };
 
+/** BEGIN, queued to go with the connection's first statement (run-statement.ts): no round trip of its own. */
+export function beginLazily(client: PoolClient): void {
+  sendAhead(client, [BEGIN]);
+}
+
+/** COMMIT or ROLLBACK of a transaction begun lazily: nothing is sent when no statement ran (BEGIN still queued). */
+export async function endLazily(client: PoolClient, statement: 'commit' | 'rollback'): Promise<void> {
+  if (hasAhead(client)) dropAhead(client);
+  else await client.query(statement);
+}
+
 /**
  * Runs `work` on one connection inside BEGIN … COMMIT: any error rolls everything back and is
  * rethrown; `rollback: true` rolls back even on success (a dry run, REST's `Prefer: tx=rollback`).
@@ -14,18 +25,16 @@ const BEGIN: Statement = { text: 'begin' };
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: { readonly rollback?: boolean } = {}): Promise<T> {
   const client = await checkout(pool);
   let broken: Error | undefined;
-  const control = async (statement: string): Promise<void> => {
+  const end = async (statement: 'commit' | 'rollback'): Promise<void> => {
     try {
-      await runStatement(client, statement);
+      await endLazily(client, statement);
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     }
   };
-  // nothing sent yet (BEGIN still queued): no transaction to end
-  const end = async (statement: string): Promise<void> => (hasAhead(client) ? dropAhead(client) : control(statement));
   try {
-    sendAhead(client, [BEGIN]);
+    beginLazily(client);
     let result: T;
     try {
       result = await work(client);
@@ -69,7 +78,7 @@ export class RequestTransaction {
     const client = await checkout(pool);
     const tx = new RequestTransaction(client);
     try {
-      sendAhead(client, [BEGIN]);
+      beginLazily(client);
       await setup({
         query: async (text, values) => {
           const list = values === undefined ? [] : [...values];
@@ -155,8 +164,7 @@ export class RequestTransaction {
   async rollback(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    if (hasAhead(this.client)) dropAhead(this.client);
-    else await this.client.query('rollback').catch(() => undefined);
+    await endLazily(this.client, 'rollback').catch(() => undefined);
   }
 
   /** Back to the pool (destroyed if it ended badly: a failed COMMIT leaves it unusable). */

@@ -6,7 +6,7 @@ import type { RequestScope } from '../http/index.js';
 import { Outbox, liveRunner, type LiveEngine, type LiveSource, type SubscriptionLimits } from '../live/index.js';
 import { planTables } from '../plan/index.js';
 import type { RunPlanContext } from '../pipeline/index.js';
-import { compileDocument, type CompileOptions, type CompiledQuery } from '../sql/index.js';
+import { compileDocument, multiplexedOptions, type CompileOptions, type CompiledQuery } from '../sql/index.js';
 import { authorizeOperation, documentFields, operationError, rootResultHooks, type AuthorizedOperation } from './answer-operation.js';
 import type { BuiltSchema } from './build-schema.js';
 import type { QueryRules } from './limits.js';
@@ -139,8 +139,7 @@ export async function startSubscription(
       if (!operation.oneStatement) {
         throw new GraphQLError('this subscription cannot be answered by one statement (a function root field, or values GraphQL shapes differently from PostgreSQL); subscribe to a table field', { extensions: { code: 'not-supported' } });
       }
-      // limits as parameters: subscriptions that differ only by their limits share one statement
-      query = compileDocument(documentFields(operation), { ...deps.options, limitsAsParameters: true });
+      query = compileDocument(documentFields(operation), multiplexedOptions(deps.options));
     } catch (error) {
       return operationError(error, rootKeys, deps.log);
     }

@@ -9,7 +9,7 @@ import { planTables } from '../plan/index.js';
 import { prepareOperation, startSubscription, type LiveDeps, type OperationRequest, type RunningSubscription } from './live-operation.js';
 import { graphqlUpgrade } from './ws-transport.js';
 import type { Connection } from './ws-connection.js';
-import { CancelController, RequestTransaction, checkout, dropAhead, hasAhead, sendAhead, type PoolClient } from '../db/index.js';
+import { CancelController, RequestTransaction, beginLazily, checkout, endLazily, type PoolClient } from '../db/index.js';
 import { PgduetError, hasuraResponsePath, isUnexpected, toGraphqlError } from '../errors/index.js';
 import { hasuraParseError, hasuraRequestError } from './hasura-errors.js';
 import type { RunPlanContext } from '../pipeline/index.js';
@@ -567,21 +567,17 @@ function useMutationTransaction(pool: MountContext['pool']): Plugin<YogaContext>
         };
       }
       const client = await checkout(pool);
-      // BEGIN goes with the first statement (db/run-statement.ts): no round trip of its own
-      sendAhead(client, [{ text: 'begin' }]);
+      beginLazily(client);
       context.transaction.client = client;
       return {
         onExecuteDone: async ({ result, setResult }) => {
           delete context.transaction.client;
-          // no statement ran: BEGIN was never sent, there is no transaction to end
-          const began = !hasAhead(client);
-          dropAhead(client);
           try {
             if ('errors' in result && result.errors !== undefined && result.errors.length > 0) {
-              if (began) await client.query('rollback');
+              await endLazily(client, 'rollback');
               setResult({ ...result, data: null });
-            } else if (began) {
-              await client.query('commit');
+            } else {
+              await endLazily(client, 'commit');
             }
             client.release();
           } catch (error) {

@@ -3,7 +3,7 @@ import { liveRunner, type LiveEngine } from '../live/index.js';
 import type { Entity } from '../model/index.js';
 import { planTables } from '../plan/index.js';
 import { authorize, resultHooks } from '../pipeline/index.js';
-import { compilePage } from '../sql/index.js';
+import { compilePage, multiplexedOptions } from '../sql/index.js';
 import type { Databases } from '../db/index.js';
 import { parseQuery, parseRange } from './parse/index.js';
 import { planRead } from './plan/index.js';
@@ -38,8 +38,7 @@ export async function handleLiveRead(request: RestRequest, res: ServerResponse, 
   const range = parseRange(header(request, 'range'), header(request, 'range-unit'));
   const plan = planRead(scope.graph, entity, parseQuery(request.params), { maxRows: scope.config.rest.maxRows, ...(range === undefined ? {} : { range }) });
   const authorized = await authorize(plan, scope.run);
-  // limits as parameters: streams that differ only by their limits share one statement
-  const query = compilePage(authorized, { ...scope.run.options, limitsAsParameters: true }, { total: false });
+  const query = compilePage(authorized, multiplexedOptions(scope.run.options), { total: false });
   res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.flushHeaders();
   let id = 0;

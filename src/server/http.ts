@@ -140,7 +140,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
         return snapshot;
       },
       trace,
-      signal: gone.signal,
+      signal: gone,
       // without per-role caps, one settled promise for every request (no function, no promise made)
       admit:
         concurrency === undefined

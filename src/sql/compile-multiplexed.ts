@@ -1,4 +1,14 @@
+import type { CompileOptions } from './compile-read.js';
 import { quoteIdentifier } from './identifier.js';
+
+/**
+ * How a statement that will be multiplexed is compiled: its limits as parameters too, so that
+ * cohorts whose limits differ share one statement (it runs once per interval: planning it
+ * again costs nothing there).
+ */
+export function multiplexedOptions(options: CompileOptions): CompileOptions {
+  return { ...options, limitsAsParameters: true };
+}
 
 /**
  * Many runs of one statement as one statement (Hasura's multiplexed live queries).

@@ -33,11 +33,7 @@ export interface CompileOptions {
   readonly exactNumbersAsStrings: boolean;
   /** float8 as JSON strings too (GraphQL's `stringifyNumericTypes`, as Hasura's switch does) */
   readonly floatsAsStrings?: boolean;
-  /**
-   * row limits as parameters too: a live query's statement serves cohorts whose limits differ
-   * (one multiplexed statement per shape, src/live), and runs once per interval, where planning
-   * costs nothing; elsewhere a limit is written out (fragments.ts `limitClause`)
-   */
+  /** row limits as parameters too (a live query's statement: compile-multiplexed.ts `multiplexedOptions`); else see `limit` */
   readonly limitsAsParameters?: boolean;
 }
 

@@ -6,5 +6,5 @@ export { aggregateResultType } from './aggregate-type.js';
 export type { CompileOptions, DocumentField } from './compile-read.js';
 export { compilePlan } from './compile-plan.js';
 export { compileCall, compileDelete, compileInsert, compileUpdate } from './compile-write.js';
-export { compileMultiplexed, replacePlaceholders } from './compile-multiplexed.js';
+export { compileMultiplexed, multiplexedOptions, replacePlaceholders } from './compile-multiplexed.js';
 export { compileEnumTableRows } from './enum-table.js';
